@@ -1,0 +1,196 @@
+"""``references.bib``: parsing (bibtexparser v2), display labels and key look-up.
+
+Every study file is named after a BibTeX key; this module resolves those keys,
+gives each study its display label ("Kato 2012", "Chang 2004a"), and reports
+parse problems as diagnostics with line numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic
+from .textio import read_text
+
+_PLACEHOLDER = re.compile(r"\b(unknown|anonymous|anon\.?|not visible|not seen|not stated)\b", re.IGNORECASE)
+_ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9\-/&]{1,15})\)")
+
+
+@dataclass(frozen=True)
+class Author:
+    """One author as parsed from BibTeX; ``corporate`` for a braced group name."""
+
+    last: str
+    first: str = ""
+    von: str = ""
+    corporate: bool = False
+
+    @property
+    def surname(self) -> str:
+        return f"{self.von} {self.last}".strip()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One BibTeX entry, with text fields decoded from LaTeX."""
+
+    key: str
+    entry_type: str
+    line: int
+    fields: dict[str, str]
+    authors: tuple[Author, ...]
+    et_al: bool  # the author list ends in 'and others'
+
+    @property
+    def year(self) -> str | None:
+        year = self.fields.get("year") or self.fields.get("date", "")[:4]
+        return year if year and year.isdigit() else None
+
+    @property
+    def authors_known(self) -> bool:
+        return bool(self.authors) and not _PLACEHOLDER.search(self.authors[0].last)
+
+
+@dataclass
+class Bibliography:
+    """The parsed bibliography: references by key, their labels, and parse diagnostics."""
+
+    file: str
+    references: dict[str, Reference]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def suggest(self, key: str) -> list[str]:
+        """Keys that look like ``key`` (for 'did you mean')."""
+        return difflib.get_close_matches(key, list(self.references), n=3, cutoff=0.6)
+
+
+def decode_latex(text: str) -> str:
+    """LaTeX to plain text (``B{\\"u}cklein`` -> ``Bücklein``); plain text is returned unchanged."""
+    if "\\" not in text and "{" not in text and "~" not in text:
+        return text
+    from pylatexenc.latex2text import LatexNodes2Text  # only when there is LaTeX to decode
+
+    return LatexNodes2Text(math_mode="verbatim").latex_to_text(text).strip()
+
+
+def parse_authors(raw: str) -> tuple[tuple[Author, ...], bool]:
+    """Split a BibTeX author field into authors, and whether it ended in 'and others'."""
+    from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+
+    names = split_multiple_persons_names(raw)
+    et_al = bool(names) and names[-1].strip().lower() == "others"
+    if et_al:
+        names = names[:-1]
+    authors = []
+    for name in names:
+        name = name.strip()
+        if name.startswith("{") and name.endswith("}") and _balanced(name[1:-1]):
+            authors.append(Author(last=decode_latex(name[1:-1]), corporate=True))
+            continue
+        parts = parse_single_name_into_parts(name, strict=False)
+        authors.append(
+            Author(
+                last=decode_latex(" ".join(parts.last)),
+                first=decode_latex(" ".join(parts.first)),
+                von=decode_latex(" ".join(parts.von)),
+            )
+        )
+    return tuple(authors), et_al
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _author_label(ref: Reference) -> str:
+    if "shortauthor" in ref.fields:
+        return ref.fields["shortauthor"]
+    if not ref.authors_known:
+        return "Anonymous"
+    first = ref.authors[0]
+    if not first.corporate:
+        return first.surname
+    abbreviation = _ABBREVIATION.search(first.last)
+    if abbreviation:
+        return abbreviation.group(1)
+    words = first.last.split()
+    return first.last if len(words) <= 4 else " ".join(words[:4]) + "…"
+
+
+def display_labels(references: dict[str, Reference]) -> dict[str, str]:
+    """Labels such as 'Kato 2012'; colliding labels get 'a', 'b'... in key order.
+
+    An entry whose author is missing or a placeholder ('Unknown', 'Authors not
+    visible...') is labelled by its ``shortauthor`` field if present, else
+    'Anonymous'; a corporate author by its abbreviation in parentheses
+    ('... Study Group (JPLSG)' -> 'JPLSG'); a missing year is 'n.d.'.
+    """
+    base = {key: f"{_author_label(ref)} {ref.year or 'n.d.'}" for key, ref in references.items()}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key in sorted(base):
+        groups[base[key]].append(key)
+    labels = {}
+    for label, keys in groups.items():
+        if len(keys) == 1:
+            labels[keys[0]] = label
+        else:
+            for i, key in enumerate(keys):
+                labels[key] = label + _suffix(i)
+    return labels
+
+
+def _suffix(index: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[index] if index < 26 else letters[index // 26 - 1] + letters[index % 26]
+
+
+def parse_bibliography(text: str, file: str) -> Bibliography:
+    """Parse BibTeX text; problems (syntax, duplicate keys) become diagnostics."""
+    import bibtexparser
+    from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
+
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
+    library = bibtexparser.parse_string(text)
+    diagnostics: list[Diagnostic] = []
+    references: dict[str, Reference] = {}
+    for entry in library.entries:
+        raw_fields = {f.key.lower(): str(f.value) for f in entry.fields}
+        authors, et_al = parse_authors(raw_fields["author"]) if "author" in raw_fields else ((), False)
+        fields = {k: decode_latex(v) for k, v in raw_fields.items()}
+        references[entry.key] = Reference(entry.key, entry.entry_type.lower(), entry.start_line + 1, fields, authors, et_al)
+    for block in library.failed_blocks:
+        line = block.start_line + 1
+        if isinstance(block, DuplicateBlockKeyBlock):
+            first = references.get(block.key)
+            where = f" (first at line {first.line})" if first else ""
+            diagnostics.append(Diagnostic(file, "error", f"duplicate BibTeX key '{block.key}'{where}", line, 1, code="bib-duplicate"))
+        elif isinstance(block, ParsingFailedBlock):
+            reason = getattr(block.error, "abort_reason", "") or str(block.error or "")
+            reason = " ".join(reason.split()) or "unbalanced braces or a missing comma?"
+            diagnostics.append(Diagnostic(file, "error", f"BibTeX syntax error in this entry: {reason}", line, 1, code="bib-syntax"))
+        else:  # pragma: no cover - other failure kinds of future bibtexparser versions
+            diagnostics.append(Diagnostic(file, "error", "BibTeX block could not be read", line, 1, code="bib-syntax"))
+    for ref in references.values():
+        for name in ("title", "year"):
+            if name not in ref.fields:
+                diagnostics.append(Diagnostic(file, "warning", f"entry '{ref.key}' has no {name}", ref.line, 1, code="bib-field"))
+    return Bibliography(file, references, diagnostics, display_labels(references))
+
+
+def load_bibliography(path: Path, display: str) -> Bibliography:
+    """Read ``references.bib`` as UTF-8 and parse it."""
+    text, diagnostics = read_text(path, display)
+    if text is None:
+        return Bibliography(display, {}, diagnostics)
+    return parse_bibliography(text, display)

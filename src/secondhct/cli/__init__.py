@@ -1,0 +1,49 @@
+"""The ``secondhct`` command line: wiring only; each command lives in its own module.
+
+Command modules import only typer at start-up; the heavy libraries are imported
+inside the commands that need them, so ``secondhct --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from . import new as _new
+from . import schema as _schema
+from . import validate as _validate
+
+app = typer.Typer(
+    name="secondhct",
+    help="A living meta-analysis of outcomes after a second allogeneic HCT for relapsed leukemia.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"secondhct {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """A living meta-analysis of outcomes after a second allogeneic HCT for relapsed leukemia."""
+
+
+app.command("validate")(_validate.validate)
+app.command("new")(_new.new)
+app.command("schema")(_schema.schema)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

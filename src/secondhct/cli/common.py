@@ -1,0 +1,39 @@
+"""Helpers shared by the commands: finding the project and turning errors into exit 1."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from ..errors import SecondHCTError
+from ..project import Project, find_project
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option("--root", help="Project folder (default: the nearest folder above with references.bib and studies/).", show_default=False),
+]
+
+
+def project_from(root: Path | None) -> Project:
+    return find_project(root)
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Run ``command``; a :class:`SecondHCTError` becomes one line on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except SecondHCTError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper

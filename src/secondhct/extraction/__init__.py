@@ -1,0 +1,1 @@
+"""Study extractions: the format (schema), reading (load), and the rules (checks)."""

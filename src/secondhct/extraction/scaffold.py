@@ -1,0 +1,51 @@
+"""Text generated for curators: the JSON Schema and the ``secondhct new`` scaffold."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from ..bibliography import Bibliography, Reference
+
+_PUBLICATION_BY_TYPE = {
+    "article": "TODO",
+    "inproceedings": "meeting_abstract",
+    "conference": "meeting_abstract",
+    "proceedings": "meeting_abstract",
+}
+
+
+def schema_text() -> str:
+    """``studies/_schema.json``: the JSON Schema of the extraction models, stable and diff-friendly."""
+    from .schema import json_schema
+
+    return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _yaml_string(value: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def scaffold_text(ref: Reference, bib: Bibliography, curator: str, today: date) -> str:
+    """A new extraction for ``ref``, pre-filled with what its BibTeX entry knows."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("secondhct", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["yaml"] = _yaml_string
+    doi = ref.fields.get("doi")
+    url = ref.fields.get("url") or (f"https://doi.org/{doi}" if doi else None)
+    return env.get_template("study.yaml.j2").render(
+        key=ref.key,
+        label=bib.labels.get(ref.key, ref.key),
+        title=ref.fields.get("title", "(no title in references.bib)").replace("\n", " "),
+        curator=curator,
+        today=today.isoformat(),
+        url=url,
+        publication=_PUBLICATION_BY_TYPE.get(ref.entry_type, "TODO"),
+    )

@@ -1,0 +1,364 @@
+"""The extraction format: what a curator records from one paper.
+
+This module is the only place where fields are defined. The models check the
+*shape* of an extraction (names, types, allowed values); the rules that relate
+fields to each other (events <= total, estimate inside its CI, ...) live in
+:mod:`secondhct.extraction.checks` so that each problem can be reported at the
+exact field it concerns.
+
+Conventions a curator can rely on:
+
+* Numbers are written exactly as printed. A percentage is written ``29.4`` with
+  ``unit: percent``; a proportion ``0.294`` with ``unit: proportion``. There is
+  no default unit, so ``29.4`` can never silently mean 0.294.
+* ``±`` is recorded as ``plus_minus`` when the paper does not say what it is;
+  ``se`` or ``sd`` only when the paper says so.
+* What the paper does not state is written ``not stated`` (or left out where the
+  field is optional), never guessed.
+* Every number carries a ``source`` with the place it was printed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+
+from .timepoint import TIME_POINT_HELP, parse_time_point
+
+NotStated = Literal["not stated"]
+
+Identifier = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", description="a short identifier: letters, digits, '_' or '-'"),
+]
+Text = Annotated[str, Field(min_length=1)]
+Count = Annotated[int, Field(ge=0)]
+PositiveCount = Annotated[int, Field(ge=1)]
+
+_P_BOUND = re.compile(r"^(<=|>=|<|>|=|≤|≥)?\s*([0-9.]+(?:[eE]-?[0-9]+)?)$")
+
+
+def _check_p(value: Any) -> Any:
+    """Accept a p-value as printed: a number in [0, 1] or a text such as '<0.001'."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("a p-value is a number such as 0.04 or a bound such as '<0.001'")
+    number: float | None = None
+    if isinstance(value, str):
+        match = _P_BOUND.match(value.strip())
+        if match:
+            try:
+                number = float(match.group(2))
+            except ValueError:
+                number = None
+        if number is None:
+            raise ValueError(f"cannot read p-value '{value}': write 0.04, or a bound as printed such as '<0.001'")
+    else:
+        number = float(value)
+    if not 0 <= number <= 1:
+        raise ValueError(f"p-value {value} is outside 0-1")
+    return value
+
+
+PValue = Annotated[
+    Any,
+    AfterValidator(_check_p),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1},
+                {"type": "string", "pattern": r"^(<|>|<=|>=|=|≤|≥)?\s*[0-9.eE\-]+$"},
+            ],
+            "description": "p-value as printed: a number (0.04) or a bound ('<0.001')",
+        }
+    ),
+]
+
+
+def _check_time(value: str) -> str:
+    parse_time_point(value)
+    return value
+
+
+TimePointText = Annotated[
+    str,
+    AfterValidator(_check_time),
+    Field(description=f"time point: {TIME_POINT_HELP}"),
+]
+
+
+def _check_date(value: str) -> str:
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+        raise ValueError(f"'{value}' is not a date written YYYY-MM-DD")
+    return value
+
+
+DateText = Annotated[str, AfterValidator(_check_date), Field(description="a date, YYYY-MM-DD")]
+YearMonth = Annotated[
+    str, Field(pattern=r"^\d{4}(-\d{2})?$", description="a year (2004) or year and month (2004-04)")
+]
+
+Disease = Literal[
+    "ALL", "AML", "JMML", "MDS", "CML", "MPN", "myelofibrosis", "acute_leukemia", "hematologic_malignancy",
+    "marrow_failure", "other",
+]
+AgeGroup = Literal["infant", "pediatric", "aya", "adult", "mixed", "not stated"]
+Indication = Literal["relapse", "graft_failure", "not stated"]
+TimeOrigin = Literal["second_hct", "treatment_start", "relapse", "first_hct", "diagnosis", "not stated"]
+Intervention = Literal[
+    "second_allo_hct", "dli", "il2_lak", "car_t", "chemotherapy", "immunotherapy", "none", "mixed", "other",
+]
+Design = Literal[
+    "registry", "multicentre", "single_centre", "case_series", "case_report", "literature_review", "not stated",
+]
+Publication = Literal["article", "meeting_abstract", "correspondence", "review", "news_report", "not stated"]
+OutcomeName = Literal[
+    "os", "efs", "lfs", "dfs", "pfs", "rfs", "relapse", "nrm", "trm", "cr", "response", "engraftment",
+    "graft_failure", "agvhd", "cgvhd", "death", "time_to_relapse", "remission_duration", "other",
+]
+Unit = Literal["percent", "proportion", "days", "weeks", "months", "years"]
+Statistic = Literal[
+    "kaplan_meier", "cumulative_incidence", "crude_proportion", "median", "mean", "count", "not stated",
+]
+CIScale = Literal["linear", "log", "log_log", "logit", "arcsine", "not stated"]
+RatioMeasure = Literal["HR", "SHR", "RR", "OR", "none"]
+DocumentContent = Literal[
+    "abstract", "full_text", "preview", "meeting_abstract", "citation_record", "news_report", "fact_sheet",
+    "figure_caption",
+]
+
+
+class Strict(BaseModel):
+    """Base of every model: unknown fields are errors, and no type is coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class Source(Strict):
+    """Where a number or statement was printed."""
+
+    location: Text = Field(description="where it is printed: 'abstract', 'table 2', 'figure 1', 'p. 1309'")
+    document: Identifier | None = Field(
+        default=None, description="id of the document in curation.documents (default: the first one)"
+    )
+    quote: Text | None = Field(default=None, description="the printed words, verbatim")
+
+
+class Document(Strict):
+    """A document the curator read (a seed, a fact sheet, a web page)."""
+
+    id: Identifier
+    content: DocumentContent = Field(description="what the document contains of the study")
+    path: Text | None = Field(default=None, description="path relative to the project root, for local documents")
+    url: Text | None = Field(default=None, description="the address it was read at")
+    notes: Text | None = None
+
+
+class Curation(Strict):
+    """Who extracted the study, when, and from what."""
+
+    extracted_by: Text
+    extracted_on: DateText
+    documents: list[Document] = Field(min_length=1)
+    notes: Text | None = None
+
+
+class Period(Strict):
+    """An accrual period."""
+
+    start: YearMonth | None = None
+    end: YearMonth | None = None
+    as_printed: Text | None = Field(default=None, description="the period as printed, e.g. 'April 2004 and June 2009'")
+    source: Source
+
+
+class Range(Strict):
+    """A range as printed (lower and upper may be equal)."""
+
+    lower: float
+    upper: float
+
+
+class FollowUp(Strict):
+    """Reported follow-up of the cohort."""
+
+    statistic: Literal["median", "mean", "minimum", "not stated"]
+    value: float | None = Field(default=None, ge=0)
+    unit: Literal["days", "weeks", "months", "years"]
+    range: Range | None = None
+    among: Text | None = Field(default=None, description="whom it applies to, e.g. 'survivors'")
+    source: Source
+
+
+class Study(Strict):
+    """Design and setting of the study."""
+
+    design: Design
+    publication: Publication = Field(description="kind of report; a meeting abstract is 'meeting_abstract'")
+    retrospective: bool | NotStated = "not stated"
+    registry: Text | None = Field(default=None, description="registry name as printed, e.g. 'JSHCT'")
+    cohort: Text | None = Field(default=None, description="trial or cohort name, e.g. 'JPLSG MLL03'")
+    centres: PositiveCount | NotStated = "not stated"
+    countries: list[Text] | NotStated = "not stated"
+    accrual: Period | None = None
+    follow_up: FollowUp | None = None
+    overlap_group: Identifier | None = Field(
+        default=None, description="cohorts that may share patients get the same group, e.g. 'JP-REG'"
+    )
+    overlap_note: Text | None = None
+    source: Source | None = None
+
+
+class Age(Strict):
+    """Age figures exactly as printed."""
+
+    as_printed: Text
+    unit: Literal["years", "months"] | None = None
+    median: float | None = Field(default=None, ge=0)
+    mean: float | None = Field(default=None, ge=0)
+    range: Range | None = None
+    source: Source
+
+
+class Population(Strict):
+    """Who was studied (the whole report; arms split it further)."""
+
+    description: Text = Field(description="who, in the paper's words, e.g. 'pediatric ALL relapsed after allo-SCT'")
+    diseases: list[Disease] = Field(min_length=1)
+    disease_counts: dict[Disease, Count] | None = Field(default=None, description="patients per disease, if printed")
+    disease_detail: Text | None = None
+    age_group: AgeGroup
+    age: Age | None = None
+    n: Count | NotStated = Field(description="patients in the report")
+    indications: list[Indication] = Field(min_length=1, description="why the salvage was given")
+    time_origin: TimeOrigin = Field(description="default time zero of the survival outcomes")
+    source: Source
+
+
+class Arm(Strict):
+    """A treatment group: the second allogeneic HCT, or a comparator salvage."""
+
+    id: Identifier
+    intervention: Intervention
+    description: Text | None = None
+    n: Count | NotStated
+    source: Source
+
+
+class Subgroup(Strict):
+    """A level of a factor that outcomes are reported for (e.g. CR at second HCT)."""
+
+    id: Identifier
+    arm: Identifier | None = Field(default=None, description="arm id (default: the only arm)")
+    factor: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = Field(
+        description="snake_case factor name, e.g. remission_at_second_hct, time_to_relapse_after_first_hct"
+    )
+    level: Text = Field(description="the level, in the paper's words")
+    n: Count | NotStated = "not stated"
+    source: Source
+
+
+class CI(Strict):
+    """A confidence interval as printed."""
+
+    lower: float
+    upper: float
+    level: Annotated[float, Field(gt=0, lt=100)] | NotStated = Field(description="e.g. 95 (percent)")
+    scale: CIScale = Field(default="not stated", description="scale the interval was built on, if stated")
+
+
+class Outcome(Strict):
+    """One reported value of an outcome, for the whole arm or a subgroup."""
+
+    outcome: OutcomeName
+    definition: Text | None = Field(default=None, description="the outcome in the paper's words")
+    arm: Identifier | None = Field(default=None, description="arm id (default: the only arm)")
+    subgroup: Identifier | None = Field(default=None, description="subgroup id (default: the whole arm)")
+    time: TimePointText
+    time_origin: TimeOrigin | None = Field(default=None, description="default: population.time_origin")
+    statistic: Statistic = "not stated"
+    estimate: float | None = Field(default=None, description="the value as printed")
+    unit: Unit | None = Field(default=None, description="required with estimate: percent, proportion or a time unit")
+    se: float | None = Field(default=None, description="only when the paper says it is a standard error")
+    sd: float | None = Field(default=None, description="only when the paper says it is a standard deviation")
+    plus_minus: float | None = Field(default=None, description="the number after '±' when its meaning is not stated")
+    ci: CI | None = None
+    range: Range | None = Field(default=None, description="a range printed with a median")
+    events: Count | None = Field(default=None, description="patients with the outcome as named (alive, relapsed...)")
+    total: Count | None = Field(default=None, description="patients the events are counted among")
+    n: Count | None = Field(default=None, description="patients this value applies to, if printed")
+    source: Source
+    notes: Text | None = None
+
+
+class Comparison(Strict):
+    """A comparative effect (HR, RR, OR) or a test between groups (p-value only)."""
+
+    outcome: OutcomeName
+    measure: RatioMeasure = Field(description="HR, SHR, RR, OR, or 'none' for a p-value only")
+    factor: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    group: Text = Field(description="the group compared, e.g. 'active disease at second HCT'")
+    reference: Text | NotStated = Field(description="the reference group")
+    arm: Identifier | None = None
+    subgroups: list[Identifier] | None = Field(default=None, description="ids of the subgroups compared")
+    adjusted: bool | NotStated = "not stated"
+    estimate: float | None = Field(default=None, gt=0)
+    ci: CI | None = None
+    p: PValue | None = None
+    time: TimePointText | None = None
+    source: Source
+    notes: Text | None = None
+
+
+class Association(Strict):
+    """A prognostic association stated in words, without numbers."""
+
+    factor: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    level: Text = Field(description="the favourable or studied level, in the paper's words")
+    outcome: OutcomeName
+    direction: Literal["better", "worse", "no_effect", "not stated"]
+    analysis: Literal["univariable", "multivariable", "descriptive", "not stated"] = "not stated"
+    source: Source
+
+
+class Patient(Strict):
+    """One patient of a case report."""
+
+    id: Identifier
+    arm: Identifier | None = None
+    age: Text | None = Field(default=None, description="as printed, e.g. '5-year-old'")
+    sex: Literal["female", "male", "not stated"] = "not stated"
+    disease: Disease
+    disease_detail: Text | None = None
+    indication: Indication
+    treatments: list[Text] = Field(default_factory=list, description="salvage treatments in order, as printed")
+    status: Literal["alive", "dead", "not stated"] = "not stated"
+    disease_free: bool | NotStated = "not stated"
+    follow_up: FollowUp | None = None
+    description: Text
+    source: Source
+
+
+class StudyExtraction(Strict):
+    """Everything a curator records from one study. The file is ``studies/<key>.yaml``."""
+
+    key: Identifier = Field(description="the BibTeX key in references.bib; equal to the file name stem")
+    curation: Curation
+    study: Study
+    population: Population
+    arms: list[Arm] = Field(min_length=1)
+    subgroups: list[Subgroup] = Field(default_factory=list)
+    outcomes: list[Outcome] = Field(default_factory=list)
+    comparisons: list[Comparison] = Field(default_factory=list)
+    associations: list[Association] = Field(default_factory=list)
+    patients: list[Patient] = Field(default_factory=list)
+    notes: Text | None = None
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the format, for editors (``studies/_schema.json``)."""
+    schema = StudyExtraction.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "secondhct study extraction"
+    return schema

@@ -1,0 +1,105 @@
+"""Validate the whole corpus: every extraction, its BibTeX entry, and the rules across files.
+
+Nothing here writes a file; the result is a list of diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .bibliography import Bibliography, load_bibliography
+from .diagnostics import Diagnostic, count_by_severity
+from .extraction.checks import check_study
+from .extraction.load import LoadedStudy, load_study
+from .project import Project, display_path
+
+
+@dataclass
+class ValidationReport:
+    """All diagnostics of one run, with the studies and bibliography that were read."""
+
+    diagnostics: list[Diagnostic]
+    studies: list[LoadedStudy] = field(default_factory=list)
+    bibliography: Bibliography | None = None
+    files_checked: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return count_by_severity(self.diagnostics)
+
+    def failed(self, strict: bool = False) -> bool:
+        counts = self.counts
+        return counts["error"] > 0 or (strict and counts["warning"] > 0)
+
+
+def _at(loaded: LoadedStudy, severity: str, path: tuple[str | int, ...], message: str, code: str) -> Diagnostic:
+    line, column = loaded.positions.locate(path)
+    return Diagnostic(loaded.file, severity, message, line, column, path, code)  # type: ignore[arg-type]
+
+
+def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> list[Diagnostic]:
+    diags = list(loaded.diagnostics)
+    study = loaded.study
+    if study is None:
+        return diags
+    for finding in check_study(study):
+        diags.append(_at(loaded, finding.severity, finding.path, finding.message, finding.code))
+    if study.key != path.stem:
+        diags.append(_at(loaded, "error", ("key",), f"key '{study.key}' differs from the file name '{path.stem}'; rename the file to {study.key}.yaml or fix the key", "key-stem"))
+    if study.key not in bib.references:
+        close = bib.suggest(study.key)
+        hint = f"; did you mean {' or '.join(repr(k) for k in close)}?" if close else "; add its entry to references.bib first"
+        diags.append(_at(loaded, "error", ("key",), f"BibTeX key '{study.key}' is not in references.bib{hint}", "bib-missing"))
+    return diags
+
+
+def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    by_key: dict[str, list[LoadedStudy]] = defaultdict(list)
+    by_group: dict[str, list[LoadedStudy]] = defaultdict(list)
+    for loaded in studies:
+        if loaded.study is None:
+            continue
+        by_key[loaded.study.key].append(loaded)
+        if loaded.study.study.overlap_group:
+            by_group[loaded.study.study.overlap_group].append(loaded)
+    for key, group in by_key.items():
+        for loaded in group[1:]:
+            diags.append(_at(loaded, "error", ("key",), f"duplicate key '{key}': also used by {group[0].file}", "duplicate-key"))
+    for name, group in by_group.items():
+        if len(group) < 2:
+            continue
+        for loaded in group:
+            others = ", ".join(o.study.key for o in group if o is not loaded and o.study)
+            diags.append(_at(loaded, "warning", ("study", "overlap_group"), f"overlap group '{name}' is shared with {others}: the cohorts may share patients; pool one report per group", "overlap"))
+    return diags
+
+
+def validate_project(project: Project, paths: list[Path] | None = None) -> ValidationReport:
+    """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
+
+    Rules across files (duplicate keys, overlap groups) always consider every
+    study in ``studies/``, but only diagnostics for the selected files (and for
+    references.bib) are reported.
+    """
+    bib = load_bibliography(project.bib_path, display_path(project.bib_path))
+    corpus = {p.resolve(): p for p in project.study_files()}
+    selected = [p.resolve() for p in paths] if paths else list(corpus)
+    for p in selected:
+        corpus.setdefault(p, p)
+    loaded = {p: load_study(p, display_path(p)) for p in corpus}
+    diagnostics = list(bib.diagnostics)
+    chosen = set(selected)
+    for p in selected:
+        diagnostics += _study_diagnostics(loaded[p], p, bib)
+    chosen_files = {loaded[p].file for p in chosen}
+    diagnostics += [d for d in _cross_file([loaded[p] for p in corpus]) if d.file in chosen_files]
+    if not paths:
+        used = {s.study.key for s in loaded.values() if s.study}
+        for ref in bib.references.values():
+            if ref.key not in used:
+                diagnostics.append(Diagnostic(bib.file, "info", f"entry '{ref.key}' is not used by any study", ref.line, 1, code="bib-unused"))
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected))
