@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from ..diagnostics import FieldPath, Severity
 from .consistency import half_unit, printed_p_interval, ratio_p_range, se_matches_ci
-from .schema import CI, Outcome, Range, Source, StudyExtraction
+from .schema import CI, Age, FollowUp, Outcome, Range, Source, StudyExtraction
 from .timepoint import duration_in_months, parse_time_point
 
 _SCALE = {"percent": 100.0, "proportion": 1.0}
@@ -154,6 +154,8 @@ def _outcome_values(study: StudyExtraction) -> Iterator[Finding]:
 def _one_outcome(out: Outcome, path: FieldPath, arm_n: int | None) -> Iterator[Finding]:
     if out.estimate is None and out.events is None:
         yield Finding("error", path, "no value: give estimate (with unit) or events (with total)", "form")
+    if out.time is None and (out.events is not None or out.unit in _SCALE):
+        yield Finding("error", path, "time is required for a proportion or a count (write 'not stated' if the paper gives none)", "form")
     if out.estimate is not None and out.unit is None:
         yield Finding("error", path + ("estimate",), "unit is required with an estimate (percent, proportion, or a time unit)", "unit")
     if out.unit is not None and out.estimate is None:
@@ -260,6 +262,9 @@ def _comparisons(study: StudyExtraction) -> Iterator[Finding]:
             if comp.p is None:
                 yield Finding("error", path + ("p",), "measure 'none' needs the p-value", "form")
             continue
+        if comp.estimate is not None and comp.estimate <= 0:
+            yield Finding("error", path + ("estimate",), f"a {comp.measure} must be positive (got {_fmt(comp.estimate)})", "range")
+            continue
         if comp.estimate is None and comp.p is None:
             yield Finding("error", path, f"a {comp.measure} needs an estimate or a p-value", "form")
         if comp.ci is not None:
@@ -304,9 +309,9 @@ def _relapse_plus_nrm(study: StudyExtraction) -> Iterator[Finding]:
         kind = "nrm" if out.outcome in ("nrm", "trm") else out.outcome
         if kind not in ("relapse", "nrm") or _percent(out) is None:
             continue
-        tp = parse_time_point(out.time)
-        if not tp.stated:
+        if out.time is None or not parse_time_point(out.time).stated:
             continue
+        tp = parse_time_point(out.time)
         groups[(out.arm, out.subgroup, tp.months, out.time_origin)][kind] = (i, out)
     for pair in groups.values():
         if len(pair) == 2:
@@ -335,17 +340,25 @@ def _follow_up(study: StudyExtraction) -> Iterator[Finding]:
         return
     if fu.range is not None:
         limit, what = duration_in_months(fu.range.upper, fu.unit), f"the longest follow-up ({_fmt(fu.range.upper)} {fu.unit})"
-    elif fu.value is not None and fu.statistic in ("median", "mean"):
+    elif fu.value is not None and fu.statistic in ("median", "mean", "individual"):
         limit, what = duration_in_months(fu.value, fu.unit), f"the {fu.statistic} follow-up ({_fmt(fu.value)} {fu.unit}); few patients can be at risk then"
     else:
         return
     for i, out in enumerate(study.outcomes):
-        tp = parse_time_point(out.time)
-        if tp.months is not None and tp.months > limit + 1e-9:
+        months = parse_time_point(out.time).months if out.time else None
+        if months is not None and months > limit + 1e-9:
             yield Finding("warning", ("outcomes", i, "time"), f"time point {out.time} is beyond {what}", "follow-up")
 
 
 def _ranges(study: StudyExtraction) -> Iterator[Finding]:
+    """Ranges run upwards; durations and ages are not negative."""
     for path, rng in _instances(study, Range):
         if rng.lower > rng.upper:
             yield Finding("error", path, f"range lower {_fmt(rng.lower)} is above upper {_fmt(rng.upper)}", "impossible")
+    for path, item in [*_instances(study, FollowUp), *_instances(study, Age)]:
+        for name in ("value", "median", "mean"):
+            value = getattr(item, name, None)
+            if value is not None and value < 0:
+                yield Finding("error", path + (name,), f"cannot be negative (got {_fmt(value)})", "range")
+        if item.range is not None and item.range.lower < 0:
+            yield Finding("error", path + ("range", "lower"), f"cannot be negative (got {_fmt(item.range.lower)})", "range")

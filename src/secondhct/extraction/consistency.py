@@ -19,13 +19,15 @@ def half_unit(value: float) -> float:
     """Half a unit of the last printed digit of ``value``.
 
     YAML gives ``54`` as an int and ``54.0`` as a float, so the number of printed
-    decimals survives loading (a trailing zero after a decimal point may be
-    lost, which only makes the checks more lenient).
+    decimals survives loading (only a second trailing zero, as in ``4.00``, is
+    lost, which makes the checks more lenient, never stricter).
 
     >>> half_unit(29.4)
     0.05
     >>> half_unit(54)
     0.5
+    >>> half_unit(4.0)
+    0.05
     >>> half_unit(0.035)
     0.0005
     """
@@ -37,8 +39,6 @@ def half_unit(value: float) -> float:
         decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
         return 0.5 * 10 ** (int(exponent) - decimals)
     decimals = len(text.split(".")[1]) if "." in text else 0
-    if text.endswith(".0"):
-        decimals = 0
     return round(0.5 * 10.0**-decimals, decimals + 2)
 
 

@@ -35,6 +35,9 @@ Identifier = Annotated[
 ]
 Text = Annotated[str, Field(min_length=1)]
 Count = Annotated[int, Field(ge=0)]
+# A number as printed. Keeping ints as ints preserves how many decimals were printed
+# ("54" vs "54.0"), which the rounding-aware consistency checks need.
+Printed = Annotated[int | float, WithJsonSchema({"type": "number"})]
 PositiveCount = Annotated[int, Field(ge=1)]
 
 _P_BOUND = re.compile(r"^(<=|>=|<|>|=|≤|≥)?\s*([0-9.]+(?:[eE]-?[0-9]+)?)$")
@@ -115,7 +118,7 @@ Design = Literal[
 Publication = Literal["article", "meeting_abstract", "correspondence", "review", "news_report", "not stated"]
 OutcomeName = Literal[
     "os", "efs", "lfs", "dfs", "pfs", "rfs", "relapse", "nrm", "trm", "cr", "response", "engraftment",
-    "graft_failure", "agvhd", "cgvhd", "death", "time_to_relapse", "remission_duration", "other",
+    "graft_failure", "agvhd", "cgvhd", "death", "time_to_relapse", "remission_duration", "other", "not stated",
 ]
 Unit = Literal["percent", "proportion", "days", "weeks", "months", "years"]
 Statistic = Literal[
@@ -176,15 +179,17 @@ class Period(Strict):
 class Range(Strict):
     """A range as printed (lower and upper may be equal)."""
 
-    lower: float
-    upper: float
+    lower: Printed
+    upper: Printed
 
 
 class FollowUp(Strict):
     """Reported follow-up of the cohort."""
 
-    statistic: Literal["median", "mean", "minimum", "not stated"]
-    value: float | None = Field(default=None, ge=0)
+    statistic: Literal["median", "mean", "minimum", "individual", "not stated"] = Field(
+        description="'individual' for one patient's follow-up"
+    )
+    value: Printed | None = None
     unit: Literal["days", "weeks", "months", "years"]
     range: Range | None = None
     among: Text | None = Field(default=None, description="whom it applies to, e.g. 'survivors'")
@@ -215,8 +220,8 @@ class Age(Strict):
 
     as_printed: Text
     unit: Literal["years", "months"] | None = None
-    median: float | None = Field(default=None, ge=0)
-    mean: float | None = Field(default=None, ge=0)
+    median: Printed | None = None
+    mean: Printed | None = None
     range: Range | None = None
     source: Source
 
@@ -262,8 +267,8 @@ class Subgroup(Strict):
 class CI(Strict):
     """A confidence interval as printed."""
 
-    lower: float
-    upper: float
+    lower: Printed
+    upper: Printed
     level: Annotated[float, Field(gt=0, lt=100)] | NotStated = Field(description="e.g. 95 (percent)")
     scale: CIScale = Field(default="not stated", description="scale the interval was built on, if stated")
 
@@ -275,14 +280,16 @@ class Outcome(Strict):
     definition: Text | None = Field(default=None, description="the outcome in the paper's words")
     arm: Identifier | None = Field(default=None, description="arm id (default: the only arm)")
     subgroup: Identifier | None = Field(default=None, description="subgroup id (default: the whole arm)")
-    time: TimePointText
+    time: TimePointText | None = Field(
+        default=None, description="required for a proportion or a count; a median or a duration has none"
+    )
     time_origin: TimeOrigin | None = Field(default=None, description="default: population.time_origin")
     statistic: Statistic = "not stated"
-    estimate: float | None = Field(default=None, description="the value as printed")
+    estimate: Printed | None = Field(default=None, description="the value as printed")
     unit: Unit | None = Field(default=None, description="required with estimate: percent, proportion or a time unit")
-    se: float | None = Field(default=None, description="only when the paper says it is a standard error")
-    sd: float | None = Field(default=None, description="only when the paper says it is a standard deviation")
-    plus_minus: float | None = Field(default=None, description="the number after '±' when its meaning is not stated")
+    se: Printed | None = Field(default=None, description="only when the paper says it is a standard error")
+    sd: Printed | None = Field(default=None, description="only when the paper says it is a standard deviation")
+    plus_minus: Printed | None = Field(default=None, description="the number after '±' when its meaning is not stated")
     ci: CI | None = None
     range: Range | None = Field(default=None, description="a range printed with a median")
     events: Count | None = Field(default=None, description="patients with the outcome as named (alive, relapsed...)")
@@ -303,7 +310,7 @@ class Comparison(Strict):
     arm: Identifier | None = None
     subgroups: list[Identifier] | None = Field(default=None, description="ids of the subgroups compared")
     adjusted: bool | NotStated = "not stated"
-    estimate: float | None = Field(default=None, gt=0)
+    estimate: Printed | None = Field(default=None, description="the ratio as printed")
     ci: CI | None = None
     p: PValue | None = None
     time: TimePointText | None = None
