@@ -39,8 +39,23 @@ def _at(loaded: LoadedStudy, severity: str, path: tuple[str | int, ...], message
     return Diagnostic(loaded.file, severity, message, line, column, path, code)  # type: ignore[arg-type]
 
 
+def _todos(value: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Paths of the scaffold's placeholders (the text TODO) left in a document."""
+    if value == "TODO":
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _todos(v, path + (k,))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _todos(v, path + (i,))]
+    return []
+
+
 def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> list[Diagnostic]:
     diags = list(loaded.diagnostics)
+    reported = {d.path for d in diags}
+    for todo in _todos(loaded.raw):
+        if todo not in reported:
+            diags.append(_at(loaded, "error", todo, "still TODO: replace it with what the paper says (or 'not stated')", "todo"))
     study = loaded.study
     if study is None:
         return diags
@@ -66,8 +81,11 @@ def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
         if loaded.study.study.overlap_group:
             by_group[loaded.study.study.overlap_group].append(loaded)
     for key, group in by_key.items():
-        for loaded in group[1:]:
-            diags.append(_at(loaded, "error", ("key",), f"duplicate key '{key}': also used by {group[0].file}", "duplicate-key"))
+        if len(group) < 2:
+            continue
+        for loaded in group:
+            others = ", ".join(o.file for o in group if o is not loaded)
+            diags.append(_at(loaded, "error", ("key",), f"duplicate key '{key}': also used by {others}", "duplicate-key"))
     for name, group in by_group.items():
         if len(group) < 2:
             continue

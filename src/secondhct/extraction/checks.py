@@ -297,9 +297,11 @@ def _ratio_ci(estimate: float | None, ci: CI, p: Any, measure: str, path: FieldP
 
 
 def _percent(out: Outcome) -> float | None:
+    """The estimate in percent, or None if it is not a valid proportion (reported elsewhere)."""
     if out.estimate is None or out.unit not in _SCALE:
         return None
-    return out.estimate * 100 / _SCALE[out.unit]
+    value = out.estimate * 100 / _SCALE[out.unit]
+    return value if 0 <= value <= 100 else None
 
 
 def _relapse_plus_nrm(study: StudyExtraction) -> Iterator[Finding]:

@@ -1,0 +1,67 @@
+"""Each error and warning the validator promises, triggered by a real file in tests/data/cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from casefiles import CASES, header, run_case
+from secondhct.diagnostics import format_path
+
+CASE_FILES = sorted(CASES.glob("*.yaml"))
+
+# What issue #2 requires, mapped to the case file that shows it.
+REQUIRED = {
+    "unknown field (with suggestion)": "unknown_field",
+    "wrong type": "wrong_type",
+    "missing required field": "missing_required",
+    "BibTeX key absent (with suggestion)": "bib_missing",
+    "file stem differs from key": "stem_differs",
+    "duplicate keys": "duplicate_key",
+    "percentage outside 0-100": "percent_out_of_range",
+    "proportion outside 0-1": "proportion_out_of_range",
+    "events > total": "events_exceed_total",
+    "negative SE": "negative_se",
+    "zero SE": "zero_plus_minus",
+    "estimate outside its CI": "estimate_outside_ci",
+    "unparseable time point": "unparseable_time",
+    "YAML not a mapping": "not_mapping",
+    "duplicate YAML keys": "duplicate_yaml_key",
+    "non-UTF-8 file": "non_utf8",
+    "SE inconsistent with CI": "se_ci_inconsistent",
+    "p inconsistent with HR and CI": "p_inconsistent",
+    "relapse + NRM above 100%": "relapse_plus_nrm",
+    "subgroups larger than cohort": "subgroup_sizes",
+    "landmark beyond follow-up": "beyond_follow_up",
+    "shared overlap group": "overlap_group",
+}
+
+
+def test_every_required_check_has_a_case_file() -> None:
+    names = {p.stem for p in CASE_FILES}
+    missing = {what: stem for what, stem in REQUIRED.items() if stem not in names}
+    assert not missing
+
+
+@pytest.mark.parametrize("case", CASE_FILES, ids=lambda p: p.stem)
+def test_case_reports_expected_diagnostic(case: Path, tmp_path: Path) -> None:
+    _, _, expectations = header(case)
+    assert expectations, f"{case.name} declares no '# expect:' line"
+    _, diagnostics = run_case(case, tmp_path)
+    found = [(d.severity, d.line, d.column, format_path(d.path), d.message) for d in diagnostics]
+    for exp in expectations:
+        matches = [
+            f for f in found
+            if f[:4] == (exp.severity, exp.line, exp.column, exp.path) and f[4].startswith(exp.message)
+        ]
+        assert matches, f"expected {exp} in {found}"
+
+
+@pytest.mark.parametrize("case", CASE_FILES, ids=lambda p: p.stem)
+def test_case_errors_are_the_only_errors(case: Path, tmp_path: Path) -> None:
+    """A case about a warning must not also produce an error (the base file is valid)."""
+    _, _, expectations = header(case)
+    _, diagnostics = run_case(case, tmp_path)
+    if all(e.severity == "warning" for e in expectations):
+        assert [d.format() for d in diagnostics if d.severity == "error"] == []

@@ -1,0 +1,131 @@
+"""The real corpus: every file in studies/ validates, and every quoted number is in its source."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from secondhct.extraction.load import load_study
+from secondhct.extraction.scaffold import schema_text
+from secondhct.extraction.schema import Outcome, Source, StudyExtraction
+from secondhct.project import find_project
+from secondhct.validation import validate_project
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = find_project(ROOT)
+STUDY_FILES = PROJECT.study_files()
+SHARED = ROOT.parent / "shared"
+
+_WORDS = {
+    1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+    10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen", 21: "twenty-one",
+}
+
+
+def _load(path: Path) -> StudyExtraction:
+    loaded = load_study(path)
+    assert loaded.study is not None, [d.format() for d in loaded.diagnostics]
+    return loaded.study
+
+
+def test_corpus_has_the_seed_studies() -> None:
+    keys = {p.stem for p in STUDY_FILES}
+    assert {"kato2012", "chang2004", "jplsg2010", "nagayama1999", "sakaguchi2024"} <= keys
+
+
+def test_corpus_validates_without_errors() -> None:
+    report = validate_project(PROJECT)
+    errors = [d.format() for d in report.diagnostics if d.severity == "error"]
+    assert errors == []
+    assert report.files_checked == len(STUDY_FILES)
+
+
+def test_schema_file_is_current() -> None:
+    assert PROJECT.schema_path.read_text(encoding="utf-8") == schema_text(), "run: secondhct schema"
+
+
+def _document_text(study: StudyExtraction, source: Source) -> str | None:
+    docs = {d.id: d for d in study.curation.documents}
+    doc = docs[source.document] if source.document else study.curation.documents[0]
+    if doc.path is None:
+        return None
+    path = (PROJECT.root / doc.path).resolve()
+    if not path.is_file():
+        pytest.skip(f"source document {doc.path} is not available here")
+    return path.read_text(encoding="utf-8")
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize("path", STUDY_FILES, ids=lambda p: p.stem)
+def test_quotes_appear_verbatim_in_their_documents(path: Path) -> None:
+    """Every quote, split at '...', is found word for word in the document it cites."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside this checkout")
+    study = _load(path)
+    from secondhct.extraction.checks import _instances
+
+    checked = 0
+    for where, source in _instances(study, Source):
+        if source.quote is None:
+            continue
+        text = _document_text(study, source)
+        if text is None:
+            continue
+        for fragment in source.quote.split("..."):
+            fragment = _normalise(fragment).strip(" ()")
+            assert fragment in _normalise(text), f"{path.name} {where}: quote not in source: {fragment!r}"
+            checked += 1
+    assert checked > 0
+
+
+def _printed_forms(value: float) -> set[str]:
+    forms = {repr(value), str(value)}
+    if isinstance(value, int) and value in _WORDS:
+        forms |= {_WORDS[value], _WORDS[value].capitalize()}
+    return forms
+
+
+@pytest.mark.parametrize("path", STUDY_FILES, ids=lambda p: p.stem)
+def test_outcome_numbers_are_in_their_quotes(path: Path) -> None:
+    """A number in an outcome must be printed, as written, in the quote that backs it."""
+    study = _load(path)
+    for i, out in enumerate(study.outcomes):
+        if out.source.quote is None:
+            continue
+        for name in ("estimate", "se", "sd", "plus_minus", "events", "total"):
+            value = getattr(out, name)
+            if value is None:
+                continue
+            assert any(form in out.source.quote for form in _printed_forms(value)), (
+                f"{path.name} outcomes[{i}].{name} = {value!r} is not printed in its quote {out.source.quote!r}"
+            )
+
+
+def test_every_outcome_in_the_seed_corpus_has_a_quote() -> None:
+    seeds = ["kato2012", "chang2004", "jplsg2010", "nagayama1999"]
+    missing = [
+        (key, i) for key in seeds
+        for i, out in enumerate(_load(PROJECT.study_path(key)).outcomes) if not out.source.quote
+    ]
+    assert missing == []
+
+
+def test_kato2012_values_as_printed() -> None:
+    """The headline numbers of the largest seed, checked against the abstract by hand."""
+    study = _load(PROJECT.study_path("kato2012"))
+    os2y = [o for o in study.outcomes if o.outcome == "os" and o.time == "2y"]
+    assert len(os2y) == 1
+    out: Outcome = os2y[0]
+    assert (out.estimate, out.unit, out.plus_minus, out.se) == (29.4, "percent", 3.7, None)
+    assert study.population.n == 171 and study.arms[0].intervention == "second_allo_hct"
+
+
+def test_il2_lak_case_report_is_a_comparator_not_a_second_transplant() -> None:
+    study = _load(PROJECT.study_path("nagayama1999"))
+    assert [a.intervention for a in study.arms] == ["il2_lak"]
+    assert study.study.design == "case_report"
