@@ -168,9 +168,9 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
         raw_fields = {f.key.lower(): str(f.value) for f in entry.fields}
         authors, et_al = parse_authors(raw_fields["author"]) if "author" in raw_fields else ((), False)
         fields = {k: decode_latex(v) for k, v in raw_fields.items()}
-        references[entry.key] = Reference(entry.key, entry.entry_type.lower(), entry.start_line + 1, fields, authors, et_al)
+        references[entry.key] = Reference(entry.key, entry.entry_type.lower(), (entry.start_line or 0) + 1, fields, authors, et_al)
     for block in library.failed_blocks:
-        line = block.start_line + 1
+        line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
             first = references.get(block.key)
             where = f" (first at line {first.line})" if first else ""

@@ -93,8 +93,8 @@ def _references(study: StudyExtraction) -> Iterator[Finding]:
         elif arm is not None and arm not in arms:
             yield Finding("error", path + ("arm",), f"unknown arm '{arm}'; arms are: {', '.join(arms)}", "reference")
 
-    for i, sub in enumerate(study.subgroups):
-        yield from arm_ref(sub.arm, ("subgroups", i))
+    for i, subgroup in enumerate(study.subgroups):
+        yield from arm_ref(subgroup.arm, ("subgroups", i))
     for section in ("outcomes", "comparisons", "patients"):
         for i, item in enumerate(getattr(study, section)):
             if section != "patients":
@@ -357,7 +357,8 @@ def _ranges(study: StudyExtraction) -> Iterator[Finding]:
     for path, rng in _instances(study, Range):
         if rng.lower > rng.upper:
             yield Finding("error", path, f"range lower {_fmt(rng.lower)} is above upper {_fmt(rng.upper)}", "impossible")
-    for path, item in [*_instances(study, FollowUp), *_instances(study, Age)]:
+    items: list[tuple[FieldPath, FollowUp | Age]] = [*_instances(study, FollowUp), *_instances(study, Age)]
+    for path, item in items:
         for name in ("value", "median", "mean"):
             value = getattr(item, name, None)
             if value is not None and value < 0:
