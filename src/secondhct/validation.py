@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .bibliography import Bibliography, load_bibliography
-from .diagnostics import Diagnostic, count_by_severity
+from .diagnostics import Diagnostic, FieldPath, Severity, count_by_severity
 from .extraction.checks import check_study
 from .extraction.load import LoadedStudy, load_study
 from .project import Project, display_path
@@ -34,9 +34,9 @@ class ValidationReport:
         return counts["error"] > 0 or (strict and counts["warning"] > 0)
 
 
-def _at(loaded: LoadedStudy, severity: str, path: tuple[str | int, ...], message: str, code: str) -> Diagnostic:
+def _at(loaded: LoadedStudy, severity: Severity, path: FieldPath, message: str, code: str) -> Diagnostic:
     line, column = loaded.positions.locate(path)
-    return Diagnostic(loaded.file, severity, message, line, column, path, code)  # type: ignore[arg-type]
+    return Diagnostic(loaded.file, severity, message, line, column, path, code)
 
 
 def _todos(value: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
