@@ -129,3 +129,17 @@ def test_il2_lak_case_report_is_a_comparator_not_a_second_transplant() -> None:
     study = _load(PROJECT.study_path("nagayama1999"))
     assert [a.intervention for a in study.arms] == ["il2_lak"]
     assert study.study.design == "case_report"
+
+
+def test_editor_schema_accepts_every_study_and_rejects_unknown_fields() -> None:
+    """studies/_schema.json (what editors use) agrees with the validator on real files."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    validator = jsonschema.Draft202012Validator(json.loads(PROJECT.schema_path.read_text(encoding="utf-8")))
+    for path in STUDY_FILES:
+        assert [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8")))] == []
+    bad = yaml.safe_load((ROOT / "tests" / "data" / "cases" / "unknown_field.yaml").read_text(encoding="utf-8"))
+    assert any("'estimte' was unexpected" in e.message for e in validator.iter_errors(bad))
