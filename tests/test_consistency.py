@@ -63,3 +63,10 @@ def test_printed_p_intervals() -> None:
     assert printed_p_interval("<0.001") == (0.0, 0.001)
     assert printed_p_interval(">0.05") == (0.05, 1.0)
     assert printed_p_interval("=0.04") == pytest.approx((0.035, 0.045))
+
+
+def test_not_significant_is_accepted_and_admits_any_p() -> None:
+    from secondhct.extraction.schema import _check_p
+
+    assert _check_p("n.s.") == "n.s."
+    assert printed_p_interval("n.s.") == (0.0, 1.0)

@@ -167,6 +167,8 @@ def printed_p_interval(p: float | str) -> tuple[float, float]:
         lo, hi = _interval(p)
         return (max(lo, 0.0), min(hi, 1.0))
     text = p.strip()
+    if not any(ch.isdigit() for ch in text):  # 'n.s.': the threshold is not printed
+        return (0.0, 1.0)
     for op in ("<=", ">=", "≤", "≥", "<", ">", "="):
         if text.startswith(op):
             value = float(text[len(op) :].strip())

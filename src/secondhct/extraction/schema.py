@@ -40,6 +40,7 @@ Count = Annotated[int, Field(ge=0)]
 Printed = Annotated[int | float, WithJsonSchema({"type": "number"})]
 PositiveCount = Annotated[int, Field(ge=1)]
 
+_NOT_SIGNIFICANT = {"n.s.", "ns", "n.s", "not significant"}
 _P_BOUND = re.compile(r"^(<=|>=|<|>|=|≤|≥)?\s*([0-9.]+(?:[eE]-?[0-9]+)?)$")
 
 
@@ -48,6 +49,8 @@ def _check_p(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError("a p-value is a number such as 0.04 or a bound such as '<0.001'")
     number: float | None = None
+    if isinstance(value, str) and value.strip().casefold() in _NOT_SIGNIFICANT:
+        return value
     if isinstance(value, str):
         match = _P_BOUND.match(value.strip())
         if match:
@@ -71,9 +74,9 @@ PValue = Annotated[
         {
             "anyOf": [
                 {"type": "number", "minimum": 0, "maximum": 1},
-                {"type": "string", "pattern": r"^(<|>|<=|>=|=|≤|≥)?\s*[0-9.eE\-]+$"},
+                {"type": "string", "pattern": r"^((<|>|<=|>=|=|≤|≥)?\s*[0-9.eE\-]+|n\.s\.?|ns|not significant)$"},
             ],
-            "description": "p-value as printed: a number (0.04) or a bound ('<0.001')",
+            "description": "p-value as printed: a number (0.04), a bound ('<0.001'), or 'n.s.'",
         }
     ),
 ]
@@ -223,6 +226,7 @@ class Age(Strict):
     median: Printed | None = None
     mean: Printed | None = None
     range: Range | None = None
+    iqr: Range | None = Field(default=None, description="interquartile range, if that is what is printed")
     source: Source
 
 
@@ -295,6 +299,9 @@ class Outcome(Strict):
     events: Count | None = Field(default=None, description="patients with the outcome as named (alive, relapsed...)")
     total: Count | None = Field(default=None, description="patients the events are counted among")
     n: Count | None = Field(default=None, description="patients this value applies to, if printed")
+    conditional_on: Text | None = Field(
+        default=None, description="for conditional (landmark) survival: the condition, e.g. 'alive and disease-free at 1 year'"
+    )
     source: Source
     notes: Text | None = None
 

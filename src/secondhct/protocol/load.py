@@ -1,0 +1,125 @@
+"""Read and check ``protocol.yaml``: shape (pydantic) plus the rules between an analysis's fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import get_args
+
+from ..diagnostics import Diagnostic, FieldPath, Severity
+from ..extraction.timepoint import parse_time_point
+from ..modelerrors import LoadedModel, parse_model
+from ..textio import read_text
+from ..yamlsource import Positions
+from .schema import Analysis, Defaults, Protocol, RatioMeasure
+
+RATIO_MEASURES = frozenset(get_args(RatioMeasure))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An analysis with the protocol's defaults filled in."""
+
+    analysis: Analysis
+    measure: str
+    method: str
+    test: str
+    overlap_rule: str
+    sensitivity: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.analysis.id
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.measure in RATIO_MEASURES
+
+
+def plan(analysis: Analysis, defaults: Defaults) -> Plan:
+    """Fill an analysis's unset options from the defaults."""
+    default_measure = defaults.ratio_measure if analysis.comparison is not None else defaults.measure
+    return Plan(
+        analysis=analysis,
+        measure=analysis.measure or default_measure,
+        method=analysis.method or defaults.method,
+        test=analysis.test or defaults.test,
+        overlap_rule=analysis.overlap_rule or defaults.overlap_rule,
+        sensitivity=tuple(analysis.sensitivity if analysis.sensitivity is not None else defaults.sensitivity),
+    )
+
+
+def _rules(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:
+    seen: dict[str, int] = {}
+    for i, analysis in enumerate(protocol.analyses):
+        path: FieldPath = ("analyses", i)
+        if analysis.id in seen:
+            yield "error", path + ("id",), f"duplicate analysis id '{analysis.id}' (also analyses[{seen[analysis.id]}])"
+        seen.setdefault(analysis.id, i)
+        p = plan(analysis, protocol.defaults)
+        if p.is_ratio and analysis.comparison is None:
+            yield "error", path + ("measure",), f"a {p.measure} analysis needs a comparison (factor, group, reference)"
+        if not p.is_ratio and analysis.comparison is not None:
+            yield "error", path + ("comparison",), f"comparison given, but measure {p.measure} pools proportions"
+        if not p.is_ratio and analysis.time is None:
+            yield "error", path, "a proportion analysis needs a time point (time: {exact: 2y} or {min: 2y, max: 3y})"
+        if analysis.subgroup is not None and analysis.comparison is not None:
+            yield "error", path + ("subgroup",), "subgroup and comparison cannot be combined"
+        if analysis.time is not None:
+            yield from _window(analysis, path + ("time",))
+
+
+def _window(analysis: Analysis, path: FieldPath) -> Iterator[tuple[Severity, FieldPath, str]]:
+    window = analysis.time
+    assert window is not None
+    if (window.exact is None) == (window.min is None and window.max is None):
+        yield "error", path, "give either exact, or min and max"
+        return
+    if window.exact is None and (window.min is None or window.max is None):
+        yield "error", path, "a window needs both min and max"
+        return
+    for name in ("exact", "min", "max"):
+        value = getattr(window, name)
+        if value is not None and not parse_time_point(value).stated:
+            yield "error", path + (name,), f"'{value}' is not a time point an analysis can select on"
+    if window.min and window.max:
+        lo, hi = parse_time_point(window.min).months, parse_time_point(window.max).months
+        if lo is not None and hi is not None and lo > hi:
+            yield "error", path + ("max",), f"window ends ({window.max}) before it starts ({window.min})"
+
+
+def load_protocol(path: Path, display: str) -> LoadedModel[Protocol]:
+    """Read ``protocol.yaml``; every problem is a located diagnostic."""
+    text, diagnostics = read_text(path, display)
+    if text is None:
+        return LoadedModel(display, None, None, Positions(), diagnostics)
+    loaded = parse_model(text, display, Protocol)
+    if loaded.model is not None:
+        for severity, field_path, message in _rules(loaded.model):
+            line, column = loaded.positions.locate(field_path)
+            loaded.diagnostics.append(Diagnostic(display, severity, message, line, column, field_path, "protocol"))
+        if any(d.severity == "error" for d in loaded.diagnostics):
+            loaded.model = None
+    return loaded
+
+
+def window_months(analysis: Analysis) -> tuple[float, float] | None:
+    """The analysis time window in months (exact: a point window); None without a time."""
+    window = analysis.time
+    if window is None:
+        return None
+    if window.exact is not None:
+        months = parse_time_point(window.exact).months
+        return (months, months) if months is not None else None
+    lo = parse_time_point(window.min).months if window.min else None
+    hi = parse_time_point(window.max).months if window.max else None
+    return (lo, hi) if lo is not None and hi is not None else None
+
+
+def window_text(analysis: Analysis) -> str:
+    """The time point as stated in the output: '2y' or '2y-3y'."""
+    window = analysis.time
+    if window is None:
+        return "any time"
+    return window.exact if window.exact is not None else f"{window.min}-{window.max}"

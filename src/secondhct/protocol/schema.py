@@ -1,0 +1,114 @@
+"""The protocol format: the review's pre-specified analyses, as a systematic review protocol states them.
+
+``protocol.yaml`` at the project root holds a title, defaults, and a list of
+analyses. Each analysis says which outcome, time point (exact or a window),
+population, measure, method, subgroup factors and sensitivity analyses it uses.
+It is validated like an extraction, with the same located diagnostics.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import Field
+
+from ..extraction.schema import (
+    AgeGroup,
+    Disease,
+    Identifier,
+    Intervention,
+    OutcomeName,
+    Publication,
+    Strict,
+    Text,
+    TimeOrigin,
+    TimePointText,
+)
+
+ProportionMeasure = Literal["PLO", "PAS", "PFT", "PR", "PLN"]
+RatioMeasure = Literal["HR", "RR", "OR"]
+Method = Literal["EE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB"]
+Test = Literal["z", "knha", "adhoc"]
+OverlapRule = Literal["largest", "most_recent"]
+Sensitivity = Literal[
+    "glmm",
+    "exclude_case_reports_and_abstracts",
+    "all_overlap_reports",
+    "exclude_approximated_se",
+    "leave_one_out",
+]
+StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "overlap_group"]
+Factor = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+_DEFAULT_ORIGINS: tuple[TimeOrigin, ...] = ("second_hct",)
+_ALL_SENSITIVITY: tuple[Sensitivity, ...] = get_args(Sensitivity)
+
+
+class TimeWindow(Strict):
+    """The time point of an analysis: ``exact`` or a window ``min``-``max`` (both ends included)."""
+
+    exact: TimePointText | None = None
+    min: TimePointText | None = None
+    max: TimePointText | None = None
+
+
+class PopulationFilter(Strict):
+    """Which reports qualify. A report qualifies when *all* its diseases are listed here."""
+
+    diseases: list[Disease] = Field(min_length=1)
+    age_groups: list[AgeGroup] = Field(min_length=1)
+    intervention: Intervention = "second_allo_hct"
+    time_origins: list[TimeOrigin] = Field(default_factory=lambda: list(_DEFAULT_ORIGINS), min_length=1)
+
+
+class RatioComparison(Strict):
+    """For a pooled ratio: the factor and the direction (group vs reference, in the report's words)."""
+
+    factor: Factor
+    group: list[Text] = Field(min_length=1, description="texts of comparisons[].group that count as the group")
+    reference: list[Text] = Field(min_length=1, description="texts of comparisons[].reference that count as the reference")
+
+
+class Analysis(Strict):
+    """One pre-specified analysis."""
+
+    id: Identifier
+    title: Text
+    outcomes: list[OutcomeName] = Field(min_length=1, description="outcome names that count, e.g. [lfs, efs, dfs]")
+    time: TimeWindow | None = Field(default=None, description="required for proportions")
+    population: PopulationFilter
+    measure: ProportionMeasure | RatioMeasure | None = Field(default=None, description="default: defaults.measure")
+    method: Method | None = None
+    test: Test | None = None
+    subgroup: Factor | None = Field(
+        default=None, description="use outcomes reported for levels of this subgroup factor instead of whole arms"
+    )
+    comparison: RatioComparison | None = Field(default=None, description="for a pooled HR/RR/OR")
+    subgroup_factors: list[StudyFactor] = Field(default_factory=list)
+    sensitivity: list[Sensitivity] | None = Field(default=None, description="default: defaults.sensitivity")
+    overlap_rule: OverlapRule | None = None
+    exclude_publications: list[Publication] = Field(default_factory=list)
+    notes: Text | None = None
+
+
+class Defaults(Strict):
+    measure: ProportionMeasure = "PLO"
+    ratio_measure: RatioMeasure = "HR"
+    method: Method = "REML"
+    test: Test = "adhoc"
+    overlap_rule: OverlapRule = "largest"
+    sensitivity: list[Sensitivity] = Field(default_factory=lambda: list(_ALL_SENSITIVITY))
+
+
+class Protocol(Strict):
+    """``protocol.yaml``: the review's title, defaults and analyses."""
+
+    title: Text
+    defaults: Defaults = Field(default_factory=Defaults)
+    analyses: list[Analysis] = Field(min_length=1)
+
+
+def protocol_json_schema() -> dict[str, Any]:
+    schema = Protocol.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "secondhct protocol"
+    return schema
