@@ -1,0 +1,147 @@
+"""protocol.yaml: validation with located diagnostics, and which reports enter an analysis."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from secondhct.extraction.schema import StudyExtraction
+from secondhct.protocol.load import load_protocol, plan, window_text
+from secondhct.protocol.schema import Analysis, Defaults
+from secondhct.protocol.select import select
+
+BASE: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "data/project/studies/smith2020.yaml").read_text())
+
+PROTOCOL = """\
+title: Test protocol
+analyses:
+  - id: os-children-2y
+    title: OS at 2-3 years, children
+    outcomes: [os]
+    time: {min: 2y, max: 3y}
+    population:
+      diseases: [ALL, AML, acute_leukemia]
+      age_groups: [pediatric]
+  - id: hr-remission
+    title: HR for active disease vs CR
+    outcomes: [os]
+    population: {diseases: [ALL, AML], age_groups: [pediatric]}
+    comparison: {factor: remission_at_second_hct, group: [active disease], reference: [CR]}
+"""
+
+
+def _protocol(tmp_path: Path, text: str):
+    path = tmp_path / "protocol.yaml"
+    path.write_text(text)
+    return load_protocol(path, "protocol.yaml")
+
+
+def _study(key: str, **changes: Any) -> StudyExtraction:
+    data = copy.deepcopy(BASE)
+    data["key"] = key
+    for dotted, value in changes.items():
+        node = data
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            node = node[int(part)] if part.isdigit() else node[part]
+        node[parts[-1]] = value
+    return StudyExtraction.model_validate(data)
+
+
+def test_valid_protocol_and_defaults(tmp_path: Path) -> None:
+    loaded = _protocol(tmp_path, PROTOCOL)
+    assert loaded.diagnostics == [] and loaded.model is not None
+    first, second = (plan(a, loaded.model.defaults) for a in loaded.model.analyses)
+    assert (first.measure, first.method, first.test, first.overlap_rule) == ("PLO", "REML", "adhoc", "largest")
+    assert "leave_one_out" in first.sensitivity and not first.is_ratio
+    assert second.measure == "HR" and second.is_ratio
+    assert window_text(first.analysis) == "2y-3y"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("id: hr-remission", "id: os-children-2y"), "protocol.yaml:10:9: error: analyses[1].id: duplicate analysis id 'os-children-2y'"),
+        (("    time: {min: 2y, max: 3y}\n", "    time: {min: 3y, max: 2y}\n"), "protocol.yaml:6:26: error: analyses[0].time.max: window ends (2y) before it starts (3y)"),
+        (("    time: {min: 2y, max: 3y}\n", "    time: {min: 2y}\n"), "protocol.yaml:6:11: error: analyses[0].time: a window needs both min and max"),
+        (("    time: {min: 2y, max: 3y}\n", ""), "protocol.yaml:3:5: error: analyses[0]: a proportion analysis needs a time point"),
+        (("    comparison: {", "    comparisn: {"), "protocol.yaml:14:5: error: analyses[1].comparisn: unknown field 'comparisn'; did you mean 'comparison'?"),
+        (("outcomes: [os]\n    time", "outcomes: [overall]\n    time"), "protocol.yaml:5:16: error: analyses[0].outcomes[0]: text 'overall' is not allowed"),
+        (("    time: {min: 2y, max: 3y}\n", "    time: {exact: not stated}\n"), "protocol.yaml:6:19: error: analyses[0].time.exact: 'not stated' is not a time point"),
+    ],
+)
+def test_protocol_errors_are_located(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    old, new = change
+    assert old in PROTOCOL
+    loaded = _protocol(tmp_path, PROTOCOL.replace(old, new, 1))
+    assert loaded.model is None
+    assert any(d.format().startswith(expected) for d in loaded.diagnostics), [d.format() for d in loaded.diagnostics]
+
+
+def _plan(**options: Any):
+    analysis = Analysis.model_validate(
+        {
+            "id": "a", "title": "t", "outcomes": ["os"], "time": {"min": "2y", "max": "3y"},
+            "population": {"diseases": ["ALL", "AML"], "age_groups": ["pediatric"]}, **options,
+        }
+    )
+    return plan(analysis, Defaults())
+
+
+def test_selection_reasons_and_overlap_rule() -> None:
+    studies = [
+        _study("small2020"),  # n 100, group TEST-GROUP, OS 2y
+        _study("big2019", **{"population.n": 150, "arms.0.n": 150}),
+        _study("adult2018", **{"population.age_group": "adult", "study.overlap_group": None}),
+        _study("late2017", **{"outcomes.0.time": "5y", "study.overlap_group": None}),
+        _study("origin2016", **{"population.time_origin": "relapse", "study.overlap_group": None}),
+        _study("cml2015", **{"population.diseases": ["CML"], "population.disease_counts": None, "study.overlap_group": None}),
+    ]
+    years = {"small2020": 2020, "big2019": 2019, "adult2018": 2018, "late2017": 2017, "origin2016": 2016, "cml2015": 2015}
+    selection = select(_plan(), studies, years)
+    assert [(c.key, c.index, c.n) for c in selection.included] == [("big2019", 0, 150)]
+    reasons = {e.key: (e.stage, e.reason) for e in selection.excluded}
+    assert reasons == {
+        "adult2018": ("population", "age group adult (analysis: pediatric)"),
+        "cml2015": ("population", "disease CML outside the analysis (ALL, AML)"),
+        "late2017": ("outcome", "os reported at 5y only (analysis: 2y-3y)"),
+        "origin2016": ("outcome", "time origin relapse (analysis: second_hct)"),
+        "small2020": ("overlap", "may share patients with big2019 (overlap group TEST-GROUP); one report per group: the largest cohort"),
+    }
+    recent = select(_plan(overlap_rule="most_recent"), studies, years)
+    assert [c.key for c in recent.included] == ["small2020"]
+    everything = select(_plan(), studies, years, one_per_overlap_group=False)
+    assert [c.key for c in everything.included] == ["big2019", "small2020"]
+
+
+def test_earliest_time_point_in_the_window_and_subgroup_rows() -> None:
+    study = _study("two2020", **{"outcomes.3.time": "3y", "study.overlap_group": None})
+    extra = copy.deepcopy(BASE["outcomes"][0])
+    extra["time"] = "3y"
+    data = study.model_dump(mode="python")
+    data["outcomes"].append(extra)
+    study = StudyExtraction.model_validate(data)
+    whole = select(_plan(), [study], {})
+    assert [c.outcome.time for c in whole.included] == ["2y"]
+    by_remission = select(_plan(subgroup="remission_at_second_hct"), [study], {})
+    assert [(c.subgroup.id if c.subgroup else None, c.outcome.time, c.n) for c in by_remission.included] == [("cr", "3y", 60)]
+
+
+def test_ratio_selection_accepts_the_inverse_direction() -> None:
+    ratio = plan(
+        Analysis.model_validate(
+            {
+                "id": "hr", "title": "t", "outcomes": ["os"],
+                "population": {"diseases": ["ALL", "AML"], "age_groups": ["pediatric"]},
+                "comparison": {"factor": "remission_at_second_hct", "group": ["CR"], "reference": ["active disease"]},
+            }
+        ),
+        Defaults(),
+    )
+    selection = select(ratio, [_study("smith2020")], {})
+    (cand,) = selection.included
+    assert cand.index == 0 and cand.inverted and cand.comparison.estimate == 2.0
