@@ -88,8 +88,8 @@ def _references(study: StudyExtraction) -> Iterator[Finding]:
     docs = {d.id for d in study.curation.documents}
 
     def arm_ref(arm: str | None, path: FieldPath) -> Iterator[Finding]:
-        if arm is None and len(arms) > 1:
-            yield Finding("error", path, f"the study has {len(arms)} arms; say which one (arm: {' | '.join(arms)})", "reference")
+        if arm is None and study.default_arm() is None:
+            yield Finding("error", path, f"the study has {len(arms)} arms, none containing the others; say which one (arm: {' | '.join(arms)})", "reference")
         elif arm is not None and arm not in arms:
             yield Finding("error", path + ("arm",), f"unknown arm '{arm}'; arms are: {', '.join(arms)}", "reference")
 
@@ -128,17 +128,41 @@ def _population(study: StudyExtraction) -> Iterator[Finding]:
         total = sum(pop.disease_counts.values())
         if isinstance(pop.n, int) and total > pop.n:
             yield Finding("warning", ("population", "disease_counts"), f"disease counts add up to {total}, more than the {pop.n} patients", "sizes")
-    arm_total = sum(a.n for a in study.arms if isinstance(a.n, int))
-    if isinstance(pop.n, int) and arm_total > pop.n:
-        yield Finding("warning", ("arms",), f"arm sizes add up to {arm_total}, more than population.n = {pop.n}", "sizes")
+    yield from _arm_sizes(study)
     period = study.study.accrual
     if period and period.start and period.end and period.start > period.end:
         yield Finding("error", ("study", "accrual", "end"), f"accrual ends ({period.end}) before it starts ({period.start})", "impossible")
 
 
+def _arm_sizes(study: StudyExtraction) -> Iterator[Finding]:
+    """Arms nest through ``part_of``; the arms directly inside a parent cannot outnumber it."""
+    arms = {a.id: a for a in study.arms}
+    for i, arm in enumerate(study.arms):
+        if arm.part_of is None:
+            continue
+        seen: set[str] = {arm.id}
+        parent: str | None = arm.part_of
+        while parent is not None and parent in arms and parent not in seen:
+            seen.add(parent)
+            parent = arms[parent].part_of
+        if arm.part_of not in arms:
+            yield Finding("error", ("arms", i, "part_of"), f"unknown arm '{arm.part_of}'; arms are: {', '.join(arms)}", "reference")
+        elif parent is not None and parent in seen:
+            yield Finding("error", ("arms", i, "part_of"), f"arm '{arm.id}' is part of itself (through '{arm.part_of}')", "reference")
+    parents: dict[str | None, list[int]] = defaultdict(list)
+    for i, arm in enumerate(study.arms):
+        parents[arm.part_of if arm.part_of in arms else None].append(i)
+    for parent_id, children in parents.items():
+        total = sum(n for n in (study.arms[i].n for i in children) if isinstance(n, int))
+        limit = study.population.n if parent_id is None else arms[parent_id].n
+        if isinstance(limit, int) and total > limit:
+            where = "population.n" if parent_id is None else f"arm '{parent_id}'"
+            yield Finding("warning", ("arms", children[-1], "n"), f"arms {'inside ' + repr(parent_id) if parent_id else 'at the top level'} add up to {total} patients, more than {where} = {limit}", "sizes")
+
+
 def _arm_n(study: StudyExtraction, arm: str | None) -> int | None:
     arms = {a.id: a for a in study.arms}
-    chosen = arms.get(arm) if arm else (study.arms[0] if len(study.arms) == 1 else None)
+    chosen = arms.get(arm or study.default_arm() or "")
     return chosen.n if chosen is not None and isinstance(chosen.n, int) else None
 
 

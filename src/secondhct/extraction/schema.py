@@ -252,6 +252,9 @@ class Arm(Strict):
     intervention: Intervention
     description: Text | None = None
     n: Count | NotStated
+    part_of: Identifier | None = Field(
+        default=None, description="id of the arm this one is a subset of (e.g. second HCT within all relapsed)"
+    )
     source: Source
 
 
@@ -368,6 +371,12 @@ class StudyExtraction(Strict):
     associations: list[Association] = Field(default_factory=list)
     patients: list[Patient] = Field(default_factory=list)
     notes: Text | None = None
+
+    def default_arm(self) -> str | None:
+        """The arm a row without ``arm:`` belongs to: the only arm not nested in another (else None)."""
+        ids = {a.id for a in self.arms}
+        top = [a.id for a in self.arms if a.part_of is None or a.part_of not in ids]
+        return top[0] if len(top) == 1 else None
 
 
 def json_schema() -> dict[str, Any]:

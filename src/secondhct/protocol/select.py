@@ -87,9 +87,7 @@ def _arms(study: StudyExtraction, plan: Plan) -> dict[str, Arm]:
 
 
 def _arm_of(study: StudyExtraction, arm: str | None) -> str | None:
-    if arm is not None:
-        return arm
-    return study.arms[0].id if len(study.arms) == 1 else None
+    return arm if arm is not None else study.default_arm()
 
 
 def _cohort_n(study: StudyExtraction, arm_id: str | None, row_n: int | None) -> int | None:
