@@ -326,7 +326,7 @@ def tau2_qprofile_ci(
     level: float = 0.95,
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
-) -> tuple[float, float, tuple[str, ...]]:
+) -> tuple[float | None, float | None, tuple[str, ...]]:
     r"""Q-profile confidence interval for tau^2 (``confint.rma.uni``, type ``QP``).
 
     Notes
@@ -352,10 +352,14 @@ def tau2_qprofile_ci(
     q_min = generalised_q(tmin, yi, vi, X)
     notes: list[str] = []
 
-    def root(target: float) -> float:
-        return float(
-            optimize.brentq(lambda t: generalised_q(t, yi, vi, X) - target, tmin, tmax, xtol=tol, maxiter=maxiter)
-        )
+    def root(target: float) -> float | None:
+        try:
+            return float(
+                optimize.brentq(lambda t: generalised_q(t, yi, vi, X) - target, tmin, tmax, xtol=tol, maxiter=maxiter)
+            )
+        except RuntimeError:
+            notes.append(f"Q-profile root search did not converge in {maxiter} iterations: a tau^2 bound is missing")
+            return None
 
     if q_min < crit_l:
         lb = ub = tmin
@@ -420,8 +424,10 @@ def pool(
     if fit.k > 1 and fit.method != "EE":
         tau2_lb, tau2_ub, ci_notes = tau2_qprofile_ci(y, v, X, fit.tau2, level=level, tol=tol, maxiter=maxiter)
         notes.extend(ci_notes)
-        i2_lb, i2_ub = 100 * tau2_lb / (fit.vt + tau2_lb), 100 * tau2_ub / (fit.vt + tau2_ub)
-        h2_lb, h2_ub = tau2_lb / fit.vt + 1, tau2_ub / fit.vt + 1
+        if tau2_lb is not None:
+            i2_lb, h2_lb = 100 * tau2_lb / (fit.vt + tau2_lb), tau2_lb / fit.vt + 1
+        if tau2_ub is not None:
+            i2_ub, h2_ub = 100 * tau2_ub / (fit.vt + tau2_ub), tau2_ub / fit.vt + 1
     est, se = float(fit.beta[0]), float(fit.se[0])
     half_pi = fit.crit * np.sqrt(se**2 + fit.tau2)
     return PooledResult(

@@ -200,9 +200,14 @@ def estimate_tau2(
             float("nan"), float("nan"), method, False, 0, f"PM: Q(tau2.max = {tau2_max:g}) is still above k - p"
         )
     else:
-        tau2 = float(
-            optimize.brentq(lambda t: generalised_q(t, ymc, vi, X) - target, 0.0, tau2_max, xtol=tol, maxiter=maxiter)
-        )
+        try:
+            tau2 = float(
+                optimize.brentq(lambda t: generalised_q(t, ymc, vi, X) - target, 0.0, tau2_max, xtol=tol, maxiter=maxiter)
+            )
+        except RuntimeError:
+            return Tau2Estimate(
+                float("nan"), float("nan"), method, False, maxiter, f"PM: root search did not converge in {maxiter} iterations"
+            )
     w = 1.0 / (vi + tau2)
     se = np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)
     return Tau2Estimate(tau2, float(se), method, True, 0)
