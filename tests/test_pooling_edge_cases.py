@@ -49,6 +49,8 @@ def test_nonconvergence_falls_back_and_says_so() -> None:
     yi, vi = [0.1, 0.9, -0.5, 1.4], [0.02, 0.03, 0.05, 0.04]
     with pytest.raises(PoolingError, match="did not converge"):
         pool(yi, vi, method="REML", maxiter=1)
+    with pytest.raises(PoolingError, match="root search did not converge"):
+        pool(yi, vi, method="PM", maxiter=1)
     res = pool(yi, vi, method=("REML", "DL"), maxiter=1)
     dl = pool(yi, vi, method="DL")
     assert res.method == "DL" and res.tau2 == dl.tau2
@@ -82,4 +84,14 @@ def test_adhoc_never_narrower_than_z_and_no_nan(studies: list[tuple[float, float
     assert adhoc.estimate == pytest.approx(z.estimate, rel=1e-12, abs=1e-15)
     _no_nan(z)
     _no_nan(adhoc)
-    assert z.tau2_lb is not None and z.tau2_lb <= z.tau2 + 1e-9 and z.tau2 <= z.tau2_ub + 1e-9
+    if method == "PM":  # Q(tau2_PM) = k - 1 lies between the chi^2 quantiles: inside its Q-profile CI
+        assert z.tau2_lb is not None and z.tau2_ub is not None
+        assert z.tau2_lb <= z.tau2 + 1e-9 and z.tau2 <= z.tau2_ub + 1e-9
+
+
+def test_oscillating_fisher_scoring_is_damped_as_metafor_suggests() -> None:
+    # metafor 3.8 stops ("Fisher scoring algorithm did not converge"); with
+    # control=list(stepadj=0.5) it gives tau^2 = 0.25 exactly, as we do.
+    res = pool([0, 0, 0, 0, 0, 1.5], [1, 1, 1, 1, 1, 0.25], method="REML")
+    assert res.tau2 == pytest.approx(0.25, rel=1e-9)
+    assert any("step length 0.5" in n for n in res.notes)

@@ -145,6 +145,13 @@ def _estimate_with_fallback(
         est = estimate_tau2(yi, vi, X, check_method(m), **control)  # type: ignore[arg-type]
         if est.note:
             notes.append(est.note)
+        if not est.converged and check_method(m) in ("ML", "REML", "EB"):
+            # metafor stops here and suggests control=list(stepadj=0.5); we retry with it
+            est = estimate_tau2(yi, vi, X, check_method(m), stepadj=0.5, **control)  # type: ignore[arg-type]
+            if est.converged:
+                notes.append(f"{m}: Fisher scoring converged with step length 0.5 (metafor: control=list(stepadj=0.5))")
+            elif est.note:
+                notes.append(est.note)
         if est.converged:
             if m != methods[0]:
                 notes.append(f"tau^2 estimated with {m} after {', '.join(methods[: methods.index(m)])} failed")

@@ -96,6 +96,7 @@ def estimate_tau2(
     threshold: float = DEFAULT_THRESHOLD,
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
+    stepadj: float = 1.0,
 ) -> Tau2Estimate:
     r"""Estimate tau^2 with ``method`` exactly as ``metafor::rma.uni`` does.
 
@@ -107,6 +108,10 @@ def estimate_tau2(
         Model matrix (k x p) with an intercept column.
     method
         ``EE`` (tau^2 = 0), ``DL``, ``HE``, ``HS``, ``SJ``, ``PM``, ``EB``, ``ML`` or ``REML``.
+    threshold, tol, maxiter, stepadj
+        metafor's ``control`` settings: Fisher-scoring stopping threshold on the change in
+        tau^2, root-finder tolerance, iteration limit, and the factor applied to each
+        Fisher-scoring step (``stepadj < 1`` damps oscillating iterations).
 
     Notes
     -----
@@ -177,7 +182,7 @@ def estimate_tau2(
             tau2 = max(0.0, tau2_he)
             se = np.sqrt((2 * np.sum(PV * PV.T) + 4 * tau2 * trPV + 2 * tau2**2 * (k - p)) / (k - p) ** 2)
             return Tau2Estimate(tau2, float(se), method, True, 0)
-        return _fisher_scoring(ymc, vi, X, method, max(0.0, tau2_he), threshold, tol, maxiter)
+        return _fisher_scoring(ymc, vi, X, method, max(0.0, tau2_he), threshold, tol, maxiter, stepadj)
 
     if method == "SJ":
         tau2_0 = float(np.mean(ymc**2))
@@ -222,6 +227,7 @@ def _fisher_scoring(
     threshold: float,
     tol: float,
     maxiter: int,
+    stepadj: float = 1.0,
 ) -> Tau2Estimate:
     """Fisher scoring for ML, REML and EB as in metafor (start, step halving, ll0 check)."""
     k, p = X.shape
@@ -241,7 +247,7 @@ def _fisher_scoring(
             adj = (Py @ Py - np.trace(P)) / np.sum(P * P.T)
         else:  # EB
             adj = (ymc @ Py * k / (k - p) - k) / w.sum()
-        adj = float(adj)
+        adj = float(adj) * stepadj
         if np.isnan(adj):
             adj = 0.0
         while tau2 + adj < 0:
@@ -250,7 +256,7 @@ def _fisher_scoring(
         change = abs(old - tau2)
         if it > maxiter:
             return Tau2Estimate(
-                float("nan"), float("nan"), method, False, it, f"{method}: Fisher scoring did not converge in {maxiter} iterations"
+                float("nan"), float("nan"), method, False, it, f"{method}: Fisher scoring did not converge in {maxiter} iterations (step length {stepadj:g})"
             )
     note = ""
     if method in ("ML", "REML") and np.all(vi > 0):
