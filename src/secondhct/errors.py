@@ -11,3 +11,11 @@ class ProjectNotFoundError(SecondHCTError):
 
 class ScaffoldError(SecondHCTError):
     """``secondhct new`` cannot create the extraction (missing entry, existing file...)."""
+
+
+class InputError(SecondHCTError):
+    """An input file for a calculation (a CSV for ``secondhct pool``) is malformed."""
+
+
+class PoolingError(SecondHCTError):
+    """A meta-analysis cannot be computed from the data given (the message says why)."""

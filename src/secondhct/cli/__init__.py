@@ -12,6 +12,7 @@ import typer
 
 from .. import __version__
 from . import new as _new
+from . import pool as _pool
 from . import schema as _schema
 from . import validate as _validate
 
@@ -42,6 +43,7 @@ def _main(
 app.command("validate")(_validate.validate)
 app.command("new")(_new.new)
 app.command("schema")(_schema.schema)
+app.command("pool")(_pool.pool)
 
 
 def main() -> None:

@@ -1,0 +1,170 @@
+# Reference values from R's metafor for tests/test_pooling_vs_metafor.py (and the GLMM,
+# subgroup, meta-regression, leave-one-out and cumulative tests).
+#
+# Usage (from anywhere):  Rscript tests/reference/make_metafor_reference.R [OUTPUT.json]
+# Default output: metafor_reference.json beside this script.  Numbers are written with
+# sprintf("%.17g") (full double precision); missing values as null.  The output has no
+# timestamp, so regenerating with the same R/metafor/lme4 gives an identical file.
+#
+# Options that differ from metafor's defaults (see README.md in this folder):
+#   rma(..., control = CTRL): threshold 1e-10 (default 1e-5), tol 1e-12 (default
+#   .Machine$double.eps^0.25), maxiter 1000 (default 100) -- so that iterative
+#   estimators are converged far below the 1e-6 comparison tolerance.
+#   confint(..., control = list(tol = 1e-12, maxiter = 1000)) for the same reason.
+
+suppressPackageStartupMessages({
+  library(metafor)
+})
+
+args <- commandArgs(trailingOnly = TRUE)
+if (length(args) >= 1) {
+  out_path <- args[1]
+} else {
+  file_arg <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
+  here <- if (length(file_arg)) dirname(normalizePath(sub("^--file=", "", file_arg[1]))) else "."
+  out_path <- file.path(here, "metafor_reference.json")
+}
+
+CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)
+CI_CTRL <- list(tol = 1e-12, maxiter = 1000)
+
+# ---- a minimal JSON writer with full precision -------------------------------------
+num <- function(x) {
+  if (length(x) != 1) stop("num() takes one value")
+  if (is.na(x)) return("null")
+  if (is.infinite(x)) stop("infinite value")
+  sprintf("%.17g", x)
+}
+to_json <- function(x, indent = "") {
+  inner <- paste0(indent, "  ")
+  if (is.null(x)) return("null")
+  if (inherits(x, "jarr")) return(paste0("[", paste(vapply(unclass(x), num, ""), collapse = ", "), "]"))
+  if (is.list(x)) {
+    if (length(x) == 0) return(if (is.null(names(x))) "[]" else "{}")
+    if (is.null(names(x))) {
+      items <- vapply(x, to_json, "", indent = inner)
+      return(paste0("[\n", inner, paste(items, collapse = paste0(",\n", inner)), "\n", indent, "]"))
+    }
+    items <- mapply(function(n, v) paste0("\"", n, "\": ", to_json(v, inner)), names(x), x)
+    return(paste0("{\n", inner, paste(items, collapse = paste0(",\n", inner)), "\n", indent, "}"))
+  }
+  if (is.character(x)) {
+    s <- paste0("\"", gsub("\"", "\\\\\"", x), "\"")
+    return(if (length(x) == 1) s else paste0("[", paste(s, collapse = ", "), "]"))
+  }
+  if (is.logical(x) && length(x) == 1) return(if (is.na(x)) "null" else tolower(as.character(x)))
+  if (is.numeric(x)) {
+    s <- vapply(as.numeric(x), num, "")
+    return(if (length(x) == 1) s else paste0("[", paste(s, collapse = ", "), "]"))
+  }
+  stop("cannot write ", class(x))
+}
+vec <- function(x) structure(as.numeric(x), class = "jarr")  # always a JSON array, even of length 1
+
+# ---- datasets -----------------------------------------------------------------------
+count_datasets <- list(
+  # 0/n and n/n studies (zero-cell correction applies to PLO, PLN, PR)
+  zeros = list(xi = c(0, 3, 10, 12, 20, 7), ni = c(15, 20, 10, 40, 25, 30)),
+  # two studies
+  k2 = list(xi = c(4, 12), ni = c(20, 25)),
+  # close to homogeneous: tau^2 estimated at the boundary 0 by most estimators
+  homog = list(xi = c(10, 21, 14, 31), ni = c(50, 100, 75, 150)),
+  # strong heterogeneity
+  hetero = list(xi = c(2, 15, 30, 5, 40, 8, 22, 50, 3, 18), ni = c(40, 50, 60, 45, 55, 70, 35, 80, 30, 40)),
+  # every study with zero events
+  allzero = list(xi = c(0, 0, 0), ni = c(10, 20, 15))
+)
+count_measures <- c("PLO", "PAS", "PFT", "PR", "PLN")
+
+# log hazard ratios from reported HRs with 95% CIs (yi = log HR, sei from the CI width)
+hr <- list(est = c(0.62, 0.85, 1.10, 0.48, 0.73, 0.95, 0.55),
+           lower = c(0.41, 0.60, 0.70, 0.30, 0.52, 0.71, 0.33),
+           upper = c(0.94, 1.20, 1.73, 0.77, 1.02, 1.27, 0.92))
+hr_yi <- log(hr$est)
+hr_vi <- ((log(hr$upper) - log(hr$lower)) / (2 * qnorm(0.975)))^2
+gen_datasets <- list(
+  gen = list(yi = c(-0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37),
+             vi = c(0.33, 0.19, 0.42, 0.02, 0.05, 0.007, 0.22, 0.004, 0.06, 0.27)),
+  loghr = list(yi = hr_yi, vi = hr_vi, hr_est = hr$est, hr_lower = hr$lower, hr_upper = hr$upper),
+  k1 = list(yi = c(0.4), vi = c(0.05))
+)
+methods <- c("EE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB")
+tests <- c("z", "knha", "adhoc")
+
+# ---- one fit -> a named list --------------------------------------------------------
+fit_case <- function(yi, vi, method, test) {
+  res <- suppressWarnings(rma(yi, vi, method = method, test = test, control = CTRL))
+  pr <- predict(res)
+  ci <- tryCatch(suppressWarnings(confint(res, control = CI_CTRL)), error = function(e) NULL)
+  rnd <- if (is.null(ci)) NULL else ci$random
+  pick <- function(row, col) if (is.null(rnd)) NA else rnd[row, col]
+  list(
+    k = res$k, estimate = c(res$beta), se = res$se, stat = res$zval, pval = res$pval,
+    ci_lb = res$ci.lb, ci_ub = res$ci.ub,
+    pi_lb = if (is.null(pr$pi.lb)) pr$ci.lb else pr$pi.lb,
+    pi_ub = if (is.null(pr$pi.ub)) pr$ci.ub else pr$pi.ub,
+    tau2 = res$tau2, tau2_se = res$se.tau2,
+    tau2_lb = pick("tau^2", "ci.lb"), tau2_ub = pick("tau^2", "ci.ub"),
+    i2 = res$I2, i2_lb = pick("I^2(%)", "ci.lb"), i2_ub = pick("I^2(%)", "ci.ub"),
+    h2 = res$H2, h2_lb = pick("H^2", "ci.lb"), h2_ub = pick("H^2", "ci.ub"),
+    q = res$QE, q_p = res$QEp, weights = vec(weights(res))
+  )
+}
+
+cases <- list()
+escalc_out <- list()
+add_cases <- function(dataset, measure, yi, vi) {
+  for (m in methods) for (t in tests) {
+    id <- paste(dataset, measure, m, t, sep = "/")
+    cases[[id]] <<- c(list(dataset = dataset, measure = measure, method = m, test = t), fit_case(yi, vi, m, t))
+  }
+}
+for (d in names(count_datasets)) {
+  ds <- count_datasets[[d]]
+  for (ms in count_measures) {
+    es <- escalc(measure = ms, xi = ds$xi, ni = ds$ni)
+    escalc_out[[paste(d, ms, sep = "/")]] <- list(yi = vec(es$yi), vi = vec(es$vi))
+    add_cases(d, ms, c(es$yi), c(es$vi))
+  }
+}
+for (d in names(gen_datasets)) {
+  ds <- gen_datasets[[d]]
+  add_cases(d, "GEN", ds$yi, ds$vi)
+}
+
+# ---- back-transformations -----------------------------------------------------------
+bt_grid <- c(-2.5, -0.3, 0, 0.4, 1.2)
+ft_grid <- c(0.05, 0.3, 0.7, 1.2, 1.5)
+ft_n <- c(15, 20, 10, 40, 25, 30)
+backtransforms <- list(
+  ilogit = list(x = vec(bt_grid), y = vec(transf.ilogit(bt_grid))),
+  iarcsin = list(x = vec(ft_grid), y = vec(transf.iarcsin(ft_grid))),
+  ipft_hm = list(x = vec(ft_grid), ni = vec(ft_n), y = vec(transf.ipft.hm(ft_grid, targs = list(ni = ft_n))))
+)
+
+datasets_json <- list()
+for (d in names(count_datasets)) datasets_json[[d]] <- list(xi = vec(count_datasets[[d]]$xi), ni = vec(count_datasets[[d]]$ni))
+for (d in names(gen_datasets)) datasets_json[[d]] <- lapply(gen_datasets[[d]], vec)
+
+
+result <- list(
+  source = list(
+    r_version = R.version.string,
+    metafor_version = as.character(packageVersion("metafor")),
+    script = "tests/reference/make_metafor_reference.R",
+    calls = c(
+      "escalc(measure = MEASURE, xi = xi, ni = ni)  # defaults: add = 1/2, to = 'only0', vtype = 'LS'",
+      "rma(yi, vi, method = METHOD, test = TEST, control = list(threshold = 1e-10, tol = 1e-12, maxiter = 1000))",
+      "predict(res)",
+      "confint(res, control = list(tol = 1e-12, maxiter = 1000))",
+      "weights(res)"
+    )
+  ),
+  methods = as.list(methods), tests = as.list(tests), count_measures = as.list(count_measures),
+  datasets = datasets_json,
+  escalc = escalc_out,
+  backtransforms = backtransforms,
+  cases = cases
+)
+writeLines(to_json(result), out_path)
+cat("wrote", length(cases), "cases to", out_path, "\n")
