@@ -296,7 +296,7 @@ def fit_rma(
         k=k,
         p=p,
         beta=beta,
-        vb=vb,
+        vb=np.asarray(vb, dtype=np.float64),
         se=se,
         stat=stat,
         pval=pval,
@@ -368,6 +368,8 @@ def tau2_qprofile_ci(
             notes.append(f"Q-profile root search did not converge in {maxiter} iterations: a tau^2 bound is missing")
             return None
 
+    lb: float | None
+    ub: float | None
     if q_min < crit_l:
         lb = ub = tmin
         notes.append("the Q-profile CI for tau^2 is the null set {0}: Q(0) is below both critical values")
