@@ -142,6 +142,31 @@ backtransforms <- list(
   ipft_hm = list(x = vec(ft_grid), ni = vec(ft_n), y = vec(transf.ipft.hm(ft_grid, targs = list(ni = ft_n))))
 )
 
+# ---- binomial-normal GLMM (rma.glmm, lme4::glmer, nAGQ = 7) ---------------------------
+# glmer's defaults (tolPwrss = 1e-7, bobyqa then Nelder-Mead with default tolerances)
+# leave the estimates ~1e-6 from the optimum; tightened here (see README.md).
+# PIRLS tolerance 1e-12; where glmer then fails (the homogeneous data), 1e-10.
+glmm_ctrl <- function(tol) list(glmerCtrl = list(optimizer = "bobyqa", tolPwrss = tol,
+                                                 optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
+glmm_datasets <- c("zeros", "k2", "homog", "hetero")
+glmm_cases <- list()
+for (d in glmm_datasets) for (t in c("z", "t")) {
+  ds <- count_datasets[[d]]
+  tol <- 1e-12
+  res <- tryCatch(suppressWarnings(rma.glmm(measure = "PLO", xi = ds$xi, ni = ds$ni, test = t, control = glmm_ctrl(tol))),
+                  error = function(e) NULL)
+  if (is.null(res)) {
+    tol <- 1e-10
+    res <- suppressWarnings(rma.glmm(measure = "PLO", xi = ds$xi, ni = ds$ni, test = t, control = glmm_ctrl(tol)))
+  }
+  pr <- predict(res)
+  glmm_cases[[paste(d, t, sep = "/")]] <- list(
+    dataset = d, test = t, tolPwrss = tol, k = res$k, estimate = c(res$beta), se = res$se, pval = res$pval,
+    ci_lb = res$ci.lb, ci_ub = res$ci.ub, pi_lb = pr$pi.lb, pi_ub = pr$pi.ub,
+    tau2 = res$tau2, i2 = res$I2, h2 = res$H2, q = res$QE.LRT, q_p = res$QEp.LRT
+  )
+}
+
 datasets_json <- list()
 for (d in names(count_datasets)) datasets_json[[d]] <- list(xi = vec(count_datasets[[d]]$xi), ni = vec(count_datasets[[d]]$ni))
 for (d in names(gen_datasets)) datasets_json[[d]] <- lapply(gen_datasets[[d]], vec)
@@ -157,13 +182,16 @@ result <- list(
       "rma(yi, vi, method = METHOD, test = TEST, control = list(threshold = 1e-10, tol = 1e-12, maxiter = 1000))",
       "predict(res)",
       "confint(res, control = list(tol = 1e-12, maxiter = 1000))",
-      "weights(res)"
-    )
+      "weights(res)",
+      "rma.glmm(measure = 'PLO', xi = xi, ni = ni, test = TEST, control = list(glmerCtrl = list(optimizer = 'bobyqa', tolPwrss = 1e-12 (1e-10 if that fails), optCtrl = list(rhoend = 1e-12, maxfun = 1e5))))"
+    ),
+    lme4_version = as.character(packageVersion("lme4"))
   ),
   methods = as.list(methods), tests = as.list(tests), count_measures = as.list(count_measures),
   datasets = datasets_json,
   escalc = escalc_out,
   backtransforms = backtransforms,
+  glmm = glmm_cases,
   cases = cases
 )
 writeLines(to_json(result), out_path)
