@@ -192,3 +192,22 @@ def test_any_csv_gives_a_result_or_one_error_line(tmp_path: Path, header: str, r
         assert math.isfinite(out["estimate"]) and math.isfinite(out["se"])
     else:
         assert result.exit_code == 1 and result.output.startswith("error: ") and result.output.count("\n") == 1
+
+
+def test_cli_falls_back_to_dl_when_the_iterative_estimator_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import secondhct.stats.pooling as pooling
+    from secondhct.stats.tau2 import Tau2Estimate
+
+    real = pooling.estimate_tau2
+
+    def failing_reml(yi, vi, X, method, **kw):  # type: ignore[no-untyped-def]
+        if method == "REML":
+            return Tau2Estimate(float("nan"), float("nan"), "REML", False, 1000, "REML: Fisher scoring did not converge")
+        return real(yi, vi, X, method, **kw)
+
+    monkeypatch.setattr(pooling, "estimate_tau2", failing_reml)
+    ds = REF["datasets"]["hetero"]
+    rows = "\n".join(f"{int(x)},{int(n)}" for x, n in zip(ds["xi"], ds["ni"]))
+    out = _run_json(str(_write(tmp_path, "xi,ni\n" + rows + "\n")))
+    assert out["method"] == "DL" and any("after REML failed" in n for n in out["notes"])
+    _assert_matches_metafor(out, "hetero/PLO/DL/adhoc")
