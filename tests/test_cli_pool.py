@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from secondhct.cli import app
@@ -155,3 +157,57 @@ def test_cli_import_does_not_load_numerics() -> None:
     env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert proc.stdout.strip() == "[]"
+
+
+def test_subgroup_test_under_default_adhoc_matches_metafor_qm(tmp_path: Path) -> None:
+    ds = REF["datasets"]["hetero"]
+    groups = REF["moderators"]["group_hetero"]
+    rows = "\n".join(f"{int(x)},{int(n)},{g}" for x, n, g in zip(ds["xi"], ds["ni"], groups))
+    out = _run_json(str(_write(tmp_path, "xi,ni,arm\n" + rows + "\n")), "--by", "arm")
+    case = REF["subgroups"]["REML/adhoc"]
+    sg = out["subgroup_test"]
+    assert (sg["df"], sg["df2"], sg["distribution"]) == (2, 7, "F")
+    assert sg["Q"] == pytest.approx(case["qm"], rel=RTOL) and sg["p"] == pytest.approx(case["qm_p"], rel=RTOL)
+
+
+csv_cells = st.one_of(
+    st.integers(-5, 200).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(alphabet='0123456789.-eE,"x \n', max_size=6),
+    st.just(""),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    header=st.sampled_from(["xi,ni", "yi,vi", "yi,sei", "estimate,ci_lower,ci_upper", "estimate,se", "study,xi,ni", "a,b"]),
+    rows=st.lists(st.lists(csv_cells, min_size=1, max_size=4), max_size=5),
+)
+def test_any_csv_gives_a_result_or_one_error_line(tmp_path: Path, header: str, rows: list[list[str]]) -> None:
+    text = header + "\n" + "\n".join(",".join(r) for r in rows) + "\n"
+    result = runner.invoke(app, ["pool", str(_write(tmp_path, text)), "--json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    if result.exit_code == 0:
+        out = json.loads(result.output)
+        assert math.isfinite(out["estimate"]) and math.isfinite(out["se"])
+    else:
+        assert result.exit_code == 1 and result.output.startswith("error: ") and result.output.count("\n") == 1
+
+
+def test_cli_falls_back_to_dl_when_the_iterative_estimator_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import secondhct.stats.pooling as pooling
+    from secondhct.stats.tau2 import Tau2Estimate
+
+    real = pooling.estimate_tau2
+
+    def failing_reml(yi, vi, X, method, **kw):  # type: ignore[no-untyped-def]
+        if method == "REML":
+            return Tau2Estimate(float("nan"), float("nan"), "REML", False, 1000, "REML: Fisher scoring did not converge")
+        return real(yi, vi, X, method, **kw)
+
+    monkeypatch.setattr(pooling, "estimate_tau2", failing_reml)
+    ds = REF["datasets"]["hetero"]
+    rows = "\n".join(f"{int(x)},{int(n)}" for x, n in zip(ds["xi"], ds["ni"]))
+    out = _run_json(str(_write(tmp_path, "xi,ni\n" + rows + "\n")))
+    assert out["method"] == "DL" and any("after REML failed" in n for n in out["notes"])
+    _assert_matches_metafor(out, "hetero/PLO/DL/adhoc")

@@ -19,6 +19,7 @@ from .table import StudyTable
 
 PoolMethod = Literal["DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB", "EE", "GLMM"]
 POOL_METHODS: tuple[str, ...] = get_args(PoolMethod)
+ITERATIVE = ("REML", "ML", "PM", "EB")
 
 #: What the back-transformed values are, per measure (None: already natural / no transform).
 NATURAL_SCALE = {"PLO": "proportion", "PAS": "proportion", "PFT": "proportion", "PLN": "proportion",
@@ -91,12 +92,15 @@ def pool_table(table: StudyTable, *, method: str = "REML", test: TestType = "adh
     vi = np.array([e.vi for e in table.effects])
     if method == "GLMM":
         return _pool_glmm(table, test, by)
-    res = pool(yi, vi, method=method, test=test)  # type: ignore[arg-type]
+    # an iterative estimator that does not converge falls back to DL, with a note
+    # (metafor's method = c("REML", "DL")); closed-form estimators always converge
+    methods = (method, "DL") if method in ITERATIVE else (method,)
+    res = pool(yi, vi, method=methods, test=test)  # type: ignore[arg-type]
     out = {"measure": table.measure, **result_dict(res, table.measure, table.ni)}
     out["studies"] = _studies(table, res.weights)
     if by is not None:
         groups = _groups(table, by)
-        sg = subgroup_analysis(yi, vi, groups, method=method, test=test)  # type: ignore[arg-type]
+        sg = subgroup_analysis(yi, vi, groups, method=methods, test=test)  # type: ignore[arg-type]
         out["subgroups"] = {
             lev: result_dict(r, table.measure, _subset_ni(table, groups, lev)) for lev, r in sg.results.items()
         }

@@ -50,7 +50,7 @@ def subgroup_analysis(
     vi: ArrayLike,
     groups: Sequence[str],
     *,
-    method: Tau2Method = "REML",
+    method: Tau2Method | Sequence[Tau2Method] = "REML",
     test: TestType = "adhoc",
     level: float = 0.95,
 ) -> SubgroupResult:
@@ -105,7 +105,7 @@ def meta_regression(
     vi: ArrayLike,
     X: ArrayLike,
     *,
-    method: Tau2Method = "REML",
+    method: Tau2Method | Sequence[Tau2Method] = "REML",
     test: TestType = "adhoc",
     level: float = 0.95,
 ) -> RmaFit:

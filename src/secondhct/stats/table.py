@@ -70,6 +70,7 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
     except csv.Error as exc:
         raise InputError(f"{source}, line 1: {exc}") from None
     names = set(header)
+    needed: tuple[str, ...]
     dup = sorted({h for h in header if header.count(h) > 1 and h})
     if dup:
         raise InputError(f"{source}, line 1: column {dup[0]!r} appears more than once")
