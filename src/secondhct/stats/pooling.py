@@ -370,8 +370,6 @@ def tau2_qprofile_ci(
             notes.append(f"Q-profile root search did not converge in {maxiter} iterations: a tau^2 bound is missing")
             return None
 
-    lb: float | None
-    ub: float | None
     if q_min < crit_l:
         lb = ub = tmin
         notes.append("the Q-profile CI for tau^2 is the null set {0}: Q(0) is below both critical values")

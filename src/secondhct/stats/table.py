@@ -74,7 +74,6 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
     dup = sorted({h for h in header if header.count(h) > 1 and h})
     if dup:
         raise InputError(f"{source}, line 1: column {dup[0]!r} appears more than once")
-    needed: tuple[str, ...]
     if {"xi", "ni"} <= names:
         layout, needed = "counts", ("xi", "ni")
     elif "yi" in names and ("vi" in names or "sei" in names):
