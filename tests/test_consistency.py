@@ -70,3 +70,9 @@ def test_not_significant_is_accepted_and_admits_any_p() -> None:
 
     assert _check_p("n.s.") == "n.s."
     assert printed_p_interval("n.s.") == (0.0, 1.0)
+
+
+def test_absurd_se_does_not_overflow() -> None:
+    """Found by hypothesis: a huge SE overflowed exp() in the logit and log-log constructions."""
+    ok, implied = se_matches_ci(50.0, 1e6, 30.0, 70.0, 95, 100.0)
+    assert not ok and "logit" not in implied

@@ -103,6 +103,16 @@ CI_CONSTRUCTIONS: dict[str, Callable[[float, float, float], tuple[float, float] 
 }
 
 
+def _safely(
+    build: Callable[[float, float, float], tuple[float, float] | None], p: float, se: float, z: float
+) -> tuple[float, float] | None:
+    """A CI construction, or None where it is undefined or overflows (absurd SEs)."""
+    try:
+        return build(p, se, z)
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return None
+
+
 def se_matches_ci(
     estimate: float,
     se: float,
@@ -125,14 +135,14 @@ def se_matches_ci(
         build = CI_CONSTRUCTIONS[scale]
         corners = []
         for est, s in product(_interval(estimate), _interval(se)):
-            ci = build(est / scale_factor, s / scale_factor, z)
+            ci = _safely(build, est / scale_factor, s / scale_factor, z)
             if ci is not None:
                 corners.append(ci)
         if not corners:
             continue
         lows = [c[0] * scale_factor for c in corners]
         highs = [c[1] * scale_factor for c in corners]
-        centre = build(estimate / scale_factor, se / scale_factor, z)
+        centre = _safely(build, estimate / scale_factor, se / scale_factor, z)
         if centre is not None:
             implied[scale] = (centre[0] * scale_factor, centre[1] * scale_factor)
         if min(lows) <= lo_int[1] and max(lows) >= lo_int[0] and min(highs) <= up_int[1] and max(highs) >= up_int[0]:
