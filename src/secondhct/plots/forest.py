@@ -67,6 +67,12 @@ class _Entry:
         return max(n, len(self.cells.get("label", [""])) + len(self.small))
 
 
+def _split_header(text: str) -> list[str]:
+    """``"HR [95% CI]"`` as two header lines (keeps the estimate column narrow)."""
+    name, sep, rest = text.partition(" [")
+    return [name, sep.strip() + rest] if sep else [text]
+
+
 def _z(level: float) -> float:
     return float(stats.norm.isf((1 - level) / 2))
 
@@ -211,7 +217,7 @@ def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
 def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     entries, footnotes = _build_entries(data, scale, st)
     header = _Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
-                               "reported": ["Reported"], "estimate": [scale.header], "weight": ["Weight"]}, bold=True)  # fmt: skip
+                               "reported": ["Reported"], "estimate": _split_header(scale.header), "weight": ["Weight"]}, bold=True)  # fmt: skip
     present = {c for e in entries for c, v in e.cells.items() if any(v)}
     columns_left = [c for c in LEFT_COLUMNS if c == "label" or c in present]
     columns_right = [c for c in RIGHT_COLUMNS if c in present]
@@ -255,7 +261,9 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
 
     # vertical layout in lines of st.row_height inches
     line = 1.0
-    top = 1.3  # header occupies [0, 1.3)
+    head_lines = max(len(v) for v in header.cells.values())
+    head_h = head_lines + 0.3
+    top = head_h  # the header occupies [0, head_h)
     for e in entries:
         e.top = top
         top += 0.6 if e.kind == "gap" else e.lines * line
@@ -290,8 +298,10 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
                 fontweight="bold" if e.bold else "normal", fontstyle="italic" if italic else "normal", gid=gid)  # fmt: skip
 
     for col in columns_left + columns_right:
-        put(col, 0.65, header.cells[col][0], header)
-    rule = Line2D([margin, fig_w - margin], [1.3, 1.3], transform=tr, color="#000000", lw=0.6)
+        lines = header.cells[col]
+        for j, s in enumerate(lines):
+            put(col, head_h - 0.65 - (len(lines) - 1 - j), s, header)
+    rule = Line2D([margin, fig_w - margin], [head_h, head_h], transform=tr, color="#000000", lw=0.6)
     ax.add_artist(rule)
     rule.set_clip_on(False)
 
@@ -311,7 +321,7 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
         for j, s in enumerate(e.small):
             put("label", y0 + nlab + j, s, e, size=small, italic=True)
 
-    _draw_graphics(ax, entries, scale, st, xlim, data.reference)
+    _draw_graphics(ax, entries, st, xlim, data.reference if data.reference is not None else scale.null, head_h)
 
     yb = margin + footer_h - 0.04
     for ln in footer_lines:
@@ -324,7 +334,7 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
 
 
 def _draw_graphics(
-    ax: object, entries: list[_Entry], scale: DisplayScale, st: ForestStyle, xlim: tuple[float, float], reference: float | None
+    ax: object, entries: list[_Entry], st: ForestStyle, xlim: tuple[float, float], ref: float | None, head_h: float
 ) -> None:
     """Squares, whiskers, arrows, diamonds, the prediction bar and the reference line."""
     lo_lim, hi_lim = xlim
@@ -388,11 +398,10 @@ def _draw_graphics(
                 if (v < lim) if mk is ARROW_LEFT else (v > lim):
                     ax.scatter([lim], [y], s=30, marker=mk, c="#000000", linewidths=0, zorder=4, clip_on=False,  # type: ignore[attr-defined]
                                gid="prediction-arrow")  # fmt: skip
-    ref = reference if reference is not None else scale.null
     pooled = next((e for e in entries if e.kind == "pooled"), None)
     if ref is not None and lo_lim < ref < hi_lim:
-        ax.add_line(Line2D([ref, ref], [1.3, body_end if pooled is None else pooled.top + 1.0], color=st.reference_colour,  # type: ignore[attr-defined]
+        ax.add_line(Line2D([ref, ref], [head_h, body_end if pooled is None else pooled.top + 1.0], color=st.reference_colour,  # type: ignore[attr-defined]
                            lw=0.7, zorder=1, gid="reference-line"))  # fmt: skip
     if pooled is not None and pooled.est is not None and lo_lim < pooled.est < hi_lim:
-        ax.add_line(Line2D([pooled.est, pooled.est], [1.3, pooled.top + 0.1], color="#4D4D4D", lw=0.6,  # type: ignore[attr-defined]
+        ax.add_line(Line2D([pooled.est, pooled.est], [head_h, pooled.top + 0.1], color="#4D4D4D", lw=0.6,  # type: ignore[attr-defined]
                            linestyle=(0, (3, 2)), zorder=1, gid="pooled-line"))  # fmt: skip

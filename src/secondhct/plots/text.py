@@ -92,7 +92,7 @@ def method_line(pooled: PooledResult, measure: str, *, label: str = "Random-effe
 def heterogeneity_text(pooled: PooledResult, *, short: bool = False) -> str:
     """``τ² = 0.12 [0.01, 0.88]; I² = 45% [10%, 88%]; Q = 20.13, df = 11, p = 0.043``."""
     if pooled.k < 2:
-        return "heterogeneity not estimable (k = 1)"
+        return "not estimable (k = 1)"
     tau = f"τ² = {fmt_tau2(pooled.tau2)}"
     i2 = f"I² = {pooled.i2:.0f}%"
     if not short and pooled.tau2_lb is not None and pooled.tau2_ub is not None:
