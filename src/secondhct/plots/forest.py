@@ -38,6 +38,7 @@ from .text import (
     heterogeneity_text,
     method_line,
     wrap,
+    wrap_to_width,
 )
 
 LEFT_COLUMNS = ("label", "disease", "patients", "reported")
@@ -269,8 +270,8 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
         top += 0.6 if e.kind == "gap" else e.lines * line
     n_lines = top + 0.3
     rh = st.row_height
-    chars = int(fig_w * 72 / (small * 0.52))
-    footer_lines = [ln for text in _footer(data, scale, footnotes) for ln in wrap(text, max(chars, 40))]
+    footer_w = max(fig_w - 2 * margin, 3.0) * 72
+    footer_lines = [ln for text in _footer(data, scale, footnotes) for ln in wrap_to_width(text, footer_w, meas, small)]
     title_h = 0.32 if data.title else 0.0
     axis_h = 0.48
     footer_h = len(footer_lines) * (small + 2.5) / 72 + 0.06

@@ -84,6 +84,7 @@ class FunnelStyle:
     point_colour: str = BLACK
     excluded_colour: str = GREY
     estimate_colour: str = BLUE
-    #: fills of the 90, 95 and 99% contours: light to dark grey (contour-enhanced funnel).
-    contour_fills: tuple[str, str, str] = ("#FFFFFF", "#D9D9D9", "#A6A6A6")
-    contour_outer: str = "#F2F2F2"
+    #: fills inside the 90, 95 and 99% contours and outside them: white to darker grey,
+    #: monotone in lightness so the regions read in greyscale (contour-enhanced funnel).
+    contour_fills: tuple[str, str, str] = ("#FFFFFF", "#E3E3E3", "#C6C6C6")
+    contour_outer: str = "#A8A8A8"

@@ -132,3 +132,18 @@ class TextMeasurer:
                 w, _, _ = self._renderer.get_text_width_height_descent(s, self.prop(size, weight, style), ismath=False)
                 self._cache[key] = float(w)
         return self._cache[key]
+
+
+def wrap_to_width(text: str, width_pt: float, measurer: TextMeasurer, size: float) -> list[str]:
+    """``text`` broken into lines no wider than ``width_pt`` points (measured), words kept whole."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if current and measurer.width(trial, size=size) > width_pt:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    lines.append(current)
+    return lines
