@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
+from . import forest as _forest
 from . import new as _new
 from . import schema as _schema
 from . import validate as _validate
@@ -42,6 +43,7 @@ def _main(
 app.command("validate")(_validate.validate)
 app.command("new")(_new.new)
 app.command("schema")(_schema.schema)
+app.command("forest")(_forest.forest)
 
 
 def main() -> None:
