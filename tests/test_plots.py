@@ -295,6 +295,9 @@ def test_identical_input_gives_byte_identical_files(fmt: str) -> None:
     if fmt == "png":
         assert a[:8] == b"\x89PNG\r\n\x1a\n" and b"Software" not in a
         assert b"pHYs" in a and int.from_bytes(a[a.index(b"pHYs") + 4 : a.index(b"pHYs") + 8], "big") == round(300 / 0.0254)
+        w_in, h_in = forest_plot(ex.subgroups()).get_size_inches()
+        width, height = int.from_bytes(a[16:20], "big"), int.from_bytes(a[20:24], "big")  # IHDR
+        assert (width, height) == (int(w_in * 300), int(h_in * 300))
 
 
 def test_save_figure_writes_atomically_and_infers_the_format(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import matplotlib
+from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -26,7 +27,6 @@ FORMATS: tuple[str, ...] = get_args(Format)
 
 _METADATA: dict[str, dict[str, Any]] = {
     "svg": {"Date": None, "Creator": None, "Format": None, "Type": None},
-    "png": {"Software": None},
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None},
 }
 
@@ -46,8 +46,28 @@ def figure_bytes(fig: Figure, fmt: str = "svg", *, dpi: int = 300) -> bytes:
         FigureCanvasAgg(fig)
     buf = io.BytesIO()
     with matplotlib.rc_context(RC):
+        if f == "png":
+            return _png(fig, dpi)
         fig.savefig(buf, format=f, dpi=dpi, metadata=_METADATA[f], facecolor="white")
     return buf.getvalue()
+
+
+def _png(fig: Figure, dpi: int) -> bytes:
+    """PNG as opaque RGB with fast deflate: the plots have a white background, so the alpha
+    channel carries nothing; dropping it and using zlib level 2 halves the encoding time of a
+    60-study plot (about 10 megapixels at 300 dpi) at a similar file size.  No text chunks
+    (no Software, no time); the pHYs chunk records the dpi."""
+    original = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        canvas = FigureCanvasAgg(fig)
+        data, (width, height) = canvas.print_to_buffer()
+    finally:
+        fig.set_dpi(original)
+    image = Image.frombuffer("RGBA", (width, height), data, "raw", "RGBA", 0, 1).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(dpi, dpi), compress_level=2)
+    return out.getvalue()
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = None, *, dpi: int = 300) -> Path:

@@ -36,6 +36,9 @@ RC: dict[str, Any] = {
     "font.sans-serif": [FONT_FAMILY],
     "font.size": 8.0,
     "text.parse_math": False,
+    # exact (unhinted) glyph outlines: at 300 dpi hinting adds nothing visible, costs ~15% of
+    # the PNG render time, and hinting would make measured widths differ from the drawn text
+    "text.hinting": "no_hinting",
     "axes.linewidth": 0.6,
     "xtick.major.width": 0.6,
     "xtick.major.size": 3.0,
