@@ -12,6 +12,7 @@ import typer
 
 from .. import __version__
 from . import build as _build
+from . import forest as _forest
 from . import new as _new
 from . import pool as _pool
 from . import schema as _schema
@@ -46,6 +47,7 @@ app.command("build")(_build.build)
 app.command("new")(_new.new)
 app.command("schema")(_schema.schema)
 app.command("pool")(_pool.pool)
+app.command("forest")(_forest.forest)
 
 
 def main() -> None:

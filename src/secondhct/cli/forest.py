@@ -1,0 +1,52 @@
+"""``secondhct forest``: draw a forest plot (and optionally a funnel plot) of a CSV file.
+
+Only typer is imported at module level; matplotlib and numpy are imported inside the
+command so that ``secondhct --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import reports_errors
+
+
+@reports_errors
+def forest(
+    csv: Annotated[
+        Path,
+        typer.Option("--csv", help="Studies: columns study,xi,ni or study,yi,vi (+ disease, patients, reported, note, excluded).",
+                     exists=False, dir_okay=False),
+    ],
+    measure: Annotated[str | None, typer.Option("--measure", help="PLO (default for xi,ni), PAS, PFT, PR, PLN, HR, RR, OR, GEN (default for yi,vi).", show_default=False)] = None,
+    method: Annotated[str, typer.Option("--method", help="tau^2 estimator: REML, DL, PM, ML, HS, SJ, HE, EB, or EE (common effect).")] = "REML",
+    test: Annotated[str, typer.Option("--test", help="z, knha (Knapp-Hartung) or adhoc (Knapp-Hartung, never narrower than z).")] = "adhoc",
+    by: Annotated[str | None, typer.Option("--by", help="Column whose values define subgroups (subtotals and a test for differences).", show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", help="svg, png (300 dpi) or pdf.")] = "svg",
+    out: Annotated[Path | None, typer.Option("--out", help="Output file (default: next to the CSV, <name>-forest.<format>).", show_default=False)] = None,
+    title: Annotated[str, typer.Option("--title", help="Title printed above the plot.")] = "",
+    funnel: Annotated[bool, typer.Option("--funnel", help="Also write <out>-funnel.<format> with Egger's test.")] = False,
+) -> None:
+    """Draw a forest plot of an ad hoc CSV of studies (deterministic SVG, PNG or PDF)."""
+    from ..errors import InputError
+    from ..plots.csvinput import forest_data_from_csv
+    from ..plots.forest import forest_plot
+    from ..plots.save import check_format, save_figure
+
+    f = check_format(fmt)
+    try:
+        text = csv.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {csv}: {exc}") from None
+    data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title)
+    target = out if out is not None else csv.with_name(f"{csv.stem}-forest.{f}")
+    written = save_figure(forest_plot(data), target, f)
+    typer.echo(f"wrote {written}")
+    if funnel:
+        from ..plots.funnel import funnel_data_from_forest, funnel_plot
+
+        ftarget = target.with_name(f"{target.stem}-funnel.{f}")
+        typer.echo(f"wrote {save_figure(funnel_plot(funnel_data_from_forest(data)), ftarget, f)}")

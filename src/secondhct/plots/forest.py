@@ -1,0 +1,414 @@
+"""Forest plot: study table on the left, CIs in the middle, estimates and weights on the right.
+
+:func:`forest_plot` draws a :class:`~secondhct.plots.data.ForestData` and returns the
+matplotlib Figure (it saves nothing; see :mod:`secondhct.plots.save`).  The layout is
+computed in inches from measured text widths, so columns never overlap whatever the
+labels, and the figure grows with the number of rows.
+
+Artists carry ids (``gid``) so tests and SVG readers can find them: ``study-squares``,
+``study-whiskers``, ``excluded-whiskers``, ``excluded-markers``, ``clip-arrows-left`` /
+``clip-arrows-right``, ``diamond-random``, ``diamond-common``, ``diamond-subtotal-<n>``,
+``prediction-interval``, ``reference-line``, ``weight-<n>`` (weight texts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dataclasses import dataclass, field
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon, Rectangle
+from matplotlib.transforms import blended_transform_factory
+from scipy import stats
+
+from ..stats.pooling import PooledResult
+from .axis import ARROW_LEFT, ARROW_RIGHT, apply_axis, axis_limits
+from .data import ForestData, ForestRow
+from .scale import DisplayScale, display_scale
+from .style import FONT_FAMILY, RC, ForestStyle
+from .text import (
+    TextMeasurer,
+    fmt_interval,
+    fmt_p,
+    footnote_mark,
+    heterogeneity_text,
+    method_line,
+    wrap,
+    wrap_to_width,
+)
+
+LEFT_COLUMNS = ("label", "disease", "patients", "reported")
+RIGHT_COLUMNS = ("estimate", "weight")
+RIGHT_ALIGNED = ("patients", "estimate", "weight")
+
+
+@dataclass
+class _Entry:
+    """One row of the plot before drawing: texts per column and what to draw in the middle."""
+
+    kind: str  # header, heading, study, excluded, subtotal, pooled, common, prediction, gap
+    cells: dict[str, list[str]] = field(default_factory=dict)
+    small: list[str] = field(default_factory=list)  # extra label lines in small italic
+    bold: bool = False
+    colour: str = "#000000"
+    est: float | None = None  # display scale
+    lo: float | None = None
+    hi: float | None = None
+    weight: float | None = None
+    tag: str = ""
+    top: float = 0.0
+
+    @property
+    def lines(self) -> int:
+        n = max([len(v) for v in self.cells.values()] + [1])
+        return max(n, len(self.cells.get("label", [""])) + len(self.small))
+
+
+def _split_header(text: str) -> list[str]:
+    """``"HR [95% CI]"`` as two header lines (keeps the estimate column narrow)."""
+    name, sep, rest = text.partition(" [")
+    return [name, sep.strip() + rest] if sep else [text]
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.isf((1 - level) / 2))
+
+
+def _summary_entry(
+    kind: str, label: str, res: PooledResult, scale: DisplayScale, patients: int | None, weight: float | None, tag: str
+) -> _Entry:
+    d = scale.to_display(np.array([res.estimate, res.ci_lb, res.ci_ub]))
+    cells = {"label": [label], "estimate": [fmt_interval(scale, float(d[0]), float(d[1]), float(d[2]))]}
+    if patients is not None:
+        cells["patients"] = [f"{patients:,}"]
+    if weight is not None:
+        cells["weight"] = [f"{weight:.1f}%"]
+    return _Entry(kind, cells, bold=kind != "subtotal", est=float(d[0]), lo=float(d[1]), hi=float(d[2]), tag=tag)
+
+
+def _prediction_entry(res: PooledResult, scale: DisplayScale) -> _Entry | None:
+    if res.k < 3 or res.method == "EE":
+        return None
+    d = scale.to_display(np.array([res.pi_lb, res.pi_ub]))
+    return _Entry(
+        "prediction",
+        {"label": ["Prediction interval"], "estimate": [fmt_interval(scale, None, float(d[0]), float(d[1]))]},
+        lo=float(d[0]),
+        hi=float(d[1]),
+    )
+
+
+def _patients(rows: tuple[ForestRow, ...]) -> int | None:
+    vals = [r.patients for r in rows if r.included]
+    known = [v for v in vals if v is not None]
+    return int(sum(known)) if vals and len(known) == len(vals) else None
+
+
+def _build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tuple[list[_Entry], list[str]]:
+    """All rows of the plot, top to bottom, and the footnotes for derived numbers."""
+    notes: dict[str, str] = {}
+    z = _z(data.pooled.level if data.pooled else 0.95)
+
+    def study(r: ForestRow) -> _Entry:
+        lo, hi = r.ci(z)
+        d = scale.to_display(np.array([r.yi, lo, hi]))
+        reported = r.reported
+        label = wrap(r.label, st.label_wrap)
+        if r.derived_note:
+            mark = notes.setdefault(r.derived_note, footnote_mark(len(notes)))
+            if reported:
+                reported += mark
+            else:
+                label[-1] += mark
+        cells = {"label": label, "disease": wrap(r.disease, 18) if r.disease else [], "reported": [reported]}
+        if r.patients is not None:
+            cells["patients"] = [f"{r.patients:,}"]
+        cells["estimate"] = [fmt_interval(scale, float(d[0]), float(d[1]), float(d[2]))]
+        if r.included:
+            if r.weight is not None:
+                cells["weight"] = [f"{r.weight:.1f}%"]
+            return _Entry("study", cells, est=float(d[0]), lo=float(d[1]), hi=float(d[2]), weight=r.weight)
+        cells["weight"] = ["excluded"]
+        small = wrap(f"excluded: {r.excluded_reason}", st.label_wrap + 6)
+        return _Entry("excluded", cells, small, colour=st.excluded_colour, est=float(d[0]), lo=float(d[1]), hi=float(d[2]))
+
+    entries: list[_Entry] = []
+    if data.subgroups:
+        for n, (level, res) in enumerate(data.subgroups):
+            rows = tuple(r for r in data.rows if r.subgroup == level)
+            entries.append(_Entry("heading", {"label": [level]}, bold=True))
+            entries.extend(study(r) for r in rows)
+            ws = [r.weight for r in rows if r.included and r.weight is not None]
+            sub = _summary_entry(
+                "subtotal", f"Subtotal (k = {res.k})", res, scale, _patients(rows), sum(ws) if ws else None, f"subtotal-{n + 1}"
+            )
+            if res.k > 1:
+                sub.small = [heterogeneity_text(res, short=True)]
+            entries.append(sub)
+            entries.append(_Entry("gap"))
+        loose = tuple(r for r in data.rows if r.subgroup is None)
+        entries.extend(study(r) for r in loose)
+    else:
+        entries.extend(study(r) for r in data.rows)
+    if data.pooled is not None or data.common is not None:
+        if not entries or entries[-1].kind != "gap":
+            entries.append(_Entry("gap", {}))
+    total = _patients(data.rows)
+    if data.common is not None:
+        entries.append(_summary_entry("common", "Common-effect model", data.common, scale, total, None, "common"))
+    if data.pooled is not None:
+        label = "Common-effect model" if data.pooled.method == "EE" else "Random-effects model"
+        if data.pooled.k == 1:
+            label = "Pooled (k = 1: the study itself)"
+        has_w = any(r.weight is not None for r in data.included_rows)
+        entries.append(_summary_entry("pooled", label, data.pooled, scale, total, 100.0 if has_w else None, "random"))
+        if data.show_prediction:
+            pi = _prediction_entry(data.pooled, scale)
+            if pi is not None:
+                entries.append(pi)
+    footnotes = [f"{mark} {text}" for text, mark in notes.items()]
+    return entries, footnotes
+
+
+def _footer(data: ForestData, scale: DisplayScale, footnotes: list[str]) -> list[str]:
+    out: list[str] = []
+    p = data.pooled
+    if p is not None:
+        k_excl = sum(not r.included for r in data.rows)
+        pats = _patients(data.rows)
+        who = f"k = {p.k} {'study' if p.k == 1 else 'studies'}"
+        if pats is not None:
+            who += f", {pats:,} patients"
+        if k_excl:
+            who += f" ({k_excl} excluded from pooling)"
+        out.append(f"{method_line(p, data.measure)}; {who}.")
+        out.append(f"Heterogeneity: {heterogeneity_text(p)}.")
+    if data.subgroup_test is not None:
+        t = data.subgroup_test
+        stat = f"F({t.df}, {t.df2}) = {t.q:.2f}" if t.df2 is not None else f"Q = {t.q:.2f}, df = {t.df}"
+        out.append(f"Test for subgroup differences: {stat}, {fmt_p(t.p)}.")
+    out.extend(footnotes)
+    if scale.note:
+        out.append(scale.note + ".")
+    out.extend(data.notes)
+    return out
+
+
+def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
+    """Draw the forest plot of ``data`` and return the Figure.
+
+    Rows: one per study (squares with area proportional to the weight, CI whiskers with
+    arrow heads where the axis clips them; excluded studies greyed with an open circle
+    and their reason), then per subgroup a subtotal diamond, then the common-effect
+    (open) and random-effects (filled) diamonds and the prediction interval as a grey
+    bar.  Left columns: study, disease, patients, reported value (footnote marks where
+    derived); right columns: estimate [95% CI] on the natural scale and weight.  The
+    footer gives the method, k, patients, tau^2, I^2 with CIs, Q and the subgroup test.
+    """
+    st = style or ForestStyle()
+    pats = [r.patients for r in data.rows if r.patients is not None]
+    scale = display_scale(data.measure, patients=pats or None, backtransform=data.backtransform, outcome=data.outcome)
+    with matplotlib.rc_context(RC):
+        return _draw(data, scale, st)
+
+
+def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
+    entries, footnotes = _build_entries(data, scale, st)
+    header = _Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
+                               "reported": ["Reported"], "estimate": _split_header(scale.header), "weight": ["Weight"]}, bold=True)  # fmt: skip
+    present = {c for e in entries for c, v in e.cells.items() if any(v)}
+    columns_left = [c for c in LEFT_COLUMNS if c == "label" or c in present]
+    columns_right = [c for c in RIGHT_COLUMNS if c in present]
+    meas = TextMeasurer([FONT_FAMILY], st.font_size)
+    small = st.font_size - 1
+
+    def width(col: str) -> float:
+        w = 0.0
+        for e in [header, *entries]:
+            if e.kind in ("heading", "subtotal", "pooled", "common", "prediction") and col == "label":
+                continue  # spanning labels are fitted below
+            for s in e.cells.get(col, []):
+                w = max(w, meas.width(s, weight="bold" if e.bold else "normal"))
+            if col == "label":
+                for s in e.small:
+                    w = max(w, meas.width(s, size=small, style="italic"))
+        return w / 72
+
+    widths = {c: width(c) for c in columns_left + columns_right}
+    span = max([meas.width(s, weight="bold" if e.bold else "normal") / 72 for e in entries
+                if e.kind in ("heading", "subtotal", "pooled", "common", "prediction") for s in e.cells.get("label", [])]
+               + [meas.width(s, size=small, style="italic") / 72 for e in entries if e.kind == "subtotal" for s in e.small]
+               + [0.0])  # fmt: skip
+    span_cols = [c for c in columns_left if c in ("label", "disease")]
+    available = sum(widths[c] for c in span_cols) + st.column_gap * (len(span_cols) - 1)
+    if span > available:
+        widths["label"] += span - available
+
+    gap, margin = st.column_gap, st.margin
+    x = margin
+    col_x: dict[str, float] = {}
+    for c in columns_left:
+        col_x[c] = x + (widths[c] if c in RIGHT_ALIGNED else 0.0)
+        x += widths[c] + gap
+    plot_x0 = x + 0.05
+    x = plot_x0 + st.plot_width + gap + 0.05
+    for c in columns_right:
+        col_x[c] = x + (widths[c] if c in RIGHT_ALIGNED else 0.0)
+        x += widths[c] + gap
+    fig_w = x - gap + margin
+
+    # vertical layout in lines of st.row_height inches
+    line = 1.0
+    head_lines = max(len(v) for v in header.cells.values())
+    head_h = head_lines + 0.3
+    top = head_h  # the header occupies [0, head_h)
+    for e in entries:
+        e.top = top
+        top += 0.6 if e.kind == "gap" else e.lines * line
+    n_lines = top + 0.3
+    rh = st.row_height
+    footer_w = max(fig_w - 2 * margin, 3.0) * 72
+    footer_lines = [ln for text in _footer(data, scale, footnotes) for ln in wrap_to_width(text, footer_w, meas, small)]
+    title_h = 0.32 if data.title else 0.0
+    axis_h = 0.48
+    footer_h = len(footer_lines) * (small + 2.5) / 72 + 0.06
+    fig_h = margin + title_h + n_lines * rh + axis_h + footer_h + margin
+
+    fig = Figure(figsize=(fig_w, fig_h), dpi=100)
+    FigureCanvasAgg(fig)
+    ax_bottom = margin + footer_h + axis_h
+    ax = fig.add_axes((plot_x0 / fig_w, ax_bottom / fig_h, st.plot_width / fig_w, n_lines * rh / fig_h))
+    ax.set_ylim(n_lines, 0)
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", left=False, labelleft=False)
+    ax.set_facecolor("none")
+    tr = blended_transform_factory(fig.dpi_scale_trans, ax.transData)
+
+    values = [v for e in entries if e.kind != "gap" for v in (e.lo, e.hi, e.est) if v is not None]
+    xlim = data.xlim or axis_limits(scale, values)
+    apply_axis(ax, scale, xlim)
+    ax.set_xlabel(scale.axis_label, fontsize=st.font_size)
+
+    def put(col: str, y: float, s: str, e: _Entry, *, size: float | None = None, italic: bool = False, gid: str | None = None) -> None:
+        ha = "right" if col in RIGHT_ALIGNED else "left"
+        ax.text(col_x[col], y, s, transform=tr, ha=ha, va="center", fontsize=size or st.font_size, color=e.colour,
+                fontweight="bold" if e.bold else "normal", fontstyle="italic" if italic else "normal", gid=gid)  # fmt: skip
+
+    for col in columns_left + columns_right:
+        lines = header.cells[col]
+        for j, s in enumerate(lines):
+            put(col, head_h - 0.65 - (len(lines) - 1 - j), s, header)
+    rule = Line2D([margin, fig_w - margin], [head_h, head_h], transform=tr, color="#000000", lw=0.6)
+    ax.add_artist(rule)
+    rule.set_clip_on(False)
+
+    n_weight = 0
+    for e in entries:
+        y0 = e.top + 0.5
+        for col, lines in e.cells.items():
+            if col not in col_x:
+                continue
+            for j, s in enumerate(lines):
+                gid = None
+                if col == "weight" and e.kind == "study":
+                    n_weight += 1
+                    gid = f"weight-{n_weight}"
+                put(col, y0 + j, s, e, gid=gid)
+        nlab = len(e.cells.get("label", []))
+        for j, s in enumerate(e.small):
+            put("label", y0 + nlab + j, s, e, size=small, italic=True)
+
+    _draw_graphics(ax, entries, st, xlim, data.reference if data.reference is not None else scale.null, head_h)
+
+    yb = margin + footer_h - 0.04
+    for ln in footer_lines:
+        yb -= (small + 2.5) / 72
+        fig.text(margin / fig_w, (yb + 0.5 * small / 72) / fig_h, ln, fontsize=small, ha="left", va="center")
+    if data.title:
+        fig.text(margin / fig_w, 1 - (margin + 0.12) / fig_h, data.title, fontsize=st.font_size + 2, fontweight="bold",
+                 ha="left", va="center")  # fmt: skip
+    return fig
+
+
+def _draw_graphics(
+    ax: object, entries: list[_Entry], st: ForestStyle, xlim: tuple[float, float], ref: float | None, head_h: float
+) -> None:
+    """Squares, whiskers, arrows, diamonds, the prediction bar and the reference line."""
+    lo_lim, hi_lim = xlim
+    segs: list[Any] = []
+    ex_segs: list[Any] = []
+    left: list[Any] = []
+    right: list[Any] = []
+    sq_x, sq_y, sq_w, ex_x, ex_y = [], [], [], [], []
+    for e in entries:
+        if e.kind not in ("study", "excluded") or e.lo is None or e.hi is None or e.est is None:
+            continue
+        y = e.top + 0.5
+        a, b = max(e.lo, lo_lim), min(e.hi, hi_lim)
+        if e.lo < lo_lim:
+            left.append((lo_lim, y))
+        if e.hi > hi_lim:
+            right.append((hi_lim, y))
+        if a < b:
+            (segs if e.kind == "study" else ex_segs).append([(a, y), (b, y)])
+        if lo_lim <= e.est <= hi_lim:
+            if e.kind == "study":
+                sq_x.append(e.est)
+                sq_y.append(y)
+                sq_w.append(e.weight if e.weight is not None else float("nan"))
+            else:
+                ex_x.append(e.est)
+                ex_y.append(y)
+    lw = st.line_width
+    ax.add_collection(LineCollection(segs, colors=st.whisker_colour, linewidths=lw, gid="study-whiskers"))  # type: ignore[attr-defined]
+    if ex_segs:
+        ax.add_collection(LineCollection(ex_segs, colors=st.excluded_colour, linewidths=lw, linestyles=(0, (2, 1.5)), gid="excluded-whiskers"))  # type: ignore[attr-defined]  # fmt: skip
+    max_side = st.max_square_fraction * st.row_height * 72
+    w = np.asarray(sq_w, dtype=float)
+    if w.size:
+        if np.all(np.isnan(w)):
+            sizes = np.full(w.size, (0.5 * max_side) ** 2)
+        else:
+            wmax = float(np.nanmax(w)) or 1.0
+            sizes = max_side**2 * np.nan_to_num(w, nan=0.0) / wmax
+        ax.scatter(sq_x, sq_y, s=sizes, marker="s", c=st.square_colour, linewidths=0, zorder=3, gid="study-squares")  # type: ignore[attr-defined]
+    if ex_x:
+        ax.scatter(ex_x, ex_y, s=16, marker="o", facecolors="white", edgecolors=st.excluded_colour, linewidths=lw, zorder=3, gid="excluded-markers")  # type: ignore[attr-defined]  # fmt: skip
+    for pts, marker, gid in ((left, ARROW_LEFT, "clip-arrows-left"), (right, ARROW_RIGHT, "clip-arrows-right")):
+        if pts:
+            xs, ys = zip(*pts)
+            ax.scatter(xs, ys, s=30, marker=marker, c=st.whisker_colour, linewidths=0, zorder=4, clip_on=False, gid=gid)  # type: ignore[attr-defined]  # fmt: skip
+
+    body_end = 0.0
+    for e in entries:
+        y = e.top + 0.5
+        if e.kind in ("study", "excluded", "heading"):
+            body_end = e.top + e.lines
+        if e.kind in ("pooled", "common", "subtotal") and e.est is not None and e.lo is not None and e.hi is not None:
+            h = 0.36
+            face = {"pooled": st.diamond_colour, "common": st.common_diamond_colour, "subtotal": st.subtotal_colour}[e.kind]
+            poly = Polygon([(e.lo, y), (e.est, y - h), (e.hi, y), (e.est, y + h)], closed=True, facecolor=face,
+                           edgecolor=st.diamond_colour, linewidth=lw, zorder=3, gid=f"diamond-{e.tag}")  # fmt: skip
+            ax.add_patch(poly)  # type: ignore[attr-defined]
+        if e.kind == "prediction" and e.lo is not None and e.hi is not None:
+            a, b = max(e.lo, lo_lim), min(e.hi, hi_lim)
+            ax.add_patch(Rectangle((a, y - 0.14), b - a, 0.28, facecolor=st.prediction_colour, edgecolor="#000000",  # type: ignore[attr-defined]
+                                   linewidth=lw * 0.75, zorder=3, gid="prediction-interval"))  # fmt: skip
+            for v, lim, mk in ((e.lo, lo_lim, ARROW_LEFT), (e.hi, hi_lim, ARROW_RIGHT)):
+                if (v < lim) if mk is ARROW_LEFT else (v > lim):
+                    ax.scatter([lim], [y], s=30, marker=mk, c="#000000", linewidths=0, zorder=4, clip_on=False,  # type: ignore[attr-defined]
+                               gid="prediction-arrow")  # fmt: skip
+    pooled = next((e for e in entries if e.kind == "pooled"), None)
+    if ref is not None and lo_lim < ref < hi_lim:
+        ax.add_line(Line2D([ref, ref], [head_h, body_end if pooled is None else pooled.top + 1.0], color=st.reference_colour,  # type: ignore[attr-defined]
+                           lw=0.7, zorder=1, gid="reference-line"))  # fmt: skip
+    if pooled is not None and pooled.est is not None and lo_lim < pooled.est < hi_lim:
+        ax.add_line(Line2D([pooled.est, pooled.est], [head_h, pooled.top + 0.1], color="#4D4D4D", lw=0.6,  # type: ignore[attr-defined]
+                           linestyle=(0, (3, 2)), zorder=1, gid="pooled-line"))  # fmt: skip

@@ -1,0 +1,157 @@
+"""Number formatting and text measurement for the plots (rounding happens only here)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+FontStyle = Literal["normal", "italic", "oblique"]
+
+import math
+import textwrap
+from collections.abc import Sequence
+
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.font_manager import FontProperties
+
+from ..stats.pooling import PooledResult
+from .scale import SCALE_WORDS, DisplayScale
+
+#: Footnote marks in the order journals use them (ICMJE style), then doubled.
+FOOTNOTE_MARKS = ("†", "‡", "§", "‖", "¶", "#")
+
+METHOD_WORDS = {
+    "REML": "REML",
+    "ML": "ML",
+    "DL": "DerSimonian-Laird",
+    "PM": "Paule-Mandel",
+    "HS": "Hunter-Schmidt",
+    "SJ": "Sidik-Jonkman",
+    "HE": "Hedges",
+    "EB": "empirical Bayes",
+    "EE": "common effect (inverse variance)",
+    "GLMM": "GLMM",
+}
+TEST_WORDS = {"z": "Wald z", "knha": "Knapp-Hartung", "adhoc": "Knapp-Hartung (ad hoc)"}
+
+
+def footnote_mark(i: int) -> str:
+    """The ``i``-th footnote mark (0-based): †, ‡, §, ‖, ¶, #, ††, ‡‡..."""
+    n = len(FOOTNOTE_MARKS)
+    return FOOTNOTE_MARKS[i % n] * (i // n + 1)
+
+
+def fmt_p(p: float) -> str:
+    """A p-value for display: ``p < 0.001``, ``p = 0.043``, ``p = 0.20``."""
+    if not math.isfinite(p):
+        return "p = NA"
+    if p < 0.001:
+        return "p < 0.001"
+    if p < 0.1:
+        return f"p = {p:.3f}"
+    return f"p = {p:.2f}"
+
+
+def fmt_num(x: float, digits: int = 2) -> str:
+    """A number with ``digits`` decimals, a true minus sign, and 'NA' when missing."""
+    if x is None or not math.isfinite(x):
+        return "NA"
+    s = f"{x:.{digits}f}"
+    if s.startswith("-") and float(s) == 0:
+        s = s[1:]
+    return s.replace("-", "\u2212")
+
+
+def display_digits(scale: DisplayScale, value: float) -> int:
+    """Decimals for a natural-scale value: 1 for percent, 2 for ratios (1 above 10)."""
+    if scale.percent:
+        return 1
+    if scale.log_axis and abs(value) >= 10:
+        return 1
+    return 2
+
+
+def fmt_interval(scale: DisplayScale, est: float | None, lb: float, ub: float) -> str:
+    """``29.4 [22.1, 37.8]`` or ``[22.1, 37.8]`` when ``est`` is None."""
+    d = display_digits(scale, max(abs(lb), abs(ub)) if est is None else est)
+    ci = f"[{fmt_num(lb, d)}, {fmt_num(ub, d)}]"
+    return ci if est is None else f"{fmt_num(est, d)} {ci}"
+
+
+def fmt_tau2(x: float) -> str:
+    """tau^2 with three significant figures (0 as '0')."""
+    if x == 0:
+        return "0"
+    return f"{x:.3g}" if abs(x) >= 0.001 else f"{x:.2e}"
+
+
+def method_line(pooled: PooledResult, measure: str, *, label: str = "Random-effects model") -> str:
+    """``Random-effects model: REML, Knapp-Hartung (ad hoc), logit``."""
+    method = METHOD_WORDS.get(pooled.method, pooled.method)
+    if pooled.method == "EE":
+        label = "Common-effect model"
+    parts = [method, TEST_WORDS.get(pooled.test, pooled.test), SCALE_WORDS.get(measure, measure)]
+    return f"{label}: {', '.join(parts)}"
+
+
+def heterogeneity_text(pooled: PooledResult, *, short: bool = False) -> str:
+    """``τ² = 0.12 [0.01, 0.88]; I² = 45% [10%, 88%]; Q = 20.13, df = 11, p = 0.043``."""
+    if pooled.k < 2:
+        return "not estimable (k = 1)"
+    tau = f"τ² = {fmt_tau2(pooled.tau2)}"
+    i2 = f"I² = {pooled.i2:.0f}%"
+    if not short and pooled.tau2_lb is not None and pooled.tau2_ub is not None:
+        tau += f" [{fmt_tau2(pooled.tau2_lb)}, {fmt_tau2(pooled.tau2_ub)}]"
+    if not short and pooled.i2_lb is not None and pooled.i2_ub is not None:
+        i2 += f" [{pooled.i2_lb:.0f}%, {pooled.i2_ub:.0f}%]"
+    q = f"Q = {pooled.q:.2f}, df = {pooled.q_df}, {fmt_p(pooled.q_p)}"
+    if pooled.method == "EE":
+        return f"{i2}; {q}"
+    return f"{tau}; {i2}; {q}"
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` wrapped at ``width`` characters (at least one line, words never split)."""
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+class TextMeasurer:
+    """Widths of strings in points with the Agg renderer (72 dpi, so pixels are points)."""
+
+    def __init__(self, family: Sequence[str], size: float) -> None:
+        self._renderer = RendererAgg(10, 10, 72)
+        self._family = list(family)
+        self._size = size
+        self._cache: dict[tuple[str, float, str, str], float] = {}
+
+    def prop(
+        self, size: float | None = None, weight: str = "normal", style: FontStyle = "normal"
+    ) -> FontProperties:
+        return FontProperties(family=self._family, size=size or self._size, weight=weight, style=style)
+
+    def width(
+        self, s: str, *, size: float | None = None, weight: str = "normal", style: FontStyle = "normal"
+    ) -> float:
+        """Width of ``s`` in points."""
+        key = (s, size or self._size, weight, style)
+        if key not in self._cache:
+            if not s:
+                self._cache[key] = 0.0
+            else:
+                w, _, _ = self._renderer.get_text_width_height_descent(s, self.prop(size, weight, style), ismath=False)
+                self._cache[key] = float(w)
+        return self._cache[key]
+
+
+def wrap_to_width(text: str, width_pt: float, measurer: TextMeasurer, size: float) -> list[str]:
+    """``text`` broken into lines no wider than ``width_pt`` points (measured), words kept whole."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if current and measurer.width(trial, size=size) > width_pt:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    lines.append(current)
+    return lines
