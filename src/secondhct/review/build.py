@@ -81,6 +81,7 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
     from ..protocol.load import load_protocol, plan
     from ..validation import validate_project
     from .analysis import run_analysis
+    from .figures import render_figures
     from .results import RESULTS_FORMAT, analysis_dict, results_text
     from .summary import render_summaries
 
@@ -106,18 +107,28 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
 
     hashes: dict[str, str] = {}
     analyses: list[dict[str, Any]] = []
+    figures: dict[str, dict[str, str]] = {}
     build_report = BuildReport()
     for i, analysis in enumerate(protocol.analyses, 1):
         h = _sha(code.encode(), data.encode(), defaults, analysis.model_dump_json().encode())
         hashes[analysis.id] = h
         cached = previous_by_id.get(analysis.id)
-        if not force and cached is not None and previous_manifest.get("analyses", {}).get(analysis.id) == h:
+        figure_names = previous_manifest.get("figures", {}).get(analysis.id, [])
+        old_figures = {name: _current(out_dir / name) for name in figure_names}
+        if (
+            not force
+            and cached is not None
+            and previous_manifest.get("analyses", {}).get(analysis.id) == h
+            and all(text is not None for text in old_figures.values())
+        ):
             analyses.append(cached)
+            figures[analysis.id] = {name: text for name, text in old_figures.items() if text is not None}
             build_report.reused.append(analysis.id)
             continue
         progress(f"[{i}/{len(protocol.analyses)}] {analysis.id}")
         result = run_analysis(plan(analysis, protocol.defaults), studies, years)
         analyses.append(analysis_dict(result, bib.labels))
+        figures[analysis.id] = render_figures(result, bib.labels)
         build_report.computed.append(analysis.id)
 
     document = {
@@ -130,7 +141,12 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
         "analyses": analyses,
     }
     files: dict[str, str] = {RESULTS: results_text(document)}
-    manifest = {"code_sha256": code, "inputs_sha256": data, "analyses": hashes}
+    for named in figures.values():
+        files.update(named)
+    manifest = {
+        "code_sha256": code, "inputs_sha256": data, "analyses": hashes,
+        "figures": {aid: sorted(named) for aid, named in figures.items()},
+    }
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     unchanged = (
         not force
@@ -140,7 +156,8 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
     )
     if not unchanged:  # the summary compares against the previous results, so render it only on a change
         progress("evidence summary")
-        files.update(render_summaries(document, studies, bib, previous_results or None))
+        forests = {aid: named[f"{aid}.forest.svg"] for aid, named in figures.items() if f"{aid}.forest.svg" in named}
+        files.update(render_summaries(document, studies, bib, previous_results or None, forests))
 
     for name, text in files.items():  # everything is computed: now write, changed files only
         path = out_dir / name
