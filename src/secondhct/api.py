@@ -1,0 +1,139 @@
+"""Python API for notebooks: load the review, run one analysis, get pandas DataFrames and figures.
+
+>>> from secondhct.api import load_review          # doctest: +SKIP
+>>> review = load_review()                          # doctest: +SKIP
+>>> review.analysis_ids()[:2]                       # doctest: +SKIP
+['os-children-acute-2-3y', 'os-children-all-2-3y']
+>>> result = review.run("os-children-acute-2-3y")   # doctest: +SKIP
+>>> result.studies_frame()[["label", "reported", "estimate", "weight"]]  # doctest: +SKIP
+>>> result.pooled_frame()                           # doctest: +SKIP
+>>> result.forest()                                 # a matplotlib Figure  # doctest: +SKIP
+
+Nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .bibliography import Bibliography
+from .errors import SecondHCTError
+from .extraction.schema import StudyExtraction
+from .project import display_path, find_project
+from .protocol.load import load_protocol, plan
+from .protocol.schema import Protocol
+from .review.analysis import AnalysisResult, Pooled, run_analysis, study_interval
+from .validation import validate_project
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True)
+class AnalysisView:
+    """One analysis's result, with tables and figures for interactive use."""
+
+    result: AnalysisResult
+    labels: dict[str, str]
+
+    def studies_frame(self) -> pd.DataFrame:
+        """One row per included report: value as printed, effect size, natural-scale CI, weight, derivation."""
+        import pandas as pd
+
+        measure = self.result.plan.measure
+        weights = self.result.pooled.result.weights if self.result.pooled else (None,) * len(self.result.effects)
+        rows = []
+        for e, w in zip(self.result.effects, weights):
+            est, lo, hi = study_interval(measure, e.effect.yi, e.effect.vi, e.n)
+            rows.append({
+                "key": e.key, "label": self.labels.get(e.key, e.key), "subgroup": e.subgroup, "n": e.n,
+                "reported": e.reported, "yi": e.effect.yi, "vi": e.effect.vi, "estimate": est, "ci_lb": lo,
+                "ci_ub": hi, "weight": w, "assumed_se": e.assumed_se, "approximate": e.effect.approximate,
+                "derivation": e.effect.derivation,
+            })
+        return pd.DataFrame(rows)
+
+    def excluded_frame(self) -> pd.DataFrame:
+        """Reports left out, with the stage and the reason."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [{"key": x.key, "label": self.labels.get(x.key, x.key), "stage": x.stage, "reason": x.reason} for x in self.result.excluded],
+            columns=["key", "label", "stage", "reason"],
+        )
+
+    def pooled_frame(self) -> pd.DataFrame:
+        """The main model and each sensitivity analysis, one row each (natural scale and heterogeneity)."""
+        import pandas as pd
+
+        def row(model: str, k: int, pooled: Pooled | None) -> dict[str, object]:
+            if pooled is None:
+                return {"model": model, "k": k}
+            res = pooled.result
+            est, lo, hi, pi_lo, pi_hi = pooled.natural
+            return {"model": model, "k": res.k, "estimate": est, "ci_lb": lo, "ci_ub": hi, "pi_lb": pi_lo, "pi_ub": pi_hi,
+                    "tau2": res.tau2, "I2": res.i2, "Q": res.q, "Q_p": res.q_p, "method": res.method, "test": res.test}
+
+        rows = [row("main", len(self.result.effects), self.result.pooled)]
+        rows += [row(f"{s.name}: {s.title}", len(s.keys), s.pooled) for s in self.result.sensitivity]
+        return pd.DataFrame(rows)
+
+    def forest(self) -> Figure:
+        """The forest plot (a matplotlib Figure; nothing is saved)."""
+        from .review.figures import forest_data
+        from .plots import forest_plot
+
+        data = forest_data(self.result, self.labels)
+        if data is None:
+            raise SecondHCTError(f"analysis {self.result.plan.id} has no report with an effect size to draw")
+        return forest_plot(data)
+
+
+@dataclass(frozen=True)
+class Review:
+    """The validated review: extractions, bibliography and protocol."""
+
+    root: Path
+    studies: tuple[StudyExtraction, ...]
+    bibliography: Bibliography
+    protocol: Protocol
+
+    def analysis_ids(self) -> list[str]:
+        return [a.id for a in self.protocol.analyses]
+
+    def run(self, analysis_id: str) -> AnalysisView:
+        """Run one analysis of the protocol (nothing is written)."""
+        analysis = next((a for a in self.protocol.analyses if a.id == analysis_id), None)
+        if analysis is None:
+            raise SecondHCTError(f"no analysis '{analysis_id}' in protocol.yaml; analyses: {', '.join(self.analysis_ids())}")
+        years = {k: int(r.year) if r.year else None for k, r in self.bibliography.references.items()}
+        result = run_analysis(plan(analysis, self.protocol.defaults), self.studies, years)
+        return AnalysisView(result, dict(self.bibliography.labels))
+
+    def studies_frame(self) -> pd.DataFrame:
+        """Study characteristics, one row per extraction."""
+        import pandas as pd
+
+        return pd.DataFrame([
+            {"key": s.key, "label": self.bibliography.labels.get(s.key, s.key), "design": s.study.design,
+             "publication": s.study.publication, "diseases": ", ".join(s.population.diseases),
+             "age_group": s.population.age_group, "n": s.population.n, "overlap_group": s.study.overlap_group,
+             "time_origin": s.population.time_origin, "outcomes": len(s.outcomes), "comparisons": len(s.comparisons)}
+            for s in self.studies
+        ])
+
+
+def load_review(root: Path | str | None = None) -> Review:
+    """Load and validate the review at ``root`` (default: the project around the current folder)."""
+    project = find_project(Path(root) if root is not None else None)
+    report = validate_project(project)
+    path = project.root / "protocol.yaml"
+    protocol = load_protocol(path, display_path(path))
+    errors = [d.format() for d in [*report.diagnostics, *protocol.diagnostics] if d.severity == "error"]
+    if errors or protocol.model is None or report.bibliography is None:
+        raise SecondHCTError("the review does not validate:\n" + "\n".join(errors))
+    studies = tuple(s.study for s in report.studies if s.study is not None)
+    return Review(project.root, studies, report.bibliography, protocol.model)

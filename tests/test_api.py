@@ -1,0 +1,38 @@
+"""The notebook API returns DataFrames and figures that agree with results.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from secondhct.api import load_review
+from secondhct.errors import SecondHCTError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_api_tables_match_results_json() -> None:
+    review = load_review(ROOT)
+    assert "os-children-acute-2-3y" in review.analysis_ids()
+    view = review.run("os-children-acute-2-3y")
+    studies = view.studies_frame()
+    results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
+    stored = next(a for a in results["analyses"] if a["id"] == "os-children-acute-2-3y")
+    assert list(studies["key"]) == [r["key"] for r in stored["included"]]
+    assert list(studies["weight"]) == pytest.approx([r["weight"] for r in stored["included"]], rel=1e-12)
+    pooled = view.pooled_frame()
+    assert pooled.loc[0, "model"] == "main"
+    assert pooled.loc[0, "estimate"] == pytest.approx(stored["pooled"]["natural"]["estimate"], rel=1e-12)
+    assert set(view.excluded_frame()["stage"]) <= {"population", "outcome", "overlap"}
+    assert len(review.studies_frame()) == len(list((ROOT / "studies").glob("*.yaml")))
+
+
+def test_api_forest_is_a_figure_and_unknown_analysis_is_an_error() -> None:
+    from matplotlib.figure import Figure
+
+    review = load_review(ROOT)
+    assert isinstance(review.run("os-children-acute-2-3y").forest(), Figure)
+    with pytest.raises(SecondHCTError, match="no analysis 'nope'"):
+        review.run("nope")
