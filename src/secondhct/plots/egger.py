@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from .scale import PlotInputError
 
@@ -40,7 +38,7 @@ def egger_test(yi: ArrayLike, vi: ArrayLike) -> EggerTest:
               \qquad s_i = \sqrt{v_i},
 
     with :math:`\varepsilon_i \sim N(0, \sigma^2)`, :math:`\sigma^2` estimated from the
-    residuals.  The asymmetry test is :math:`t = \hat\beta_0 / SE(\hat\beta_0)` on
+    residuals (statsmodels ``OLS``).  The asymmetry test is :math:`t = \hat\beta_0 / SE(\hat\beta_0)` on
     :math:`k - 2` degrees of freedom; :math:`\hat\beta_1` is the limit estimate.  This is
     the same model as the weighted regression :math:`y_i = \beta_1 + \beta_0 s_i` with
     weights :math:`1/v_i` and a multiplicative dispersion, which is how metafor fits it.
@@ -63,18 +61,14 @@ def egger_test(yi: ArrayLike, vi: ArrayLike) -> EggerTest:
         raise PlotInputError(f"Egger's test needs at least 3 studies (k = {y.size})")
     if np.any(~np.isfinite(y)) or np.any(~np.isfinite(v)) or np.any(v <= 0):
         raise PlotInputError("Egger's test needs finite effects and positive variances")
+    from statsmodels.regression.linear_model import OLS  # least squares with its standard inference
+
     s = np.sqrt(v)
-    z = y / s
     X = np.column_stack([np.ones_like(s), 1 / s])
-    beta, _, rank, _ = np.linalg.lstsq(X, z, rcond=None)
-    if rank < 2:
+    if np.linalg.matrix_rank(X) < 2:
         raise PlotInputError("Egger's test is undefined when all studies have the same SE")
+    fit = OLS(y / s, X).fit()
+    t = float(fit.tvalues[0])
+    p = float(fit.pvalues[0])
     k = y.size
-    df = k - 2
-    resid = z - X @ beta
-    sigma2 = float(resid @ resid) / df
-    cov = sigma2 * np.linalg.inv(X.T @ X)
-    se0, se1 = math.sqrt(cov[0, 0]), math.sqrt(cov[1, 1])
-    t = float(beta[0]) / se0 if se0 > 0 else math.copysign(math.inf, float(beta[0]))
-    p = float(2 * stats.t.sf(abs(t), df))
-    return EggerTest(k, float(beta[0]), se0, t, df, p, float(beta[1]), se1)
+    return EggerTest(k, float(fit.params[0]), float(fit.bse[0]), t, k - 2, p, float(fit.params[1]), float(fit.bse[1]))
