@@ -164,7 +164,7 @@ def _glmm(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyExtr
 def study_level(study: StudyExtraction, factor: str) -> str:
     """A report's level of a study-level subgroup factor."""
     if factor == "disease":
-        return "+".join(study.population.diseases)
+        return " + ".join(d.replace("_", " ") for d in study.population.diseases)
     if factor == "age_group":
         return study.population.age_group
     if factor == "design":
