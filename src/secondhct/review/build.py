@@ -26,6 +26,7 @@ from ..errors import SecondHCTError
 from ..project import Project, display_path
 from ..textio import write_atomic
 
+RESULTS_FORMAT = 1
 MANIFEST = "manifest.json"
 RESULTS = "results.json"
 SUMMARIES = ("evidence-summary.md", "evidence-summary.html")
@@ -64,6 +65,11 @@ def data_digest(project: Project) -> str:
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
 
 
+def results_text(document: dict[str, Any]) -> str:
+    """Serialise results deterministically (sorted keys, stable float repr, trailing newline)."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def _current(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
@@ -80,10 +86,6 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
     """Run the whole review into ``project.outputs_dir`` (see the module docstring)."""
     from ..protocol.load import load_protocol, plan
     from ..validation import validate_project
-    from .analysis import run_analysis
-    from .figures import render_figures
-    from .results import RESULTS_FORMAT, analysis_dict, results_text
-    from .summary import render_summaries
 
     report = validate_project(project)
     errors = [d.format() for d in report.diagnostics if d.severity == "error"]
@@ -126,6 +128,10 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
             build_report.reused.append(analysis.id)
             continue
         progress(f"[{i}/{len(protocol.analyses)}] {analysis.id}")
+        from .analysis import run_analysis  # numpy, scipy, matplotlib: only when something is computed
+        from .figures import render_figures
+        from .results import analysis_dict
+
         result = run_analysis(plan(analysis, protocol.defaults), studies, years)
         analyses.append(analysis_dict(result, bib.labels))
         figures[analysis.id] = render_figures(result, bib.labels)
@@ -155,6 +161,8 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
         and all((out_dir / name).is_file() for name in SUMMARIES)
     )
     if not unchanged:  # the summary compares against the previous results, so render it only on a change
+        from .summary import render_summaries
+
         progress("evidence summary")
         forests = {aid: named[f"{aid}.forest.svg"] for aid, named in figures.items() if f"{aid}.forest.svg" in named}
         files.update(render_summaries(document, studies, bib, previous_results or None, forests))

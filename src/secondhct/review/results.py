@@ -7,15 +7,11 @@ always give the same bytes.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..stats.pooling import PooledResult
 from .analysis import AnalysisResult, Pooled, study_interval
 from .effects import StudyEffect
-
-RESULTS_FORMAT = 1
-
 
 def _number(value: float | None) -> float | None:
     """JSON has no NaN or infinity: those are written as null."""
@@ -128,8 +124,3 @@ def analysis_dict(result: AnalysisResult, labels: dict[str, str]) -> dict[str, A
         ],
         "warnings": list(result.warnings),
     }
-
-
-def results_text(document: dict[str, Any]) -> str:
-    """Serialise results deterministically (sorted keys, stable float repr, trailing newline)."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
