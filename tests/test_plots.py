@@ -355,3 +355,18 @@ def test_weight_labels_are_ids_in_the_svg() -> None:
     svg = figure_bytes(forest_plot(ex.proportions(3)), "svg").decode()
     assert len(re.findall(r'id="weight-\d+"', svg)) == 3
     assert 'id="study-squares"' in svg and 'id="diamond-random"' in svg
+
+
+def test_percent_axis_ends_on_labelled_ticks_and_covers_all_intervals(case: tuple[str, ForestData, Figure]) -> None:
+    name, data, fig = case
+    if data.measure != "PLO":
+        pytest.skip("percent axis only")
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    ticks = list(ax.get_xticks())
+    assert ticks[0] == lo and ticks[-1] == hi and 0 <= lo < hi <= 100
+    (wh,) = by_gid(fig, "study-whiskers")
+    xs = np.concatenate([np.asarray(s)[:, 0] for s in wh.get_segments()])
+    z = 1.959963984540054
+    widest = [100 * float(transf_ilogit(r.yi + s * z * math.sqrt(r.vi))) for r in data.included_rows for s in (-1, 1)]  # type: ignore[arg-type]
+    assert xs.min() == pytest.approx(min(widest)) and xs.max() == pytest.approx(max(widest))  # nothing clipped

@@ -43,7 +43,8 @@ def axis_limits(scale: DisplayScale, values: Sequence[float]) -> tuple[float, fl
         b = min(100.0, math.ceil(hi / 10) * 10)
         if b - a < 20:
             a, b = (max(0.0, a - 10), min(100.0, b + 10))
-        return a, b
+        t = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(a, b)
+        return max(0.0, float(t[0])), min(100.0, float(t[-1]))  # end on a labelled tick
     if scale.log_axis:
         lo = max(min(lo, 1.0), LOG_RANGE[0])
         hi = min(max(hi, 1.0), LOG_RANGE[1])

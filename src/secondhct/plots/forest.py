@@ -44,6 +44,8 @@ from .text import (
 LEFT_COLUMNS = ("label", "disease", "patients", "reported")
 RIGHT_COLUMNS = ("estimate", "weight")
 RIGHT_ALIGNED = ("patients", "estimate", "weight")
+#: Spacing of the second and later lines of a row, in rows.
+CONTINUATION = 0.78
 
 
 @dataclass
@@ -66,6 +68,11 @@ class _Entry:
     def lines(self) -> int:
         n = max([len(v) for v in self.cells.values()] + [1])
         return max(n, len(self.cells.get("label", [""])) + len(self.small))
+
+    @property
+    def height(self) -> float:
+        """Height in rows: continuation lines (wrapped labels, reasons) are set tighter."""
+        return 1.0 + CONTINUATION * (self.lines - 1)
 
 
 def _split_header(text: str) -> list[str]:
@@ -261,13 +268,12 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     fig_w = x - gap + margin
 
     # vertical layout in lines of st.row_height inches
-    line = 1.0
     head_lines = max(len(v) for v in header.cells.values())
-    head_h = head_lines + 0.3
+    head_h = 1.0 + CONTINUATION * (head_lines - 1) + 0.3
     top = head_h  # the header occupies [0, head_h)
     for e in entries:
         e.top = top
-        top += 0.6 if e.kind == "gap" else e.lines * line
+        top += 0.6 if e.kind == "gap" else e.height
     n_lines = top + 0.3
     rh = st.row_height
     footer_w = max(fig_w - 2 * margin, 3.0) * 72
@@ -301,7 +307,7 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     for col in columns_left + columns_right:
         lines = header.cells[col]
         for j, s in enumerate(lines):
-            put(col, head_h - 0.65 - (len(lines) - 1 - j), s, header)
+            put(col, head_h - 0.65 - CONTINUATION * (len(lines) - 1 - j), s, header)
     rule = Line2D([margin, fig_w - margin], [head_h, head_h], transform=tr, color="#000000", lw=0.6)
     ax.add_artist(rule)
     rule.set_clip_on(False)
@@ -317,10 +323,10 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
                 if col == "weight" and e.kind == "study":
                     n_weight += 1
                     gid = f"weight-{n_weight}"
-                put(col, y0 + j, s, e, gid=gid)
+                put(col, y0 + CONTINUATION * j, s, e, gid=gid)
         nlab = len(e.cells.get("label", []))
         for j, s in enumerate(e.small):
-            put("label", y0 + nlab + j, s, e, size=small, italic=True)
+            put("label", y0 + CONTINUATION * (nlab + j), s, e, size=small, italic=True)
 
     _draw_graphics(ax, entries, st, xlim, data.reference if data.reference is not None else scale.null, head_h)
 
@@ -384,7 +390,7 @@ def _draw_graphics(
     for e in entries:
         y = e.top + 0.5
         if e.kind in ("study", "excluded", "heading"):
-            body_end = e.top + e.lines
+            body_end = e.top + e.height
         if e.kind in ("pooled", "common", "subtotal") and e.est is not None:
             h = 0.36
             face = {"pooled": st.diamond_colour, "common": st.common_diamond_colour, "subtotal": st.subtotal_colour}[e.kind]

@@ -74,10 +74,12 @@ def fmt_interval(scale: DisplayScale, est: float | None, lb: float, ub: float) -
 
 
 def fmt_tau2(x: float) -> str:
-    """tau^2 with three significant figures (0 as '0')."""
+    """tau^2 for display: 3 decimals (2 from 10, 1 from 100 up), '0' for 0, '< 0.001' for tiny values."""
     if x == 0:
         return "0"
-    return f"{x:.3g}" if abs(x) >= 0.001 else f"{x:.2e}"
+    if abs(x) < 0.001:
+        return "< 0.001"
+    return f"{x:.1f}" if abs(x) >= 100 else f"{x:.2f}" if abs(x) >= 10 else f"{x:.3f}"
 
 
 def method_line(pooled: PooledResult, measure: str, *, label: str = "Random-effects model") -> str:
