@@ -142,6 +142,67 @@ backtransforms <- list(
   ipft_hm = list(x = vec(ft_grid), ni = vec(ft_n), y = vec(transf.ipft.hm(ft_grid, targs = list(ni = ft_n))))
 )
 
+# ---- binomial-normal GLMM (rma.glmm, lme4::glmer, nAGQ = 7) ---------------------------
+# glmer's defaults (tolPwrss = 1e-7, bobyqa then Nelder-Mead with default tolerances)
+# leave the estimates ~1e-6 from the optimum; tightened here (see README.md).
+# PIRLS tolerance 1e-12; where glmer then fails (the homogeneous data), 1e-10.
+glmm_ctrl <- function(tol) list(glmerCtrl = list(optimizer = "bobyqa", tolPwrss = tol,
+                                                 optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
+glmm_datasets <- c("zeros", "k2", "homog", "hetero")
+glmm_cases <- list()
+for (d in glmm_datasets) for (t in c("z", "t")) {
+  ds <- count_datasets[[d]]
+  tol <- 1e-12
+  res <- tryCatch(suppressWarnings(rma.glmm(measure = "PLO", xi = ds$xi, ni = ds$ni, test = t, control = glmm_ctrl(tol))),
+                  error = function(e) NULL)
+  if (is.null(res)) {
+    tol <- 1e-10
+    res <- suppressWarnings(rma.glmm(measure = "PLO", xi = ds$xi, ni = ds$ni, test = t, control = glmm_ctrl(tol)))
+  }
+  pr <- predict(res)
+  glmm_cases[[paste(d, t, sep = "/")]] <- list(
+    dataset = d, test = t, tolPwrss = tol, k = res$k, estimate = c(res$beta), se = res$se, pval = res$pval,
+    ci_lb = res$ci.lb, ci_ub = res$ci.ub, pi_lb = pr$pi.lb, pi_ub = pr$pi.ub,
+    tau2 = res$tau2, i2 = res$I2, h2 = res$H2, q = res$QE.LRT, q_p = res$QEp.LRT
+  )
+}
+
+# ---- subgroups, meta-regression, leave-one-out, cumulative ---------------------------
+# subgroups: hetero counts (PLO) with a three-level factor; moderator test QM of
+# rma(yi, vi, mods = ~ factor(group)) with one tau^2 for all subgroups.
+group_hetero <- c("a", "b", "a", "c", "b", "a", "c", "b", "a", "c")
+year_gen <- c(1998, 2001, 2003, 2003, 2006, 2008, 2010, 2012, 2015, 2019)
+es_hetero <- escalc(measure = "PLO", xi = count_datasets$hetero$xi, ni = count_datasets$hetero$ni)
+mod_methods <- c("EE", "DL", "REML", "PM")
+mod_fit <- function(res) list(
+  beta = vec(res$beta), se = vec(res$se), qm = res$QM, qm_df = vec(res$QMdf), qm_p = res$QMp,
+  tau2 = res$tau2, q = res$QE, q_p = res$QEp, i2 = res$I2, h2 = res$H2
+)
+subgroup_cases <- list()
+metareg_cases <- list()
+for (m in mod_methods) for (t in tests) {
+  res <- suppressWarnings(rma(es_hetero$yi, es_hetero$vi, mods = ~ factor(group_hetero), method = m, test = t, control = CTRL))
+  subgroup_cases[[paste(m, t, sep = "/")]] <- c(list(method = m, test = t), mod_fit(res))
+  res <- suppressWarnings(rma(gen_datasets$gen$yi, gen_datasets$gen$vi, mods = ~ year_gen, method = m, test = t, control = CTRL))
+  metareg_cases[[paste(m, t, sep = "/")]] <- c(list(method = m, test = t), mod_fit(res))
+}
+seq_fit <- function(x) list(
+  estimate = vec(x$estimate), se = vec(x$se), pval = vec(x$pval), ci_lb = vec(x$ci.lb), ci_ub = vec(x$ci.ub),
+  q = vec(x$Q), q_p = vec(x$Qp), tau2 = vec(x$tau2), i2 = vec(x$I2), h2 = vec(x$H2)
+)
+l1o_cases <- list()
+cumul_cases <- list()
+for (m in c("DL", "REML")) for (t in tests) {
+  res <- rma(es_hetero$yi, es_hetero$vi, method = m, test = t, control = CTRL)
+  l1o_cases[[paste(m, t, sep = "/")]] <- c(list(method = m, test = t), seq_fit(leave1out(res)))
+  res <- rma(gen_datasets$gen$yi, gen_datasets$gen$vi, method = m, test = t, control = CTRL)
+  cm <- suppressWarnings(cumul(res, order = -year_gen))  # newest first, to exercise the ordering
+  cm_list <- seq_fit(list(estimate = cm$estimate, se = cm$se, pval = cm$pvals, ci.lb = cm$ci.lb, ci.ub = cm$ci.ub,
+                          Q = cm$Q, Qp = cm$Qp, tau2 = cm$tau2, I2 = cm$I2, H2 = cm$H2))
+  cumul_cases[[paste(m, t, sep = "/")]] <- c(list(method = m, test = t), cm_list)
+}
+moderators <- list(group_hetero = group_hetero, year_gen = vec(year_gen), mod_methods = as.list(mod_methods))
+
 datasets_json <- list()
 for (d in names(count_datasets)) datasets_json[[d]] <- list(xi = vec(count_datasets[[d]]$xi), ni = vec(count_datasets[[d]]$ni))
 for (d in names(gen_datasets)) datasets_json[[d]] <- lapply(gen_datasets[[d]], vec)
@@ -157,13 +218,24 @@ result <- list(
       "rma(yi, vi, method = METHOD, test = TEST, control = list(threshold = 1e-10, tol = 1e-12, maxiter = 1000))",
       "predict(res)",
       "confint(res, control = list(tol = 1e-12, maxiter = 1000))",
-      "weights(res)"
-    )
+      "weights(res)",
+      "rma(yi, vi, mods = ~ factor(group_hetero) | ~ year_gen, method = METHOD, test = TEST, control = CTRL)",
+      "leave1out(rma(yi, vi, method = METHOD, test = TEST, control = CTRL))",
+      "cumul(rma(yi, vi, method = METHOD, test = TEST, control = CTRL), order = -year_gen)",
+      "rma.glmm(measure = 'PLO', xi = xi, ni = ni, test = TEST, control = list(glmerCtrl = list(optimizer = 'bobyqa', tolPwrss = 1e-12 (1e-10 if that fails), optCtrl = list(rhoend = 1e-12, maxfun = 1e5))))"
+    ),
+    lme4_version = as.character(packageVersion("lme4"))
   ),
   methods = as.list(methods), tests = as.list(tests), count_measures = as.list(count_measures),
   datasets = datasets_json,
   escalc = escalc_out,
   backtransforms = backtransforms,
+  glmm = glmm_cases,
+  moderators = moderators,
+  subgroups = subgroup_cases,
+  metareg = metareg_cases,
+  leave1out = l1o_cases,
+  cumul = cumul_cases,
   cases = cases
 )
 writeLines(to_json(result), out_path)

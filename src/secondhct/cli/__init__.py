@@ -13,6 +13,7 @@ import typer
 from .. import __version__
 from . import forest as _forest
 from . import new as _new
+from . import pool as _pool
 from . import schema as _schema
 from . import validate as _validate
 
@@ -43,6 +44,7 @@ def _main(
 app.command("validate")(_validate.validate)
 app.command("new")(_new.new)
 app.command("schema")(_schema.schema)
+app.command("pool")(_pool.pool)
 app.command("forest")(_forest.forest)
 
 

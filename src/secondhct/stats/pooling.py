@@ -237,7 +237,7 @@ def fit_rma(
     tau2 = est.tau2
     w = 1.0 / (v + tau2)
     XtW = Xm.T * w
-    vb = np.linalg.inv(XtW @ Xm)
+    vb: NDArray[np.float64] = np.asarray(np.linalg.inv(XtW @ Xm), dtype=np.float64)
     beta = vb @ (XtW @ y)
     s2w = 1.0
     if test in ("knha", "adhoc"):
@@ -358,6 +358,8 @@ def tau2_qprofile_ci(
     q_max = generalised_q(tmax, yi, vi, X)
     q_min = generalised_q(tmin, yi, vi, X)
     notes: list[str] = []
+    lb: float | None
+    ub: float | None
 
     def root(target: float) -> float | None:
         try:

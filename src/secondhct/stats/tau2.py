@@ -6,6 +6,10 @@ Every estimator works on a meta-regression model ``yi = X beta + u_i + e_i`` wit
 stopping rules of the iterative ones) follow metafor 3.8 ``rma.uni`` line by line,
 so that the same data give the same tau^2 up to the stated tolerances.
 
+pymare is not used: one implementation that follows metafor's algorithms step by step
+(start values, step halving, truncation, stopping rules) is what makes agreement to
+1e-8 checkable, and it avoids a dependency.
+
 Notation: ``W = diag(w)``, ``P = W - W X (X'WX)^{-1} X'W`` and ``Q(tau2) = y'P y``
 with ``w = 1/(vi + tau2)`` (the generalised Q statistic).
 """

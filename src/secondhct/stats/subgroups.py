@@ -1,0 +1,116 @@
+"""Subgroup analyses and meta-regression on one moderator (metafor ``rma(..., mods=)``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..errors import PoolingError
+from .pooling import PooledResult, RmaFit, TestType, fit_rma, pool
+from .tau2 import Tau2Method
+
+
+@dataclass(frozen=True)
+class SubgroupTest:
+    """Test for differences between subgroups (the omnibus moderator test ``QM``).
+
+    Under z, ``q`` is chi^2 with ``df`` degrees of freedom; under knha/adhoc it is an F
+    statistic with ``(df, df2)`` degrees of freedom, as metafor reports ``QM``.
+    """
+
+    q: float
+    df: int
+    df2: int | None
+    p: float
+    distribution: str
+    tau2: float
+
+
+@dataclass(frozen=True)
+class SubgroupResult:
+    levels: tuple[str, ...]
+    results: dict[str, PooledResult]
+    test: SubgroupTest | None
+    notes: tuple[str, ...]
+
+
+def subgroup_design(groups: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Intercept plus treatment-coded dummies, first level (sorted) as reference, like R's ``factor``."""
+    levels = tuple(sorted(set(groups)))
+    g = np.asarray(groups, dtype=object)
+    X = np.column_stack([np.ones(len(g))] + [(g == lev).astype(float) for lev in levels[1:]])
+    return X, levels
+
+
+def subgroup_analysis(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    groups: Sequence[str],
+    *,
+    method: Tau2Method | Sequence[Tau2Method] = "REML",
+    test: TestType = "adhoc",
+    level: float = 0.95,
+) -> SubgroupResult:
+    r"""Pool each subgroup separately (own tau^2) and test for subgroup differences.
+
+    Notes
+    -----
+    The test is metafor's omnibus test of the moderator in the mixed-effects model
+    ``rma(yi, vi, mods = ~ factor(group))`` (one tau^2 common to all subgroups):
+
+    .. math:: Q_M = \hat\beta_{2..L}'\,\mathrm{Var}(\hat\beta_{2..L})^{-1}\hat\beta_{2..L}
+
+    chi^2 with L-1 df under z; under Knapp-Hartung :math:`Q_M/(L-1)` is F with
+    (L-1, k-L) df.
+
+    References
+    ----------
+    Viechtbauer W (2010). *J Stat Softw* 36(3):1-48, section 3.3.
+    Borenstein M, Higgins JPT (2013). Meta-analysis and subgroups. *Prev Sci* 14:134-143.
+    """
+    y = np.asarray(yi, dtype=float)
+    v = np.asarray(vi, dtype=float)
+    if len(groups) != y.size:
+        raise PoolingError(f"{len(groups)} group labels for {y.size} studies")
+    X, levels = subgroup_design(groups)
+    g = np.asarray(groups, dtype=object)
+    results = {lev: pool(y[g == lev], v[g == lev], method=method, test=test, level=level) for lev in levels}
+    notes: list[str] = []
+    sub_test: SubgroupTest | None = None
+    if len(levels) < 2:
+        notes.append("only one subgroup: no test for subgroup differences")
+    else:
+        try:
+            fit = meta_regression(y, v, X, method=method, test=test, level=level)
+        except PoolingError as exc:
+            notes.append(f"no test for subgroup differences: {exc}")
+        else:
+            sub_test = SubgroupTest(
+                q=fit.qm,
+                df=fit.qm_df[0],
+                df2=fit.qm_df[1],
+                p=fit.qm_p,
+                distribution="chi2" if fit.qm_df[1] is None else "F",
+                tau2=fit.tau2,
+            )
+            notes.extend(fit.notes)
+    return SubgroupResult(levels=levels, results=results, test=sub_test, notes=tuple(notes))
+
+
+def meta_regression(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    X: ArrayLike,
+    *,
+    method: Tau2Method | Sequence[Tau2Method] = "REML",
+    test: TestType = "adhoc",
+    level: float = 0.95,
+) -> RmaFit:
+    """Mixed-effects meta-regression ``yi ~ X`` (X with intercept first); see :func:`fit_rma`.
+
+    For one continuous moderator ``x`` pass ``X = np.column_stack([np.ones(k), x])``.
+    """
+    return fit_rma(yi, vi, X, method=method, test=test, level=level)

@@ -1,0 +1,165 @@
+"""Parse a CSV table of studies (as text) into effect sizes for pooling.
+
+The columns decide the input (first match wins):
+
+==============================  =========================================  ===============
+columns                         meaning                                    measures
+==============================  =========================================  ===============
+``xi, ni``                      events and totals                          PLO PAS PFT PR PLN
+``yi, vi`` or ``yi, sei``       effect size on the analysis scale          GEN HR RR OR PLO PAS PR PLN
+``estimate, ci_lower, ci_upper``  a ratio with its 95% CI                  HR RR OR
+``estimate, se``                a proportion with its SE                   PLO PAS PR PLN
+==============================  =========================================  ===============
+
+An optional ``study`` column labels the rows; any other column can be used for
+subgroups.  Errors are :class:`~secondhct.errors.InputError` naming file, line and
+column.  No file access here: the caller passes the text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+from ..errors import InputError, PoolingError
+from .effects import (
+    PROPORTION_MEASURES,
+    RATIO_MEASURES,
+    EffectSize,
+    proportion_effect_sizes,
+    proportion_from_se,
+    ratio_from_ci,
+)
+
+LAYOUTS = "xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se"
+YI_MEASURES = ("GEN", *RATIO_MEASURES, "PLO", "PAS", "PR", "PLN")
+SE_MEASURES = ("PLO", "PAS", "PR", "PLN")
+
+
+@dataclass(frozen=True)
+class StudyTable:
+    """Effect sizes of the studies in a table, with labels and the raw columns."""
+
+    source: str
+    layout: str
+    measure: str
+    effects: tuple[EffectSize, ...]
+    labels: tuple[str, ...]
+    lines: tuple[int, ...]
+    columns: dict[str, tuple[str, ...]]
+    ni: tuple[float, ...] | None = None
+
+
+def _default_measure(layout: str) -> str:
+    return {"counts": "PLO", "yi": "GEN", "ratio_ci": "HR", "prop_se": "PLO"}[layout]
+
+
+def _allowed(layout: str) -> tuple[str, ...]:
+    return {"counts": PROPORTION_MEASURES, "yi": YI_MEASURES, "ratio_ci": RATIO_MEASURES, "prop_se": SE_MEASURES}[layout]
+
+
+def parse_study_table(text: str, source: str, measure: str | None = None) -> StudyTable:
+    """Read the CSV ``text`` (from file ``source``, used in messages) into a :class:`StudyTable`."""
+    if not text.strip():
+        raise InputError(f"{source}: the file is empty; expected a header line with one of: {LAYOUTS}")
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        raise InputError(f"{source}, line 1: {exc}") from None
+    names = set(header)
+    needed: tuple[str, ...]
+    dup = sorted({h for h in header if header.count(h) > 1 and h})
+    if dup:
+        raise InputError(f"{source}, line 1: column {dup[0]!r} appears more than once")
+    if {"xi", "ni"} <= names:
+        layout, needed = "counts", ("xi", "ni")
+    elif "yi" in names and ("vi" in names or "sei" in names):
+        layout, needed = "yi", ("yi", "vi" if "vi" in names else "sei")
+    elif {"estimate", "ci_lower", "ci_upper"} <= names:
+        layout, needed = "ratio_ci", ("estimate", "ci_lower", "ci_upper")
+    elif {"estimate", "se"} <= names:
+        layout, needed = "prop_se", ("estimate", "se")
+    else:
+        raise InputError(
+            f"{source}, line 1: the header ({', '.join(header) or 'nothing'}) lacks the columns of every "
+            f"input layout; need one of: {LAYOUTS}"
+        )
+    measure = measure or _default_measure(layout)
+    if measure not in _allowed(layout):
+        raise InputError(
+            f"{source}: --measure {measure} does not fit columns {','.join(needed)}; allowed: {', '.join(_allowed(layout))}"
+        )
+
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise InputError(f"{source}, line {reader.line_num}: {len(row)} fields, but the header has {len(header)}")
+            rows.append({h: c.strip() for h, c in zip(header, row)})
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise InputError(f"{source}, line {reader.line_num}: {exc}") from None
+    if not rows:
+        raise InputError(f"{source}: the header has no data rows below it")
+
+    def number(i: int, col: str) -> float:
+        cell = rows[i][col]
+        if cell == "":
+            raise InputError(f"{source}, line {lines[i]}, column {col!r}: the cell is empty")
+        try:
+            value = float(cell)
+        except ValueError:
+            raise InputError(f"{source}, line {lines[i]}, column {col!r}: {cell!r} is not a number") from None
+        if not math.isfinite(value):
+            raise InputError(f"{source}, line {lines[i]}, column {col!r}: {cell!r} is not a finite number")
+        return value
+
+    effects: list[EffectSize] = []
+    ni_out: list[float] | None = None
+    for i in range(len(rows)):
+        where = f"{source}, line {lines[i]}"
+        try:
+            if layout == "counts":
+                x, n = number(i, "xi"), number(i, "ni")
+                if n <= 0:
+                    raise InputError(f"{where}, column 'ni': total {n:g} must be > 0")
+                if x < 0:
+                    raise InputError(f"{where}, column 'xi': events {x:g} must be >= 0")
+                if x > n:
+                    raise InputError(f"{where}, column 'xi': {x:g} events exceed the total ni = {n:g}")
+                effects.append(proportion_effect_sizes(measure, [x], [n])[0])  # type: ignore[arg-type]
+                ni_out = (ni_out or []) + [n]
+            elif layout == "yi":
+                y, col = number(i, "yi"), needed[1]
+                spread = number(i, col)
+                if spread <= 0:
+                    what = "variance" if col == "vi" else "standard error"
+                    raise InputError(f"{where}, column {col!r}: {what} {spread:g} must be positive")
+                vi = spread if col == "vi" else spread**2
+                effects.append(EffectSize(y, vi, measure, f"{measure} yi and {col} as given"))
+            elif layout == "ratio_ci":
+                est, lo, up = number(i, "estimate"), number(i, "ci_lower"), number(i, "ci_upper")
+                effects.append(ratio_from_ci(est, lo, up, measure))  # type: ignore[arg-type]
+            else:
+                est, se = number(i, "estimate"), number(i, "se")
+                effects.append(proportion_from_se(est, se, measure))  # type: ignore[arg-type]
+        except PoolingError as exc:
+            raise InputError(f"{where}: {exc}") from None
+    labels = tuple(r.get("study") or f"row {ln}" for r, ln in zip(rows, lines))
+    columns = {h: tuple(r[h] for r in rows) for h in header if h}
+    return StudyTable(
+        source=source,
+        layout=layout,
+        measure=measure,
+        effects=tuple(effects),
+        labels=labels,
+        lines=tuple(lines),
+        columns=columns,
+        ni=tuple(ni_out) if ni_out is not None else None,
+    )
