@@ -38,7 +38,7 @@ def forest(
 
     f = check_format(fmt)
     try:
-        text = csv.read_text(encoding="utf-8")
+        text = csv.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {csv}: {exc}") from None
     data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title)
