@@ -18,10 +18,10 @@ from .common import reports_errors
 def forest(
     csv: Annotated[
         Path,
-        typer.Option("--csv", help="Studies: columns study,xi,ni or study,yi,vi (+ disease, patients, reported, note, excluded).",
+        typer.Option("--csv", help="Studies, read as by secondhct pool: xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se; optional study, disease, patients, reported, note (footnote), excluded (reason).",
                      exists=False, dir_okay=False),
     ],
-    measure: Annotated[str | None, typer.Option("--measure", help="PLO (default for xi,ni), PAS, PFT, PR, PLN, HR, RR, OR, GEN (default for yi,vi).", show_default=False)] = None,
+    measure: Annotated[str | None, typer.Option("--measure", help="PLO (default for counts and proportions), PAS, PFT, PR, PLN, HR (default for ratio CIs), RR, OR, GEN (default for yi).", show_default=False)] = None,
     method: Annotated[str, typer.Option("--method", help="tau^2 estimator: REML, DL, PM, ML, HS, SJ, HE, EB, or EE (common effect).")] = "REML",
     test: Annotated[str, typer.Option("--test", help="z, knha (Knapp-Hartung) or adhoc (Knapp-Hartung, never narrower than z).")] = "adhoc",
     by: Annotated[str | None, typer.Option("--by", help="Column whose values define subgroups (subtotals and a test for differences).", show_default=False)] = None,
