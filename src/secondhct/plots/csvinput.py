@@ -19,7 +19,7 @@ from ..stats.pooling import PooledResult, check_test, pool
 from ..stats.report import ITERATIVE, check_pool_method
 from ..stats.subgroups import subgroup_analysis
 from ..stats.table import StudyTable, parse_study_table
-from .data import ForestData, ForestRow, SubgroupTestResult, rows_with_weights
+from .data import ForestData, ForestRow, SubgroupTestResult, effect_arrays, rows_with_weights
 
 
 def _note(table: StudyTable, i: int) -> str | None:
@@ -107,13 +107,14 @@ def forest_data_from_csv(
     if not included:
         raise InputError(f"{source}: every study is excluded; nothing to pool")
     methods = (method, "DL") if method in ITERATIVE else (method,)
-    res: PooledResult = pool([r.yi for r in included], [r.vi for r in included], method=methods, test=test)  # type: ignore[arg-type]
+    yi, vi = effect_arrays(included)
+    res: PooledResult = pool(yi, vi, method=methods, test=test)  # type: ignore[arg-type]
     out = rows_with_weights(rows, res.weights)
     subs: tuple[tuple[str, PooledResult], ...] = ()
     sub_test = None
     notes: tuple[str, ...] = ()
     if by is not None:
-        sg = subgroup_analysis([r.yi for r in included], [r.vi for r in included], [r.subgroup or "" for r in included],
+        sg = subgroup_analysis(yi, vi, [r.subgroup or "" for r in included],
                                method=methods, test=test)  # type: ignore[arg-type]  # fmt: skip
         subs = tuple((lev, sg.results[lev]) for lev in sg.levels)
         if sg.test is not None:

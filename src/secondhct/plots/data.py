@@ -116,6 +116,22 @@ class ForestData:
         return tuple(r for r in self.rows if r.included)
 
 
+def effect_arrays(rows: Sequence[ForestRow], level: float = 0.95) -> tuple[list[float], list[float]]:
+    """``yi`` and ``vi`` of ``rows``; a row given by its CI gets ``vi = ((ub - lb) / (2 z))^2``."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(1 - (1 - level) / 2)
+    yi, vi = [], []
+    for r in rows:
+        yi.append(r.yi)
+        if r.vi is not None:
+            vi.append(r.vi)
+        else:
+            lo, hi = r.ci(z)
+            vi.append(((hi - lo) / (2 * z)) ** 2)
+    return yi, vi
+
+
 def rows_with_weights(rows: Sequence[ForestRow], weights: Sequence[float]) -> tuple[ForestRow, ...]:
     """``rows`` with the pooled ``weights`` (percent, one per included row, in order) filled in."""
     from dataclasses import replace

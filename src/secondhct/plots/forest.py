@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
@@ -29,7 +28,7 @@ from ..stats.pooling import PooledResult
 from .axis import ARROW_LEFT, ARROW_RIGHT, apply_axis, axis_limits
 from .data import ForestData, ForestRow
 from .scale import DisplayScale, display_scale
-from .style import FONT_FAMILY, RC, ForestStyle
+from .style import FONT_FAMILY, rc_context, ForestStyle
 from .text import (
     TextMeasurer,
     fmt_interval,
@@ -111,7 +110,8 @@ def _prediction_entry(res: PooledResult, scale: DisplayScale) -> _Entry | None:
 
 def _patients(rows: tuple[ForestRow, ...]) -> int | None:
     vals = [r.patients for r in rows if r.included]
-    return int(sum(vals)) if vals and all(v is not None for v in vals) else None  # type: ignore[misc]
+    known = [v for v in vals if v is not None]
+    return sum(known) if vals and len(known) == len(vals) else None
 
 
 def _build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tuple[list[_Entry], list[str]]:
@@ -218,7 +218,7 @@ def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
     st = style or ForestStyle()
     pats = [r.patients for r in data.rows if r.patients is not None]
     scale = display_scale(data.measure, patients=pats or None, backtransform=data.backtransform, outcome=data.outcome)
-    with matplotlib.rc_context(RC):
+    with rc_context():
         return _draw(data, scale, st)
 
 
@@ -345,8 +345,15 @@ def _draw_graphics(
 ) -> None:
     """Squares, whiskers, arrows, diamonds, the prediction bar and the reference line."""
     lo_lim, hi_lim = xlim
-    segs, ex_segs, left, right = [], [], [], []
-    sq_x, sq_y, sq_w, ex_x, ex_y = [], [], [], [], []
+    segs: list[list[tuple[float, float]]] = []
+    ex_segs: list[list[tuple[float, float]]] = []
+    left: list[tuple[float, float]] = []
+    right: list[tuple[float, float]] = []
+    sq_x: list[float] = []
+    sq_y: list[float] = []
+    sq_w: list[float] = []
+    ex_x: list[float] = []
+    ex_y: list[float] = []
     for e in entries:
         if e.kind not in ("study", "excluded") or e.lo is None or e.hi is None or e.est is None:
             continue
@@ -391,7 +398,7 @@ def _draw_graphics(
         y = e.top + 0.5
         if e.kind in ("study", "excluded", "heading"):
             body_end = e.top + e.height
-        if e.kind in ("pooled", "common", "subtotal") and e.est is not None:
+        if e.kind in ("pooled", "common", "subtotal") and e.est is not None and e.lo is not None and e.hi is not None:
             h = 0.36
             face = {"pooled": st.diamond_colour, "common": st.common_diamond_colour, "subtotal": st.subtotal_colour}[e.kind]
             poly = Polygon([(e.lo, y), (e.est, y - h), (e.hi, y), (e.est, y + h)], closed=True, facecolor=face,

@@ -12,19 +12,20 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, MaxNLocator
 from scipy import stats
 
 from ..stats.pooling import PooledResult
-from .data import ForestData
+from .data import ForestData, effect_arrays
 from .egger import EGGER_MIN_K, EggerTest, egger_test
 from .scale import RATIOS, SCALE_WORDS, PlotInputError
-from .style import FONT_FAMILY, RC, FunnelStyle
+from .style import FONT_FAMILY, rc_context, FunnelStyle
 from .text import TextMeasurer, fmt_num, fmt_p, wrap_to_width
 
 CONTOUR_LEVELS = (0.90, 0.95, 0.99)
@@ -59,15 +60,7 @@ class FunnelData:
 
 def funnel_data_from_forest(data: ForestData) -> FunnelData:
     """The included studies of a forest plot as a :class:`FunnelData` (SE from vi or the CI)."""
-    z = float(stats.norm.isf((1 - (data.pooled.level if data.pooled else 0.95)) / 2))
-    yi, vi = [], []
-    for r in data.included_rows:
-        yi.append(r.yi)
-        if r.vi is not None:
-            vi.append(r.vi)
-        else:
-            lo, hi = r.ci(z)
-            vi.append(((hi - lo) / (2 * z)) ** 2)
+    yi, vi = effect_arrays(data.included_rows, data.pooled.level if data.pooled else 0.95)
     return FunnelData(tuple(yi), tuple(vi), data.pooled, data.measure, data.title)
 
 
@@ -109,7 +102,7 @@ def _ticks(measure: str, lo: float, hi: float) -> tuple[list[float], list[str], 
 def funnel_plot(data: FunnelData, style: FunnelStyle | None = None) -> Figure:
     """Draw the contour-enhanced funnel plot of ``data`` and return the Figure."""
     st = style or FunnelStyle()
-    with matplotlib.rc_context(RC):
+    with rc_context():
         return _draw(data, st)
 
 
@@ -139,7 +132,7 @@ def _draw(data: FunnelData, st: FunnelStyle) -> Figure:
     ax.set_ylim(se_max, 0)
     ax.set_facecolor(st.contour_outer)
     ses = np.array([0.0, se_max])
-    handles = []
+    handles: list[Artist] = []
     fills = st.contour_fills[::-1]  # 99 first (darkest of the inner three), 90 last (white)
     names_null = ["0.01 < p ≤ 0.05", "0.05 < p ≤ 0.10", "p > 0.10"]
     for i, (zz, fill) in enumerate(zip(z[::-1], fills)):
@@ -162,7 +155,7 @@ def _draw(data: FunnelData, st: FunnelStyle) -> Figure:
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
     legend_title = "Contours (two-sided p vs null)" if centre_kind == "null" else "Around the pooled estimate"
     if data.pooled is not None:
-        handles.append(matplotlib.lines.Line2D([], [], color=st.estimate_colour, lw=1.0, label="Pooled estimate"))
+        handles.append(Line2D([], [], color=st.estimate_colour, lw=1.0, label="Pooled estimate"))
     ax.legend(handles=handles, title=legend_title, fontsize=st.font_size - 1, title_fontsize=st.font_size - 1,
               loc="lower left" if float(np.median(y)) > c else "lower right", frameon=True, framealpha=1.0,
               edgecolor="#7F7F7F", fancybox=False)  # fmt: skip

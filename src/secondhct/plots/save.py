@@ -14,13 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import matplotlib
 from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .scale import PlotInputError
-from .style import RC
+from .style import rc_context
 
 Format = Literal["svg", "png", "pdf"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -45,7 +44,7 @@ def figure_bytes(fig: Figure, fmt: str = "svg", *, dpi: int = 300) -> bytes:
     if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    with matplotlib.rc_context(RC):
+    with rc_context():
         if f == "png":
             return _png(fig, dpi)
         fig.savefig(buf, format=f, dpi=dpi, metadata=_METADATA[f], facecolor="white")

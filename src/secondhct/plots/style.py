@@ -11,8 +11,11 @@ Nothing here mutates the global ``matplotlib.rcParams``: :data:`RC` is passed to
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+import matplotlib
 
 #: Okabe-Ito colours (Okabe M, Ito K. Color Universal Design, 2008).
 BLACK = "#000000"
@@ -52,6 +55,11 @@ RC: dict[str, Any] = {
     "path.simplify": False,
     "savefig.dpi": 300,
 }
+
+
+def rc_context() -> AbstractContextManager[None]:
+    """A ``matplotlib.rc_context`` with :data:`RC` (restores every rcParam on exit)."""
+    return matplotlib.rc_context(cast(Any, RC))
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ class TextMeasurer:
         self._cache: dict[tuple[str, float, str, str], float] = {}
 
     def prop(self, size: float | None = None, weight: str = "normal", style: str = "normal") -> FontProperties:
-        return FontProperties(family=self._family, size=size or self._size, weight=weight, style=style)
+        return FontProperties(family=self._family, size=size or self._size, weight=weight, style=style)  # type: ignore[arg-type]
 
     def width(self, s: str, *, size: float | None = None, weight: str = "normal", style: str = "normal") -> float:
         """Width of ``s`` in points."""
