@@ -357,10 +357,10 @@ def test_weight_labels_are_ids_in_the_svg() -> None:
     assert 'id="study-squares"' in svg and 'id="diamond-random"' in svg
 
 
-def test_percent_axis_ends_on_labelled_ticks_and_covers_all_intervals(case: tuple[str, ForestData, Figure]) -> None:
-    name, data, fig = case
-    if data.measure != "PLO":
-        pytest.skip("percent axis only")
+@pytest.mark.parametrize("name", ["k1", "k2", "k10", "k60", "extremes", "subgroups"])
+def test_percent_axis_ends_on_labelled_ticks_and_covers_all_intervals(name: str) -> None:
+    data = CASES[name]()
+    fig = forest_plot(data)
     ax = fig.axes[0]
     lo, hi = ax.get_xlim()
     ticks = list(ax.get_xticks())
@@ -370,3 +370,40 @@ def test_percent_axis_ends_on_labelled_ticks_and_covers_all_intervals(case: tupl
     z = 1.959963984540054
     widest = [100 * float(transf_ilogit(r.yi + s * z * math.sqrt(r.vi))) for r in data.included_rows for s in (-1, 1)]  # type: ignore[arg-type]
     assert xs.min() == pytest.approx(min(widest)) and xs.max() == pytest.approx(max(widest))  # nothing clipped
+
+
+def test_pooled_diamond_past_the_axis_is_cut_with_an_arrow() -> None:
+    data = replace(ex.hazard_ratios(), xlim=(0.5, 1.0))  # pooled HR 0.82 [0.61, 1.12]
+    fig = forest_plot(data)
+    lo, centre, hi = diamond_x(fig, "random")
+    assert hi == pytest.approx(1.0) and centre == pytest.approx(math.exp(data.pooled.estimate))  # type: ignore[union-attr]
+    (arrow,) = by_gid(fig, "diamond-arrow-random")
+    assert np.asarray(arrow.get_offsets())[0, 0] == pytest.approx(1.0)
+    assert lo == pytest.approx(math.exp(data.pooled.ci_lb))  # type: ignore[union-attr]
+    assert not by_gid(forest_plot(ex.hazard_ratios()), "diamond-arrow-random")
+
+
+def test_ci_level_of_the_model_is_in_the_header_and_model_notes_in_the_footer() -> None:
+    rows = tuple(ForestRow(f"S{i}", y, v) for i, (y, v) in enumerate([(0.1, 0.04), (0.5, 0.02)]))
+    res = pool([0.1, 0.5], [0.04, 0.02], level=0.9)
+    all_text = texts(forest_plot(ForestData(rows, res, "GEN")))
+    assert "[90% CI]" in all_text and "[95% CI]" not in all_text
+    assert not any(t.startswith("Note:") for t in all_text)  # this model has no notes
+    k2 = ex.proportions(2)
+    assert k2.pooled is not None and "upper bound of the tau^2 CI truncated at tau2.max = 100" in k2.pooled.notes
+    assert "Note: upper bound of the τ² CI truncated at tau2.max = 100." in texts(forest_plot(k2))
+    assert not any(t.startswith("Note:") for t in texts(forest_plot(replace(k2, show_model_notes=False))))
+
+
+def test_same_bytes_in_fresh_processes_with_different_hash_seeds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; from secondhct.plots import examples as ex, forest_plot, figure_bytes; "
+            "sys.stdout.buffer.write(b''.join(figure_bytes(forest_plot(ex.subgroups()), f) for f in ('svg', 'pdf', 'png')))")  # fmt: skip
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
+                           env={**os.environ, "PYTHONPATH": src, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]  # fmt: skip
+    assert outs[0] == outs[1] and len(outs[0]) > 10_000

@@ -85,6 +85,8 @@ class ForestData:
     ``subgroup_test`` is the test for subgroup differences.  ``measure`` names the
     analysis scale; ``backtransform`` overrides the default back-transformation.
     ``xlim`` (natural scale; percent for proportions) overrides the axis limits.
+    ``show_model_notes`` prints the pooled result's notes (e.g. a truncated tau^2 CI)
+    in the footer; ``notes`` are further footer lines.
     """
 
     rows: tuple[ForestRow, ...]
@@ -99,6 +101,7 @@ class ForestData:
     xlim: tuple[float, float] | None = None
     reference: float | None = None
     show_prediction: bool = True
+    show_model_notes: bool = True
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:

@@ -74,10 +74,11 @@ class _Entry:
         return 1.0 + CONTINUATION * (self.lines - 1)
 
 
-def _split_header(text: str) -> list[str]:
-    """``"HR [95% CI]"`` as two header lines (keeps the estimate column narrow)."""
+def _split_header(text: str, level: float) -> list[str]:
+    """``"HR [95% CI]"`` as two header lines (keeps the estimate column narrow), with the CI level."""
     name, sep, rest = text.partition(" [")
-    return [name, sep.strip() + rest] if sep else [text]
+    ci = f"[{100 * level:g}% CI]"
+    return [name, ci] if sep else [text]
 
 
 def _z(level: float) -> float:
@@ -200,6 +201,8 @@ def _footer(data: ForestData, scale: DisplayScale, footnotes: list[str]) -> list
     out.extend(footnotes)
     if scale.note:
         out.append(scale.note + ".")
+    if data.show_model_notes and p is not None:
+        out.extend(f"Note: {n.replace('tau^2', 'τ²')}." for n in dict.fromkeys(p.notes) if not n.startswith("k = 1: test set to z"))
     out.extend(data.notes)
     return out
 
@@ -225,7 +228,7 @@ def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
 def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     entries, footnotes = _build_entries(data, scale, st)
     header = _Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
-                               "reported": ["Reported"], "estimate": _split_header(scale.header), "weight": ["Weight"]}, bold=True)  # fmt: skip
+                               "reported": ["Reported"], "estimate": _split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
     present = {c for e in entries for c, v in e.cells.items() if any(v)}
     columns_left = [c for c in LEFT_COLUMNS if c == "label" or c in present]
     columns_right = [c for c in RIGHT_COLUMNS if c in present]
@@ -401,7 +404,13 @@ def _draw_graphics(
         if e.kind in ("pooled", "common", "subtotal") and e.est is not None and e.lo is not None and e.hi is not None:
             h = 0.36
             face = {"pooled": st.diamond_colour, "common": st.common_diamond_colour, "subtotal": st.subtotal_colour}[e.kind]
-            poly = Polygon([(e.lo, y), (e.est, y - h), (e.hi, y), (e.est, y + h)], closed=True, facecolor=face,
+            # a diamond running past the axis is cut at the limit and gets an arrow head there
+            a, b, c = max(e.lo, lo_lim), min(e.hi, hi_lim), min(max(e.est, lo_lim), hi_lim)
+            for v, lim, mk in ((e.lo, lo_lim, ARROW_LEFT), (e.hi, hi_lim, ARROW_RIGHT)):
+                if (v < lim) if mk is ARROW_LEFT else (v > lim):
+                    ax.scatter([lim], [y], s=30, marker=mk, c="#000000", linewidths=0, zorder=4, clip_on=False,  # type: ignore[attr-defined]
+                               gid=f"diamond-arrow-{e.tag}")  # fmt: skip
+            poly = Polygon([(a, y), (c, y - h), (b, y), (c, y + h)], closed=True, facecolor=face,
                            edgecolor=st.diamond_colour, linewidth=lw, zorder=3, gid=f"diamond-{e.tag}")  # fmt: skip
             ax.add_patch(poly)  # type: ignore[attr-defined]
         if e.kind == "prediction" and e.lo is not None and e.hi is not None:

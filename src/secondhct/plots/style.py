@@ -36,7 +36,9 @@ SVG_HASHSALT = "secondhct"
 #: rcParams used while a figure is drawn and saved (never set globally).
 RC: dict[str, Any] = {
     "font.family": "sans-serif",
-    "font.sans-serif": [FONT_FAMILY],
+    # DejaVu Sans measures the layout (it is always installed with matplotlib); SVG viewers
+    # without it fall back to the next, narrower, families, so text never overflows
+    "font.sans-serif": [FONT_FAMILY, "Arial", "Helvetica", "Liberation Sans"],
     "font.size": 8.0,
     "text.parse_math": False,
     # exact (unhinted) glyph outlines: at 300 dpi hinting adds nothing visible, costs ~15% of
