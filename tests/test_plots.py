@@ -407,3 +407,17 @@ def test_same_bytes_in_fresh_processes_with_different_hash_seeds(tmp_path) -> No
     outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
                            env={**os.environ, "PYTHONPATH": src, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]  # fmt: skip
     assert outs[0] == outs[1] and len(outs[0]) > 10_000
+
+
+def test_generic_effects_keep_dollar_signs_and_use_true_minus_signs() -> None:
+    rows = (ForestRow("Cost $5 $x^2$ Müller 2019", 0.2, 0.05), ForestRow("B", -0.1, 0.03))
+    fig = forest_plot(ForestData(rows, pool([0.2, -0.1], [0.05, 0.03]), "GEN"))
+    fig.canvas.draw()
+    assert "Cost $5 $x^2$ Müller 2019" in svg_texts(figure_bytes(fig, "svg"))  # no mathtext
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "\u22121" in labels and not any(s.startswith("-") for s in labels)
+    assert "\u22120.10 [\u22120.44, 0.24]" in texts(fig)
+    assert not by_gid(fig, "reference-line")  # no null line unless given
+    fig = forest_plot(ForestData(rows, None, "GEN", reference=0.0))
+    (ref,) = by_gid(fig, "reference-line")
+    assert list(ref.get_xdata()) == [0.0, 0.0]

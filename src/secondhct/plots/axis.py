@@ -93,4 +93,4 @@ def apply_axis(ax: Axes, scale: DisplayScale, xlim: tuple[float, float]) -> None
         ax.set_xlim(lo, hi)
         ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
         ax.xaxis.set_major_locator(FixedLocator([t for t in np.asarray(ticks) if lo - 1e-9 <= t <= hi + 1e-9]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p=None: f"{x:g}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p=None: f"{x:g}".replace("-", "\u2212")))

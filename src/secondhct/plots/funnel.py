@@ -96,7 +96,7 @@ def _ticks(measure: str, lo: float, hi: float) -> tuple[list[float], list[str], 
             cand = [p for p in cand if p in (0.01, 0.1, 0.5, 0.9, 0.99)]
         return [f(p) for p in cand], [f"{100 * p:g}" for p in cand], f"Proportion, % ({SCALE_WORDS[measure]} scale)"
     t = [float(v) for v in MaxNLocator(nbins=6).tick_values(lo, hi) if lo <= v <= hi]
-    return t, [f"{v:g}" for v in t], f"Effect ({SCALE_WORDS.get(measure, measure)})"
+    return t, [f"{v:g}".replace("-", "\u2212") for v in t], f"Effect ({SCALE_WORDS.get(measure, measure)})"
 
 
 def funnel_plot(data: FunnelData, style: FunnelStyle | None = None) -> Figure:
