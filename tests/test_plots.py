@@ -342,13 +342,22 @@ def test_rows_with_given_ci_and_no_pooled_result() -> None:
     assert "0.80 [0.50, 1.30]" in texts(fig)
 
 
-def test_pfft_backtransform_needs_patients_and_says_so() -> None:
+def test_pft_backtransform_needs_patients_and_says_so() -> None:
     rows = (ForestRow("A", 0.5, 0.01, patients=20), ForestRow("B", 0.7, 0.02, patients=30))
     res = pool([0.5, 0.7], [0.01, 0.02])
     fig = forest_plot(ForestData(rows, res, "PFT"))
     assert any("harmonic mean" in t for t in texts(fig))
     with pytest.raises(PlotInputError, match="needs the patients"):
         forest_plot(ForestData(tuple(replace(r, patients=None) for r in rows), res, "PFT"))
+    with pytest.raises(PlotInputError, match="needs the patients"):
+        forest_plot(ForestData((rows[0], replace(rows[1], patients=None)), res, "PFT"))
+    # the inverse uses the harmonic mean of the pooled studies only (metafor transf.ipft.hm, ni = 20, 30)
+    from secondhct.stats.effects import transf_ipft_hm
+
+    extra = ForestRow("C", 0.9, 0.05, patients=1000, excluded_reason="duplicate")
+    fig = forest_plot(ForestData((*rows, extra), res, "PFT"))
+    (poly,) = by_gid(fig, "diamond-random")
+    assert poly.get_xy()[1, 0] == pytest.approx(100 * float(transf_ipft_hm([res.estimate], [20, 30])[0][0]), rel=1e-12)
 
 
 def test_weight_labels_are_ids_in_the_svg() -> None:

@@ -219,8 +219,11 @@ def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
     footer gives the method, k, patients, tau^2, I^2 with CIs, Q and the subgroup test.
     """
     st = style or ForestStyle()
-    pats = [r.patients for r in data.rows if r.patients is not None]
-    scale = display_scale(data.measure, patients=pats or None, backtransform=data.backtransform, outcome=data.outcome)
+    # the Freeman-Tukey inverse uses the harmonic mean of the pooled studies' sizes (metafor's ni)
+    pats = [r.patients for r in data.included_rows]
+    known = [float(n) for n in pats if n is not None]
+    scale = display_scale(data.measure, patients=known if len(known) == len(pats) else None,
+                          backtransform=data.backtransform, outcome=data.outcome)  # fmt: skip
     with rc_context():
         return _draw(data, scale, st)
 
