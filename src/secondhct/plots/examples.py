@@ -50,7 +50,9 @@ def extremes() -> ForestData:
     rows = list(rows_with_weights(rows, res.weights))
     rows.insert(2, ForestRow("Shimoni 2016", -0.2, 0.15, disease="AML", patients=40, reported="45% (95% CI 30-60)",
                              excluded_reason="overlapping cohort with Kato 2012 (same registry, 2004-2010)"))  # fmt: skip
-    return ForestData(tuple(rows), res, "PLO", title="Non-relapse mortality at 1 year", outcome="NRM")
+    title = ("Non-relapse mortality at 1 year after a second allogeneic HCT for leukemia relapsed after a "
+             "first transplant: all studies, including those reporting only counts")  # fmt: skip
+    return ForestData(tuple(rows), res, "PLO", title=title, outcome="NRM")
 
 
 def hazard_ratios(*, clip: bool = True) -> ForestData:

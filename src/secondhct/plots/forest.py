@@ -284,7 +284,9 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     rh = st.row_height
     footer_w = max(fig_w - 2 * margin, 3.0) * 72
     footer_lines = [ln for text in _footer(data, scale, footnotes) for ln in wrap_to_width(text, footer_w, meas, small)]
-    title_h = 0.32 if data.title else 0.0
+    title_size = st.font_size + 2
+    title_lines = wrap_to_width(data.title, footer_w, meas, title_size, weight="bold") if data.title else []
+    title_h = 0.12 + len(title_lines) * (title_size + 3) / 72 if title_lines else 0.0
     axis_h = 0.48
     footer_h = len(footer_lines) * (small + 2.5) / 72 + 0.06
     fig_h = margin + title_h + n_lines * rh + axis_h + footer_h + margin
@@ -340,9 +342,9 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     for ln in footer_lines:
         yb -= (small + 2.5) / 72
         fig.text(margin / fig_w, (yb + 0.5 * small / 72) / fig_h, ln, fontsize=small, ha="left", va="center")
-    if data.title:
-        fig.text(margin / fig_w, 1 - (margin + 0.12) / fig_h, data.title, fontsize=st.font_size + 2, fontweight="bold",
-                 ha="left", va="center")  # fmt: skip
+    for j, ln in enumerate(title_lines):
+        y_in = fig_h - margin - (j + 0.5) * (title_size + 3) / 72
+        fig.text(margin / fig_w, y_in / fig_h, ln, fontsize=title_size, fontweight="bold", ha="left", va="center")
     return fig
 
 

@@ -136,13 +136,13 @@ class TextMeasurer:
         return self._cache[key]
 
 
-def wrap_to_width(text: str, width_pt: float, measurer: TextMeasurer, size: float) -> list[str]:
+def wrap_to_width(text: str, width_pt: float, measurer: TextMeasurer, size: float, *, weight: str = "normal") -> list[str]:
     """``text`` broken into lines no wider than ``width_pt`` points (measured), words kept whole."""
     lines: list[str] = []
     current = ""
     for word in text.split():
         trial = f"{current} {word}" if current else word
-        if current and measurer.width(trial, size=size) > width_pt:
+        if current and measurer.width(trial, size=size, weight=weight) > width_pt:
             lines.append(current)
             current = word
         else:
