@@ -386,10 +386,26 @@ def test_pooled_diamond_past_the_axis_is_cut_with_an_arrow() -> None:
     fig = forest_plot(data)
     lo, centre, hi = diamond_x(fig, "random")
     assert hi == pytest.approx(1.0) and centre == pytest.approx(math.exp(data.pooled.estimate))  # type: ignore[union-attr]
-    (arrow,) = by_gid(fig, "diamond-arrow-random")
+    (arrow,) = by_gid(fig, "diamond-arrow-random-right")
+    assert not by_gid(fig, "diamond-arrow-random-left")
     assert np.asarray(arrow.get_offsets())[0, 0] == pytest.approx(1.0)
     assert lo == pytest.approx(math.exp(data.pooled.ci_lb))  # type: ignore[union-attr]
-    assert not by_gid(forest_plot(ex.hazard_ratios()), "diamond-arrow-random")
+    assert not by_gid(forest_plot(ex.hazard_ratios()), "diamond-arrow-random-right")
+
+
+def test_everything_clipped_on_both_sides_keeps_svg_ids_unique() -> None:
+    data = replace(ex.hazard_ratios(), xlim=(0.7, 0.9))  # every CI, the diamond and the PI run past both ends
+    fig = forest_plot(data)
+    for gid in ("diamond-arrow-random-left", "diamond-arrow-random-right", "prediction-arrow-left", "prediction-arrow-right"):
+        assert len(by_gid(fig, gid)) == 1, gid
+    z = 1.959963984540054
+    below = sum(math.exp(r.yi - z * math.sqrt(r.vi)) < 0.7 for r in data.rows)  # type: ignore[arg-type]
+    above = sum(math.exp(r.yi + z * math.sqrt(r.vi)) > 0.9 for r in data.rows)  # type: ignore[arg-type]
+    assert (below, above) == (5, 6)  # Ruutu 2015 (0.80-1.52) stays inside on the left
+    assert len(by_gid(fig, "clip-arrows-left")[0].get_offsets()) == below
+    assert len(by_gid(fig, "clip-arrows-right")[0].get_offsets()) == above
+    ids = re.findall(r' id="([^"]+)"', figure_bytes(fig, "svg").decode())
+    assert len(ids) == len(set(ids))
 
 
 def test_ci_level_of_the_model_is_in_the_header_and_model_notes_in_the_footer() -> None:

@@ -414,7 +414,7 @@ def _draw_graphics(
             for v, lim, mk in ((e.lo, lo_lim, ARROW_LEFT), (e.hi, hi_lim, ARROW_RIGHT)):
                 if (v < lim) if mk is ARROW_LEFT else (v > lim):
                     ax.scatter([lim], [y], s=30, marker=mk, c="#000000", linewidths=0, zorder=4, clip_on=False,  # type: ignore[attr-defined]
-                               gid=f"diamond-arrow-{e.tag}")  # fmt: skip
+                               gid=f"diamond-arrow-{e.tag}-{'left' if mk is ARROW_LEFT else 'right'}")  # fmt: skip
             poly = Polygon([(a, y), (c, y - h), (b, y), (c, y + h)], closed=True, facecolor=face,
                            edgecolor=st.diamond_colour, linewidth=lw, zorder=3, gid=f"diamond-{e.tag}")  # fmt: skip
             ax.add_patch(poly)  # type: ignore[attr-defined]
@@ -425,7 +425,7 @@ def _draw_graphics(
             for v, lim, mk in ((e.lo, lo_lim, ARROW_LEFT), (e.hi, hi_lim, ARROW_RIGHT)):
                 if (v < lim) if mk is ARROW_LEFT else (v > lim):
                     ax.scatter([lim], [y], s=30, marker=mk, c="#000000", linewidths=0, zorder=4, clip_on=False,  # type: ignore[attr-defined]
-                               gid="prediction-arrow")  # fmt: skip
+                               gid=f"prediction-arrow-{'left' if mk is ARROW_LEFT else 'right'}")  # fmt: skip
     pooled = next((e for e in entries if e.kind == "pooled"), None)
     if ref is not None and lo_lim < ref < hi_lim:
         ax.add_line(Line2D([ref, ref], [head_h, body_end if pooled is None else pooled.top + 1.0], color=st.reference_colour,  # type: ignore[attr-defined]
