@@ -401,7 +401,7 @@ def test_everything_clipped_on_both_sides_keeps_svg_ids_unique() -> None:
     z = 1.959963984540054
     below = sum(math.exp(r.yi - z * math.sqrt(r.vi)) < 0.7 for r in data.rows)  # type: ignore[arg-type]
     above = sum(math.exp(r.yi + z * math.sqrt(r.vi)) > 0.9 for r in data.rows)  # type: ignore[arg-type]
-    assert (below, above) == (5, 6)  # Ruutu 2015 (0.80-1.52) stays inside on the left
+    assert (below, above) == (5, 5)  # Ruutu 2015 (0.80-1.52) ends inside on the left, Shimoni 2016 (0.41-0.88) on the right
     assert len(by_gid(fig, "clip-arrows-left")[0].get_offsets()) == below
     assert len(by_gid(fig, "clip-arrows-right")[0].get_offsets()) == above
     ids = re.findall(r' id="([^"]+)"', figure_bytes(fig, "svg").decode())
