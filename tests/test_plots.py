@@ -404,6 +404,8 @@ def test_everything_clipped_on_both_sides_keeps_svg_ids_unique() -> None:
     assert (below, above) == (5, 5)  # Ruutu 2015 (0.80-1.52) ends inside on the left, Shimoni 2016 (0.41-0.88) on the right
     assert len(by_gid(fig, "clip-arrows-left")[0].get_offsets()) == below
     assert len(by_gid(fig, "clip-arrows-right")[0].get_offsets()) == above
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0.7", "0.8", "0.9"]  # round values in a narrow range
     ids = re.findall(r' id="([^"]+)"', figure_bytes(fig, "svg").decode())
     assert len(ids) == len(set(ids))
 
