@@ -130,3 +130,19 @@ def test_excluded_rows_stay_out_of_pooling_and_subgroups_are_in_factor_order() -
 def test_all_excluded_is_an_input_error() -> None:
     with pytest.raises(InputError, match="every study is excluded"):
         forest_data_from_csv("study,xi,ni,excluded\na,1,10,dup\n", "z.csv")
+
+
+def test_cli_common_outcome_and_xlim(tmp_path: Path) -> None:
+    src = tmp_path / "hr.csv"
+    src.write_text("study,estimate,ci_lower,ci_upper\nA,0.72,0.51,1.02\nB,1.10,0.80,1.52\nC,0.45,0.12,1.70\n")
+    out = tmp_path / "hr.svg"
+    r = CliRunner().invoke(app, ["forest", "--csv", str(src), "--out", str(out), "--common", "--outcome", "Overall survival",
+                                 "--xlim", "0.25,4"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    svg = out.read_text()
+    assert 'id="diamond-common"' in svg and 'id="clip-arrows-left"' in svg  # C's CI 0.12 runs past 0.25
+    assert "Common-effect model" in svg and "Overall survival: hazard ratio (log scale)" in svg
+    bad = CliRunner().invoke(app, ["forest", "--csv", str(src), "--xlim", "4,0.25"])
+    assert bad.exit_code == 1 and "LOW must be below HIGH" in bad.output
+    bad = CliRunner().invoke(app, ["forest", "--csv", str(src), "--xlim", "a"])
+    assert bad.exit_code == 1 and "give two numbers LOW,HIGH" in bad.output

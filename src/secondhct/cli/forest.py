@@ -29,6 +29,9 @@ def forest(
     out: Annotated[Path | None, typer.Option("--out", help="Output file (default: next to the CSV, <name>-forest.<format>).", show_default=False)] = None,
     title: Annotated[str, typer.Option("--title", help="Title printed above the plot.")] = "",
     funnel: Annotated[bool, typer.Option("--funnel", help="Also write <out>-funnel.<format> with Egger's test.")] = False,
+    common: Annotated[bool, typer.Option("--common", help="Also draw the common-effect (inverse-variance) diamond.")] = False,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="Name of the outcome for the axis and column header (e.g. 'Overall survival').", show_default=False)] = None,
+    xlim: Annotated[str | None, typer.Option("--xlim", help="Axis limits LOW,HIGH on the natural scale (percent for proportions); CIs beyond get arrows.", show_default=False)] = None,
 ) -> None:
     """Draw a forest plot of an ad hoc CSV of studies (deterministic SVG, PNG or PDF)."""
     from ..errors import InputError
@@ -42,6 +45,15 @@ def forest(
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {csv}: {exc}") from None
     data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title)
+    if common or outcome is not None or xlim is not None:
+        from dataclasses import replace
+
+        from ..plots.data import effect_arrays
+        from ..stats.pooling import pool as pool_studies
+
+        limits = _parse_xlim(xlim) if xlim is not None else None
+        ce = pool_studies(*effect_arrays(data.included_rows), method="EE", test="z") if common else None
+        data = replace(data, common=ce, outcome=outcome, xlim=limits)
     target = out if out is not None else csv.with_name(f"{csv.stem}-forest.{f}")
     written = save_figure(forest_plot(data), target, f)
     typer.echo(f"wrote {written}")
@@ -50,3 +62,17 @@ def forest(
 
         ftarget = target.with_name(f"{target.stem}-funnel.{f}")
         typer.echo(f"wrote {save_figure(funnel_plot(funnel_data_from_forest(data)), ftarget, f)}")
+
+
+def _parse_xlim(text: str) -> tuple[float, float]:
+    """``"0.25,4"`` -> (0.25, 4.0); anything else is an InputError."""
+    from ..errors import InputError
+
+    parts = text.split(",")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"--xlim {text!r}: give two numbers LOW,HIGH, e.g. --xlim 0.25,4") from None
+    if not lo < hi:
+        raise InputError(f"--xlim {text!r}: LOW must be below HIGH")
+    return lo, hi
