@@ -146,3 +146,17 @@ def test_cli_common_outcome_and_xlim(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "LOW must be below HIGH" in bad.output
     bad = CliRunner().invoke(app, ["forest", "--csv", str(src), "--xlim", "a"])
     assert bad.exit_code == 1 and "give two numbers LOW,HIGH" in bad.output
+
+
+def test_cli_unwritable_output_is_one_message(tmp_path: Path) -> None:
+    src = tmp_path / "os.csv"
+    src.write_text(CSV)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    r = CliRunner().invoke(app, ["forest", "--csv", str(src), "--out", str(blocker / "x.svg")])
+    assert r.exit_code == 1 and "error:" in r.output and "Traceback" not in r.output
+    out_dir = tmp_path / "out.svg"
+    out_dir.mkdir()  # a folder where the file should go: os.replace fails
+    r = CliRunner().invoke(app, ["forest", "--csv", str(src), "--out", str(out_dir)])
+    assert r.exit_code == 1 and f"cannot write {out_dir}" in r.output
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []  # temporary file removed

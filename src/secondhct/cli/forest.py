@@ -55,13 +55,17 @@ def forest(
         ce = pool_studies(*effect_arrays(data.included_rows), method="EE", test="z") if common else None
         data = replace(data, common=ce, outcome=outcome, xlim=limits)
     target = out if out is not None else csv.with_name(f"{csv.stem}-forest.{f}")
-    written = save_figure(forest_plot(data), target, f)
-    typer.echo(f"wrote {written}")
+    figures = [(forest_plot(data), target)]
     if funnel:
         from ..plots.funnel import funnel_data_from_forest, funnel_plot
 
-        ftarget = target.with_name(f"{target.stem}-funnel.{f}")
-        typer.echo(f"wrote {save_figure(funnel_plot(funnel_data_from_forest(data)), ftarget, f)}")
+        figures.append((funnel_plot(funnel_data_from_forest(data)), target.with_name(f"{target.stem}-funnel.{f}")))
+    for fig, path in figures:
+        try:
+            written = save_figure(fig, path, f)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        typer.echo(f"wrote {written}")
 
 
 def _parse_xlim(text: str) -> tuple[float, float]:

@@ -79,7 +79,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = Non
     data = figure_bytes(fig, f, dpi=dpi)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise PlotInputError(f"cannot write {target}: folder {folder} does not exist")
+        raise PlotInputError(f"cannot write {target}: {folder} does not exist or is not a folder")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
