@@ -1,7 +1,7 @@
 """Render time of forest plots: ``python benchmarks/bench_plots.py [repeats]``.
 
 Times building the figure plus encoding it (SVG and PNG at 300 dpi) for a 10-study and
-a 60-study forest plot (synthetic data from :mod:`secondhct.plots.examples`); prints
+a 60-study forest plot, and a 60-study funnel plot ("60 fun") (synthetic data from :mod:`secondhct.plots.examples`); prints
 the median and the slowest of ``repeats`` runs after one warm-up.  Target: well under
 one second each.
 """
@@ -30,6 +30,18 @@ def main(repeats: int = 7) -> int:
                 times.append(time.perf_counter() - t0)
             worst = max(worst, max(times))
             print(f"{k:>7} {fmt:>6} {statistics.median(times):>9.3f} {max(times):>7.3f} {size:>9}")
+    from secondhct.plots.funnel import funnel_data_from_forest, funnel_plot
+
+    funnel = funnel_data_from_forest(datasets[60])
+    for fmt in ("svg", "png"):
+        figure_bytes(funnel_plot(funnel), fmt)
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            size = len(figure_bytes(funnel_plot(funnel), fmt))
+            times.append(time.perf_counter() - t0)
+        worst = max(worst, max(times))
+        print(f"{'60 fun':>7} {fmt:>6} {statistics.median(times):>9.3f} {max(times):>7.3f} {size:>9}")
     return 0 if worst < 1.0 else 1
 
 

@@ -342,16 +342,109 @@ def test_rows_with_given_ci_and_no_pooled_result() -> None:
     assert "0.80 [0.50, 1.30]" in texts(fig)
 
 
-def test_pfft_backtransform_needs_patients_and_says_so() -> None:
+def test_pft_backtransform_needs_patients_and_says_so() -> None:
     rows = (ForestRow("A", 0.5, 0.01, patients=20), ForestRow("B", 0.7, 0.02, patients=30))
     res = pool([0.5, 0.7], [0.01, 0.02])
     fig = forest_plot(ForestData(rows, res, "PFT"))
     assert any("harmonic mean" in t for t in texts(fig))
     with pytest.raises(PlotInputError, match="needs the patients"):
         forest_plot(ForestData(tuple(replace(r, patients=None) for r in rows), res, "PFT"))
+    with pytest.raises(PlotInputError, match="needs the patients"):
+        forest_plot(ForestData((rows[0], replace(rows[1], patients=None)), res, "PFT"))
+    # the inverse uses the harmonic mean of the pooled studies only (metafor transf.ipft.hm, ni = 20, 30)
+    from secondhct.stats.effects import transf_ipft_hm
+
+    extra = ForestRow("C", 0.9, 0.05, patients=1000, excluded_reason="duplicate")
+    fig = forest_plot(ForestData((*rows, extra), res, "PFT"))
+    (poly,) = by_gid(fig, "diamond-random")
+    assert poly.get_xy()[1, 0] == pytest.approx(100 * float(transf_ipft_hm([res.estimate], [20, 30])[0][0]), rel=1e-12)
 
 
 def test_weight_labels_are_ids_in_the_svg() -> None:
     svg = figure_bytes(forest_plot(ex.proportions(3)), "svg").decode()
     assert len(re.findall(r'id="weight-\d+"', svg)) == 3
     assert 'id="study-squares"' in svg and 'id="diamond-random"' in svg
+
+
+@pytest.mark.parametrize("name", ["k1", "k2", "k10", "k60", "extremes", "subgroups"])
+def test_percent_axis_ends_on_labelled_ticks_and_covers_all_intervals(name: str) -> None:
+    data = CASES[name]()
+    fig = forest_plot(data)
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    ticks = list(ax.get_xticks())
+    assert ticks[0] == lo and ticks[-1] == hi and 0 <= lo < hi <= 100
+    (wh,) = by_gid(fig, "study-whiskers")
+    xs = np.concatenate([np.asarray(s)[:, 0] for s in wh.get_segments()])
+    z = 1.959963984540054
+    widest = [100 * float(transf_ilogit(r.yi + s * z * math.sqrt(r.vi))) for r in data.included_rows for s in (-1, 1)]  # type: ignore[arg-type]
+    assert xs.min() == pytest.approx(min(widest)) and xs.max() == pytest.approx(max(widest))  # nothing clipped
+
+
+def test_pooled_diamond_past_the_axis_is_cut_with_an_arrow() -> None:
+    data = replace(ex.hazard_ratios(), xlim=(0.5, 1.0))  # pooled HR 0.82 [0.61, 1.12]
+    fig = forest_plot(data)
+    lo, centre, hi = diamond_x(fig, "random")
+    assert hi == pytest.approx(1.0) and centre == pytest.approx(math.exp(data.pooled.estimate))  # type: ignore[union-attr]
+    (arrow,) = by_gid(fig, "diamond-arrow-random-right")
+    assert not by_gid(fig, "diamond-arrow-random-left")
+    assert np.asarray(arrow.get_offsets())[0, 0] == pytest.approx(1.0)
+    assert lo == pytest.approx(math.exp(data.pooled.ci_lb))  # type: ignore[union-attr]
+    assert not by_gid(forest_plot(ex.hazard_ratios()), "diamond-arrow-random-right")
+
+
+def test_everything_clipped_on_both_sides_keeps_svg_ids_unique() -> None:
+    data = replace(ex.hazard_ratios(), xlim=(0.7, 0.9))  # every CI, the diamond and the PI run past both ends
+    fig = forest_plot(data)
+    for gid in ("diamond-arrow-random-left", "diamond-arrow-random-right", "prediction-arrow-left", "prediction-arrow-right"):
+        assert len(by_gid(fig, gid)) == 1, gid
+    z = 1.959963984540054
+    below = sum(math.exp(r.yi - z * math.sqrt(r.vi)) < 0.7 for r in data.rows)  # type: ignore[arg-type]
+    above = sum(math.exp(r.yi + z * math.sqrt(r.vi)) > 0.9 for r in data.rows)  # type: ignore[arg-type]
+    assert (below, above) == (5, 5)  # Ruutu 2015 (0.80-1.52) ends inside on the left, Shimoni 2016 (0.41-0.88) on the right
+    assert len(by_gid(fig, "clip-arrows-left")[0].get_offsets()) == below
+    assert len(by_gid(fig, "clip-arrows-right")[0].get_offsets()) == above
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0.7", "0.8", "0.9"]  # round values in a narrow range
+    ids = re.findall(r' id="([^"]+)"', figure_bytes(fig, "svg").decode())
+    assert len(ids) == len(set(ids))
+
+
+def test_ci_level_of_the_model_is_in_the_header_and_model_notes_in_the_footer() -> None:
+    rows = tuple(ForestRow(f"S{i}", y, v) for i, (y, v) in enumerate([(0.1, 0.04), (0.5, 0.02)]))
+    res = pool([0.1, 0.5], [0.04, 0.02], level=0.9)
+    all_text = texts(forest_plot(ForestData(rows, res, "GEN")))
+    assert "[90% CI]" in all_text and "[95% CI]" not in all_text
+    assert not any(t.startswith("Note:") for t in all_text)  # this model has no notes
+    k2 = ex.proportions(2)
+    assert k2.pooled is not None and "upper bound of the tau^2 CI truncated at tau2.max = 100" in k2.pooled.notes
+    assert "Note: upper bound of the τ² CI truncated at tau2.max = 100." in texts(forest_plot(k2))
+    assert not any(t.startswith("Note:") for t in texts(forest_plot(replace(k2, show_model_notes=False))))
+
+
+def test_same_bytes_in_fresh_processes_with_different_hash_seeds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; from secondhct.plots import examples as ex, forest_plot, figure_bytes; "
+            "sys.stdout.buffer.write(b''.join(figure_bytes(forest_plot(ex.subgroups()), f) for f in ('svg', 'pdf', 'png')))")  # fmt: skip
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
+                           env={**os.environ, "PYTHONPATH": src, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]  # fmt: skip
+    assert outs[0] == outs[1] and len(outs[0]) > 10_000
+
+
+def test_generic_effects_keep_dollar_signs_and_use_true_minus_signs() -> None:
+    rows = (ForestRow("Cost $5 $x^2$ Müller 2019", 0.2, 0.05), ForestRow("B", -0.1, 0.03))
+    fig = forest_plot(ForestData(rows, pool([0.2, -0.1], [0.05, 0.03]), "GEN"))
+    fig.canvas.draw()
+    assert "Cost $5 $x^2$ Müller 2019" in svg_texts(figure_bytes(fig, "svg"))  # no mathtext
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "\u22121" in labels and not any(s.startswith("-") for s in labels)
+    assert "\u22120.10 [\u22120.44, 0.24]" in texts(fig)
+    assert not by_gid(fig, "reference-line")  # no null line unless given
+    fig = forest_plot(ForestData(rows, None, "GEN", reference=0.0))
+    (ref,) = by_gid(fig, "reference-line")
+    assert list(ref.get_xdata()) == [0.0, 0.0]

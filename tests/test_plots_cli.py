@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,8 @@ from typer.testing import CliRunner
 
 from secondhct.cli import app
 from secondhct.errors import InputError
-from secondhct.plots.csvinput import forest_data_from_csv, read_studies
+from secondhct.plots.csvinput import forest_data_from_csv, rows_from_table
+from secondhct.stats.table import parse_study_table
 
 CSV = """study,xi,ni,disease,excluded,note
 Kato 2012,7,13,AML,,
@@ -49,11 +51,15 @@ def test_cli_formats_out_and_funnel(tmp_path: Path, fmt: str, magic: bytes) -> N
 @pytest.mark.parametrize(
     "text,args,message",
     [
-        ("study,a,b\nx,1,2\n", [], "need columns xi,ni or yi,vi"),
-        ("study,xi,ni\nx,5,3\n", [], "line 2: need whole numbers 0 <= xi <= ni"),
+        ("study,a,b\nx,1,2\n", [], "lacks the columns of every input layout"),
+        ("study,xi,ni\nx,5,3\n", [], "line 2, column 'xi': 5 events exceed the total ni = 3"),
         ("study,yi,vi\nx,0.1,0\n", [], "line 2, column 'vi': variance 0 must be positive"),
-        ("study,xi,ni\nx,1,10\n", ["--measure", "HR"], "measure HR does not fit counts"),
-        ("study,xi,ni\nx,1,10\n", ["--by", "disease"], "no column 'disease' for --by"),
+        ("study,xi,ni\nx,1,10\n", ["--measure", "HR"], "--measure HR does not fit columns xi,ni"),
+        ("study,xi,ni\nx,1,10\n", ["--by", "disease"], "--by column 'disease' not found"),
+        ("study,xi,ni,g\nx,1,10,\n", ["--by", "g"], "line 2, column 'g': the subgroup is empty"),
+        ("study,xi,ni,patients\nx,1,10,ten\n", [], "column 'patients': 'ten' is not a number"),
+        ("study,xi,ni\nx,1,10\n", ["--method", "GLMM"], "--method GLMM has no inverse-variance weights"),
+        ("study,xi,ni\nx,1,10\n", ["--method", "XX"], "unknown method 'XX'"),
         ("study,xi,ni\nx,1,10\n", ["--format", "jpg"], "unknown figure format 'jpg'"),
         ("study,xi,ni\nx,1,10\n", ["--test", "t"], "unknown test 't'"),
     ],
@@ -80,31 +86,77 @@ def test_cli_module_does_not_import_matplotlib_or_numpy() -> None:
     assert out == "[]"
 
 
-def test_reader_counts_and_yi_layouts() -> None:
-    s = read_studies(CSV, "x.csv")
-    assert s.layout == "counts" and s.measure == "PLO" and len(s.rows) == 5
-    assert [r.patients for r in s.rows] == [13, 40, 60, 15, 20]
-    assert s.rows[3].derived_note == "1/2 added to events and non-events (zero cell)"
-    assert s.rows[1].derived_note == "events from the Kaplan-Meier curve" and s.rows[0].reported == "7/13"
-    assert s.rows[4].excluded_reason == "same registry as Kato 2012"
-    y = read_studies("study,yi,vi,patients\nA,-0.2,0.04,30\nB,0.1,0.09,\n", "y.csv", "HR")
-    assert y.layout == "yi" and y.measure == "HR" and [r.patients for r in y.rows] == [30, None]
+def test_rows_follow_the_pool_reader_for_every_layout() -> None:
+    rows = rows_from_table(parse_study_table(CSV, "x.csv"))
+    assert [r.patients for r in rows] == [13, 40, 60, 15, 20]
+    assert [r.reported for r in rows] == ["7/13", "12/40", "30/60", "0/15", "9/20"]
+    assert rows[3].derived_note == "1/2 added to events and non-events (zero cell)"
+    assert rows[1].derived_note == "events from the Kaplan-Meier curve" and rows[0].derived_note is None
+    assert rows[4].excluded_reason == "same registry as Kato 2012" and rows[0].excluded_reason is None
+    hr = rows_from_table(parse_study_table("study,estimate,ci_lower,ci_upper\nA,0.72,0.51,1.02\n", "h.csv"))
+    assert hr[0].reported == "HR 0.72 (0.51\u20131.02)" and hr[0].yi == pytest.approx(math.log(0.72))
+    assert hr[0].derived_note == "SE derived from the 95% CI on the log scale (Parmar et al. 1998)"
+    ps = rows_from_table(parse_study_table("study,estimate,se\nA,0.294,0.037\n", "p.csv"))
+    assert ps[0].reported == "29.4 \u00b1 3.7%" and ps[0].derived_note == "SE carried to the PLO scale by the delta method"
+    yv = rows_from_table(parse_study_table("study,yi,sei,patients\nA,-0.2,0.2,30\nB,0.1,0.3,\n", "y.csv", "HR"))
+    assert [r.patients for r in yv] == [30, None] and yv[1].vi == pytest.approx(0.09)
 
 
-def test_subgroup_test_is_the_moderator_test_with_common_tau2() -> None:
-    from secondhct.stats.pooling import fit_rma
+def test_forest_pooled_result_equals_secondhct_pool(tmp_path: Path) -> None:
+    from secondhct.stats.report import pool_table
 
+    text = "study,xi,ni,disease\n" + "".join(f"S{i},{x},{n},{'AML' if i % 2 else 'ALL'}\n"
+                                           for i, (x, n) in enumerate([(7, 13), (12, 40), (30, 60), (0, 15), (9, 20)]))  # fmt: skip
+    data = forest_data_from_csv(text, "t.csv", by="disease")
+    ref = pool_table(parse_study_table(text, "t.csv"), by="disease")
+    assert data.pooled is not None
+    assert data.pooled.estimate == pytest.approx(ref["estimate"], rel=1e-12)
+    assert data.pooled.tau2 == pytest.approx(ref["tau2"], rel=1e-12, abs=1e-15)
+    assert [r.weight for r in data.rows] != [None] * 5
+    assert data.subgroup_test is not None and data.subgroup_test.q == pytest.approx(ref["subgroup_test"]["Q"], rel=1e-12)
+    assert {lev: res.estimate for lev, res in data.subgroups} == pytest.approx(
+        {lev: r["estimate"] for lev, r in ref["subgroups"].items()}, rel=1e-12)
+
+
+def test_excluded_rows_stay_out_of_pooling_and_subgroups_are_in_factor_order() -> None:
     data = forest_data_from_csv(CSV, "x.csv", by="disease")
-    inc = [r for r in data.rows if r.included]
-    X = [[1.0, float(r.subgroup == "ALL")] for r in inc]
-    fit = fit_rma([r.yi for r in inc], [r.vi for r in inc], X, method="REML", test="adhoc")
-    assert data.subgroup_test is not None
-    assert (data.subgroup_test.q, data.subgroup_test.df, data.subgroup_test.df2) == (pytest.approx(fit.qm), 1, 2)
-    assert [lev for lev, _ in data.subgroups] == ["AML", "ALL"]
-    assert [r.subgroup for r in data.rows] == ["AML", "AML", "AML", "ALL", "ALL"]
+    assert [lev for lev, _ in data.subgroups] == ["ALL", "AML"]  # sorted, as R's factor
+    assert [r.subgroup for r in data.rows] == ["ALL", "ALL", "AML", "AML", "AML"]
     assert data.pooled is not None and data.pooled.k == 4
+    assert [r.weight is None for r in data.rows] == [False, False, False, False, True]
+    assert sum(r.weight for r in data.rows if r.weight is not None) == pytest.approx(100.0)
 
 
 def test_all_excluded_is_an_input_error() -> None:
     with pytest.raises(InputError, match="every study is excluded"):
         forest_data_from_csv("study,xi,ni,excluded\na,1,10,dup\n", "z.csv")
+
+
+def test_cli_common_outcome_and_xlim(tmp_path: Path) -> None:
+    src = tmp_path / "hr.csv"
+    src.write_text("study,estimate,ci_lower,ci_upper\nA,0.72,0.51,1.02\nB,1.10,0.80,1.52\nC,0.45,0.12,1.70\n")
+    out = tmp_path / "hr.svg"
+    r = CliRunner().invoke(app, ["forest", "--csv", str(src), "--out", str(out), "--common", "--outcome", "Overall survival",
+                                 "--xlim", "0.25,4"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    svg = out.read_text()
+    assert 'id="diamond-common"' in svg and 'id="clip-arrows-left"' in svg  # C's CI 0.12 runs past 0.25
+    assert "Common-effect model" in svg and "Overall survival: hazard ratio (log scale)" in svg
+    bad = CliRunner().invoke(app, ["forest", "--csv", str(src), "--xlim", "4,0.25"])
+    assert bad.exit_code == 1 and "LOW must be below HIGH" in bad.output
+    bad = CliRunner().invoke(app, ["forest", "--csv", str(src), "--xlim", "a"])
+    assert bad.exit_code == 1 and "give two numbers LOW,HIGH" in bad.output
+
+
+def test_cli_unwritable_output_is_one_message(tmp_path: Path) -> None:
+    src = tmp_path / "os.csv"
+    src.write_text(CSV)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    r = CliRunner().invoke(app, ["forest", "--csv", str(src), "--out", str(blocker / "x.svg")])
+    assert r.exit_code == 1 and "error:" in r.output and "Traceback" not in r.output
+    out_dir = tmp_path / "out.svg"
+    out_dir.mkdir()  # a folder where the file should go: os.replace fails
+    r = CliRunner().invoke(app, ["forest", "--csv", str(src), "--out", str(out_dir)])
+    assert r.exit_code == 1 and f"cannot write {out_dir}" in r.output
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []  # temporary file removed

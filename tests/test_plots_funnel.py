@@ -142,3 +142,18 @@ def test_funnel_data_is_validated() -> None:
     res = pool([0.1, 0.3], [0.05, 0.07])
     fig = funnel_plot(FunnelData((0.1, 0.3), (0.05, 0.07), res, "GEN"))
     assert math.isfinite(fig.get_size_inches()[1])
+
+
+@pytest.mark.parametrize("k", [1, 2, 12, 60])
+def test_funnel_text_stays_inside_the_figure_and_off_the_axes(k: int) -> None:
+    fig = funnel_plot(funnel_data_from_forest(ex.proportions(k)))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax_box = fig.axes[0].get_window_extent(renderer)
+    for t in fig.texts:  # title and Egger sentence
+        b = t.get_window_extent(renderer)
+        assert 0 <= b.x0 and b.x1 <= fig.bbox.width and 0 <= b.y0 and b.y1 <= fig.bbox.height, t.get_text()
+        assert b.y0 >= ax_box.y1 or b.y1 <= ax_box.y0, t.get_text()
+    xlabel = fig.axes[0].xaxis.label.get_window_extent(renderer)
+    egger = [t for t in fig.texts if t.get_text().startswith("Egger") or t.get_text().startswith("(")]
+    assert egger and all(t.get_window_extent(renderer).y1 <= xlabel.y0 for t in egger)

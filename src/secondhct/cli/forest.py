@@ -18,10 +18,10 @@ from .common import reports_errors
 def forest(
     csv: Annotated[
         Path,
-        typer.Option("--csv", help="Studies: columns study,xi,ni or study,yi,vi (+ disease, patients, reported, note, excluded).",
+        typer.Option("--csv", help="Studies, read as by secondhct pool: xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se; optional study, disease, patients, reported, note (footnote), excluded (reason).",
                      exists=False, dir_okay=False),
     ],
-    measure: Annotated[str | None, typer.Option("--measure", help="PLO (default for xi,ni), PAS, PFT, PR, PLN, HR, RR, OR, GEN (default for yi,vi).", show_default=False)] = None,
+    measure: Annotated[str | None, typer.Option("--measure", help="PLO (default for counts and proportions), PAS, PFT, PR, PLN, HR (default for ratio CIs), RR, OR, GEN (default for yi).", show_default=False)] = None,
     method: Annotated[str, typer.Option("--method", help="tau^2 estimator: REML, DL, PM, ML, HS, SJ, HE, EB, or EE (common effect).")] = "REML",
     test: Annotated[str, typer.Option("--test", help="z, knha (Knapp-Hartung) or adhoc (Knapp-Hartung, never narrower than z).")] = "adhoc",
     by: Annotated[str | None, typer.Option("--by", help="Column whose values define subgroups (subtotals and a test for differences).", show_default=False)] = None,
@@ -29,6 +29,9 @@ def forest(
     out: Annotated[Path | None, typer.Option("--out", help="Output file (default: next to the CSV, <name>-forest.<format>).", show_default=False)] = None,
     title: Annotated[str, typer.Option("--title", help="Title printed above the plot.")] = "",
     funnel: Annotated[bool, typer.Option("--funnel", help="Also write <out>-funnel.<format> with Egger's test.")] = False,
+    common: Annotated[bool, typer.Option("--common", help="Also draw the common-effect (inverse-variance) diamond.")] = False,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="Name of the outcome for the axis and column header (e.g. 'Overall survival').", show_default=False)] = None,
+    xlim: Annotated[str | None, typer.Option("--xlim", help="Axis limits LOW,HIGH on the natural scale (percent for proportions); CIs beyond get arrows.", show_default=False)] = None,
 ) -> None:
     """Draw a forest plot of an ad hoc CSV of studies (deterministic SVG, PNG or PDF)."""
     from ..errors import InputError
@@ -38,15 +41,42 @@ def forest(
 
     f = check_format(fmt)
     try:
-        text = csv.read_text(encoding="utf-8")
+        text = csv.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {csv}: {exc}") from None
     data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title)
+    if common or outcome is not None or xlim is not None:
+        from dataclasses import replace
+
+        from ..plots.data import effect_arrays
+        from ..stats.pooling import pool as pool_studies
+
+        limits = _parse_xlim(xlim) if xlim is not None else None
+        ce = pool_studies(*effect_arrays(data.included_rows), method="EE", test="z") if common else None
+        data = replace(data, common=ce, outcome=outcome, xlim=limits)
     target = out if out is not None else csv.with_name(f"{csv.stem}-forest.{f}")
-    written = save_figure(forest_plot(data), target, f)
-    typer.echo(f"wrote {written}")
+    figures = [(forest_plot(data), target)]
     if funnel:
         from ..plots.funnel import funnel_data_from_forest, funnel_plot
 
-        ftarget = target.with_name(f"{target.stem}-funnel.{f}")
-        typer.echo(f"wrote {save_figure(funnel_plot(funnel_data_from_forest(data)), ftarget, f)}")
+        figures.append((funnel_plot(funnel_data_from_forest(data)), target.with_name(f"{target.stem}-funnel.{f}")))
+    for fig, path in figures:
+        try:
+            written = save_figure(fig, path, f)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        typer.echo(f"wrote {written}")
+
+
+def _parse_xlim(text: str) -> tuple[float, float]:
+    """``"0.25,4"`` -> (0.25, 4.0); anything else is an InputError."""
+    from ..errors import InputError
+
+    parts = text.split(",")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"--xlim {text!r}: give two numbers LOW,HIGH, e.g. --xlim 0.25,4") from None
+    if not lo < hi:
+        raise InputError(f"--xlim {text!r}: LOW must be below HIGH")
+    return lo, hi

@@ -43,7 +43,8 @@ def axis_limits(scale: DisplayScale, values: Sequence[float]) -> tuple[float, fl
         b = min(100.0, math.ceil(hi / 10) * 10)
         if b - a < 20:
             a, b = (max(0.0, a - 10), min(100.0, b + 10))
-        return a, b
+        t = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(a, b)
+        return max(0.0, float(t[0])), min(100.0, float(t[-1]))  # end on a labelled tick
     if scale.log_axis:
         lo = max(min(lo, 1.0), LOG_RANGE[0])
         hi = min(max(hi, 1.0), LOG_RANGE[1])
@@ -59,7 +60,16 @@ def axis_limits(scale: DisplayScale, values: Sequence[float]) -> tuple[float, fl
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:
-    """Readable ticks between ``lo`` and ``hi`` on a log axis (0.25, 0.5, 1, 2, 4 ...)."""
+    """Readable ticks between ``lo`` and ``hi`` on a log axis (0.25, 0.5, 1, 2, 4 ...);
+    a narrow range (fewer than two such ticks) gets evenly spaced round values."""
+    ticks = _log_ticks(lo, hi)
+    if len(ticks) >= 2:
+        return ticks
+    linear = MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    return [float(t) for t in linear if lo * 0.999 <= t <= hi * 1.001 and t > 0]
+
+
+def _log_ticks(lo: float, hi: float) -> list[float]:
     ratio = hi / lo
     if ratio <= 64 ** 2 and lo >= 1 / 64 * 0.999 and hi <= 64 * 1.001:
         ticks = [t for t in LOG2_TICKS if lo * 0.999 <= t <= hi * 1.001]
@@ -75,8 +85,7 @@ def log_ticks(lo: float, hi: float) -> list[float]:
 def _fmt_tick(x: float, _pos: object = None) -> str:
     if x >= 1 or x == 0:
         return f"{x:g}"
-    s = f"{x:.4f}".rstrip("0")
-    return s
+    return f"{x:.4f}".rstrip("0")
 
 
 def apply_axis(ax: Axes, scale: DisplayScale, xlim: tuple[float, float]) -> None:
@@ -92,4 +101,4 @@ def apply_axis(ax: Axes, scale: DisplayScale, xlim: tuple[float, float]) -> None
         ax.set_xlim(lo, hi)
         ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
         ax.xaxis.set_major_locator(FixedLocator([t for t in np.asarray(ticks) if lo - 1e-9 <= t <= hi + 1e-9]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p=None: f"{x:g}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p=None: f"{x:g}".replace("-", "\u2212")))

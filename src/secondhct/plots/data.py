@@ -85,6 +85,8 @@ class ForestData:
     ``subgroup_test`` is the test for subgroup differences.  ``measure`` names the
     analysis scale; ``backtransform`` overrides the default back-transformation.
     ``xlim`` (natural scale; percent for proportions) overrides the axis limits.
+    ``show_model_notes`` prints the pooled result's notes (e.g. a truncated tau^2 CI)
+    in the footer; ``notes`` are further footer lines.
     """
 
     rows: tuple[ForestRow, ...]
@@ -99,6 +101,7 @@ class ForestData:
     xlim: tuple[float, float] | None = None
     reference: float | None = None
     show_prediction: bool = True
+    show_model_notes: bool = True
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -114,6 +117,22 @@ class ForestData:
     @property
     def included_rows(self) -> tuple[ForestRow, ...]:
         return tuple(r for r in self.rows if r.included)
+
+
+def effect_arrays(rows: Sequence[ForestRow], level: float = 0.95) -> tuple[list[float], list[float]]:
+    """``yi`` and ``vi`` of ``rows``; a row given by its CI gets ``vi = ((ub - lb) / (2 z))^2``."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(1 - (1 - level) / 2)
+    yi, vi = [], []
+    for r in rows:
+        yi.append(r.yi)
+        if r.vi is not None:
+            vi.append(r.vi)
+        else:
+            lo, hi = r.ci(z)
+            vi.append(((hi - lo) / (2 * z)) ** 2)
+    return yi, vi
 
 
 def rows_with_weights(rows: Sequence[ForestRow], weights: Sequence[float]) -> tuple[ForestRow, ...]:

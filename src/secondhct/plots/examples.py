@@ -10,7 +10,7 @@ import numpy as np
 
 from ..stats.effects import escalc_proportions, ratio_from_ci
 from ..stats.pooling import pool
-from .data import ForestData, ForestRow, SubgroupTestResult, rows_with_weights
+from .data import ForestData, ForestRow, SubgroupTestResult, effect_arrays, rows_with_weights
 
 DISEASES = ("AML", "ALL", "MDS", "CML")
 
@@ -34,7 +34,7 @@ def proportions(k: int, *, seed: int = 1, title: str = "Overall survival at 2 ye
     p = 1 / (1 + np.exp(-rng.normal(-0.6, 0.6, size=k)))
     xi = [int(rng.binomial(n, q)) for n, q in zip(ni, p)]
     rows = proportion_rows(xi, ni)
-    res = pool([r.yi for r in rows], [r.vi for r in rows if r.vi is not None])
+    res = pool(*effect_arrays(rows))
     return ForestData(rows_with_weights(rows, res.weights), res, "PLO", title=title, outcome="Overall survival")
 
 
@@ -44,13 +44,15 @@ def extremes() -> ForestData:
     labels = ["Kato 2012", "Ruutu 2015 (haploidentical donors, second transplant after relapse of AML)",
               "Andersson 2008", "Christopoulos 2013", "Vrhovac 2016"]  # fmt: skip
     rows = proportion_rows(xi, ni, labels=labels)
-    rows[2] = ForestRow(rows[2].label, rows[2].yi, (rows[2].vi or 0.0) * 1.3, disease="ALL", patients=30,
+    rows[2] = ForestRow(rows[2].label, rows[2].yi, effect_arrays([rows[2]])[1][0] * 1.3, disease="ALL", patients=30,
                         reported="13.3 ± 7.1%", derived_note="events reconstructed from the Kaplan-Meier estimate and its SE")  # fmt: skip
-    res = pool([r.yi for r in rows], [r.vi for r in rows if r.vi is not None])
+    res = pool(*effect_arrays(rows))
     rows = list(rows_with_weights(rows, res.weights))
     rows.insert(2, ForestRow("Shimoni 2016", -0.2, 0.15, disease="AML", patients=40, reported="45% (95% CI 30-60)",
                              excluded_reason="overlapping cohort with Kato 2012 (same registry, 2004-2010)"))  # fmt: skip
-    return ForestData(tuple(rows), res, "PLO", title="Non-relapse mortality at 1 year", outcome="NRM")
+    title = ("Non-relapse mortality at 1 year after a second allogeneic HCT for leukemia relapsed after a "
+             "first transplant: all studies, including those reporting only counts")  # fmt: skip
+    return ForestData(tuple(rows), res, "PLO", title=title, outcome="NRM")
 
 
 def hazard_ratios(*, clip: bool = True) -> ForestData:
@@ -63,7 +65,7 @@ def hazard_ratios(*, clip: bool = True) -> ForestData:
         rows.append(ForestRow(lab, es.yi, es.vi, disease=DISEASES[i % 4], patients=40 + 13 * i,
                               reported=f"HR {hr:g} ({lo:g}-{hi:g})",
                               derived_note="SE from the 95% CI on the log scale" if i == 4 else None))  # fmt: skip
-    res = pool([r.yi for r in rows], [r.vi for r in rows if r.vi is not None])
+    res = pool(*effect_arrays(rows))
     return ForestData(rows_with_weights(rows, res.weights), res, "HR", title="Overall survival: second HCT vs none",
                       xlim=(0.25, 4.0) if clip else None)  # fmt: skip
 
@@ -75,9 +77,9 @@ def subgroups() -> ForestData:
     rows = [ForestRow(r.label, r.yi, r.vi, disease=levels[i % 3], patients=r.patients, reported=r.reported,
                       derived_note=r.derived_note, subgroup=levels[i % 3]) for i, r in enumerate(base.rows)]  # fmt: skip
     rows.sort(key=lambda r: levels.index(r.subgroup or ""))
-    res = pool([r.yi for r in rows], [r.vi for r in rows if r.vi is not None])
-    common = pool([r.yi for r in rows], [r.vi for r in rows if r.vi is not None], method="EE", test="z")
-    subs = tuple((lev, pool([r.yi for r in rows if r.subgroup == lev], [r.vi for r in rows if r.subgroup == lev and r.vi is not None]))
+    res = pool(*effect_arrays(rows))
+    common = pool(*effect_arrays(rows), method="EE", test="z")
+    subs = tuple((lev, pool(*effect_arrays([r for r in rows if r.subgroup == lev])))
                  for lev in levels)  # fmt: skip
     return ForestData(rows_with_weights(rows, res.weights), res, "PLO", title="Overall survival by disease",
                       outcome="Overall survival", common=common, subgroups=subs,

@@ -13,11 +13,8 @@ Artists carry ids (``gid``) so tests and SVG readers can find them: ``study-squa
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass, field
 
-import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
@@ -31,7 +28,7 @@ from ..stats.pooling import PooledResult
 from .axis import ARROW_LEFT, ARROW_RIGHT, apply_axis, axis_limits
 from .data import ForestData, ForestRow
 from .scale import DisplayScale, display_scale
-from .style import FONT_FAMILY, RC, ForestStyle
+from .style import FONT_FAMILY, rc_context, ForestStyle
 from .text import (
     TextMeasurer,
     fmt_interval,
@@ -46,6 +43,8 @@ from .text import (
 LEFT_COLUMNS = ("label", "disease", "patients", "reported")
 RIGHT_COLUMNS = ("estimate", "weight")
 RIGHT_ALIGNED = ("patients", "estimate", "weight")
+#: Spacing of the second and later lines of a row, in rows.
+CONTINUATION = 0.78
 
 
 @dataclass
@@ -69,11 +68,17 @@ class _Entry:
         n = max([len(v) for v in self.cells.values()] + [1])
         return max(n, len(self.cells.get("label", [""])) + len(self.small))
 
+    @property
+    def height(self) -> float:
+        """Height in rows: continuation lines (wrapped labels, reasons) are set tighter."""
+        return 1.0 + CONTINUATION * (self.lines - 1)
 
-def _split_header(text: str) -> list[str]:
-    """``"HR [95% CI]"`` as two header lines (keeps the estimate column narrow)."""
+
+def _split_header(text: str, level: float) -> list[str]:
+    """``"HR [95% CI]"`` as two header lines (keeps the estimate column narrow), with the CI level."""
     name, sep, rest = text.partition(" [")
-    return [name, sep.strip() + rest] if sep else [text]
+    ci = f"[{100 * level:g}% CI]"
+    return [name, ci] if sep else [text]
 
 
 def _z(level: float) -> float:
@@ -107,7 +112,7 @@ def _prediction_entry(res: PooledResult, scale: DisplayScale) -> _Entry | None:
 def _patients(rows: tuple[ForestRow, ...]) -> int | None:
     vals = [r.patients for r in rows if r.included]
     known = [v for v in vals if v is not None]
-    return int(sum(known)) if vals and len(known) == len(vals) else None
+    return sum(known) if vals and len(known) == len(vals) else None
 
 
 def _build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tuple[list[_Entry], list[str]]:
@@ -196,6 +201,8 @@ def _footer(data: ForestData, scale: DisplayScale, footnotes: list[str]) -> list
     out.extend(footnotes)
     if scale.note:
         out.append(scale.note + ".")
+    if data.show_model_notes and p is not None:
+        out.extend(f"Note: {n.replace('tau^2', 'τ²')}." for n in dict.fromkeys(p.notes) if not n.startswith("k = 1: test set to z"))
     out.extend(data.notes)
     return out
 
@@ -212,16 +219,19 @@ def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
     footer gives the method, k, patients, tau^2, I^2 with CIs, Q and the subgroup test.
     """
     st = style or ForestStyle()
-    pats = [r.patients for r in data.rows if r.patients is not None]
-    scale = display_scale(data.measure, patients=pats or None, backtransform=data.backtransform, outcome=data.outcome)
-    with matplotlib.rc_context(RC):
+    # the Freeman-Tukey inverse uses the harmonic mean of the pooled studies' sizes (metafor's ni)
+    pats = [r.patients for r in data.included_rows]
+    known = [float(n) for n in pats if n is not None]
+    scale = display_scale(data.measure, patients=known if len(known) == len(pats) else None,
+                          backtransform=data.backtransform, outcome=data.outcome)  # fmt: skip
+    with rc_context():
         return _draw(data, scale, st)
 
 
 def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     entries, footnotes = _build_entries(data, scale, st)
     header = _Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
-                               "reported": ["Reported"], "estimate": _split_header(scale.header), "weight": ["Weight"]}, bold=True)  # fmt: skip
+                               "reported": ["Reported"], "estimate": _split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
     present = {c for e in entries for c, v in e.cells.items() if any(v)}
     columns_left = [c for c in LEFT_COLUMNS if c == "label" or c in present]
     columns_right = [c for c in RIGHT_COLUMNS if c in present]
@@ -264,18 +274,19 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     fig_w = x - gap + margin
 
     # vertical layout in lines of st.row_height inches
-    line = 1.0
     head_lines = max(len(v) for v in header.cells.values())
-    head_h = head_lines + 0.3
+    head_h = 1.0 + CONTINUATION * (head_lines - 1) + 0.3
     top = head_h  # the header occupies [0, head_h)
     for e in entries:
         e.top = top
-        top += 0.6 if e.kind == "gap" else e.lines * line
+        top += 0.6 if e.kind == "gap" else e.height
     n_lines = top + 0.3
     rh = st.row_height
     footer_w = max(fig_w - 2 * margin, 3.0) * 72
     footer_lines = [ln for text in _footer(data, scale, footnotes) for ln in wrap_to_width(text, footer_w, meas, small)]
-    title_h = 0.32 if data.title else 0.0
+    title_size = st.font_size + 2
+    title_lines = wrap_to_width(data.title, footer_w, meas, title_size, weight="bold") if data.title else []
+    title_h = 0.12 + len(title_lines) * (title_size + 3) / 72 if title_lines else 0.0
     axis_h = 0.48
     footer_h = len(footer_lines) * (small + 2.5) / 72 + 0.06
     fig_h = margin + title_h + n_lines * rh + axis_h + footer_h + margin
@@ -304,7 +315,7 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     for col in columns_left + columns_right:
         lines = header.cells[col]
         for j, s in enumerate(lines):
-            put(col, head_h - 0.65 - (len(lines) - 1 - j), s, header)
+            put(col, head_h - 0.65 - CONTINUATION * (len(lines) - 1 - j), s, header)
     rule = Line2D([margin, fig_w - margin], [head_h, head_h], transform=tr, color="#000000", lw=0.6)
     ax.add_artist(rule)
     rule.set_clip_on(False)
@@ -320,10 +331,10 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
                 if col == "weight" and e.kind == "study":
                     n_weight += 1
                     gid = f"weight-{n_weight}"
-                put(col, y0 + j, s, e, gid=gid)
+                put(col, y0 + CONTINUATION * j, s, e, gid=gid)
         nlab = len(e.cells.get("label", []))
         for j, s in enumerate(e.small):
-            put("label", y0 + nlab + j, s, e, size=small, italic=True)
+            put("label", y0 + CONTINUATION * (nlab + j), s, e, size=small, italic=True)
 
     _draw_graphics(ax, entries, st, xlim, data.reference if data.reference is not None else scale.null, head_h)
 
@@ -331,9 +342,9 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     for ln in footer_lines:
         yb -= (small + 2.5) / 72
         fig.text(margin / fig_w, (yb + 0.5 * small / 72) / fig_h, ln, fontsize=small, ha="left", va="center")
-    if data.title:
-        fig.text(margin / fig_w, 1 - (margin + 0.12) / fig_h, data.title, fontsize=st.font_size + 2, fontweight="bold",
-                 ha="left", va="center")  # fmt: skip
+    for j, ln in enumerate(title_lines):
+        y_in = fig_h - margin - (j + 0.5) * (title_size + 3) / 72
+        fig.text(margin / fig_w, y_in / fig_h, ln, fontsize=title_size, fontweight="bold", ha="left", va="center")
     return fig
 
 
@@ -342,11 +353,15 @@ def _draw_graphics(
 ) -> None:
     """Squares, whiskers, arrows, diamonds, the prediction bar and the reference line."""
     lo_lim, hi_lim = xlim
-    segs: list[Any] = []
-    ex_segs: list[Any] = []
-    left: list[Any] = []
-    right: list[Any] = []
-    sq_x, sq_y, sq_w, ex_x, ex_y = [], [], [], [], []
+    segs: list[list[tuple[float, float]]] = []
+    ex_segs: list[list[tuple[float, float]]] = []
+    left: list[tuple[float, float]] = []
+    right: list[tuple[float, float]] = []
+    sq_x: list[float] = []
+    sq_y: list[float] = []
+    sq_w: list[float] = []
+    ex_x: list[float] = []
+    ex_y: list[float] = []
     for e in entries:
         if e.kind not in ("study", "excluded") or e.lo is None or e.hi is None or e.est is None:
             continue
@@ -390,11 +405,17 @@ def _draw_graphics(
     for e in entries:
         y = e.top + 0.5
         if e.kind in ("study", "excluded", "heading"):
-            body_end = e.top + e.lines
+            body_end = e.top + e.height
         if e.kind in ("pooled", "common", "subtotal") and e.est is not None and e.lo is not None and e.hi is not None:
             h = 0.36
             face = {"pooled": st.diamond_colour, "common": st.common_diamond_colour, "subtotal": st.subtotal_colour}[e.kind]
-            poly = Polygon([(e.lo, y), (e.est, y - h), (e.hi, y), (e.est, y + h)], closed=True, facecolor=face,
+            # a diamond running past the axis is cut at the limit and gets an arrow head there
+            a, b, c = max(e.lo, lo_lim), min(e.hi, hi_lim), min(max(e.est, lo_lim), hi_lim)
+            for v, lim, mk in ((e.lo, lo_lim, ARROW_LEFT), (e.hi, hi_lim, ARROW_RIGHT)):
+                if (v < lim) if mk is ARROW_LEFT else (v > lim):
+                    ax.scatter([lim], [y], s=30, marker=mk, c="#000000", linewidths=0, zorder=4, clip_on=False,  # type: ignore[attr-defined]
+                               gid=f"diamond-arrow-{e.tag}-{'left' if mk is ARROW_LEFT else 'right'}")  # fmt: skip
+            poly = Polygon([(a, y), (c, y - h), (b, y), (c, y + h)], closed=True, facecolor=face,
                            edgecolor=st.diamond_colour, linewidth=lw, zorder=3, gid=f"diamond-{e.tag}")  # fmt: skip
             ax.add_patch(poly)  # type: ignore[attr-defined]
         if e.kind == "prediction" and e.lo is not None and e.hi is not None:
@@ -404,7 +425,7 @@ def _draw_graphics(
             for v, lim, mk in ((e.lo, lo_lim, ARROW_LEFT), (e.hi, hi_lim, ARROW_RIGHT)):
                 if (v < lim) if mk is ARROW_LEFT else (v > lim):
                     ax.scatter([lim], [y], s=30, marker=mk, c="#000000", linewidths=0, zorder=4, clip_on=False,  # type: ignore[attr-defined]
-                               gid="prediction-arrow")  # fmt: skip
+                               gid=f"prediction-arrow-{'left' if mk is ARROW_LEFT else 'right'}")  # fmt: skip
     pooled = next((e for e in entries if e.kind == "pooled"), None)
     if ref is not None and lo_lim < ref < hi_lim:
         ax.add_line(Line2D([ref, ref], [head_h, body_end if pooled is None else pooled.top + 1.0], color=st.reference_colour,  # type: ignore[attr-defined]

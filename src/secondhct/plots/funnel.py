@@ -8,25 +8,24 @@ it was not computed.  It returns the Figure and saves nothing.
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, MaxNLocator
 from scipy import stats
 
 from ..stats.pooling import PooledResult
-from .data import ForestData
+from .data import ForestData, effect_arrays
 from .egger import EGGER_MIN_K, EggerTest, egger_test
 from .scale import RATIOS, SCALE_WORDS, PlotInputError
-from .style import FONT_FAMILY, RC, FunnelStyle
+from .style import FONT_FAMILY, rc_context, FunnelStyle
 from .text import TextMeasurer, fmt_num, fmt_p, wrap_to_width
 
 CONTOUR_LEVELS = (0.90, 0.95, 0.99)
@@ -61,15 +60,7 @@ class FunnelData:
 
 def funnel_data_from_forest(data: ForestData) -> FunnelData:
     """The included studies of a forest plot as a :class:`FunnelData` (SE from vi or the CI)."""
-    z = float(stats.norm.isf((1 - (data.pooled.level if data.pooled else 0.95)) / 2))
-    yi, vi = [], []
-    for r in data.included_rows:
-        yi.append(r.yi)
-        if r.vi is not None:
-            vi.append(r.vi)
-        else:
-            lo, hi = r.ci(z)
-            vi.append(((hi - lo) / (2 * z)) ** 2)
+    yi, vi = effect_arrays(data.included_rows, data.pooled.level if data.pooled else 0.95)
     return FunnelData(tuple(yi), tuple(vi), data.pooled, data.measure, data.title)
 
 
@@ -105,13 +96,13 @@ def _ticks(measure: str, lo: float, hi: float) -> tuple[list[float], list[str], 
             cand = [p for p in cand if p in (0.01, 0.1, 0.5, 0.9, 0.99)]
         return [f(p) for p in cand], [f"{100 * p:g}" for p in cand], f"Proportion, % ({SCALE_WORDS[measure]} scale)"
     t = [float(v) for v in MaxNLocator(nbins=6).tick_values(lo, hi) if lo <= v <= hi]
-    return t, [f"{v:g}" for v in t], f"Effect ({SCALE_WORDS.get(measure, measure)})"
+    return t, [f"{v:g}".replace("-", "\u2212") for v in t], f"Effect ({SCALE_WORDS.get(measure, measure)})"
 
 
 def funnel_plot(data: FunnelData, style: FunnelStyle | None = None) -> Figure:
     """Draw the contour-enhanced funnel plot of ``data`` and return the Figure."""
     st = style or FunnelStyle()
-    with matplotlib.rc_context(RC):
+    with rc_context():
         return _draw(data, st)
 
 
@@ -141,7 +132,7 @@ def _draw(data: FunnelData, st: FunnelStyle) -> Figure:
     ax.set_ylim(se_max, 0)
     ax.set_facecolor(st.contour_outer)
     ses = np.array([0.0, se_max])
-    handles: list[Any] = []
+    handles: list[Artist] = []
     fills = st.contour_fills[::-1]  # 99 first (darkest of the inner three), 90 last (white)
     names_null = ["0.01 < p ≤ 0.05", "0.05 < p ≤ 0.10", "p > 0.10"]
     for i, (zz, fill) in enumerate(zip(z[::-1], fills)):
@@ -164,7 +155,7 @@ def _draw(data: FunnelData, st: FunnelStyle) -> Figure:
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
     legend_title = "Contours (two-sided p vs null)" if centre_kind == "null" else "Around the pooled estimate"
     if data.pooled is not None:
-        handles.append(matplotlib.lines.Line2D([], [], color=st.estimate_colour, lw=1.0, label="Pooled estimate"))
+        handles.append(Line2D([], [], color=st.estimate_colour, lw=1.0, label="Pooled estimate"))
     ax.legend(handles=handles, title=legend_title, fontsize=st.font_size - 1, title_fontsize=st.font_size - 1,
               loc="lower left" if float(np.median(y)) > c else "lower right", frameon=True, framealpha=1.0,
               edgecolor="#7F7F7F", fancybox=False)  # fmt: skip

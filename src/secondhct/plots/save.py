@@ -14,13 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import matplotlib
 from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .scale import PlotInputError
-from .style import RC
+from .style import rc_context
 
 Format = Literal["svg", "png", "pdf"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -45,7 +44,7 @@ def figure_bytes(fig: Figure, fmt: str = "svg", *, dpi: int = 300) -> bytes:
     if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    with matplotlib.rc_context(RC):
+    with rc_context():
         if f == "png":
             return _png(fig, dpi)
         fig.savefig(buf, format=f, dpi=dpi, metadata=_METADATA[f], facecolor="white")
@@ -80,7 +79,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = Non
     data = figure_bytes(fig, f, dpi=dpi)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise PlotInputError(f"cannot write {target}: folder {folder} does not exist")
+        raise PlotInputError(f"cannot write {target}: {folder} does not exist or is not a folder")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -120,8 +120,9 @@ def display_scale(
     if measure in RATIOS:
         words = {"HR": "Hazard ratio", "RR": "Risk ratio", "OR": "Odds ratio"}[measure]
         return DisplayScale(
-            measure, backtransform or _exp, True, False, 1.0, f"{measure} [95% CI]", outcome or f"{words} (log scale)"
-        )
+            measure, backtransform or _exp, True, False, 1.0, f"{measure} [95% CI]",
+            f"{outcome}: {words.lower()} (log scale)" if outcome else f"{words} (log scale)",
+        )  # fmt: skip
     if measure == "GEN":
         return DisplayScale(measure, backtransform or _identity, False, False, None, "Estimate [95% CI]", outcome or "Estimate")
     raise PlotInputError(f"unknown measure {measure!r}; allowed: {', '.join(PROPORTIONS + RATIOS + ('GEN',))}")

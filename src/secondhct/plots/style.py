@@ -11,8 +11,11 @@ Nothing here mutates the global ``matplotlib.rcParams``: :data:`RC` is passed to
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+import matplotlib
 
 #: Okabe-Ito colours (Okabe M, Ito K. Color Universal Design, 2008).
 BLACK = "#000000"
@@ -33,7 +36,9 @@ SVG_HASHSALT = "secondhct"
 #: rcParams used while a figure is drawn and saved (never set globally).
 RC: Any = {  # rcParams keys; typed Any because matplotlib stubs want a literal-keyed dict
     "font.family": "sans-serif",
-    "font.sans-serif": [FONT_FAMILY],
+    # DejaVu Sans measures the layout (it is always installed with matplotlib); SVG viewers
+    # without it fall back to the next, narrower, families, so text never overflows
+    "font.sans-serif": [FONT_FAMILY, "Arial", "Helvetica", "Liberation Sans"],
     "font.size": 8.0,
     "text.parse_math": False,
     # exact (unhinted) glyph outlines: at 300 dpi hinting adds nothing visible, costs ~15% of
@@ -52,6 +57,11 @@ RC: Any = {  # rcParams keys; typed Any because matplotlib stubs want a literal-
     "path.simplify": False,
     "savefig.dpi": 300,
 }
+
+
+def rc_context() -> AbstractContextManager[None]:
+    """A ``matplotlib.rc_context`` with :data:`RC` (restores every rcParam on exit)."""
+    return matplotlib.rc_context(cast(Any, RC))
 
 
 @dataclass(frozen=True)

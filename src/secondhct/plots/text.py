@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-FontStyle = Literal["normal", "italic", "oblique"]
-
 import math
 import textwrap
 from collections.abc import Sequence
@@ -78,10 +74,12 @@ def fmt_interval(scale: DisplayScale, est: float | None, lb: float, ub: float) -
 
 
 def fmt_tau2(x: float) -> str:
-    """tau^2 with three significant figures (0 as '0')."""
+    """tau^2 for display: 3 decimals (2 from 10, 1 from 100 up), '0' for 0, '< 0.001' for tiny values."""
     if x == 0:
         return "0"
-    return f"{x:.3g}" if abs(x) >= 0.001 else f"{x:.2e}"
+    if abs(x) < 0.001:
+        return "< 0.001"
+    return f"{x:.1f}" if abs(x) >= 100 else f"{x:.2f}" if abs(x) >= 10 else f"{x:.3f}"
 
 
 def method_line(pooled: PooledResult, measure: str, *, label: str = "Random-effects model") -> str:
@@ -123,14 +121,10 @@ class TextMeasurer:
         self._size = size
         self._cache: dict[tuple[str, float, str, str], float] = {}
 
-    def prop(
-        self, size: float | None = None, weight: str = "normal", style: FontStyle = "normal"
-    ) -> FontProperties:
-        return FontProperties(family=self._family, size=size or self._size, weight=weight, style=style)
+    def prop(self, size: float | None = None, weight: str = "normal", style: str = "normal") -> FontProperties:
+        return FontProperties(family=self._family, size=size or self._size, weight=weight, style=style)  # type: ignore[arg-type]
 
-    def width(
-        self, s: str, *, size: float | None = None, weight: str = "normal", style: FontStyle = "normal"
-    ) -> float:
+    def width(self, s: str, *, size: float | None = None, weight: str = "normal", style: str = "normal") -> float:
         """Width of ``s`` in points."""
         key = (s, size or self._size, weight, style)
         if key not in self._cache:
@@ -142,13 +136,13 @@ class TextMeasurer:
         return self._cache[key]
 
 
-def wrap_to_width(text: str, width_pt: float, measurer: TextMeasurer, size: float) -> list[str]:
+def wrap_to_width(text: str, width_pt: float, measurer: TextMeasurer, size: float, *, weight: str = "normal") -> list[str]:
     """``text`` broken into lines no wider than ``width_pt`` points (measured), words kept whole."""
     lines: list[str] = []
     current = ""
     for word in text.split():
         trial = f"{current} {word}" if current else word
-        if current and measurer.width(trial, size=size) > width_pt:
+        if current and measurer.width(trial, size=size, weight=weight) > width_pt:
             lines.append(current)
             current = word
         else:
