@@ -120,3 +120,16 @@ def test_schema_write_then_check(project: Path) -> None:
     written = runner.invoke(app, ["schema", "--root", str(project)])
     assert written.exit_code == 0 and "wrote" in written.output
     assert runner.invoke(app, ["schema", "--check", "--root", str(project)]).exit_code == 0
+
+
+def test_forest_draws_a_protocol_analysis(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "os.svg"
+    result = runner.invoke(app, ["forest", "os-children-acute-2-3y", "--root", str(root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    svg = out.read_text(encoding="utf-8")
+    assert "Kato 2012" in svg and "Hazar 2020" in svg and "29.4 ± 3.7%" in svg
+    missing = runner.invoke(app, ["forest", "nope", "--root", str(root)])
+    assert missing.exit_code == 1 and "no analysis 'nope' in protocol.yaml" in missing.output
+    neither = runner.invoke(app, ["forest", "--root", str(root)])
+    assert neither.exit_code == 1 and "give either an ANALYSIS id" in neither.output

@@ -1,4 +1,4 @@
-"""``secondhct forest``: draw a forest plot (and optionally a funnel plot) of a CSV file.
+"""``secondhct forest``: draw a forest plot (and optionally a funnel plot) of a protocol analysis or a CSV file.
 
 Only typer is imported at module level; matplotlib and numpy are imported inside the
 command so that ``secondhct --help`` stays fast.
@@ -7,20 +7,27 @@ command so that ``secondhct --help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import reports_errors
+from .common import RootOption, reports_errors
+
+if TYPE_CHECKING:
+    from ..plots.data import ForestData
 
 
 @reports_errors
 def forest(
+    analysis: Annotated[
+        str | None,
+        typer.Argument(help="Id of an analysis in protocol.yaml (or use --csv for an ad hoc dataset).", show_default=False),
+    ] = None,
     csv: Annotated[
-        Path,
+        Path | None,
         typer.Option("--csv", help="Studies, read as by secondhct pool: xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se; optional study, disease, patients, reported, note (footnote), excluded (reason).",
-                     exists=False, dir_okay=False),
-    ],
+                     exists=False, dir_okay=False, show_default=False),
+    ] = None,
     measure: Annotated[str | None, typer.Option("--measure", help="PLO (default for counts and proportions), PAS, PFT, PR, PLN, HR (default for ratio CIs), RR, OR, GEN (default for yi).", show_default=False)] = None,
     method: Annotated[str, typer.Option("--method", help="tau^2 estimator: REML, DL, PM, ML, HS, SJ, HE, EB, or EE (common effect).")] = "REML",
     test: Annotated[str, typer.Option("--test", help="z, knha (Knapp-Hartung) or adhoc (Knapp-Hartung, never narrower than z).")] = "adhoc",
@@ -32,19 +39,32 @@ def forest(
     common: Annotated[bool, typer.Option("--common", help="Also draw the common-effect (inverse-variance) diamond.")] = False,
     outcome: Annotated[str | None, typer.Option("--outcome", help="Name of the outcome for the axis and column header (e.g. 'Overall survival').", show_default=False)] = None,
     xlim: Annotated[str | None, typer.Option("--xlim", help="Axis limits LOW,HIGH on the natural scale (percent for proportions); CIs beyond get arrows.", show_default=False)] = None,
+    root: RootOption = None,
 ) -> None:
-    """Draw a forest plot of an ad hoc CSV of studies (deterministic SVG, PNG or PDF)."""
+    """Draw a forest plot of a protocol analysis, or of an ad hoc CSV of studies (deterministic SVG, PNG or PDF).
+
+    With ANALYSIS, the studies, method and options come from protocol.yaml (--measure,
+    --method, --test and --by apply to --csv only).
+    """
     from ..errors import InputError
     from ..plots.csvinput import forest_data_from_csv
     from ..plots.forest import forest_plot
     from ..plots.save import check_format, save_figure
 
     f = check_format(fmt)
-    try:
-        text = csv.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {csv}: {exc}") from None
-    data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title)
+    if (analysis is None) == (csv is None):
+        raise InputError("give either an ANALYSIS id from protocol.yaml or --csv FILE (not both)")
+    if analysis is not None:
+        data = _analysis_data(analysis, root)
+        base = Path.cwd() / f"{analysis}.forest.{f}"
+    else:
+        assert csv is not None
+        try:
+            text = csv.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {csv}: {exc}") from None
+        data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title)
+        base = csv.with_name(f"{csv.stem}-forest.{f}")
     if common or outcome is not None or xlim is not None:
         from dataclasses import replace
 
@@ -54,7 +74,7 @@ def forest(
         limits = _parse_xlim(xlim) if xlim is not None else None
         ce = pool_studies(*effect_arrays(data.included_rows), method="EE", test="z") if common else None
         data = replace(data, common=ce, outcome=outcome, xlim=limits)
-    target = out if out is not None else csv.with_name(f"{csv.stem}-forest.{f}")
+    target = out if out is not None else base
     figures = [(forest_plot(data), target)]
     if funnel:
         from ..plots.funnel import funnel_data_from_forest, funnel_plot
@@ -66,6 +86,19 @@ def forest(
         except OSError as exc:
             raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
         typer.echo(f"wrote {written}")
+
+
+def _analysis_data(analysis: str, root: Path | None) -> ForestData:
+    """The forest-plot input of one protocol analysis of the review."""
+    from ..api import load_review
+    from ..errors import InputError
+    from ..review.figures import forest_data
+
+    view = load_review(root).run(analysis)
+    data = forest_data(view.result, view.labels)
+    if data is None:
+        raise InputError(f"analysis {analysis}: no report has an effect size, so there is nothing to draw")
+    return data
 
 
 def _parse_xlim(text: str) -> tuple[float, float]:
