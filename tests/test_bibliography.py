@@ -86,3 +86,11 @@ def test_duplicate_key_and_syntax_error_are_errors_with_lines() -> None:
 def test_suggest_close_keys() -> None:
     bib = parse_bibliography(BIB, "references.bib")
     assert bib.suggest("kato2013")[:2] == ["kato2012", "kato2012b"]
+
+
+def test_missing_authors_fall_back_to_a_named_group_then_the_journal() -> None:
+    text = r"""@article{g2012, author = {{German Group for Adult ALL (GMALL) - authors not visible in retrieved text}}, title = {t}, year = {2012}}
+@article{j2016, author = {{Authors not visible in retrieved text}}, title = {t}, journal = {Leukemia \& Lymphoma}, year = {2016}}
+"""
+    bib = parse_bibliography(text, "references.bib")
+    assert bib.labels == {"g2012": "GMALL 2012", "j2016": "Leukemia & Lymphoma 2016"}

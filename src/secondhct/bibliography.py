@@ -117,7 +117,11 @@ def _author_label(ref: Reference) -> str:
     if "shortauthor" in ref.fields:
         return ref.fields["shortauthor"]
     if not ref.authors_known:
-        return "Anonymous"
+        named = re.search(r"\(([^()]+)\)", ref.authors[0].last) if ref.authors else None
+        if named:  # a placeholder that names the group: '... (GMALL) - authors not visible'
+            return named.group(1).split(",")[0].strip()
+        container = ref.fields.get("journal") or ref.fields.get("booktitle")
+        return container.split(" (")[0] if container else "Anonymous"
     first = ref.authors[0]
     if not first.corporate:
         return first.surname
@@ -132,8 +136,9 @@ def display_labels(references: dict[str, Reference]) -> dict[str, str]:
     """Labels such as 'Kato 2012'; colliding labels get 'a', 'b'... in key order.
 
     An entry whose author is missing or a placeholder ('Unknown', 'Authors not
-    visible...') is labelled by its ``shortauthor`` field if present, else
-    'Anonymous'; a corporate author by its abbreviation in parentheses
+    visible...') is labelled by its ``shortauthor`` field if present, else by its
+    group named in parentheses ('(GMALL) - authors not visible' -> 'GMALL'), else its
+    journal (or proceedings) title, else 'Anonymous'; a corporate author by its abbreviation in parentheses
     ('... Study Group (JPLSG)' -> 'JPLSG'); a missing year is 'n.d.'.
     """
     base = {key: f"{_author_label(ref)} {ref.year or 'n.d.'}" for key, ref in references.items()}
