@@ -136,10 +136,25 @@ def _sensitivity(
         elif name == "glmm":
             out.append(_glmm(plan, effects, by_key, title))
         elif name == "leave_one_out" and len(effects) >= 3:
-            for left in effects:
-                kept = [e for e in effects if e is not left]
-                pooled, note = _safe(lambda: _pool_effects(plan, kept))
-                out.append(Sensitivity(name, f"without {left.key}", pooled, tuple(e.key for e in kept), note))
+            out.extend(_leave_one_out(plan, effects))
+    return out
+
+
+def _leave_one_out(plan: Plan, effects: list[StudyEffect]) -> list[Sensitivity]:
+    """metafor's ``leave1out``: the model refitted without each report in turn."""
+    from ..stats.sensitivity import leave_one_out
+
+    ni = [float(e.n or 0) for e in effects] if plan.measure == "PFT" and all(e.n for e in effects) else None
+    try:
+        steps = leave_one_out([e.effect.yi for e in effects], [e.effect.vi for e in effects], method=plan.method, test=plan.test)  # type: ignore[arg-type]
+    except PoolingError as exc:
+        return [Sensitivity("leave_one_out", SENSITIVITY_TITLES["leave_one_out"], None, (), str(exc))]
+    out = []
+    for j, result in zip(steps.index, steps.results):
+        kept = [e for i, e in enumerate(effects) if i != j]
+        kept_ni = [n for i, n in enumerate(ni) if i != j] if ni is not None else None
+        pooled, note = _safe(lambda: _pooled(plan.measure, result, kept_ni))
+        out.append(Sensitivity("leave_one_out", f"without {effects[j].key}", pooled, tuple(e.key for e in kept), note))
     return out
 
 
