@@ -17,10 +17,10 @@ from pydantic import BaseModel
 
 from ..diagnostics import FieldPath, Severity
 from .consistency import half_unit, printed_p_interval, ratio_p_range, se_matches_ci
-from .schema import CI, Age, FollowUp, Outcome, Range, Source, StudyExtraction
+from .schema import CI, PROPORTION_SCALE, Age, FollowUp, Outcome, Range, Source, StudyExtraction
 from .timepoint import duration_in_months, parse_time_point
 
-_SCALE = {"percent": 100.0, "proportion": 1.0}
+_SCALE = PROPORTION_SCALE
 _TIME_UNITS = {"days", "weeks", "months", "years"}
 T = TypeVar("T")
 

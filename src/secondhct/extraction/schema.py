@@ -41,6 +41,15 @@ Printed = Annotated[int | float, WithJsonSchema({"type": "number"})]
 PositiveCount = Annotated[int, Field(ge=1)]
 
 _NOT_SIGNIFICANT = {"n.s.", "ns", "n.s", "not significant"}
+
+#: How many of a unit make the whole: a percentage of 100, a proportion of 1.
+PROPORTION_SCALE = {"percent": 100.0, "proportion": 1.0}
+
+
+def is_not_significant(p: object) -> bool:
+    """Whether a printed p-value is a "not significant" without a number ('n.s.')."""
+    return isinstance(p, str) and p.strip().casefold() in _NOT_SIGNIFICANT
+
 _P_BOUND = re.compile(r"^(<=|>=|<|>|=|≤|≥)?\s*([0-9.]+(?:[eE]-?[0-9]+)?)$")
 
 
@@ -49,7 +58,7 @@ def _check_p(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError("a p-value is a number such as 0.04 or a bound such as '<0.001'")
     number: float | None = None
-    if isinstance(value, str) and value.strip().casefold() in _NOT_SIGNIFICANT:
+    if is_not_significant(value):
         return value
     if isinstance(value, str):
         match = _P_BOUND.match(value.strip())

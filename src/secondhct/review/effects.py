@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from ..errors import PoolingError
-from ..extraction.schema import CI, Outcome
+from ..extraction.schema import CI, PROPORTION_SCALE, Outcome, is_not_significant
 from ..protocol.load import Plan
 from ..protocol.select import Candidate
 from ..stats.effects import (
@@ -37,7 +37,7 @@ from ..stats.effects import (
     ratio_from_p,
 )
 
-_SCALE = {"percent": 100.0, "proportion": 1.0}
+_SCALE = PROPORTION_SCALE
 _CI_SCALE: dict[str, CiScale] = {"linear": "PR", "log": "PLN", "logit": "PLO", "arcsine": "PAS", "not stated": "PR"}
 
 
@@ -156,7 +156,7 @@ def ratio_effect(cand: Candidate, plan: Plan) -> StudyEffect | NoEffect:
             return NoEffect(cand.key, f"{reported}: the ratio itself is not printed")
         if comp.ci is not None and comp.ci.level != "not stated":
             effect = ratio_from_ci(comp.estimate, comp.ci.lower, comp.ci.upper, measure, level=comp.ci.level / 100)
-        elif comp.p is not None and str(comp.p).strip().casefold() not in ("n.s.", "ns", "n.s", "not significant"):
+        elif comp.p is not None and not is_not_significant(comp.p):
             effect = ratio_from_p(comp.estimate, comp.p, measure)
         else:
             return NoEffect(cand.key, f"{reported}: no CI with a stated level and no p-value")
