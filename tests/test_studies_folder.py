@@ -143,3 +143,43 @@ def test_editor_schema_accepts_every_study_and_rejects_unknown_fields() -> None:
         assert [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8")))] == []
     bad = yaml.safe_load((ROOT / "tests" / "data" / "cases" / "unknown_field.yaml").read_text(encoding="utf-8"))
     assert any("'estimte' was unexpected" in e.message for e in validator.iter_errors(bad))
+
+
+def _unquoted_numbers(path: Path) -> list[str]:
+    """Numbers in comparisons, arms and subgroups that their own quote does not print."""
+    study = _load(path)
+    missing = []
+    rows: list[tuple[str, object, list[str]]] = []
+    rows += [(f"comparisons[{i}]", c, ["estimate"]) for i, c in enumerate(study.comparisons)]
+    rows += [(f"arms[{i}]", a, ["n"]) for i, a in enumerate(study.arms)]
+    rows += [(f"subgroups[{i}]", s, ["n"]) for i, s in enumerate(study.subgroups)]
+    for where, item, names in rows:
+        quote = item.source.quote  # type: ignore[attr-defined]
+        if quote is None:
+            continue
+        values = [(name, getattr(item, name)) for name in names]
+        ci = getattr(item, "ci", None)
+        if ci is not None:
+            values += [("ci.lower", ci.lower), ("ci.upper", ci.upper)]
+        for name, value in values:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if not any(form in quote for form in _printed_forms(value)):
+                    missing.append(f"{where}.{name} = {value!r}")
+    return missing
+
+
+@pytest.mark.parametrize("path", STUDY_FILES, ids=lambda p: p.stem)
+def test_comparison_arm_and_subgroup_numbers_are_in_their_quotes(path: Path) -> None:
+    assert _unquoted_numbers(path) == []
+
+
+def test_every_number_bearing_row_has_a_quote() -> None:
+    """Outcomes, comparisons, arms and subgroups all quote the words that back them."""
+    unquoted = [
+        f"{path.stem}:{kind}[{i}]"
+        for path in STUDY_FILES
+        for kind in ("outcomes", "comparisons", "arms", "subgroups")
+        for i, item in enumerate(getattr(_load(path), kind))
+        if not item.source.quote
+    ]
+    assert unquoted == []
