@@ -135,7 +135,7 @@ def test_malformed_csv_is_one_clear_error(tmp_path: Path, text: str, needles: li
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--method", "XX"], "--method 'XX' is not one of: DL, REML"),
+        (["--method", "XX"], "--method 'XX' is not one of: REML, DL"),
         (["--test", "t"], "--test 't' is not one of: z, knha, adhoc"),
         (["--measure", "HR"], "allowed: PLO, PAS, PFT, PR, PLN"),
         (["--by", "nope"], "--by column 'nope' not found"),

@@ -68,4 +68,4 @@ def test_glmm_from_the_cli(tmp_path: Path) -> None:
     assert out["estimate"] == pytest.approx(case["estimate"], rel=RTOL_GLMM)
     assert out["tau2"] == pytest.approx(case["tau2"], rel=RTOL_GLMM)
     bad = CliRunner().invoke(app, ["pool", str(path), "--method", "GLMM", "--measure", "PAS"])
-    assert bad.exit_code == 1 and "GLMM needs xi,ni columns and --measure PLO" in bad.output
+    assert bad.exit_code == 1 and "GLMM pools logits (measure PLO)" in bad.output

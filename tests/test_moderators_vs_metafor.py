@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from secondhct.stats.effects import escalc_proportions
+from secondhct.stats.escalc import escalc_proportions
+from secondhct.stats.models import FitOptions
 from secondhct.stats.sensitivity import cumulative, leave_one_out
 from secondhct.stats.subgroups import meta_regression, subgroup_analysis, subgroup_design
 
@@ -64,7 +65,7 @@ def test_subgroup_moderator_test_matches_metafor(case_id: str) -> None:
     X, levels = subgroup_design(groups)
     assert levels == ("a", "b", "c")
     _check_fit(meta_regression(yi, vi, X, method=case["method"], test=case["test"]), case)
-    res = subgroup_analysis(yi, vi, groups, method=case["method"], test=case["test"])
+    res = subgroup_analysis(yi, vi, groups, method=case["method"], options=FitOptions(test=case["test"], fallback=False))
     assert res.test is not None
     _close(res.test.q, case["qm"], "subgroup Q")
     _close(res.test.p, case["qm_p"], "subgroup p")
@@ -87,7 +88,7 @@ SEQ_FIELDS = ("estimate", "se", "pval", "ci_lb", "ci_ub", "q", "q_p", "tau2", "i
 def test_leave_one_out_matches_metafor(case_id: str) -> None:
     case = REF["leave1out"][case_id]
     yi, vi = _hetero()
-    res = leave_one_out(yi, vi, method=case["method"], test=case["test"])
+    res = leave_one_out(yi, vi, method=case["method"], options=FitOptions(test=case["test"], fallback=False))
     for name in SEQ_FIELDS:
         _close(res.column(name), case[name], name)
 
@@ -97,7 +98,7 @@ def test_cumulative_newest_first_matches_metafor(case_id: str) -> None:
     case = REF["cumul"][case_id]
     yi, vi = _gen()
     year = np.array(REF["moderators"]["year_gen"])
-    res = cumulative(yi, vi, -year, method=case["method"], test=case["test"])
+    res = cumulative(yi, vi, -year, method=case["method"], options=FitOptions(test=case["test"], fallback=False))
     # ties (two studies in 2003) keep input order, as R's order()
     assert list(res.index[:3]) == [9, 8, 7]
     for name in SEQ_FIELDS:

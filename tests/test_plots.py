@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from secondhct.plots import ForestData, ForestRow, ForestStyle, PlotInputError, figure_bytes, forest_plot, save_figure
 from secondhct.plots import examples as ex
-from secondhct.stats.effects import transf_ilogit
+from secondhct.measures import transf_ilogit
 from secondhct.stats.pooling import pool
 
 
@@ -352,12 +352,12 @@ def test_pft_backtransform_needs_patients_and_says_so() -> None:
     with pytest.raises(PlotInputError, match="needs the patients"):
         forest_plot(ForestData((rows[0], replace(rows[1], patients=None)), res, "PFT"))
     # the inverse uses the harmonic mean of the pooled studies only (metafor transf.ipft.hm, ni = 20, 30)
-    from secondhct.stats.effects import transf_ipft_hm
+    from secondhct.measures import transf_ipft_hm
 
     extra = ForestRow("C", 0.9, 0.05, patients=1000, excluded_reason="duplicate")
     fig = forest_plot(ForestData((*rows, extra), res, "PFT"))
     (poly,) = by_gid(fig, "diamond-random")
-    assert poly.get_xy()[1, 0] == pytest.approx(100 * float(transf_ipft_hm([res.estimate], [20, 30])[0][0]), rel=1e-12)
+    assert poly.get_xy()[1, 0] == pytest.approx(100 * float(transf_ipft_hm([res.estimate], [20, 30])[0]), rel=1e-12)
 
 
 def test_weight_labels_are_ids_in_the_svg() -> None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from secondhct.cli import app
 from secondhct.errors import InputError
 from secondhct.plots.csvinput import forest_data_from_csv, rows_from_table
-from secondhct.stats.table import parse_study_table
+from secondhct.inputs.csvtable import parse_study_table
 
 CSV = """study,xi,ni,disease,excluded,note
 Kato 2012,7,13,AML,,
@@ -58,7 +58,7 @@ def test_cli_formats_out_and_funnel(tmp_path: Path, fmt: str, magic: bytes) -> N
         ("study,xi,ni\nx,1,10\n", ["--by", "disease"], "--by column 'disease' not found"),
         ("study,xi,ni,g\nx,1,10,\n", ["--by", "g"], "line 2, column 'g': the subgroup is empty"),
         ("study,xi,ni,patients\nx,1,10,ten\n", [], "column 'patients': 'ten' is not a number"),
-        ("study,xi,ni\nx,1,10\n", ["--method", "GLMM"], "--method GLMM has no inverse-variance weights"),
+        ("study,xi,ni\nx,1,10\n", ["--method", "GLMM"], "--method GLMM has no study weights to draw"),
         ("study,xi,ni\nx,1,10\n", ["--method", "XX"], "unknown method 'XX'"),
         ("study,xi,ni\nx,1,10\n", ["--format", "jpg"], "unknown figure format 'jpg'"),
         ("study,xi,ni\nx,1,10\n", ["--test", "t"], "unknown test 't'"),
@@ -103,19 +103,20 @@ def test_rows_follow_the_pool_reader_for_every_layout() -> None:
 
 
 def test_forest_pooled_result_equals_secondhct_pool(tmp_path: Path) -> None:
-    from secondhct.stats.report import pool_table
+    from secondhct.calculator import pool_table
 
     text = "study,xi,ni,disease\n" + "".join(f"S{i},{x},{n},{'AML' if i % 2 else 'ALL'}\n"
                                            for i, (x, n) in enumerate([(7, 13), (12, 40), (30, 60), (0, 15), (9, 20)]))  # fmt: skip
     data = forest_data_from_csv(text, "t.csv", by="disease")
     ref = pool_table(parse_study_table(text, "t.csv"), by="disease")
     assert data.pooled is not None
-    assert data.pooled.estimate == pytest.approx(ref["estimate"], rel=1e-12)
-    assert data.pooled.tau2 == pytest.approx(ref["tau2"], rel=1e-12, abs=1e-15)
+    assert data.pooled.estimate == pytest.approx(ref.record.estimate, rel=1e-12)
+    assert data.pooled.tau2 == pytest.approx(ref.record.tau2, rel=1e-12, abs=1e-15)
     assert [r.weight for r in data.rows] != [None] * 5
-    assert data.subgroup_test is not None and data.subgroup_test.q == pytest.approx(ref["subgroup_test"]["Q"], rel=1e-12)
+    assert data.subgroup_test is not None and ref.subgroup_test is not None
+    assert data.subgroup_test.q == pytest.approx(ref.subgroup_test.q, rel=1e-12)
     assert {lev: res.estimate for lev, res in data.subgroups} == pytest.approx(
-        {lev: r["estimate"] for lev, r in ref["subgroups"].items()}, rel=1e-12)
+        {lev: rec.estimate for lev, (_, rec) in ref.subgroups.items()}, rel=1e-12)
 
 
 def test_excluded_rows_stay_out_of_pooling_and_subgroups_are_in_factor_order() -> None:

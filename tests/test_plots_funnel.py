@@ -13,7 +13,7 @@ from secondhct.plots import PlotInputError, figure_bytes
 from secondhct.plots import examples as ex
 from secondhct.plots.egger import EGGER_MIN_K, egger_test
 from secondhct.plots.funnel import FunnelData, funnel_data_from_forest, funnel_plot
-from secondhct.stats.effects import escalc_proportions
+from secondhct.stats.escalc import escalc_proportions
 from secondhct.stats.pooling import pool
 
 XI = [7, 12, 30, 5, 3, 18, 25, 13, 40, 9, 22, 4]

@@ -57,7 +57,7 @@ def test_valid_protocol_and_defaults(tmp_path: Path) -> None:
     assert loaded.diagnostics == [] and loaded.model is not None
     first, second = (plan(a, loaded.model.defaults) for a in loaded.model.analyses)
     assert (first.measure, first.method, first.test, first.overlap_rule) == ("PLO", "REML", "adhoc", "largest")
-    assert "leave_one_out" in first.sensitivity and not first.is_ratio
+    assert "leave_one_out" in [spec.name for spec in first.sensitivity] and not first.is_ratio
     assert second.measure == "HR" and second.is_ratio
     assert window_text(first.analysis) == "2y-3y"
 

@@ -24,7 +24,8 @@ from .extraction.schema import StudyExtraction
 from .project import display_path, find_project
 from .protocol.load import load_protocol, plan
 from .protocol.schema import Protocol
-from .review.analysis import AnalysisResult, Pooled, run_analysis, study_interval
+from .results import AnalysisRecord, PooledRecord
+from .review.analysis import AnalysisResult, run_analysis
 from .validation import validate_project
 
 if TYPE_CHECKING:
@@ -39,22 +40,23 @@ class AnalysisView:
     result: AnalysisResult
     labels: dict[str, str]
 
+    @property
+    def record(self) -> AnalysisRecord:
+        """The analysis as ``results.json`` records it (the typed results model)."""
+        from .review.results import analysis_record
+
+        return analysis_record(self.result, self.labels)
+
     def studies_frame(self) -> pd.DataFrame:
         """One row per included report: value as printed, effect size, natural-scale CI, weight, derivation."""
         import pandas as pd
 
-        measure = self.result.plan.measure
-        weights = self.result.pooled.result.weights if self.result.pooled else (None,) * len(self.result.effects)
-        rows = []
-        for e, w in zip(self.result.effects, weights):
-            est, lo, hi = study_interval(measure, e.effect.yi, e.effect.vi, e.n)
-            rows.append({
-                "key": e.key, "label": self.labels.get(e.key, e.key), "subgroup": e.subgroup, "n": e.n,
-                "reported": e.reported, "yi": e.effect.yi, "vi": e.effect.vi, "estimate": est, "ci_lb": lo,
-                "ci_ub": hi, "weight": w, "assumed_se": e.assumed_se, "approximate": e.effect.approximate,
-                "derivation": e.effect.derivation,
-            })
-        return pd.DataFrame(rows)
+        return pd.DataFrame([
+            {"key": r.key, "label": r.label, "subgroup": r.subgroup, "n": r.n, "reported": r.reported, "yi": r.yi,
+             "vi": r.vi, "estimate": r.natural.estimate, "ci_lb": r.natural.ci_lb, "ci_ub": r.natural.ci_ub,
+             "weight": r.weight, "assumed_se": r.assumed_se, "approximate": r.approximate, "derivation": r.derivation}
+            for r in self.record.included
+        ])  # fmt: skip
 
     def excluded_frame(self) -> pd.DataFrame:
         """Reports left out, with the stage and the reason."""
@@ -69,16 +71,17 @@ class AnalysisView:
         """The main model and each sensitivity analysis, one row each (natural scale and heterogeneity)."""
         import pandas as pd
 
-        def row(model: str, k: int, pooled: Pooled | None) -> dict[str, object]:
+        def row(model: str, k: int, pooled: PooledRecord | None) -> dict[str, object]:
             if pooled is None:
                 return {"model": model, "k": k}
-            res = pooled.result
-            est, lo, hi, pi_lo, pi_hi = pooled.natural
-            return {"model": model, "k": res.k, "estimate": est, "ci_lb": lo, "ci_ub": hi, "pi_lb": pi_lo, "pi_ub": pi_hi,
-                    "tau2": res.tau2, "I2": res.i2, "Q": res.q, "Q_p": res.q_p, "method": res.method, "test": res.test}
+            nat = pooled.natural
+            return {"model": model, "k": pooled.k, "estimate": nat.estimate, "ci_lb": nat.ci_lb, "ci_ub": nat.ci_ub,
+                    "pi_lb": nat.pi_lb, "pi_ub": nat.pi_ub, "tau2": pooled.tau2, "I2": pooled.i2, "Q": pooled.q,
+                    "Q_p": pooled.q_p, "method": pooled.method, "test": pooled.test}  # fmt: skip
 
-        rows = [row("main", len(self.result.effects), self.result.pooled)]
-        rows += [row(f"{s.name}: {s.title}", len(s.keys), s.pooled) for s in self.result.sensitivity]
+        record = self.record
+        rows = [row("main", record.k, record.pooled)]
+        rows += [row(f"{s.name}: {s.title}", len(s.keys), s.pooled) for s in record.sensitivity]
         return pd.DataFrame(rows)
 
     def forest(self) -> Figure:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..measures import MEASURES
+from ..stats.models import METHODS, TESTS
 from .common import RootOption, reports_errors
 
 if TYPE_CHECKING:
@@ -28,9 +30,9 @@ def forest(
         typer.Option("--csv", help="Studies, read as by secondhct pool: xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se; optional study, disease, patients, reported, note (footnote), excluded (reason).",
                      exists=False, dir_okay=False, show_default=False),
     ] = None,
-    measure: Annotated[str | None, typer.Option("--measure", help="PLO (default for counts and proportions), PAS, PFT, PR, PLN, HR (default for ratio CIs), RR, OR, GEN (default for yi).", show_default=False)] = None,
-    method: Annotated[str, typer.Option("--method", help="tau^2 estimator: REML, DL, PM, ML, HS, SJ, HE, EB, or EE (common effect).")] = "REML",
-    test: Annotated[str, typer.Option("--test", help="z, knha (Knapp-Hartung) or adhoc (Knapp-Hartung, never narrower than z).")] = "adhoc",
+    measure: Annotated[str | None, typer.Option("--measure", help=f"Effect measure: {', '.join(MEASURES)} (default: PLO for counts and proportions, HR for ratio CIs, GEN for yi).", show_default=False)] = None,
+    method: Annotated[str, typer.Option("--method", help=f"Pooling method: {', '.join(n for n, m in METHODS.items() if m.gives_weights)} (EE: common effect).")] = "REML",
+    test: Annotated[str, typer.Option("--test", help=f"Inference: {', '.join(TESTS)} (knha: Knapp-Hartung; adhoc: Knapp-Hartung, never narrower than z).")] = "adhoc",
     by: Annotated[str | None, typer.Option("--by", help="Column whose values define subgroups (subtotals and a test for differences).", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="svg, png (300 dpi) or pdf.")] = "svg",
     out: Annotated[Path | None, typer.Option("--out", help="Output file (default: next to the CSV, <name>-forest.<format>).", show_default=False)] = None,

@@ -6,16 +6,21 @@ Only typer is imported at module level; numpy/scipy are imported inside the comm
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import InputError
+from ..measures import MEASURES
+from ..stats.models import METHODS, TESTS
 from .common import reports_errors
 
-MEASURES = ("PLO", "PAS", "PFT", "PR", "PLN", "HR", "RR", "OR", "GEN")
-METHODS = ("DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB", "EE", "GLMM")
-TESTS = ("z", "knha", "adhoc")
+if TYPE_CHECKING:
+    from ..calculator import TableResult
+    from ..results import PooledRecord
+
+MEASURE_HELP = ", ".join(MEASURES)
+METHOD_HELP = ", ".join(f"{name} ({m.words})" if m.words != name else name for name, m in METHODS.items())
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> None:
@@ -26,8 +31,8 @@ def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> None:
 @reports_errors
 def pool(
     file: Annotated[Path, typer.Argument(help="CSV with columns xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se (optional: study).", show_default=False)],
-    measure: Annotated[str | None, typer.Option("--measure", help=f"Effect measure: {', '.join(MEASURES)} (default: PLO for counts and proportions, HR for ratios, GEN for yi).", show_default=False)] = None,
-    method: Annotated[str, typer.Option("--method", help=f"tau^2 estimator: {', '.join(METHODS)}.")] = "REML",
+    measure: Annotated[str | None, typer.Option("--measure", help=f"Effect measure: {MEASURE_HELP} (default: PLO for counts and proportions, HR for ratios, GEN for yi).", show_default=False)] = None,
+    method: Annotated[str, typer.Option("--method", help=f"Pooling method: {METHOD_HELP}.")] = "REML",
     test: Annotated[str, typer.Option("--test", help=f"Inference: {', '.join(TESTS)} (adhoc = Knapp-Hartung, never narrower than z).")] = "adhoc",
     by: Annotated[str | None, typer.Option("--by", help="Column defining subgroups: pooled per level plus a test for differences.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
@@ -36,9 +41,9 @@ def pool(
 
     Results agree with R's metafor rma() on the same data and options.
     """
-    _choice(measure, MEASURES, "--measure")
-    _choice(method, METHODS, "--method")
-    _choice(test, TESTS, "--test")
+    _choice(measure, tuple(MEASURES), "--measure")
+    _choice(method, tuple(METHODS), "--method")
+    _choice(test, tuple(TESTS), "--test")
     try:
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -46,20 +51,21 @@ def pool(
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{file}: cannot be read ({exc})") from None
 
-    from ..stats.report import pool_table
-    from ..stats.table import parse_study_table
+    from ..calculator import pool_table
+    from ..inputs.csvtable import parse_study_table
+    from ..stats.models import FitOptions
 
     table = parse_study_table(text, str(file), measure)
-    result = pool_table(table, method=method, test=test, by=by)  # type: ignore[arg-type]
+    result = pool_table(table, method=method, options=FitOptions(test=test), by=by)
     if as_json:
         import json
 
-        typer.echo(json.dumps(result, indent=2, allow_nan=False))
+        typer.echo(json.dumps(result.json(), indent=2, allow_nan=False))
     else:
         typer.echo(format_result(result))
 
 
-def _fmt(x: Any, digits: int = 4) -> str:
+def _fmt(x: float | int | None, digits: int = 4) -> str:
     if x is None:
         return "NA"
     if isinstance(x, int):
@@ -67,43 +73,54 @@ def _fmt(x: Any, digits: int = 4) -> str:
     return f"{x:.{digits}f}" if abs(x) >= 1e-4 or x == 0 else f"{x:.2e}"
 
 
-def _block(res: dict[str, Any], indent: str = "") -> list[str]:
+def _block(res: PooledRecord, measure: str, indent: str = "") -> list[str]:
+    from ..format import fmt_p
+
     lines = [
-        f"{indent}k = {res['k']}   method = {res['method']}   test = {res['test']}",
-        f"{indent}estimate {_fmt(res['estimate'])}  se {_fmt(res['se'])}  95% CI [{_fmt(res['ci_lb'])}, {_fmt(res['ci_ub'])}]"
-        f"  95% PI [{_fmt(res['pi_lb'])}, {_fmt(res['pi_ub'])}]  p = {_fmt(res['pval'])}",
+        f"{indent}k = {res.k}   method = {res.method}   test = {res.test}",
+        f"{indent}estimate {_fmt(res.estimate)}  se {_fmt(res.se)}  95% CI [{_fmt(res.ci_lb)}, {_fmt(res.ci_ub)}]"
+        f"  95% PI [{_fmt(res.pi_lb)}, {_fmt(res.pi_ub)}]  {fmt_p(res.pval)}",
     ]
-    if "bt_estimate" in res:
+    m = MEASURES[measure]
+    if m.transformed:
+        nat = res.natural
         lines.append(
-            f"{indent}{res['bt_scale']}: {_fmt(res['bt_estimate'])}  95% CI [{_fmt(res['bt_ci_lb'])}, {_fmt(res['bt_ci_ub'])}]"
-            f"  95% PI [{_fmt(res['bt_pi_lb'])}, {_fmt(res['bt_pi_ub'])}]"
+            f"{indent}{m.natural_words.lower()}: {_fmt(nat.estimate)}  95% CI [{_fmt(nat.ci_lb)}, {_fmt(nat.ci_ub)}]"
+            f"  95% PI [{_fmt(nat.pi_lb)}, {_fmt(nat.pi_ub)}]"
         )
     lines.append(
-        f"{indent}tau^2 {_fmt(res['tau2'])} [{_fmt(res['tau2_lb'])}, {_fmt(res['tau2_ub'])}]"
-        f"  I^2 {_fmt(res['I2'], 1)}% [{_fmt(res['I2_lb'], 1)}, {_fmt(res['I2_ub'], 1)}]  H^2 {_fmt(res['H2'], 2)}"
-        f"  Q = {_fmt(res['Q'], 2)} (p = {_fmt(res['Q_p'])})"
+        f"{indent}tau^2 {_fmt(res.tau2)} [{_fmt(res.tau2_lb)}, {_fmt(res.tau2_ub)}]"
+        f"  I^2 {_fmt(res.i2, 1)}% [{_fmt(res.i2_lb, 1)}, {_fmt(res.i2_ub, 1)}]  H^2 {_fmt(res.h2, 2)}"
+        f"  Q = {_fmt(res.q, 2)} ({fmt_p(res.q_p)})"
     )
-    lines.extend(f"{indent}note: {n}" for n in res["notes"])
+    lines.extend(f"{indent}note: {n}" for n in res.notes)
     return lines
 
 
-def format_result(result: dict[str, Any]) -> str:
-    """A readable summary of :func:`secondhct.stats.report.pool_table`'s output."""
-    lines = [f"measure {result['measure']}"]
-    width = max(len(s["study"]) for s in result["studies"])
+def format_result(result: TableResult) -> str:
+    """A readable summary of :func:`secondhct.calculator.pool_table`'s result."""
+    from ..calculator import res_measure
+    from ..format import fmt_test
+
+    table = result.table
+    measure = res_measure(result.record.method, table) if result.record.method in METHODS else table.measure
+    lines = [f"measure {table.measure}"]
+    width = max(len(lab) for lab in table.labels)
     lines.append(f"  {'study':<{width}}  {'yi':>9}  {'se':>8}  {'weight':>7}")
-    for s in result["studies"]:
-        flag = "  (approximate)" if s["approximate"] else ""
-        lines.append(f"  {s['study']:<{width}}  {s['yi']:>9.4f}  {s['vi'] ** 0.5:>8.4f}  {s['weight']:>6.2f}%{flag}")
+    weights = result.result.weights
+    for i, (lab, e) in enumerate(zip(table.labels, table.effects)):
+        flag = "  (approximate)" if e.approximate else ""
+        w = f"{weights[i]:>6.2f}%" if weights is not None else f"{'–':>7}"
+        lines.append(f"  {lab:<{width}}  {e.yi:>9.4f}  {e.vi ** 0.5:>8.4f}  {w}{flag}")
     lines.append("")
-    lines.extend(_block(result))
-    for level, res in result.get("subgroups", {}).items():
+    lines.extend(_block(result.record, measure))
+    lines.extend(f"note: {n}" for n in result.notes)
+    for level, (_, rec) in result.subgroups.items():
         lines.append("")
         lines.append(f"subgroup {level}:")
-        lines.extend(_block(res, "  "))
-    sg = result.get("subgroup_test")
-    if sg is not None:
-        df = f"{sg['df']}" if sg["df2"] is None else f"{sg['df']}, {sg['df2']}"
+        lines.extend(_block(rec, measure, "  "))
+    t = result.subgroup_test
+    if t is not None:
         lines.append("")
-        lines.append(f"test for subgroup differences: {sg['distribution']}({df}) = {_fmt(sg['Q'])}, p = {_fmt(sg['p'])}")
+        lines.append(f"test for subgroup differences: {fmt_test(t.q, t.df, t.df2, t.p)}")
     return "\n".join(lines)

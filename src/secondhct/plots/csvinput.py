@@ -1,10 +1,9 @@
 """Forest-plot input from a CSV file, read exactly as ``secondhct pool`` reads it.
 
-The columns and their errors are those of :func:`secondhct.stats.table.parse_study_table`
+The columns and their errors are those of :func:`secondhct.inputs.csvtable.parse_study_table`
 (``xi,ni`` | ``yi,vi`` | ``yi,sei`` | ``estimate,ci_lower,ci_upper`` | ``estimate,se``,
-optional ``study``); pooling uses the same defaults and DL fallback as
-:func:`secondhct.stats.report.pool_table`, so the plot shows what ``secondhct pool``
-prints.  Extra columns the plot understands: ``disease``, ``patients``, ``reported``
+optional ``study``); pooling is :func:`secondhct.calculator.pool_table` itself, so the
+plot shows what ``secondhct pool`` prints.  Extra columns the plot understands: ``disease``, ``patients``, ``reported``
 (the value as extracted), ``note`` (how a number was derived: a footnote) and
 ``excluded`` (a reason: the row is greyed and kept out of the pooling).
 No file access: the caller passes the text.
@@ -14,12 +13,12 @@ from __future__ import annotations
 
 import math
 
+from ..calculator import pool_table
 from ..errors import InputError
-from ..stats.pooling import PooledResult, check_test, pool
-from ..stats.report import ITERATIVE, check_pool_method
-from ..stats.subgroups import subgroup_analysis
-from ..stats.table import StudyTable, parse_study_table
-from .data import ForestData, ForestRow, SubgroupTestResult, effect_arrays, rows_with_weights
+from ..inputs.csvtable import StudyTable, parse_study_table
+from ..stats.models import FitOptions, check_test, get_method
+from ..stats.pooling import PooledResult
+from .data import ForestData, ForestRow, SubgroupTestResult, rows_with_weights
 
 
 def _note(table: StudyTable, i: int) -> str | None:
@@ -97,34 +96,32 @@ def forest_data_from_csv(
     moderator test of :func:`secondhct.stats.subgroups.subgroup_analysis` (metafor
     ``rma(yi, vi, mods = ~ factor(group))``), as ``secondhct pool --by`` reports it.
     """
-    check_pool_method(method)
+    model = get_method(method)
     check_test(test)
-    if method == "GLMM":
-        raise InputError("--method GLMM has no inverse-variance weights to draw; use REML (the default) for the forest plot")
+    if not model.gives_weights:
+        raise InputError(f"--method {method} has no study weights to draw; use REML (the default) for the forest plot")
     table = parse_study_table(text, source, measure)
     rows = rows_from_table(table, by)
-    included = [r for r in rows if r.included]
-    if not included:
+    keep = [r.included for r in rows]
+    if not any(keep):
         raise InputError(f"{source}: every study is excluded; nothing to pool")
-    methods = (method, "DL") if method in ITERATIVE else (method,)
-    yi, vi = effect_arrays(included)
-    res: PooledResult = pool(yi, vi, method=methods, test=test)  # type: ignore[arg-type]
-    out = rows_with_weights(rows, res.weights)
+    pooled = pool_table(table.subset(keep), method=method, options=FitOptions(test=test), by=by)
+    assert pooled.result.weights is not None
+    out = rows_with_weights(rows, pooled.result.weights)
     subs: tuple[tuple[str, PooledResult], ...] = ()
     sub_test = None
     notes: tuple[str, ...] = ()
     if by is not None:
-        sg = subgroup_analysis(yi, vi, [r.subgroup or "" for r in included],
-                               method=methods, test=test)  # type: ignore[arg-type]  # fmt: skip
-        subs = tuple((lev, sg.results[lev]) for lev in sg.levels)
-        if sg.test is not None:
-            sub_test = SubgroupTestResult(q=sg.test.q, df=sg.test.df, p=sg.test.p, df2=sg.test.df2)
-        order = {lev: n for n, lev in enumerate(sg.levels)}
+        subs = tuple((lev, res) for lev, (res, _) in pooled.subgroups.items())
+        if pooled.subgroup_test is not None:
+            t = pooled.subgroup_test
+            sub_test = SubgroupTestResult(q=t.q, df=t.df, p=t.p, df2=t.df2)
+        order = {lev: n for n, (lev, _) in enumerate(subs)}
         # an excluded study of a level without included studies is listed after the subgroups
         out = tuple(r if r.subgroup in order else _ungrouped(r) for r in out)
         out = tuple(sorted(out, key=lambda r: order.get(r.subgroup, len(order))))  # type: ignore[arg-type]
-        notes = tuple(n for n in sg.notes if n.startswith("only one subgroup") or n.startswith("no test"))
-    return ForestData(out, res, table.measure, title=title, subgroups=subs, subgroup_test=sub_test, notes=notes)
+        notes = tuple(n for n in pooled.notes if n.startswith("only one subgroup") or n.startswith("no test"))
+    return ForestData(out, pooled.result, table.measure, title=title, subgroups=subs, subgroup_test=sub_test, notes=notes)
 
 
 def _ungrouped(row: ForestRow) -> ForestRow:

@@ -135,10 +135,13 @@ def effect_arrays(rows: Sequence[ForestRow], level: float = 0.95) -> tuple[list[
     return yi, vi
 
 
-def rows_with_weights(rows: Sequence[ForestRow], weights: Sequence[float]) -> tuple[ForestRow, ...]:
-    """``rows`` with the pooled ``weights`` (percent, one per included row, in order) filled in."""
+def rows_with_weights(rows: Sequence[ForestRow], weights: Sequence[float] | None) -> tuple[ForestRow, ...]:
+    """``rows`` with the pooled ``weights`` (percent, one per included row, in order) filled in;
+    ``None`` (a model without study weights) leaves them empty."""
     from dataclasses import replace
 
+    if weights is None:
+        return tuple(rows)
     included = [i for i, r in enumerate(rows) if r.included]
     if len(included) != len(weights):
         raise PlotInputError(f"{len(weights)} weights for {len(included)} included studies")

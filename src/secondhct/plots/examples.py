@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..stats.effects import escalc_proportions, ratio_from_ci
+from ..stats.escalc import escalc_proportions, ratio_from_ci
 from ..stats.pooling import pool
 from .data import ForestData, ForestRow, SubgroupTestResult, effect_arrays, rows_with_weights
 

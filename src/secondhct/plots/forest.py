@@ -25,6 +25,7 @@ from matplotlib.transforms import blended_transform_factory
 from scipy import stats
 
 from ..stats.pooling import PooledResult
+from ..format import fmt_test
 from .axis import ARROW_LEFT, ARROW_RIGHT, apply_axis, axis_limits
 from .data import ForestData, ForestRow
 from .scale import DisplayScale, display_scale
@@ -32,7 +33,6 @@ from .style import FONT_FAMILY, rc_context, ForestStyle
 from .text import (
     TextMeasurer,
     fmt_interval,
-    fmt_p,
     footnote_mark,
     heterogeneity_text,
     method_line,
@@ -196,8 +196,7 @@ def _footer(data: ForestData, scale: DisplayScale, footnotes: list[str]) -> list
         out.append(f"Heterogeneity: {heterogeneity_text(p)}.")
     if data.subgroup_test is not None:
         t = data.subgroup_test
-        stat = f"F({t.df}, {t.df2}) = {t.q:.2f}" if t.df2 is not None else f"Q = {t.q:.2f}, df = {t.df}"
-        out.append(f"Test for subgroup differences: {stat}, {fmt_p(t.p)}.")
+        out.append(f"Test for subgroup differences: {fmt_test(t.q, t.df, t.df2, t.p)}.")
     out.extend(footnotes)
     if scale.note:
         out.append(scale.note + ".")

@@ -24,6 +24,7 @@ from scipy import stats
 from ..stats.pooling import PooledResult
 from .data import ForestData, effect_arrays
 from .egger import EGGER_MIN_K, EggerTest, egger_test
+from ..measures import MEASURES
 from .scale import RATIOS, SCALE_WORDS, PlotInputError
 from .style import FONT_FAMILY, rc_context, FunnelStyle
 from .text import TextMeasurer, fmt_num, fmt_p, wrap_to_width
@@ -79,15 +80,17 @@ def egger_text(yi: Sequence[float], vi: Sequence[float]) -> tuple[str, EggerTest
 
 def _ticks(measure: str, lo: float, hi: float) -> tuple[list[float], list[str], str]:
     """Tick positions on the analysis scale, their natural-scale labels and the axis label."""
-    if measure in RATIOS:
+    m = MEASURES.get(measure)
+    if m is not None and m.family == "ratio":
         cand = [2.0**k for k in range(-6, 7) if lo <= k * math.log(2) <= hi]
         if len(cand) > 7:
             cand = [v for v in (0.01, 0.1, 1, 10, 100) if lo <= math.log(v) <= hi]
-        words = {"HR": "Hazard ratio", "RR": "Risk ratio", "OR": "Odds ratio"}[measure]
-        return [math.log(v) for v in cand], [f"{v:g}" if v >= 1 else f"{v:.4f}".rstrip("0") for v in cand], f"{words} (log scale)"
-    if measure in ("PLO", "PAS", "PLN", "PR"):
-        f = {"PLO": lambda p: math.log(p / (1 - p)), "PAS": lambda p: math.asin(math.sqrt(p)),
-             "PLN": math.log, "PR": lambda p: p}[measure]  # fmt: skip
+        return [math.log(v) for v in cand], [f"{v:g}" if v >= 1 else f"{v:.4f}".rstrip("0") for v in cand], f"{m.natural_words} (log scale)"
+    if m is not None and m.family == "proportion" and not m.needs_n:
+
+        def f(p: float) -> float:
+            return float(m.forward(p))
+
         nat = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99]
         cand = [p for p in nat if lo <= f(p) <= hi]
         if len(cand) > 7:

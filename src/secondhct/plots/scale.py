@@ -14,28 +14,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..errors import SecondHCTError
-from ..stats.effects import transf_iarcsin, transf_ilogit, transf_ipft_hm
+from ..measures import MEASURES
 
 Backtransform = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
-PROPORTIONS = ("PLO", "PAS", "PFT", "PR", "PLN")
-RATIOS = ("HR", "RR", "OR")
+PROPORTIONS = tuple(c for c, m in MEASURES.items() if m.family == "proportion")
+RATIOS = tuple(c for c, m in MEASURES.items() if m.family == "ratio")
 
 #: Words for the footer: the analysis scale of each measure.
-SCALE_WORDS = {
-    "PLO": "logit",
-    "PAS": "arcsine",
-    "PFT": "Freeman-Tukey double arcsine",
-    "PR": "untransformed proportions",
-    "PLN": "log",
-    "HR": "log hazard ratio",
-    "RR": "log risk ratio",
-    "OR": "log odds ratio",
-    "GEN": "as given",
-}
-
-#: Column header for the estimate per measure (natural scale).
-ESTIMATE_HEADERS = {"HR": "HR", "RR": "RR", "OR": "OR", "GEN": "Estimate"}
+SCALE_WORDS = {c: m.scale_words for c, m in MEASURES.items()}
 
 
 class PlotInputError(SecondHCTError):
@@ -68,18 +55,6 @@ def _percent(f: Backtransform) -> Backtransform:
     return g
 
 
-def _exp(y: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.exp(np.asarray(y, dtype=float))
-
-
-def _identity(y: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(y, dtype=float)
-
-
-def _clip01(y: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.clip(np.asarray(y, dtype=float), 0.0, 1.0)
-
-
 def display_scale(
     measure: str,
     *,
@@ -94,38 +69,37 @@ def display_scale(
     sample sizes, whose caveat is returned in ``note``); ``outcome`` names the axis
     (e.g. "Overall survival at 2 years").
     """
-    name = outcome or "Proportion"
-    if measure in PROPORTIONS:
+    if measure not in MEASURES:
+        raise PlotInputError(f"unknown measure {measure!r}; allowed: {', '.join(MEASURES)}")
+    m = MEASURES[measure]
+    if m.family == "proportion":
+        name = outcome or m.natural_words
         note = None
         if backtransform is not None:
             f = backtransform
-        elif measure == "PLO":
-            f = transf_ilogit
-        elif measure == "PAS":
-            f = transf_iarcsin
-        elif measure == "PR":
-            f = _clip01
-        elif measure == "PLN":
-            f = lambda y: np.minimum(_exp(y), 1.0)  # noqa: E731
-        else:
+        elif m.needs_n:
             if not patients:
-                raise PlotInputError("the Freeman-Tukey (PFT) back-transformation needs the patients of every study")
+                raise PlotInputError(f"the {m.title} ({measure}) back-transformation needs the patients of every study")
             ni = tuple(float(n) for n in patients)
 
             def f(y: NDArray[np.float64]) -> NDArray[np.float64]:
-                return transf_ipft_hm(y, ni)[0]
+                return np.asarray(m.inverse(y, ni), dtype=float)
 
             note = "Freeman-Tukey back-transformed with the harmonic mean of the sample sizes (Miller 1978)"
+        else:
+
+            def f(y: NDArray[np.float64]) -> NDArray[np.float64]:
+                return np.clip(np.asarray(m.inverse(y), dtype=float), 0.0, 1.0)
+
         return DisplayScale(measure, _percent(f), False, True, None, f"{name}, % [95% CI]", f"{name} (%)", note)
-    if measure in RATIOS:
-        words = {"HR": "Hazard ratio", "RR": "Risk ratio", "OR": "Odds ratio"}[measure]
+    inverse: Backtransform = backtransform or (lambda y: np.asarray(m.inverse(y), dtype=float))
+    if m.family == "ratio":
+        words = m.natural_words
         return DisplayScale(
-            measure, backtransform or _exp, True, False, 1.0, f"{measure} [95% CI]",
+            measure, inverse, True, False, m.null, f"{m.header} [95% CI]",
             f"{outcome}: {words.lower()} (log scale)" if outcome else f"{words} (log scale)",
         )  # fmt: skip
-    if measure == "GEN":
-        return DisplayScale(measure, backtransform or _identity, False, False, None, "Estimate [95% CI]", outcome or "Estimate")
-    raise PlotInputError(f"unknown measure {measure!r}; allowed: {', '.join(PROPORTIONS + RATIOS + ('GEN',))}")
+    return DisplayScale(measure, inverse, False, False, None, f"{m.header} [95% CI]", outcome or m.natural_words)
 
 
 def as_array(values: ArrayLike) -> NDArray[np.float64]:

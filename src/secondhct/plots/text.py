@@ -2,59 +2,25 @@
 
 from __future__ import annotations
 
-import math
 import textwrap
 from collections.abc import Sequence
 
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.font_manager import FontProperties
 
+from ..format import fmt_num, fmt_p, fmt_tau2
+from ..stats.models import METHODS, TESTS
 from ..stats.pooling import PooledResult
 from .scale import SCALE_WORDS, DisplayScale
 
 #: Footnote marks in the order journals use them (ICMJE style), then doubled.
 FOOTNOTE_MARKS = ("†", "‡", "§", "‖", "¶", "#")
 
-METHOD_WORDS = {
-    "REML": "REML",
-    "ML": "ML",
-    "DL": "DerSimonian-Laird",
-    "PM": "Paule-Mandel",
-    "HS": "Hunter-Schmidt",
-    "SJ": "Sidik-Jonkman",
-    "HE": "Hedges",
-    "EB": "empirical Bayes",
-    "EE": "common effect (inverse variance)",
-    "GLMM": "GLMM",
-}
-TEST_WORDS = {"z": "Wald z", "knha": "Knapp-Hartung", "adhoc": "Knapp-Hartung (ad hoc)"}
-
 
 def footnote_mark(i: int) -> str:
     """The ``i``-th footnote mark (0-based): †, ‡, §, ‖, ¶, #, ††, ‡‡..."""
     n = len(FOOTNOTE_MARKS)
     return FOOTNOTE_MARKS[i % n] * (i // n + 1)
-
-
-def fmt_p(p: float) -> str:
-    """A p-value for display: ``p < 0.001``, ``p = 0.043``, ``p = 0.20``."""
-    if not math.isfinite(p):
-        return "p = NA"
-    if p < 0.001:
-        return "p < 0.001"
-    if p < 0.1:
-        return f"p = {p:.3f}"
-    return f"p = {p:.2f}"
-
-
-def fmt_num(x: float, digits: int = 2) -> str:
-    """A number with ``digits`` decimals, a true minus sign, and 'NA' when missing."""
-    if x is None or not math.isfinite(x):
-        return "NA"
-    s = f"{x:.{digits}f}"
-    if s.startswith("-") and float(s) == 0:
-        s = s[1:]
-    return s.replace("-", "\u2212")
 
 
 def display_digits(scale: DisplayScale, value: float) -> int:
@@ -73,21 +39,12 @@ def fmt_interval(scale: DisplayScale, est: float | None, lb: float, ub: float) -
     return ci if est is None else f"{fmt_num(est, d)} {ci}"
 
 
-def fmt_tau2(x: float) -> str:
-    """tau^2 for display: 3 decimals (2 from 10, 1 from 100 up), '0' for 0, '< 0.001' for tiny values."""
-    if x == 0:
-        return "0"
-    if abs(x) < 0.001:
-        return "< 0.001"
-    return f"{x:.1f}" if abs(x) >= 100 else f"{x:.2f}" if abs(x) >= 10 else f"{x:.3f}"
-
-
 def method_line(pooled: PooledResult, measure: str, *, label: str = "Random-effects model") -> str:
     """``Random-effects model: REML, Knapp-Hartung (ad hoc), logit``."""
-    method = METHOD_WORDS.get(pooled.method, pooled.method)
+    method = METHODS[pooled.method].words if pooled.method in METHODS else pooled.method
     if pooled.method == "EE":
         label = "Common-effect model"
-    parts = [method, TEST_WORDS.get(pooled.test, pooled.test), SCALE_WORDS.get(measure, measure)]
+    parts = [method, TESTS.get(pooled.test, pooled.test), SCALE_WORDS.get(measure, measure)]
     return f"{label}: {', '.join(parts)}"
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, FieldPath, Severity
 from ..extraction.timepoint import parse_time_point
 from ..modelerrors import LoadedModel, parse_model
 from ..textio import read_text
 from ..yamlsource import Positions
-from .schema import Analysis, Defaults, Protocol, RatioMeasure
+from ..measures import MEASURES
+from .schema import Analysis, Defaults, Protocol
 
-RATIO_MEASURES = frozenset(get_args(RatioMeasure))
+if TYPE_CHECKING:
+    from ..review.sensitivity import SensitivitySpec
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Plan:
     method: str
     test: str
     overlap_rule: str
-    sensitivity: tuple[str, ...]
+    sensitivity: tuple[SensitivitySpec, ...]
 
     @property
     def id(self) -> str:
@@ -34,7 +36,7 @@ class Plan:
 
     @property
     def is_ratio(self) -> bool:
-        return self.measure in RATIO_MEASURES
+        return MEASURES[self.measure].family == "ratio"
 
 
 def plan(analysis: Analysis, defaults: Defaults) -> Plan:

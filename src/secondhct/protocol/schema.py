@@ -8,7 +8,7 @@ It is validated like an extraction, with the same located diagnostics.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field
 
@@ -24,23 +24,25 @@ from ..extraction.schema import (
     TimeOrigin,
     TimePointText,
 )
+from ..measures import codes
+from ..review.sensitivity import SensitivityEntry, default_sensitivity
+from ..stats.models import METHODS, TESTS
 
-ProportionMeasure = Literal["PLO", "PAS", "PFT", "PR", "PLN"]
-RatioMeasure = Literal["HR", "RR", "OR"]
-Method = Literal["EE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB"]
-Test = Literal["z", "knha", "adhoc"]
+# Literal types derived from the measure table and the method registry (one definition each).
+if TYPE_CHECKING:
+    ProportionMeasure: TypeAlias = str
+    RatioMeasure: TypeAlias = str
+    Method: TypeAlias = str
+    Test: TypeAlias = str
+else:
+    ProportionMeasure = Literal[codes("proportion")]
+    RatioMeasure = Literal[codes("ratio")]
+    Method = Literal[tuple(name for name, m in METHODS.items() if not m.needs_counts)]
+    Test = Literal[tuple(TESTS)]
 OverlapRule = Literal["largest", "most_recent"]
-Sensitivity = Literal[
-    "glmm",
-    "exclude_case_reports_and_abstracts",
-    "all_overlap_reports",
-    "exclude_approximated_se",
-    "leave_one_out",
-]
 StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "overlap_group"]
 Factor = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 _DEFAULT_ORIGINS: tuple[TimeOrigin, ...] = ("second_hct",)
-_ALL_SENSITIVITY: tuple[Sensitivity, ...] = get_args(Sensitivity)
 
 
 class TimeWindow(Strict):
@@ -88,7 +90,9 @@ class Analysis(Strict):
     )
     comparison: RatioComparison | None = Field(default=None, description="for a pooled HR/RR/OR")
     subgroup_factors: list[StudyFactor] = Field(default_factory=list)
-    sensitivity: list[Sensitivity] | None = Field(default=None, description="default: defaults.sensitivity")
+    sensitivity: list[SensitivityEntry] | None = Field(
+        default=None, description="registered sensitivity analyses, e.g. {kind: leave_one_out}; default: defaults.sensitivity"
+    )
     overlap_rule: OverlapRule | None = None
     exclude_publications: list[Publication] = Field(default_factory=list)
     notes: Text | None = None
@@ -100,7 +104,7 @@ class Defaults(Strict):
     method: Method = "REML"
     test: Test = "adhoc"
     overlap_rule: OverlapRule = "largest"
-    sensitivity: list[Sensitivity] = Field(default_factory=lambda: list(_ALL_SENSITIVITY))
+    sensitivity: list[SensitivityEntry] = Field(default_factory=default_sensitivity)
 
 
 class Protocol(Strict):

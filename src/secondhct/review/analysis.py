@@ -6,45 +6,29 @@ nothing is read or written here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from ..errors import PoolingError
 from ..extraction.schema import StudyExtraction
+from ..measures import MEASURES
 from ..protocol.load import Plan
 from ..protocol.select import Candidate, Exclusion, select
-from ..stats.pooling import PooledResult, pool
-from ..stats.report import backtransform
+from ..stats.models import METHODS, EffectData, FitOptions, fit
+from ..stats.pooling import PooledResult
 from ..stats.subgroups import SubgroupResult, subgroup_analysis
 from .effects import NoEffect, StudyEffect, proportion_effect, ratio_effect
-
-SENSITIVITY_TITLES = {
-    "glmm": "binomial-normal GLMM instead of inverse variance (reports with events/total only)",
-    "exclude_case_reports_and_abstracts": "excluding case reports and meeting abstracts",
-    "all_overlap_reports": "all reports, not one per overlap group",
-    "exclude_approximated_se": "excluding '±' read as SE and binomial approximations",
-    "leave_one_out": "leaving out one report at a time",
-}
+from .sensitivity import Sensitivity, SensitivityContext
 
 
 @dataclass(frozen=True)
 class Pooled:
-    """A pooled result and its estimate, CI and prediction interval on the natural scale."""
+    """A fitted model, its estimate, CI and prediction interval on the natural scale
+    (``natural``: estimate, ci_lb, ci_ub, pi_lb, pi_ub), and the caveat of that back-transformation."""
 
     result: PooledResult
-    natural: tuple[float, float, float, float, float]  # estimate, ci_lb, ci_ub, pi_lb, pi_ub
+    natural: tuple[float, float, float, float, float]
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class Sensitivity:
-    name: str
-    title: str
-    pooled: Pooled | None
-    keys: tuple[str, ...]
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,27 +56,48 @@ class AnalysisResult:
         return sum(e.n for e in self.effects if e.n is not None)
 
 
-def natural_scale(measure: str, values: Sequence[float], ni: Sequence[float] | None) -> tuple[list[float], str | None]:
-    """Back-transform analysis-scale values to proportions or ratios (PR is already natural)."""
-    if measure == "PR":
-        return list(values), None
-    return backtransform(measure, list(values), tuple(ni) if ni is not None else None)
+def _options(plan: Plan) -> FitOptions:
+    """The review's fit options: the protocol's test; no silent change of estimator (a
+    non-converging one is reported as a failed analysis, not replaced)."""
+    return FitOptions(test=plan.test, fallback=False)
 
 
-def _pooled(measure: str, result: PooledResult, ni: Sequence[float] | None) -> Pooled:
+def natural_pooled(measure: str, result: PooledResult, ni: Sequence[float] | None) -> Pooled:
+    """A fit with its values back-transformed by the measure table (PFT needs ``ni``)."""
     values = [result.estimate, result.ci_lb, result.ci_ub, result.pi_lb, result.pi_ub]
-    nat, note = natural_scale(measure, values, ni)
+    nat, note = MEASURES[measure].natural(values, ni)
     return Pooled(result, (nat[0], nat[1], nat[2], nat[3], nat[4]), note)
 
 
-def _pool_effects(plan: Plan, effects: Sequence[StudyEffect]) -> Pooled | None:
+def effect_data(measure: str, effects: Sequence[StudyEffect]) -> EffectData:
+    """The model input of some reports: yi/vi, with counts and sample sizes when all have them."""
+    counts = [e.counts for e in effects]
+    xi = tuple(c[0] for c in counts if c) if all(counts) else None
+    ni = tuple(c[1] for c in counts if c) if all(counts) else None
+    if MEASURES[measure].needs_n:
+        ni = tuple(float(e.n or 0) for e in effects) if all(e.n for e in effects) else None
+    return EffectData(tuple(e.effect.yi for e in effects), tuple(e.effect.vi for e in effects), measure, xi, ni)
+
+
+def pool_effects(plan: Plan, effects: Sequence[StudyEffect], method: str | None = None) -> Pooled | None:
+    """Pool ``effects`` with the plan's method (or ``method``) through :func:`~secondhct.stats.models.fit`.
+
+    A method that models counts (the GLMM) pools logits: its natural scale is that of PLO.
+    """
     if not effects:
         return None
-    yi = [e.effect.yi for e in effects]
-    vi = [e.effect.vi for e in effects]
-    ni = [float(e.n or 0) for e in effects] if plan.measure == "PFT" and all(e.n for e in effects) else None
-    result = pool(yi, vi, method=plan.method, test=plan.test)  # type: ignore[arg-type]
-    return _pooled(plan.measure, result, ni)
+    name = method or plan.method
+    measure = "PLO" if METHODS[name].needs_counts else plan.measure
+    data = effect_data(plan.measure, effects)
+    result = fit(name, EffectData(data.yi, data.vi, measure, data.xi, data.ni), _options(plan))
+    return natural_pooled(measure, result, data.ni)
+
+
+def _pool_or_reason(plan: Plan, effects: Sequence[StudyEffect], method: str | None = None) -> tuple[Pooled | None, str]:
+    try:
+        return pool_effects(plan, effects, method), ""
+    except PoolingError as exc:
+        return None, str(exc)
 
 
 def _effects(plan: Plan, candidates: Sequence[Candidate]) -> tuple[list[StudyEffect], list[Exclusion]]:
@@ -107,73 +112,19 @@ def _effects(plan: Plan, candidates: Sequence[Candidate]) -> tuple[list[StudyEff
     return effects, dropped
 
 
-def _safe(compute: Callable[[], Pooled | None]) -> tuple[Pooled | None, str]:
-    try:
-        return compute(), ""
-    except PoolingError as exc:
-        return None, str(exc)
-
-
 def _sensitivity(
     plan: Plan, effects: list[StudyEffect], studies: Sequence[StudyExtraction], years: Mapping[str, int | None]
 ) -> list[Sensitivity]:
-    by_key = {s.key: s for s in studies}
-    out: list[Sensitivity] = []
-    for name in plan.sensitivity:
-        title = SENSITIVITY_TITLES[name]
-        if name == "exclude_case_reports_and_abstracts":
-            kept = [e for e in effects if by_key[e.key].study.design != "case_report" and by_key[e.key].study.publication != "meeting_abstract"]
-            pooled, note = _safe(lambda: _pool_effects(plan, kept))
-            out.append(Sensitivity(name, title, pooled, tuple(e.key for e in kept), note))
-        elif name == "exclude_approximated_se":
-            kept = [e for e in effects if not e.derived]
-            pooled, note = _safe(lambda: _pool_effects(plan, kept))
-            out.append(Sensitivity(name, title, pooled, tuple(e.key for e in kept), note))
-        elif name == "all_overlap_reports":
-            everything, _ = _effects(plan, select(plan, studies, years, one_per_overlap_group=False).included)
-            pooled, note = _safe(lambda: _pool_effects(plan, everything))
-            out.append(Sensitivity(name, title, pooled, tuple(e.key for e in everything), note))
-        elif name == "glmm":
-            out.append(_glmm(plan, effects, by_key, title))
-        elif name == "leave_one_out" and len(effects) >= 3:
-            out.extend(_leave_one_out(plan, effects))
-    return out
+    """Run the plan's registered sensitivity analyses (:mod:`secondhct.review.sensitivity`)."""
 
+    def all_reports() -> list[StudyEffect]:
+        return _effects(plan, select(plan, studies, years, one_per_overlap_group=False).included)[0]
 
-def _leave_one_out(plan: Plan, effects: list[StudyEffect]) -> list[Sensitivity]:
-    """metafor's ``leave1out``: the model refitted without each report in turn."""
-    from ..stats.sensitivity import leave_one_out
-
-    ni = [float(e.n or 0) for e in effects] if plan.measure == "PFT" and all(e.n for e in effects) else None
-    try:
-        steps = leave_one_out([e.effect.yi for e in effects], [e.effect.vi for e in effects], method=plan.method, test=plan.test)  # type: ignore[arg-type]
-    except PoolingError as exc:
-        return [Sensitivity("leave_one_out", SENSITIVITY_TITLES["leave_one_out"], None, (), str(exc))]
-    out = []
-    for j, result in zip(steps.index, steps.results):
-        kept = [e for i, e in enumerate(effects) if i != j]
-        kept_ni = [n for i, n in enumerate(ni) if i != j] if ni is not None else None
-        pooled, note = _safe(lambda: _pooled(plan.measure, result, kept_ni))
-        out.append(Sensitivity("leave_one_out", f"without {effects[j].key}", pooled, tuple(e.key for e in kept), note))
-    return out
-
-
-def _glmm(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyExtraction], title: str) -> Sensitivity:
-    if plan.is_ratio:
-        return Sensitivity("glmm", title, None, (), "not applicable to ratios")
-    rows = [(e, by_key[e.key].outcomes[e.index]) for e in effects]
-    counted = [(e, o) for e, o in rows if o.events is not None and o.total]
-    if not counted:
-        return Sensitivity("glmm", title, None, (), "no report gives events/total")
-    from ..stats.glmm import glmm_pool
-
-    xi = [float(o.events or 0) for _, o in counted]
-    ni = [float(o.total or 0) for _, o in counted]
-    try:
-        result = glmm_pool(xi, ni, test=plan.test)  # type: ignore[arg-type]
-    except PoolingError as exc:
-        return Sensitivity("glmm", title, None, tuple(e.key for e, _ in counted), str(exc))
-    return Sensitivity("glmm", title, _pooled("PLO", result, None), tuple(e.key for e, _ in counted), "logit scale")
+    ctx = SensitivityContext(
+        plan=plan, effects=effects, studies={s.key: s for s in studies},
+        pool=lambda kept, method: _pool_or_reason(plan, kept, method), all_reports=all_reports,
+    )  # fmt: skip
+    return [result for spec in plan.sensitivity for result in spec.run(ctx)]
 
 
 def study_level(study: StudyExtraction, factor: str) -> str:
@@ -204,12 +155,15 @@ def _factors(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyE
         try:
             result = subgroup_analysis(
                 [e.effect.yi for e in effects], [e.effect.vi for e in effects], groups,
-                method=plan.method, test=plan.test,  # type: ignore[arg-type]
+                method=plan.method, options=_options(plan), measure=plan.measure,
             )
         except PoolingError as exc:
             out.append(FactorResult(factor, levels, None, {}, str(exc)))
             continue
-        natural = {lev: _pooled(plan.measure, res, None) for lev, res in result.results.items() if plan.measure != "PFT"}
+        natural = {
+            lev: natural_pooled(plan.measure, res, None)
+            for lev, res in result.results.items() if not MEASURES[plan.measure].needs_n
+        }  # fmt: skip
         out.append(FactorResult(factor, levels, result, natural))
     return out
 
@@ -251,7 +205,7 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
     excluded = sorted([*selection.excluded, *dropped], key=lambda x: x.key)
     by_key = {s.key: s for s in studies}
     by_level = plan.analysis.subgroup is not None
-    pooled, note = (None, "") if by_level else _safe(lambda: _pool_effects(plan, effects))
+    pooled, note = (None, "") if by_level else _pool_or_reason(plan, effects)
     warnings = _warnings(plan, effects, excluded, by_key)
     if by_level and effects:
         warnings.append(
@@ -270,20 +224,3 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
         warnings=tuple(warnings),
         studies=by_key,
     )
-
-
-def study_interval(measure: str, yi: float, vi: float, n: int | None = None) -> tuple[float, float, float]:
-    """A study's estimate and 95% Wald CI on the natural scale (for tables and plots).
-
-    For PFT the inverse needs the study's n (``transf.ipft``); without it NaNs are returned.
-    """
-    z = 1.959963984540054
-    se = float(np.sqrt(vi))
-    values = [yi, yi - z * se, yi + z * se]
-    if measure == "PFT":
-        if not n:
-            return (float("nan"), float("nan"), float("nan"))
-        nat, _ = natural_scale(measure, values, [float(n)] * 3)
-    else:
-        nat, _ = natural_scale(measure, values, None)
-    return nat[0], nat[1], nat[2]

@@ -24,9 +24,10 @@ from typing import Any
 from .. import __version__
 from ..errors import SecondHCTError
 from ..project import Project, display_path
+from ..results import RESULTS_FORMAT, AnalysisRecord, ResultsDocument, read_results
 from ..textio import write_atomic
 
-RESULTS_FORMAT = 1
+__all__ = ["RESULTS_FORMAT", "BuildError", "BuildReport", "build"]
 MANIFEST = "manifest.json"
 RESULTS = "results.json"
 SUMMARIES = ("evidence-summary.md", "evidence-summary.html")
@@ -65,11 +66,6 @@ def data_digest(project: Project) -> str:
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
 
 
-def results_text(document: dict[str, Any]) -> str:
-    """Serialise results deterministically (sorted keys, stable float repr, trailing newline)."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-
-
 def _current(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
@@ -102,13 +98,14 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
 
     out_dir = project.outputs_dir
     previous_manifest = _read_json(out_dir / MANIFEST)
-    previous_results = _read_json(out_dir / RESULTS)
-    previous_by_id = {a.get("id"): a for a in previous_results.get("analyses", []) if isinstance(a, dict)}
+    previous_text = _current(out_dir / RESULTS)
+    previous_results = read_results(previous_text) if previous_text is not None else None  # None: absent or another format
+    previous_by_id = {a.id: a for a in previous_results.analyses} if previous_results else {}
     code, data = code_digest(), data_digest(project)
     defaults = protocol.defaults.model_dump_json().encode()
 
     hashes: dict[str, str] = {}
-    analyses: list[dict[str, Any]] = []
+    analyses: list[AnalysisRecord] = []
     figures: dict[str, dict[str, str]] = {}
     build_report = BuildReport()
     for i, analysis in enumerate(protocol.analyses, 1):
@@ -130,23 +127,23 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
         progress(f"[{i}/{len(protocol.analyses)}] {analysis.id}")
         from .analysis import run_analysis  # numpy, scipy, matplotlib: only when something is computed
         from .figures import render_figures
-        from .results import analysis_dict
+        from .results import analysis_record
 
         result = run_analysis(plan(analysis, protocol.defaults), studies, years)
-        analyses.append(analysis_dict(result, bib.labels))
+        analyses.append(analysis_record(result, bib.labels))
         figures[analysis.id] = render_figures(result, bib.labels)
         build_report.computed.append(analysis.id)
 
-    document = {
-        "format": RESULTS_FORMAT,
-        "title": protocol.title,
-        "tool_version": __version__,
-        "inputs_sha256": data,
-        "data_date": max((s.curation.extracted_on for s in studies), default=None),
-        "studies": {s.key: bib.labels.get(s.key, s.key) for s in sorted(studies, key=lambda s: s.key)},
-        "analyses": analyses,
-    }
-    files: dict[str, str] = {RESULTS: results_text(document)}
+    document = ResultsDocument(
+        format=RESULTS_FORMAT,
+        title=protocol.title,
+        tool_version=__version__,
+        inputs_sha256=data,
+        data_date=max((s.curation.extracted_on for s in studies), default=None),
+        studies={s.key: bib.labels.get(s.key, s.key) for s in sorted(studies, key=lambda s: s.key)},
+        analyses=analyses,
+    )
+    files: dict[str, str] = {RESULTS: document.text()}
     for named in figures.values():
         files.update(named)
     manifest = {
@@ -165,7 +162,7 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
 
         progress("evidence summary")
         forests = {aid: named[f"{aid}.forest.svg"] for aid, named in figures.items() if f"{aid}.forest.svg" in named}
-        files.update(render_summaries(document, studies, bib, previous_results or None, forests))
+        files.update(render_summaries(document, studies, bib, previous_results, forests))
 
     for name, text in files.items():  # everything is computed: now write, changed files only
         path = out_dir / name

@@ -18,17 +18,13 @@ its reason, never filled in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 from ..errors import PoolingError
 from ..extraction.schema import CI, PROPORTION_SCALE, Outcome, is_not_significant
 from ..protocol.load import Plan
 from ..protocol.select import Candidate
-from ..stats.effects import (
-    CiScale,
+from ..stats.escalc import (
     EffectSize,
-    ProportionMeasure,
-    RatioMeasure,
     proportion_effect_sizes,
     proportion_from_ci,
     proportion_from_n,
@@ -38,7 +34,8 @@ from ..stats.effects import (
 )
 
 _SCALE = PROPORTION_SCALE
-_CI_SCALE: dict[str, CiScale] = {"linear": "PR", "log": "PLN", "logit": "PLO", "arcsine": "PAS", "not stated": "PR"}
+#: The extraction's words for the scale of a CI -> a code of :data:`secondhct.measures.CI_SCALES`.
+_CI_SCALE: dict[str, str] = {"linear": "PR", "log": "PLN", "logit": "PLO", "arcsine": "PAS", "not stated": "PR"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +49,8 @@ class StudyEffect:
     reported: str
     effect: EffectSize
     assumed_se: bool = False
+    counts: tuple[float, float] | None = None
+    """Events and total as printed, when the row gives both (a GLMM can use them)."""
 
     @property
     def derived(self) -> bool:
@@ -101,12 +100,13 @@ def _ci_text(ci: CI) -> str:
 def proportion_effect(cand: Candidate, measure: str) -> StudyEffect | NoEffect:
     """The effect size of a proportion row (see the module docstring for the order of preference)."""
     out = cand.outcome
-    m = cast(ProportionMeasure, measure)
+    m = measure
     reported = reported_text(out)
     sub = cand.subgroup.id if cand.subgroup else None
+    counts = (float(out.events), float(out.total)) if out.events is not None and out.total else None
 
     def made(effect: EffectSize, assumed: bool = False) -> StudyEffect:
-        return StudyEffect(cand.key, cand.index, sub, cand.n, reported, effect, assumed)
+        return StudyEffect(cand.key, cand.index, sub, cand.n, reported, effect, assumed, counts)
 
     scale = _SCALE.get(out.unit or "", 0.0)
     p = out.estimate / scale if out.estimate is not None and scale else None
@@ -145,7 +145,7 @@ def _note(effect: EffectSize, note: str) -> EffectSize:
 def ratio_effect(cand: Candidate, plan: Plan) -> StudyEffect | NoEffect:
     """The log ratio of a comparison row, inverted when reported the other way round."""
     comp = cand.comparison
-    measure = cast(RatioMeasure, plan.measure)
+    measure = plan.measure
     reported = f"{comp.measure} {_num(comp.estimate)}" if comp.estimate is not None else comp.measure
     if comp.ci is not None:
         reported += f" ({_ci_text(comp.ci)})"

@@ -44,7 +44,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
             )
         )
     pooled = result.pooled.result if result.pooled else None
-    if pooled is not None:
+    if pooled is not None and pooled.weights is not None:
         rows = [r if r.weight is not None else _with_weight(r, w) for r, w in zip(rows, pooled.weights)]
     subgroups: tuple[tuple[str, Any], ...] = ()
     test = None

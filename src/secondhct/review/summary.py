@@ -14,32 +14,13 @@ from typing import Any
 
 from ..bibliography import Bibliography, Reference
 from ..extraction.schema import StudyExtraction
+from ..format import fmt_natural, fmt_percent, fmt_range, fmt_tau2, fmt_test
+from ..measures import MEASURES
+from ..results import AnalysisRecord, PooledRecord, ResultsDocument
+from ..stats.models import TESTS
 
 SUMMARY_MD = "evidence-summary.md"
 SUMMARY_HTML = "evidence-summary.html"
-_RATIO = {"HR", "RR", "OR"}
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
-
-
-def _ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def _p(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _fmt(measure: str, value: float | None) -> str:
-    return _ratio(value) if measure in _RATIO else _pct(value)
-
-
-def _interval(measure: str, lo: float | None, hi: float | None) -> str:
-    return f"{_fmt(measure, lo)} to {_fmt(measure, hi)}"
 
 
 def csl_item(ref: Reference) -> dict[str, Any]:
@@ -81,92 +62,93 @@ def vancouver(keys: Sequence[str], bib: Bibliography) -> list[str]:
     return [texts.get(k, f"{k} (no entry in references.bib)") for k in keys]
 
 
-def _citation_order(document: Mapping[str, Any], studies: Sequence[StudyExtraction]) -> list[str]:
+def _citation_order(document: ResultsDocument, studies: Sequence[StudyExtraction]) -> list[str]:
     """Study keys in order of first citation: analyses (included, then excluded), then the rest."""
     order: dict[str, None] = {}
-    for analysis in document["analyses"]:
-        for row in analysis["included"]:
-            order.setdefault(row["key"], None)
-    for analysis in document["analyses"]:
-        for row in analysis["excluded"]:
-            if row["stage"] != "population":
-                order.setdefault(row["key"], None)
+    for analysis in document.analyses:
+        for row in analysis.included:
+            order.setdefault(row.key, None)
+    for analysis in document.analyses:
+        for excluded in analysis.excluded:
+            if excluded.stage != "population":
+                order.setdefault(excluded.key, None)
     for study in sorted(studies, key=lambda s: s.key):
         order.setdefault(study.key, None)
     return list(order)
 
 
-def _analysis_context(a: Mapping[str, Any], cite: Mapping[str, int]) -> dict[str, Any]:
-    m = a["measure"]
-    pooled = a["pooled"]
-    ctx: dict[str, Any] = {"id": a["id"], "title": a["title"], "k": a["k"], "patients": a["patients"], "warnings": a["warnings"]}
-    time = a["time"] or {}
+def _pooled_context(family: str, pooled: PooledRecord, k: int) -> dict[str, Any]:
+    nat = pooled.natural
+    i2 = fmt_percent(pooled.i2)
+    if pooled.i2 is not None and pooled.i2_lb is not None and pooled.i2_ub is not None:
+        i2 += f" (95% CI {fmt_percent(pooled.i2_lb)} to {fmt_percent(pooled.i2_ub)})"
+    return {
+        "estimate": fmt_natural(family, nat.estimate),
+        "ci": fmt_range(family, nat.ci_lb, nat.ci_ub),
+        "pi": fmt_range(family, nat.pi_lb, nat.pi_ub),
+        "tau2": fmt_tau2(pooled.tau2),
+        "i2": i2,
+        "q": fmt_test(pooled.q, pooled.q_df, None, pooled.q_p) if pooled.q is not None and k > 1 else "no heterogeneity with one report",
+    }
+
+
+def _interval_or(family: str, pooled: PooledRecord | None, otherwise: str) -> tuple[str, str]:
+    if pooled is None:
+        return "–", otherwise
+    return fmt_natural(family, pooled.natural.estimate), fmt_range(family, pooled.natural.ci_lb, pooled.natural.ci_ub)
+
+
+def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, Any]:
+    family = MEASURES[a.measure].family
+    ctx: dict[str, Any] = {"id": a.id, "title": a.title, "k": a.k, "patients": a.patients, "warnings": a.warnings}
+    time = a.time or {}
     ctx["time"] = time.get("exact") or (f"{time['min']} to {time['max']}" if time else "any")
-    ctx["pooled"] = None
-    ctx["method"] = f"{a['method']}, {'Knapp-Hartung (ad hoc)' if a['test'] == 'adhoc' else a['test']}, {m}"
-    if pooled:
-        nat = pooled["natural"]
-        ctx["pooled"] = {
-            "estimate": _fmt(m, nat["estimate"]),
-            "ci": _interval(m, nat["ci_lb"], nat["ci_ub"]),
-            "pi": _interval(m, nat["pi_lb"], nat["pi_ub"]),
-            "tau2": f"{pooled['tau2']:.3f}" if pooled["tau2"] is not None else "–",
-            "i2": "–" if pooled["I2"] is None else f"{pooled['I2']:.0f}%"
-            + (f" (95% CI {pooled['I2_lb']:.0f}% to {pooled['I2_ub']:.0f}%)" if pooled["I2_lb"] is not None and pooled["I2_ub"] is not None else ""),
-            "q": f"Q = {pooled['Q']:.2f}, df = {pooled['Q_df']}, p = {_p(pooled['Q_p'])}" if pooled["Q"] is not None and a["k"] > 1 else "no heterogeneity with one report",
-        }
+    ctx["method"] = f"{a.method}, {TESTS.get(a.test, a.test)}, {a.measure}"
+    ctx["pooled"] = _pooled_context(family, a.pooled, a.k) if a.pooled else None
     ctx["included"] = [
         {
-            "label": r["label"], "ref": cite[r["key"]], "reported": r["reported"], "n": r["n"] if r["n"] is not None else "–",
-            "time": r.get("time") or "", "estimate": _fmt(m, r["natural"]["estimate"]),
-            "ci": _interval(m, r["natural"]["ci_lb"], r["natural"]["ci_ub"]),
-            "weight": "–" if r["weight"] is None else f"{r['weight']:.1f}%",
-            "flag": "†" if r["assumed_se"] else ("‡" if r["approximate"] else ""),
+            "label": r.label, "ref": cite[r.key], "reported": r.reported, "n": r.n if r.n is not None else "–",
+            "time": r.time or "", "estimate": fmt_natural(family, r.natural.estimate),
+            "ci": fmt_range(family, r.natural.ci_lb, r.natural.ci_ub),
+            "weight": "–" if r.weight is None else f"{r.weight:.1f}%",
+            "flag": "†" if r.assumed_se else ("‡" if r.approximate else ""),
         }
-        for r in a["included"]
-    ]
+        for r in a.included
+    ]  # fmt: skip
     ctx["excluded"] = [
-        {"label": r["label"], "ref": cite[r["key"]], "stage": r["stage"], "reason": r["reason"]}
-        for r in a["excluded"] if r["stage"] != "population"
+        {"label": r.label, "ref": cite[r.key], "stage": r.stage, "reason": r.reason} for r in a.excluded if r.stage != "population"
     ]
-    ctx["not_eligible"] = sum(1 for r in a["excluded"] if r["stage"] == "population")
-    ctx["sensitivity"] = [
-        {
-            "title": s["title"], "k": len(s["keys"]),
-            "estimate": _fmt("PLO" if s["name"] == "glmm" and m not in _RATIO else m, s["pooled"]["natural"]["estimate"]) if s["pooled"] else "–",
-            "ci": _interval(m, s["pooled"]["natural"]["ci_lb"], s["pooled"]["natural"]["ci_ub"]) if s["pooled"] else s["note"] or "no report left",
-        }
-        for s in a["sensitivity"]
-    ]
-    ctx["factors"] = [
-        {
-            "factor": f["factor"],
-            "levels": [
-                {"level": lev, "k": len(keys), "estimate": _fmt(m, f["pooled"][lev]["natural"]["estimate"]) if lev in f["pooled"] else "–",
-                 "ci": _interval(m, f["pooled"][lev]["natural"]["ci_lb"], f["pooled"][lev]["natural"]["ci_ub"]) if lev in f["pooled"] else "–"}
-                for lev, keys in f["levels"].items()
-            ],
-            "test": (f"Q = {f['test']['Q']:.2f}, df = {f['test']['df']}" + (f", {f['test']['df2']}" if f["test"]["df2"] else "") + f", p = {_p(f['test']['p'])}") if f["test"] else f["note"] or "not computed (too few reports per level)",
-        }
-        for f in a["subgroup_factors"]
-    ]
+    ctx["not_eligible"] = sum(1 for r in a.excluded if r.stage == "population")
+    ctx["sensitivity"] = []
+    for s in a.sensitivity:
+        estimate, ci = _interval_or(family, s.pooled, s.note or "no report left")
+        ctx["sensitivity"].append({"title": s.title, "k": len(s.keys), "estimate": estimate, "ci": ci})
+    ctx["factors"] = []
+    for f in a.subgroup_factors:
+        levels = []
+        for lev, keys in f.levels.items():
+            estimate, ci = _interval_or(family, f.pooled.get(lev), "–")
+            levels.append({"level": lev, "k": len(keys), "estimate": estimate, "ci": ci})
+        test = fmt_test(f.test.q, f.test.df, f.test.df2, f.test.p) if f.test else f.note or "not computed (too few reports per level)"
+        ctx["factors"].append({"factor": f.factor, "levels": levels, "test": test})
     ctx["derived_note"] = any(r["flag"] for r in ctx["included"])
     return ctx
 
 
-def _changes(document: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
-    if not previous:
+def _changes(document: ResultsDocument, previous: ResultsDocument | None) -> dict[str, Any]:
+    if previous is None:
         return {"first": True, "added": [], "removed": [], "moved": []}
-    old_studies, new_studies = set(previous.get("studies", {})), set(document["studies"])
-    old = {a["id"]: a for a in previous.get("analyses", [])}
+    old_studies, new_studies = set(previous.studies), set(document.studies)
+    old = {a.id: a for a in previous.analyses}
     moved = []
-    for a in document["analyses"]:
-        before = old.get(a["id"])
-        new_est = (a["pooled"] or {}).get("natural", {}).get("estimate")
-        old_est = ((before or {}).get("pooled") or {}).get("natural", {}).get("estimate")
-        if before is None or new_est != old_est or before.get("k") != a["k"]:
-            moved.append({"id": a["id"], "k_old": before.get("k") if before else "new", "k_new": a["k"],
-                          "old": _fmt(a["measure"], old_est), "new": _fmt(a["measure"], new_est)})
+    for a in document.analyses:
+        family = MEASURES[a.measure].family
+        before = old.get(a.id)
+        new_est = a.pooled.natural.estimate if a.pooled else None
+        old_est = before.pooled.natural.estimate if before is not None and before.pooled else None
+        if before is None or new_est != old_est or before.k != a.k:
+            moved.append({"id": a.id, "k_old": before.k if before else "new", "k_new": a.k,
+                          "old": fmt_natural(family, old_est), "new": fmt_natural(family, new_est)})  # fmt: skip
     return {"first": False, "added": sorted(new_studies - old_studies), "removed": sorted(old_studies - new_studies), "moved": moved}
 
 
@@ -205,25 +187,25 @@ def _factor_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], 
 
 
 def summary_context(
-    document: Mapping[str, Any], studies: Sequence[StudyExtraction], bib: Bibliography, previous: Mapping[str, Any] | None
+    document: ResultsDocument, studies: Sequence[StudyExtraction], bib: Bibliography, previous: ResultsDocument | None
 ) -> dict[str, Any]:
     """Everything the templates show, already rounded and cited."""
     order = _citation_order(document, studies)
     cite = {key: i for i, key in enumerate(order, 1)}
-    labels = document["studies"]
+    labels = document.studies
     refs = vancouver(order, bib)
     patients = sum(s.population.n for s in studies if isinstance(s.population.n, int))
     count = lambda values: sorted({v: sum(1 for x in values if x == v) for v in values}.items())  # noqa: E731
     return {
-        "title": document["title"],
-        "data_date": document["data_date"],
-        "tool_version": document["tool_version"],
-        "inputs_sha256": document["inputs_sha256"][:16],
+        "title": document.title,
+        "data_date": document.data_date,
+        "tool_version": document.tool_version,
+        "inputs_sha256": document.inputs_sha256[:16],
         "n_studies": len(studies),
         "patients": patients,
         "designs": count([s.study.design.replace("_", " ") for s in studies]),
         "diseases": count([d.replace("_", " ") for s in studies for d in s.population.diseases]),
-        "analyses": [_analysis_context(a, cite) for a in document["analyses"]],
+        "analyses": [_analysis_context(a, cite) for a in document.analyses],
         "studies": _study_rows(studies, labels, cite),
         "factors": _factor_rows(studies, labels, cite),
         "changes": _changes(document, previous),
@@ -235,10 +217,10 @@ def summary_context(
 
 
 def render_summaries(
-    document: Mapping[str, Any],
+    document: ResultsDocument,
     studies: Sequence[StudyExtraction],
     bib: Bibliography,
-    previous: Mapping[str, Any] | None,
+    previous: ResultsDocument | None,
     plots: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The Markdown and HTML summaries; ``plots`` maps analysis id to SVG text to embed."""

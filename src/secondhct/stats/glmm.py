@@ -15,8 +15,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special, stats
 
 from ..errors import PoolingError
-from .effects import escalc_proportions
-from .pooling import PooledResult, TestType, check_test
+from .escalc import escalc_proportions
+from .models import check_test
+from .pooling import PooledResult, TestType
 from .tau2 import p_matrix
 
 #: Newton iterations for the conditional modes stop when every |step| is below this.
@@ -118,7 +119,7 @@ def glmm_pool(xi: ArrayLike, ni: ArrayLike, *, test: TestType = "z", level: floa
     meta-analysis was preferred to model within-study variability. *J Clin Epidemiol*
     61:41-51.
     """
-    test = check_test(test)  # type: ignore[assignment]
+    test = check_test(test)
     x = np.asarray(xi, dtype=float).ravel()
     n = np.asarray(ni, dtype=float).ravel()
     escalc_proportions("PLO", x, n)  # validates the counts

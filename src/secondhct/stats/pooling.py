@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 
 from ..errors import PoolingError
+from .models import TESTS, check_test
 from .tau2 import (
     DEFAULT_MAXITER,
     DEFAULT_THRESHOLD,
@@ -32,8 +32,9 @@ from .tau2 import (
     p_matrix,
 )
 
-TestType = Literal["z", "knha", "adhoc"]
-TESTS: tuple[str, ...] = get_args(TestType)
+#: One of :data:`secondhct.stats.models.TESTS` (``z``, ``knha``, ``adhoc``).
+TestType = str
+__all__ = ["TESTS", "PooledResult", "RmaFit", "check_inputs", "fit_rma", "pool", "tau2_qprofile_ci"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ class PooledResult:
 
     ``i2`` and its bounds are in percent, as metafor prints them; ``df`` is ``None``
     under the z test; bounds that cannot be computed (k = 1, common-effect model)
-    are ``None`` and ``notes`` says why.  ``weights`` are in percent.
+    are ``None`` and ``notes`` says why.  ``weights`` are in percent; ``None`` for a
+    model that has no study weights (the GLMM).
     """
 
     k: int
@@ -106,15 +108,8 @@ class PooledResult:
     test: str
     level: float
     converged: bool
-    weights: tuple[float, ...]
+    weights: tuple[float, ...] | None
     notes: tuple[str, ...] = field(default=())
-
-
-def check_test(test: str) -> str:
-    """Return ``test`` if it is one of :data:`TESTS`."""
-    if test not in TESTS:
-        raise PoolingError(f"unknown test {test!r}; allowed: {', '.join(TESTS)}")
-    return test
 
 
 def check_inputs(yi: ArrayLike, vi: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -215,7 +210,7 @@ def fit_rma(
     k = y.size
     Xm = np.ones((k, 1)) if X is None else np.asarray(X, dtype=float).reshape(k, -1)
     p = Xm.shape[1]
-    test = check_test(test)  # type: ignore[assignment]
+    test = check_test(test)
     methods = [method] if isinstance(method, str) else list(method)
     if not methods:
         raise PoolingError("no tau^2 method given")

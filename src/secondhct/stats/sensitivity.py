@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .pooling import PooledResult, TestType, check_inputs, pool
-from .tau2 import Tau2Method
+from .models import EffectData, FitOptions, fit
+from .pooling import PooledResult, check_inputs
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,15 @@ class SequenceResult:
 
 
 def leave_one_out(
-    yi: ArrayLike, vi: ArrayLike, *, method: Tau2Method = "REML", test: TestType = "adhoc", level: float = 0.95
+    yi: ArrayLike, vi: ArrayLike, *, method: str = "REML", options: FitOptions | None = None, measure: str = "GEN"
 ) -> SequenceResult:
     r"""Refit the model k times, each time without one study (metafor ``leave1out``).
 
     Notes
     -----
     Step :math:`j` is the model fitted to :math:`\{(y_i, v_i): i \ne j\}` with the same
-    estimator and test, so tau^2 is re-estimated each time.
+    method and options (:func:`secondhct.stats.models.fit`), so tau^2 is re-estimated
+    each time.
 
     References
     ----------
@@ -42,7 +43,7 @@ def leave_one_out(
     y, v = check_inputs(yi, vi)
     k = y.size
     keep = ~np.eye(k, dtype=bool)
-    results = tuple(pool(y[keep[j]], v[keep[j]], method=method, test=test, level=level) for j in range(k))
+    results = tuple(fit(method, EffectData(tuple(y[keep[j]]), tuple(v[keep[j]]), measure), options) for j in range(k))
     return SequenceResult(index=np.arange(k), results=results)
 
 
@@ -51,9 +52,9 @@ def cumulative(
     vi: ArrayLike,
     order: ArrayLike | None = None,
     *,
-    method: Tau2Method = "REML",
-    test: TestType = "adhoc",
-    level: float = 0.95,
+    method: str = "REML",
+    options: FitOptions | None = None,
+    measure: str = "GEN",
 ) -> SequenceResult:
     r"""Cumulative meta-analysis: add studies one by one in increasing ``order`` (e.g. year).
 
@@ -69,5 +70,5 @@ def cumulative(
     y, v = check_inputs(yi, vi)
     idx = np.arange(y.size) if order is None else np.argsort(np.asarray(order, dtype=float), kind="stable")
     ys, vs = y[idx], v[idx]
-    results = tuple(pool(ys[: j + 1], vs[: j + 1], method=method, test=test, level=level) for j in range(y.size))
+    results = tuple(fit(method, EffectData(tuple(ys[: j + 1]), tuple(vs[: j + 1]), measure), options) for j in range(y.size))
     return SequenceResult(index=idx, results=results)

@@ -9,8 +9,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..errors import PoolingError
-from .pooling import PooledResult, RmaFit, TestType, fit_rma, pool
-from .tau2 import Tau2Method
+from .models import METHODS, EffectData, FitOptions, InverseVariance, fit
+from .pooling import PooledResult, RmaFit, fit_rma
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,12 @@ def subgroup_analysis(
     vi: ArrayLike,
     groups: Sequence[str],
     *,
-    method: Tau2Method | Sequence[Tau2Method] = "REML",
-    test: TestType = "adhoc",
-    level: float = 0.95,
+    method: str = "REML",
+    options: FitOptions | None = None,
+    measure: str = "GEN",
 ) -> SubgroupResult:
-    r"""Pool each subgroup separately (own tau^2) and test for subgroup differences.
+    r"""Pool each subgroup separately (own tau^2, :func:`~secondhct.stats.models.fit`) and
+    test for subgroup differences.
 
     Notes
     -----
@@ -64,39 +65,45 @@ def subgroup_analysis(
     .. math:: Q_M = \hat\beta_{2..L}'\,\mathrm{Var}(\hat\beta_{2..L})^{-1}\hat\beta_{2..L}
 
     chi^2 with L-1 df under z; under Knapp-Hartung :math:`Q_M/(L-1)` is F with
-    (L-1, k-L) df.
+    (L-1, k-L) df.  The test needs an inverse-variance method; for another method (GLMM)
+    it is not computed, and ``notes`` says so.
 
     References
     ----------
     Viechtbauer W (2010). *J Stat Softw* 36(3):1-48, section 3.3.
     Borenstein M, Higgins JPT (2013). Meta-analysis and subgroups. *Prev Sci* 14:134-143.
     """
+    opts = options or FitOptions()
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)
     if len(groups) != y.size:
         raise PoolingError(f"{len(groups)} group labels for {y.size} studies")
     X, levels = subgroup_design(groups)
     g = np.asarray(groups, dtype=object)
-    results = {lev: pool(y[g == lev], v[g == lev], method=method, test=test, level=level) for lev in levels}
+    results = {lev: fit(method, EffectData(tuple(y[g == lev]), tuple(v[g == lev]), measure), opts) for lev in levels}
     notes: list[str] = []
     sub_test: SubgroupTest | None = None
+    model = METHODS.get(method)
     if len(levels) < 2:
         notes.append("only one subgroup: no test for subgroup differences")
+    elif not isinstance(model, InverseVariance):
+        notes.append(f"no test for subgroup differences: it needs an inverse-variance model, not {method}")
     else:
+        methods = (method, "DL") if model.iterative and opts.fallback else (method,)
         try:
-            fit = meta_regression(y, v, X, method=method, test=test, level=level)
+            reg = meta_regression(y, v, X, method=methods, test=opts.test, level=opts.level)
         except PoolingError as exc:
             notes.append(f"no test for subgroup differences: {exc}")
         else:
             sub_test = SubgroupTest(
-                q=fit.qm,
-                df=fit.qm_df[0],
-                df2=fit.qm_df[1],
-                p=fit.qm_p,
-                distribution="chi2" if fit.qm_df[1] is None else "F",
-                tau2=fit.tau2,
+                q=reg.qm,
+                df=reg.qm_df[0],
+                df2=reg.qm_df[1],
+                p=reg.qm_p,
+                distribution="chi2" if reg.qm_df[1] is None else "F",
+                tau2=reg.tau2,
             )
-            notes.extend(fit.notes)
+            notes.extend(reg.notes)
     return SubgroupResult(levels=levels, results=results, test=sub_test, notes=tuple(notes))
 
 
@@ -105,12 +112,12 @@ def meta_regression(
     vi: ArrayLike,
     X: ArrayLike,
     *,
-    method: Tau2Method | Sequence[Tau2Method] = "REML",
-    test: TestType = "adhoc",
+    method: str | Sequence[str] = "REML",
+    test: str = "adhoc",
     level: float = 0.95,
 ) -> RmaFit:
     """Mixed-effects meta-regression ``yi ~ X`` (X with intercept first); see :func:`fit_rma`.
 
     For one continuous moderator ``x`` pass ``X = np.column_stack([np.ones(k), x])``.
     """
-    return fit_rma(yi, vi, X, method=method, test=test, level=level)
+    return fit_rma(yi, vi, X, method=method, test=test, level=level)  # type: ignore[arg-type]

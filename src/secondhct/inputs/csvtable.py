@@ -2,14 +2,17 @@
 
 The columns decide the input (first match wins):
 
-==============================  =========================================  ===============
-columns                         meaning                                    measures
-==============================  =========================================  ===============
-``xi, ni``                      events and totals                          PLO PAS PFT PR PLN
-``yi, vi`` or ``yi, sei``       effect size on the analysis scale          GEN HR RR OR PLO PAS PR PLN
-``estimate, ci_lower, ci_upper``  a ratio with its 95% CI                  HR RR OR
-``estimate, se``                a proportion with its SE                   PLO PAS PR PLN
-==============================  =========================================  ===============
+================================  =========================================  ============
+columns                           meaning                                    layout
+================================  =========================================  ============
+``xi, ni``                        events and totals                          ``counts``
+``yi, vi`` or ``yi, sei``         effect size on the analysis scale          ``yi``
+``estimate, ci_lower, ci_upper``  a ratio with its 95% CI                    ``ratio_ci``
+``estimate, se``                  a proportion with its SE                   ``prop_se``
+================================  =========================================  ============
+
+Which measures a layout can give is read from the measure table
+(:attr:`secondhct.measures.Measure.layouts`).
 
 An optional ``study`` column labels the rows; any other column can be used for
 subgroups.  Errors are :class:`~secondhct.errors.InputError` naming file, line and
@@ -21,21 +24,16 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError, PoolingError
-from .effects import (
-    PROPORTION_MEASURES,
-    RATIO_MEASURES,
-    EffectSize,
-    proportion_effect_sizes,
-    proportion_from_se,
-    ratio_from_ci,
-)
+from ..measures import MEASURES
+from ..stats.escalc import EffectSize, proportion_effect_sizes, proportion_from_se, ratio_from_ci
 
 LAYOUTS = "xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se"
-YI_MEASURES = ("GEN", *RATIO_MEASURES, "PLO", "PAS", "PR", "PLN")
-SE_MEASURES = ("PLO", "PAS", "PR", "PLN")
+#: The measure a layout gives when ``--measure`` is not set.
+DEFAULT_MEASURE = {"counts": "PLO", "yi": "GEN", "ratio_ci": "HR", "prop_se": "PLO"}
 
 
 @dataclass(frozen=True)
@@ -51,13 +49,21 @@ class StudyTable:
     columns: dict[str, tuple[str, ...]]
     ni: tuple[float, ...] | None = None
 
+    def subset(self, keep: Sequence[bool]) -> StudyTable:
+        """The rows where ``keep`` is true."""
 
-def _default_measure(layout: str) -> str:
-    return {"counts": "PLO", "yi": "GEN", "ratio_ci": "HR", "prop_se": "PLO"}[layout]
+        def pick(values: Sequence[object]) -> tuple[object, ...]:
+            return tuple(v for v, k in zip(values, keep) if k)
+
+        return StudyTable(
+            self.source, self.layout, self.measure, pick(self.effects), pick(self.labels), pick(self.lines),  # type: ignore[arg-type]
+            {h: pick(col) for h, col in self.columns.items()},  # type: ignore[misc]
+            pick(self.ni) if self.ni is not None else None,  # type: ignore[arg-type]
+        )  # fmt: skip
 
 
 def _allowed(layout: str) -> tuple[str, ...]:
-    return {"counts": PROPORTION_MEASURES, "yi": YI_MEASURES, "ratio_ci": RATIO_MEASURES, "prop_se": SE_MEASURES}[layout]
+    return tuple(code for code, m in MEASURES.items() if layout in m.layouts)
 
 
 def parse_study_table(text: str, source: str, measure: str | None = None) -> StudyTable:
@@ -87,7 +93,7 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
             f"{source}, line 1: the header ({', '.join(header) or 'nothing'}) lacks the columns of every "
             f"input layout; need one of: {LAYOUTS}"
         )
-    measure = measure or _default_measure(layout)
+    measure = measure or DEFAULT_MEASURE[layout]
     if measure not in _allowed(layout):
         raise InputError(
             f"{source}: --measure {measure} does not fit columns {','.join(needed)}; allowed: {', '.join(_allowed(layout))}"
@@ -133,7 +139,7 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
                     raise InputError(f"{where}, column 'xi': events {x:g} must be >= 0")
                 if x > n:
                     raise InputError(f"{where}, column 'xi': {x:g} events exceed the total ni = {n:g}")
-                effects.append(proportion_effect_sizes(measure, [x], [n])[0])  # type: ignore[arg-type]
+                effects.append(proportion_effect_sizes(measure, [x], [n])[0])
                 ni_out = (ni_out or []) + [n]
             elif layout == "yi":
                 y, col = number(i, "yi"), needed[1]
@@ -145,10 +151,10 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
                 effects.append(EffectSize(y, vi, measure, f"{measure} yi and {col} as given"))
             elif layout == "ratio_ci":
                 est, lo, up = number(i, "estimate"), number(i, "ci_lower"), number(i, "ci_upper")
-                effects.append(ratio_from_ci(est, lo, up, measure))  # type: ignore[arg-type]
+                effects.append(ratio_from_ci(est, lo, up, measure))
             else:
                 est, se = number(i, "estimate"), number(i, "se")
-                effects.append(proportion_from_se(est, se, measure))  # type: ignore[arg-type]
+                effects.append(proportion_from_se(est, se, measure))
         except PoolingError as exc:
             raise InputError(f"{where}: {exc}") from None
     labels = tuple(r.get("study") or f"row {ln}" for r, ln in zip(rows, lines))

@@ -11,30 +11,15 @@ those transformations are defined at 0 and n.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from ..errors import PoolingError
+from ..measures import CI_SCALES, LOG, Transform, codes, get_measure
 
-ProportionMeasure = Literal["PLO", "PAS", "PFT", "PR", "PLN"]
-PROPORTION_MEASURES: tuple[str, ...] = get_args(ProportionMeasure)
-RatioMeasure = Literal["HR", "RR", "OR"]
-RATIO_MEASURES: tuple[str, ...] = get_args(RatioMeasure)
-#: Scales a CI of a proportion may have been built on (``PCLL`` = complementary log-log).
-CiScale = Literal["PR", "PLO", "PAS", "PLN", "PCLL"]
-CI_SCALES: tuple[str, ...] = get_args(CiScale)
-
-#: Measures for which metafor applies the zero-cell correction by default.
-_CORRECTED = ("PLO", "PLN", "PR")
-
-IPFT_HM_WARNING = (
-    "Freeman-Tukey back-transformation with the harmonic mean of the sample sizes "
-    "(Miller 1978; metafor transf.ipft.hm) is discouraged: it can be misleading when "
-    "sample sizes differ (Schwarzer et al. 2019, Res Synth Methods 10:476-483)"
-)
+PROPORTION_MEASURES: tuple[str, ...] = codes("proportion")
+RATIO_MEASURES: tuple[str, ...] = codes("ratio")
 
 
 @dataclass(frozen=True)
@@ -57,26 +42,22 @@ class EffectSize:
         return float(np.sqrt(self.vi))
 
 
-def _check_measure(measure: str, allowed: tuple[str, ...]) -> None:
-    if measure not in allowed:
-        raise PoolingError(f"unknown measure {measure!r}; allowed: {', '.join(allowed)}")
-
-
 def escalc_proportions(
-    measure: ProportionMeasure, xi: ArrayLike, ni: ArrayLike, *, add: float | None = None
+    measure: str, xi: ArrayLike, ni: ArrayLike, *, add: float | None = None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     r"""Transformed proportions ``yi`` and variances ``vi`` from events ``xi`` of ``ni``.
 
     Parameters
     ----------
     measure
-        ``PLO`` logit, ``PAS`` arcsine square root, ``PFT`` Freeman-Tukey double arcsine,
-        ``PR`` raw proportion, ``PLN`` log proportion.
+        A proportion measure of :data:`secondhct.measures.MEASURES` (``PLO`` logit, ``PAS``
+        arcsine square root, ``PFT`` Freeman-Tukey double arcsine, ``PR`` raw proportion,
+        ``PLN`` log proportion, ...); its ``escalc`` rule gives yi and vi.
     xi, ni
         Events and totals (``0 <= xi <= ni``, ``ni > 0``).
     add
-        Value added to events and non-events of studies with a zero cell; default 1/2 for
-        PLO, PLN, PR and 0 for PAS, PFT (metafor's defaults).
+        Value added to events and non-events of studies with a zero cell; default the
+        measure's ``add`` (metafor's defaults: 1/2 for PLO, PLN, PR; 0 for PAS, PFT).
 
     Returns
     -------
@@ -102,7 +83,7 @@ def escalc_proportions(
     Freeman MF, Tukey JW (1950). Transformations related to the angular and the square
     root. *Ann Math Stat* 21:607-611.
     """
-    _check_measure(measure, PROPORTION_MEASURES)
+    m_ = get_measure(measure, PROPORTION_MEASURES)
     x = np.asarray(xi, dtype=float).ravel()
     n = np.asarray(ni, dtype=float).ravel()
     if x.shape != n.shape:
@@ -116,29 +97,18 @@ def escalc_proportions(
     if np.any(x > n):
         raise PoolingError("event counts cannot exceed the totals")
     if add is None:
-        add = 0.5 if measure in _CORRECTED else 0.0
+        add = m_.add
     m = n - x
     corrected = ((x == 0) | (m == 0)) & (add != 0)
     x = np.where(corrected, x + add, x)
     m = np.where(corrected, m + add, m)
-    n = x + m
-    pr = x / n
+    assert m_.escalc is not None  # every proportion measure has its escalc rule
     with np.errstate(divide="ignore"):
-        if measure == "PLO":
-            yi, vi = np.log(pr / (1 - pr)), 1 / x + 1 / m
-        elif measure == "PAS":
-            yi, vi = np.arcsin(np.sqrt(pr)), 1 / (4 * n)
-        elif measure == "PFT":
-            yi = 0.5 * (np.arcsin(np.sqrt(x / (n + 1))) + np.arcsin(np.sqrt((x + 1) / (n + 1))))
-            vi = 1 / (4 * n + 2)
-        elif measure == "PR":
-            yi, vi = pr, pr * (1 - pr) / n
-        else:
-            yi, vi = np.log(pr), 1 / x - 1 / n
+        yi, vi = m_.escalc(x, m)
     return yi, vi, corrected
 
 
-def proportion_effect_sizes(measure: ProportionMeasure, xi: ArrayLike, ni: ArrayLike) -> tuple[EffectSize, ...]:
+def proportion_effect_sizes(measure: str, xi: ArrayLike, ni: ArrayLike) -> tuple[EffectSize, ...]:
     """:func:`escalc_proportions` as one :class:`EffectSize` record per study."""
     yi, vi, corrected = escalc_proportions(measure, xi, ni)
     x = np.asarray(xi, dtype=float).ravel()
@@ -155,33 +125,26 @@ def proportion_effect_sizes(measure: ProportionMeasure, xi: ArrayLike, ni: Array
 # ---- transformations of a proportion -------------------------------------------------
 
 
-def _g(scale: str, p: float) -> float:
-    """A proportion on ``scale``."""
-    if scale == "PR":
-        return p
-    if scale == "PLO":
-        return float(np.log(p / (1 - p)))
-    if scale == "PAS":
-        return float(np.arcsin(np.sqrt(p)))
-    if scale == "PLN":
-        return float(np.log(p))
-    return float(np.log(-np.log(1 - p)))  # PCLL
+def scale_transform(scale: str) -> Transform:
+    """The transformation a CI was built on: a code of :data:`~secondhct.measures.CI_SCALES`, or ``log`` (ratios)."""
+    if scale == "log":
+        return LOG
+    if scale not in CI_SCALES:
+        raise PoolingError(f"unknown scale {scale!r}; allowed: {', '.join(CI_SCALES)}, log")
+    return CI_SCALES[scale]
 
 
-def _dg(scale: str, p: float) -> float:
-    r"""Derivative :math:`g'(p)` of the transformation (for the delta method)."""
-    if scale == "PR":
-        return 1.0
-    if scale == "PLO":
-        return 1 / (p * (1 - p))
-    if scale == "PAS":
-        return 1 / (2 * np.sqrt(p * (1 - p)))
-    if scale == "PLN":
-        return 1 / p
-    return 1 / ((1 - p) * abs(np.log(1 - p)))  # PCLL
+def on_scale(scale: str, p: float) -> float:
+    """``g(p)`` for the transformation of ``scale``."""
+    return float(scale_transform(scale).forward(p))
 
 
-def proportion_from_se(p: float, se: float, measure: ProportionMeasure, *, source: str = "SE") -> EffectSize:
+def scale_slope(scale: str, p: float) -> float:
+    """``g'(p)`` for the transformation of ``scale`` (delta method)."""
+    return float(scale_transform(scale).derivative(p))
+
+
+def proportion_from_se(p: float, se: float, measure: str, *, source: str = "SE") -> EffectSize:
     r"""A proportion (e.g. Kaplan-Meier or cumulative incidence) with its SE on the natural scale.
 
     Notes
@@ -201,14 +164,14 @@ def proportion_from_se(p: float, se: float, measure: ProportionMeasure, *, sourc
     Kalbfleisch JD, Prentice RL (2002). *The Statistical Analysis of Failure Time Data*,
     2nd ed. (log-log transformation of survival probabilities).
     """
-    if measure not in ("PLO", "PAS", "PR", "PLN", "PCLL"):
-        raise PoolingError(f"measure {measure!r} is not available for a proportion with SE; allowed: PLO, PAS, PR, PLN, PCLL")
+    if measure not in CI_SCALES:
+        raise PoolingError(f"measure {measure!r} is not available for a proportion with SE; allowed: {', '.join(CI_SCALES)}")
     if not (0 < p < 1):
         raise PoolingError(f"proportion {p:g} must be strictly between 0 and 1 to use its SE")
     if not se > 0:
         raise PoolingError(f"SE {se:g} must be positive")
-    sei = se * _dg(measure, p)
-    return EffectSize(_g(measure, p), float(sei**2), measure, f"{measure} of p = {p:g}; SE {se:g} ({source}) by the delta method")
+    sei = se * scale_slope(measure, p)
+    return EffectSize(on_scale(measure, p), float(sei**2), measure, f"{measure} of p = {p:g}; SE {se:g} ({source}) by the delta method")
 
 
 def se_from_ci(lower: float, upper: float, scale: str, *, level: float = 0.95) -> float:
@@ -217,12 +180,12 @@ def se_from_ci(lower: float, upper: float, scale: str, *, level: float = 0.95) -
     ``scale`` is one of :data:`CI_SCALES` for proportions or ``log`` for ratios.
     """
     z = float(stats.norm.isf((1 - level) / 2))
-    g = (lambda t: float(np.log(t))) if scale == "log" else (lambda t: _g(scale, t))
-    return (g(upper) - g(lower)) / (2 * z)
+    g = scale_transform(scale).forward
+    return float(g(upper) - g(lower)) / (2 * z)
 
 
 def proportion_from_ci(
-    p: float, lower: float, upper: float, measure: ProportionMeasure, *, ci_scale: CiScale = "PR", level: float = 0.95
+    p: float, lower: float, upper: float, measure: str, *, ci_scale: str = "PR", level: float = 0.95
 ) -> EffectSize:
     r"""A proportion with a CI: SE recovered on the scale the CI was built on, then carried
     to the analysis scale by the delta method (exact when the two scales coincide).
@@ -236,18 +199,18 @@ def proportion_from_ci(
     Altman DG, Bland JM (2011). How to obtain the confidence interval from a P value /
     the P value from a confidence interval. *BMJ* 343:d2090, d2304.
     """
-    _check_measure(ci_scale, CI_SCALES)
+    scale_transform(ci_scale)
     if not (0 < lower <= p <= upper < 1) and not (ci_scale == "PR" and 0 <= lower <= p <= upper <= 1):
         raise PoolingError(f"CI [{lower:g}, {upper:g}] must contain p = {p:g} inside (0, 1)")
     se_s = se_from_ci(lower, upper, ci_scale, level=level)
     if ci_scale == measure:
-        return EffectSize(_g(measure, p), se_s**2, measure, f"{measure} of p = {p:g}; SE from the {level:.0%} CI on the same scale")
-    se_p = se_s / _dg(ci_scale, p)
+        return EffectSize(on_scale(measure, p), se_s**2, measure, f"{measure} of p = {p:g}; SE from the {level:.0%} CI on the same scale")
+    se_p = se_s / scale_slope(ci_scale, p)
     es = proportion_from_se(p, se_p, measure, source=f"from the {level:.0%} CI on the {ci_scale} scale")
     return es
 
 
-def proportion_from_n(p: float, ni: float, measure: ProportionMeasure) -> EffectSize:
+def proportion_from_n(p: float, ni: float, measure: str) -> EffectSize:
     r"""A proportion with only the number at risk known: binomial variance, flagged approximate.
 
     Notes
@@ -267,7 +230,7 @@ def proportion_from_n(p: float, ni: float, measure: ProportionMeasure) -> Effect
 # ---- ratios ------------------------------------------------------------------------
 
 
-def ratio_from_ci(est: float, lower: float, upper: float, measure: RatioMeasure, *, level: float = 0.95) -> EffectSize:
+def ratio_from_ci(est: float, lower: float, upper: float, measure: str, *, level: float = 0.95) -> EffectSize:
     r"""Log ratio (HR, RR, OR) with its SE from the point estimate and a CI.
 
     Notes
@@ -282,7 +245,7 @@ def ratio_from_ci(est: float, lower: float, upper: float, measure: RatioMeasure,
     Tierney JF et al. (2007). Practical methods for incorporating summary time-to-event
     data into meta-analysis. *Trials* 8:16.
     """
-    _check_measure(measure, RATIO_MEASURES)
+    get_measure(measure, RATIO_MEASURES)
     if not (0 < lower <= est <= upper):
         raise PoolingError(f"{measure} {est:g} with CI [{lower:g}, {upper:g}]: need 0 < lower <= estimate <= upper")
     if lower == upper:
@@ -311,7 +274,7 @@ def parse_p_value(text: str) -> tuple[float, bool]:
     return p, bound
 
 
-def ratio_from_p(est: float, p: float | str, measure: RatioMeasure) -> EffectSize:
+def ratio_from_p(est: float, p: float | str, measure: str) -> EffectSize:
     r"""Log ratio with the SE backed out of a two-sided p-value of the Wald test.
 
     Notes
@@ -328,7 +291,7 @@ def ratio_from_p(est: float, p: float | str, measure: RatioMeasure) -> EffectSiz
     Altman DG, Bland JM (2011). How to obtain the confidence interval from a P value.
     *BMJ* 343:d2090.
     """
-    _check_measure(measure, RATIO_MEASURES)
+    get_measure(measure, RATIO_MEASURES)
     pv, bound = parse_p_value(p) if isinstance(p, str) else (float(p), False)
     if not (0 < pv < 1):
         raise PoolingError(f"p-value {pv:g} must lie strictly between 0 and 1")
@@ -342,57 +305,3 @@ def ratio_from_p(est: float, p: float | str, measure: RatioMeasure) -> EffectSiz
     if bound:
         how += f" (reported as p < {pv:g}: the bound gives the largest, conservative SE)"
     return EffectSize(float(np.log(est)), float(sei**2), measure, how, approximate=bound)
-
-
-# ---- back-transformations -------------------------------------------------------------
-
-
-def transf_ilogit(y: ArrayLike) -> NDArray[np.float64]:
-    r"""Inverse logit :math:`1/(1+e^{-y})` (metafor ``transf.ilogit``)."""
-    return 1 / (1 + np.exp(-np.asarray(y, dtype=float)))
-
-
-def transf_iarcsin(y: ArrayLike) -> NDArray[np.float64]:
-    r"""Inverse arcsine square root :math:`\sin^2 y`, clipped to [0, 1] outside
-    :math:`[0, \pi/2]` (metafor ``transf.iarcsin``)."""
-    y = np.asarray(y, dtype=float)
-    z = np.sin(y) ** 2
-    return np.where(y < 0, 0.0, np.where(y > np.arcsin(1.0), 1.0, z))
-
-
-def transf_pft(p: ArrayLike, ni: ArrayLike) -> NDArray[np.float64]:
-    """Freeman-Tukey transformation of proportion ``p`` with total ``ni`` (metafor ``transf.pft``)."""
-    x = np.asarray(p, dtype=float) * np.asarray(ni, dtype=float)
-    n = np.asarray(ni, dtype=float)
-    return 0.5 * (np.arcsin(np.sqrt(x / (n + 1))) + np.arcsin(np.sqrt((x + 1) / (n + 1))))
-
-
-def transf_ipft_hm(y: ArrayLike, ni: ArrayLike) -> tuple[NDArray[np.float64], str]:
-    r"""Inverse Freeman-Tukey with the harmonic mean of the ``ni`` (metafor ``transf.ipft.hm``).
-
-    Returns the proportions and :data:`IPFT_HM_WARNING` (to be recorded with the result).
-
-    Notes
-    -----
-    With :math:`\bar n` the harmonic mean of the sample sizes (Miller 1978):
-
-    .. math:: p = \tfrac12\left[1 - \mathrm{sgn}(\cos 2y)\sqrt{1 - \left(\sin 2y + \frac{\sin 2y - 1/\sin 2y}{\bar n}\right)^2}\right]
-
-    set to 0 below ``transf_pft(0, n)`` and to 1 above ``transf_pft(1, n)``.
-
-    References
-    ----------
-    Miller JJ (1978). The inverse of the Freeman-Tukey double arcsine transformation.
-    *Am Stat* 32:138.
-    Schwarzer G, Chemaitelly H, Abu-Raddad LJ, Rücker G (2019). Seriously misleading
-    results using inverse of Freeman-Tukey double arcsine transformation in meta-analysis
-    of single proportions. *Res Synth Methods* 10:476-483.
-    """
-    y = np.asarray(y, dtype=float)
-    nhm = 1 / np.mean(1 / np.asarray(ni, dtype=float))
-    s = np.sin(2 * y)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = 0.5 * (1 - np.sign(np.cos(2 * y)) * np.sqrt(1 - (s + (s - 1 / s) / nhm) ** 2))
-    z = np.where(y > transf_pft(1.0, nhm), 1.0, z)
-    z = np.where(y < transf_pft(0.0, nhm), 0.0, z)
-    return z, IPFT_HM_WARNING

@@ -1,0 +1,1 @@
+"""Input adapters: text from outside (CSV tables) turned into typed data; no statistics here."""

@@ -1,0 +1,225 @@
+"""The typed results model: the content of ``outputs/results.json``, written once, read by attribute.
+
+``secondhct build`` turns each analysis into an :class:`AnalysisRecord` and writes the
+:class:`ResultsDocument`; the evidence summary, the notebook API and ``secondhct pool
+--json`` read these models, never string keys.  Every number is stored at full
+precision (rounding happens only in :mod:`secondhct.format`); NaN and infinities are
+stored as ``null``.  JSON keys follow metafor's printout (``I2``, ``Q``, ``Q_df``).
+
+Format versions (``ResultsDocument.format``):
+
+1. first release.
+2. every pooled result also records ``pval`` (the test of the pooled estimate) and ``df``
+   (its degrees of freedom, ``null`` under z), so that ``results.json`` and ``secondhct
+   pool --json`` come from this one model.  A format-1 file is rebuilt, not read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from .stats.pooling import PooledResult
+
+RESULTS_FORMAT = 2
+
+
+def number(value: float | None) -> float | None:
+    """A float for JSON: NaN and infinities become None (JSON has neither)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+class Record(BaseModel):
+    """Base of the results models: strict names, JSON keys by alias (``I2``, ``Q``)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
+
+
+class Natural(Record):
+    """Estimate, CI and prediction interval on the natural scale (proportion or ratio)."""
+
+    estimate: float | None
+    ci_lb: float | None
+    ci_ub: float | None
+    pi_lb: float | None = None
+    pi_ub: float | None = None
+
+
+class PooledRecord(Record):
+    """One fitted model on the analysis scale, with its natural-scale values."""
+
+    k: int
+    estimate: float | None
+    se: float | None
+    ci_lb: float | None
+    ci_ub: float | None
+    pi_lb: float | None
+    pi_ub: float | None
+    pval: float | None
+    df: int | None
+    tau2: float | None
+    tau2_lb: float | None
+    tau2_ub: float | None
+    i2: float | None = Field(alias="I2")
+    i2_lb: float | None = Field(alias="I2_lb")
+    i2_ub: float | None = Field(alias="I2_ub")
+    h2: float | None = Field(alias="H2")
+    q: float | None = Field(alias="Q")
+    q_df: int = Field(alias="Q_df")
+    q_p: float | None = Field(alias="Q_p")
+    method: str
+    test: str
+    converged: bool
+    natural: Natural
+    notes: list[str]
+
+    @classmethod
+    def from_fit(cls, res: PooledResult, natural: Sequence[float], notes: Sequence[str] = ()) -> PooledRecord:
+        """The record of a fit; ``natural`` = estimate, ci_lb, ci_ub, pi_lb, pi_ub back-transformed."""
+        est, lo, hi, pi_lo, pi_hi = (number(v) for v in natural)
+        return cls(
+            k=res.k, estimate=number(res.estimate), se=number(res.se), ci_lb=number(res.ci_lb), ci_ub=number(res.ci_ub),
+            pi_lb=number(res.pi_lb), pi_ub=number(res.pi_ub), pval=number(res.pval), df=res.df, tau2=number(res.tau2),
+            tau2_lb=number(res.tau2_lb), tau2_ub=number(res.tau2_ub), i2=number(res.i2), i2_lb=number(res.i2_lb),
+            i2_ub=number(res.i2_ub), h2=number(res.h2), q=number(res.q), q_df=res.q_df, q_p=number(res.q_p),
+            method=res.method, test=res.test, converged=res.converged,
+            natural=Natural(estimate=est, ci_lb=lo, ci_ub=hi, pi_lb=pi_lo, pi_ub=pi_hi),
+            notes=[*res.notes, *notes],
+        )  # fmt: skip
+
+    def calculator_json(self, measure: str) -> dict[str, Any]:
+        """The flat object ``secondhct pool --json`` prints: metafor's names, ``bt_*`` on the natural scale."""
+        from .measures import MEASURES
+
+        out = self.model_dump(by_alias=True, exclude={"natural", "notes", "converged", "q_df"})
+        m = MEASURES[measure]
+        if m.transformed:
+            for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+                out[f"bt_{key}"] = getattr(self.natural, key)
+            out["bt_scale"] = m.natural_words.lower()
+        out["notes"] = list(self.notes)
+        return out
+
+
+class StudyRow(Record):
+    """One report in an analysis: where its number is in the extraction, and its effect size."""
+
+    key: str
+    label: str
+    source: str
+    subgroup: str | None
+    n: int | None
+    reported: str
+    yi: float | None
+    vi: float | None
+    natural: Natural
+    weight: float | None
+    derivation: str
+    assumed_se: bool
+    approximate: bool
+    design: str
+    publication: str
+    diseases: list[str]
+    overlap_group: str | None
+    time: str | None = None
+    time_origin: str | None = None
+
+
+class ExcludedRow(Record):
+    key: str
+    label: str
+    stage: str
+    reason: str
+
+
+class SensitivityRecord(Record):
+    """A sensitivity analysis: its registered name, title, the reports it pooled, its model."""
+
+    name: str
+    title: str
+    keys: list[str]
+    note: str
+    pooled: PooledRecord | None
+
+
+class SubgroupTestRecord(Record):
+    q: float | None = Field(alias="Q")
+    df: int
+    df2: int | None
+    p: float | None
+    distribution: str
+
+
+class FactorRecord(Record):
+    """Subgroups by a study-level factor: reports per level, a model per level, the test."""
+
+    factor: str
+    levels: dict[str, list[str]]
+    pooled: dict[str, PooledRecord]
+    test: SubgroupTestRecord | None
+    note: str
+
+
+class AnalysisRecord(Record):
+    """One analysis of ``protocol.yaml``: its plan, included and excluded reports, and models."""
+
+    id: str
+    title: str
+    outcomes: list[str]
+    time: dict[str, str] | None
+    population: dict[str, Any]
+    measure: str
+    method: str
+    test: str
+    overlap_rule: str
+    k: int
+    patients: int
+    included: list[StudyRow]
+    excluded: list[ExcludedRow]
+    pooled: PooledRecord | None
+    sensitivity: list[SensitivityRecord]
+    subgroup_factors: list[FactorRecord]
+    warnings: list[str]
+
+
+class ResultsDocument(Record):
+    """``outputs/results.json``."""
+
+    format: int
+    title: str
+    tool_version: str
+    inputs_sha256: str
+    data_date: str | None
+    studies: dict[str, str]
+    analyses: list[AnalysisRecord]
+
+    def text(self) -> str:
+        """Deterministic JSON: sorted keys, full-precision floats, a trailing newline."""
+        data = self.model_dump(by_alias=True, exclude_unset=True)
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def analysis(self, analysis_id: str) -> AnalysisRecord | None:
+        return next((a for a in self.analyses if a.id == analysis_id), None)
+
+
+def read_results(text: str) -> ResultsDocument | None:
+    """Parse a ``results.json`` text; ``None`` when it is not a document of :data:`RESULTS_FORMAT`."""
+    from pydantic import ValidationError
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT:
+        return None
+    try:
+        return ResultsDocument.model_validate(data)
+    except ValidationError:
+        return None

@@ -1,0 +1,213 @@
+"""The registry of sensitivity analyses: one class each, declared in ``protocol.yaml`` by ``kind``.
+
+A sensitivity analysis is a pydantic model (its parameters are validated with the
+protocol, with located diagnostics) with a ``name`` and a ``title`` (the words the
+summary prints) and a :meth:`~SensitivitySpec.run` that changes the set of reports or the
+model and returns one or more :class:`Sensitivity` results.  In ``protocol.yaml``::
+
+    sensitivity:
+      - {kind: exclude_case_reports_and_abstracts}
+      - {kind: exclude_small, min_n: 20}
+      - {kind: method, method: GLMM}
+      - {kind: leave_one_out}
+
+Adding one is one class here (listed in :data:`SENSITIVITY_KINDS`) and its unit test.
+Nothing heavy is imported at module level: the protocol schema imports this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal, Union
+
+from pydantic import Field, field_validator
+
+from ..extraction.schema import Strict
+
+if TYPE_CHECKING:
+    from ..extraction.schema import StudyExtraction
+    from ..protocol.load import Plan
+    from .analysis import Pooled
+    from .effects import StudyEffect
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """One sensitivity result: the spec's name and title, the model (None: not computed) and why."""
+
+    name: str
+    title: str
+    pooled: Pooled | None
+    keys: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SensitivityContext:
+    """What a sensitivity analysis may use: the plan, the primary analysis's effects, all
+    studies, and the functions that select and pool as the primary analysis does."""
+
+    plan: Plan
+    effects: Sequence[StudyEffect]
+    studies: Mapping[str, StudyExtraction]
+    pool: Callable[[Sequence[StudyEffect], str | None], tuple[Pooled | None, str]]
+    all_reports: Callable[[], Sequence[StudyEffect]]
+
+
+class SensitivitySpec(Strict):
+    """Base class: a registered sensitivity analysis (``kind`` is the discriminator)."""
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self, "kind"))
+
+    @property
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        raise NotImplementedError
+
+    def _subset(self, ctx: SensitivityContext, kept: Sequence[StudyEffect], method: str | None = None) -> Sensitivity:
+        pooled, note = ctx.pool(kept, method)
+        return Sensitivity(self.name, self.title, pooled, tuple(e.key for e in kept), note)
+
+
+class ExcludeCaseReportsAndAbstracts(SensitivitySpec):
+    """Leave out case reports and meeting abstracts (the least reliable sources)."""
+
+    kind: Literal["exclude_case_reports_and_abstracts"]
+
+    @property
+    def title(self) -> str:
+        return "excluding case reports and meeting abstracts"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        def keep(e: StudyEffect) -> bool:
+            study = ctx.studies[e.key].study
+            return study.design != "case_report" and study.publication != "meeting_abstract"
+
+        return [self._subset(ctx, [e for e in ctx.effects if keep(e)])]
+
+
+class ExcludeApproximatedSe(SensitivitySpec):
+    """Leave out variances that rest on an assumption ('±' read as SE, binomial from n)."""
+
+    kind: Literal["exclude_approximated_se"]
+
+    @property
+    def title(self) -> str:
+        return "excluding '±' read as SE and binomial approximations"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        return [self._subset(ctx, [e for e in ctx.effects if not e.derived])]
+
+
+class ExcludeSmall(SensitivitySpec):
+    """Leave out reports with fewer than ``min_n`` patients (or an unstated n)."""
+
+    kind: Literal["exclude_small"]
+    min_n: int = Field(ge=1, description="smallest number of patients a report needs to stay in")
+
+    @property
+    def title(self) -> str:
+        return f"excluding reports with fewer than {self.min_n} patients (or n not stated)"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        return [self._subset(ctx, [e for e in ctx.effects if e.n is not None and e.n >= self.min_n])]
+
+
+class AllOverlapReports(SensitivitySpec):
+    """Every report, not one per overlap group (the primary analysis keeps the largest)."""
+
+    kind: Literal["all_overlap_reports"]
+
+    @property
+    def title(self) -> str:
+        return "all reports, not one per overlap group"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        return [self._subset(ctx, list(ctx.all_reports()))]
+
+
+class MethodChange(SensitivitySpec):
+    """The same reports under another registered pooling method (e.g. the GLMM)."""
+
+    kind: Literal["method"]
+    method: str = Field(description="a pooling method of secondhct.stats.models.METHODS, e.g. GLMM")
+
+    @field_validator("method")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        from ..stats.models import METHODS
+
+        if value not in METHODS:
+            raise ValueError(f"unknown method {value!r}; allowed: {', '.join(METHODS)}")
+        return value
+
+    @property
+    def name(self) -> str:
+        return self.method.lower()
+
+    @property
+    def title(self) -> str:
+        from ..stats.models import METHODS
+
+        if self.method == "GLMM":
+            return "binomial-normal GLMM instead of inverse variance (reports with events/total only)"
+        return f"{METHODS[self.method].words} instead of the primary method"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        from ..stats.models import METHODS
+
+        if METHODS[self.method].needs_counts:
+            if ctx.plan.is_ratio:
+                return [Sensitivity(self.name, self.title, None, (), "not applicable to ratios")]
+            kept = [e for e in ctx.effects if e.counts is not None]
+            if not kept:
+                return [Sensitivity(self.name, self.title, None, (), "no report gives events/total")]
+            return [self._subset(ctx, kept, self.method)]
+        return [self._subset(ctx, list(ctx.effects), self.method)]
+
+
+class LeaveOneOut(SensitivitySpec):
+    """metafor's ``leave1out``: the model refitted without each report in turn (k >= 3)."""
+
+    kind: Literal["leave_one_out"]
+
+    @property
+    def title(self) -> str:
+        return "leaving out one report at a time"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        if len(ctx.effects) < 3:
+            return []
+        out = []
+        for j, left_out in enumerate(ctx.effects):
+            kept = [e for i, e in enumerate(ctx.effects) if i != j]
+            pooled, note = ctx.pool(kept, None)
+            out.append(Sensitivity(self.name, f"without {left_out.key}", pooled, tuple(e.key for e in kept), note))
+        return out
+
+
+#: Every registered kind, in the order the summary lists them by default.
+SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
+    MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeApproximatedSe, ExcludeSmall, LeaveOneOut,
+)  # fmt: skip
+
+SensitivityEntry = Annotated[
+    Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeApproximatedSe, ExcludeSmall, LeaveOneOut],
+    Field(discriminator="kind"),
+]
+
+
+def default_sensitivity() -> list[SensitivityEntry]:
+    """The review's default list (what ``protocol.yaml`` states under ``defaults``)."""
+    return [
+        MethodChange(kind="method", method="GLMM"),
+        ExcludeCaseReportsAndAbstracts(kind="exclude_case_reports_and_abstracts"),
+        AllOverlapReports(kind="all_overlap_reports"),
+        ExcludeApproximatedSe(kind="exclude_approximated_se"),
+        LeaveOneOut(kind="leave_one_out"),
+    ]

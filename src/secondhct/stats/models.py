@@ -1,0 +1,175 @@
+"""The registry of pooling methods and the one place a model is fitted: :func:`fit`.
+
+Every analysis (the review's primary analyses, leave-one-out, cumulative, subgroups,
+sensitivity analyses, ``secondhct pool``, ``secondhct forest --csv`` and the notebook API)
+calls :func:`fit` with a method name from :data:`METHODS`.  A method is one registered
+class with its name, its words, what it needs (counts for the GLMM) and what it gives
+(study weights, a Q-profile CI for tau^2); what a method cannot give is ``None`` in its
+result type, never a stand-in.
+
+Importing this module is cheap (no numpy or scipy): the CLI reads the registry for its
+choices and help texts; the statistics are imported when a model is fitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import PoolingError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .pooling import PooledResult
+
+#: Inference for the frequentist models: Wald z, Knapp-Hartung, ad hoc Knapp-Hartung.
+TESTS: dict[str, str] = {"z": "Wald z", "knha": "Knapp-Hartung", "adhoc": "Knapp-Hartung (ad hoc)"}
+
+
+@dataclass(frozen=True)
+class EffectData:
+    """The studies of one model: ``yi``/``vi`` on the analysis scale of ``measure``, and the
+    counts ``xi``/``ni`` when every study gave them (``ni`` alone: sample sizes, for PFT)."""
+
+    yi: Sequence[float]
+    vi: Sequence[float]
+    measure: str
+    xi: Sequence[float] | None = None
+    ni: Sequence[float] | None = None
+
+    @property
+    def k(self) -> int:
+        return len(self.yi)
+
+    def subset(self, keep: Sequence[bool]) -> EffectData:
+        """The studies where ``keep`` is true."""
+
+        def pick(values: Sequence[float] | None) -> tuple[float, ...] | None:
+            return None if values is None else tuple(v for v, k in zip(values, keep) if k)
+
+        return EffectData(pick(self.yi) or (), pick(self.vi) or (), self.measure, pick(self.xi), pick(self.ni))
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """Options every method reads: the test, the CI level, and whether an iterative
+    tau^2 estimator that does not converge may fall back to DerSimonian-Laird (noted), as
+    metafor's ``method = c("REML", "DL")``.  ``params`` holds method-specific settings
+    (e.g. a prior), validated by the method."""
+
+    test: str = "adhoc"
+    level: float = 0.95
+    fallback: bool = True
+    params: tuple[tuple[str, Any], ...] = field(default=())
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return dict(self.params).get(name, default)
+
+
+class PoolingMethod:
+    """A registered pooling method (subclass, set the class attributes, implement :meth:`fit`)."""
+
+    name: ClassVar[str]
+    words: ClassVar[str]
+    needs_counts: ClassVar[bool] = False
+    gives_weights: ClassVar[bool] = True
+
+    def fit(self, data: EffectData, options: FitOptions) -> PooledResult:
+        raise NotImplementedError
+
+
+METHODS: dict[str, PoolingMethod] = {}
+
+
+def register(cls: type[PoolingMethod]) -> type[PoolingMethod]:
+    """Class decorator: add a method to :data:`METHODS` under its ``name``."""
+    if cls.name in METHODS:
+        raise ValueError(f"pooling method {cls.name} registered twice")
+    METHODS[cls.name] = cls()
+    return cls
+
+
+def get_method(name: str) -> PoolingMethod:
+    if name not in METHODS:
+        raise PoolingError(f"unknown method {name!r}; allowed: {', '.join(METHODS)}")
+    return METHODS[name]
+
+
+def check_test(test: str) -> str:
+    """Return ``test`` if it is one of :data:`TESTS`."""
+    if test not in TESTS:
+        raise PoolingError(f"unknown test {test!r}; allowed: {', '.join(TESTS)}")
+    return test
+
+
+def fit(method: str, data: EffectData, options: FitOptions | None = None) -> PooledResult:
+    """Fit ``method`` (a name in :data:`METHODS`) to ``data``: the one entry point."""
+    m = get_method(method)
+    opts = options or FitOptions()
+    check_test(opts.test)
+    if m.needs_counts and (data.xi is None or data.ni is None):
+        raise PoolingError(f"{m.words} needs events and totals (xi, ni) for every study")
+    return m.fit(data, opts)
+
+
+# ---- inverse-variance models: metafor rma.uni with one of nine tau^2 estimators ---------
+
+
+class InverseVariance(PoolingMethod):
+    """``rma.uni(yi, vi, method=<name>, test=...)``: see :func:`secondhct.stats.pooling.pool`."""
+
+    iterative: ClassVar[bool] = False
+
+    def fit(self, data: EffectData, options: FitOptions) -> PooledResult:
+        from .pooling import pool
+
+        methods = (self.name, "DL") if self.iterative and options.fallback else (self.name,)
+        return pool(data.yi, data.vi, method=methods, test=options.test, level=options.level)  # type: ignore[arg-type]
+
+
+def _inverse_variance(code: str, words: str, *, iterative: bool = False) -> None:
+    register(type(f"Method{code}", (InverseVariance,), {"name": code, "words": words, "iterative": iterative}))
+
+
+_inverse_variance("REML", "REML", iterative=True)
+_inverse_variance("DL", "DerSimonian-Laird")
+_inverse_variance("ML", "ML", iterative=True)
+_inverse_variance("PM", "Paule-Mandel", iterative=True)
+_inverse_variance("HS", "Hunter-Schmidt")
+_inverse_variance("SJ", "Sidik-Jonkman")
+_inverse_variance("HE", "Hedges")
+_inverse_variance("EB", "empirical Bayes", iterative=True)
+_inverse_variance("EE", "common effect (inverse variance)")
+
+
+@register
+class BinomialNormal(PoolingMethod):
+    """``rma.glmm(measure="PLO")``: the binomial-normal model on the logit scale.
+
+    It has no study weights (``weights`` is None); tau^2 has no Q-profile CI.
+    """
+
+    name = "GLMM"
+    words = "binomial-normal GLMM"
+    needs_counts = True
+    gives_weights = False
+
+    def fit(self, data: EffectData, options: FitOptions) -> PooledResult:
+        from dataclasses import replace
+
+        from .glmm import glmm_pool
+
+        if data.measure != "PLO":
+            raise PoolingError(f"the GLMM pools logits (measure PLO), not {data.measure}")
+        assert data.xi is not None and data.ni is not None
+        res = glmm_pool(data.xi, data.ni, test=options.test, level=options.level)
+        return replace(res, weights=None, notes=tuple(n for n in res.notes if "weights shown" not in n))
+
+
+def arrays(yi: ArrayLike, vi: ArrayLike, measure: str = "GEN") -> EffectData:
+    """:class:`EffectData` from two array-likes (a convenience for tests and notebooks)."""
+    import numpy as np
+
+    return EffectData(tuple(np.asarray(yi, dtype=float).ravel()), tuple(np.asarray(vi, dtype=float).ravel()), measure)
