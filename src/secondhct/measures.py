@@ -8,7 +8,8 @@ Literal types, CLI choices and help texts, protocol validation, plot scales, fun
 ticks, CSV layouts and back-transformations all read this table (``MEASURES``).
 
 The transformations reproduce metafor 3.8 (``escalc``, ``transf.ilogit``,
-``transf.iarcsin``, ``transf.ipft.hm``, ``exp``).
+``transf.iarcsin``, ``transf.ipft.hm``, ``exp``) and, for ``PRZ``, metafor 4.4 and later
+(``escalc(measure="PRZ")``, ``transf.iprobit``).
 
 numpy and scipy are imported inside the functions, so reading the table (``validate``,
 ``--help``) imports neither.
@@ -104,6 +105,27 @@ def transf_iarcsin(y: ArrayLike) -> Array:
     return np.where(y < 0, 0.0, np.where(y > np.arcsin(1.0), 1.0, np.sin(y) ** 2))
 
 
+def _probit(p: ArrayLike) -> Array:
+    from scipy.special import ndtri
+
+    return ndtri(_arr(p))
+
+
+def transf_iprobit(y: ArrayLike) -> Array:
+    r"""Inverse probit :math:`\Phi(y)` (metafor ``transf.iprobit``)."""
+    from scipy.special import ndtr
+
+    return ndtr(_arr(y))
+
+
+def _dprobit(p: ArrayLike) -> Array:
+    r""":math:`d\Phi^{-1}(p)/dp = 1/\varphi(\Phi^{-1}(p)) = \sqrt{2\pi}\,e^{z^2/2}`."""
+    import numpy as np
+
+    z = _probit(p)
+    return np.sqrt(2 * np.pi) * np.exp(z**2 / 2)
+
+
 def _cloglog(p: ArrayLike) -> Array:
     import numpy as np
 
@@ -145,6 +167,7 @@ IDENTITY = Transform("identity", _arr, _one, _arr)
 LOGIT = Transform("logit", _logit, lambda p: 1 / (_arr(p) * (1 - _arr(p))), transf_ilogit)
 ARCSINE = Transform("arcsine", _arcsine, _darcsine, transf_iarcsin)
 LOG = Transform("log", _log, lambda p: 1 / _arr(p), _exp)
+PROBIT = Transform("probit", _probit, _dprobit, transf_iprobit)
 CLOGLOG = Transform("cloglog", _cloglog, _dcloglog, _icloglog)
 
 
@@ -229,6 +252,14 @@ def _escalc_pln(x: Array, m: Array) -> tuple[Array, Array]:
     import numpy as np
 
     return np.log(x / (x + m)), 1 / x - 1 / (x + m)
+
+
+def _escalc_prz(x: Array, m: Array) -> tuple[Array, Array]:
+    import numpy as np
+
+    p = x / (x + m)
+    y = _probit(p)
+    return y, 2 * np.pi * p * (1 - p) * np.exp(y**2) / (x + m)
 
 
 # ---- the table ---------------------------------------------------------------------------
@@ -335,6 +366,7 @@ MEASURES: dict[str, Measure] = {
                 "Proportion", None, _escalc_pft),  # fmt: skip
         Measure("PR", "proportion", "raw proportion", "untransformed proportions", "Proportion", IDENTITY, _escalc_pr, 0.5),
         Measure("PLN", "proportion", "log-transformed proportion", "log", "Proportion", LOG, _escalc_pln, 0.5),
+        Measure("PRZ", "proportion", "probit-transformed proportion", "probit", "Proportion", PROBIT, _escalc_prz, 0.5),
         *(Measure(code, "ratio", f"log {w.lower()}", f"log {w.lower()}", w, LOG, header=code) for code, w in _RATIO.items()),
         Measure("GEN", "generic", "generic effect size", "as given", "Estimate", IDENTITY, header="Estimate"),
     )
