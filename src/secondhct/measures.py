@@ -327,12 +327,15 @@ class Measure:
             return transf_ipft_hm(y, _need_n(self, ni))
         return self.transform.inverse(y)
 
-    def study_interval(self, yi: float, vi: float, n: int | None = None) -> tuple[float, float, float]:
-        """A study's estimate and 95% Wald CI on the natural scale (for tables and plots).
+    def study_interval(self, yi: float, vi: float, n: int | None = None, level: float = 0.95) -> tuple[float, float, float]:
+        """A study's estimate and Wald CI on the natural scale (for tables and plots), with the
+        same normal quantile as the models' z intervals.
 
         For PFT the inverse needs the study's n (``transf.ipft``); without it NaNs are returned.
         """
-        z = 1.959963984540054
+        from scipy.special import ndtri
+
+        z = float(-ndtri((1 - level) / 2))
         se = math.sqrt(vi)
         values = [yi, yi - z * se, yi + z * se]
         if self.needs_n:
