@@ -1,0 +1,109 @@
+"""Each registered sensitivity analysis: its protocol form, its title, and which reports it keeps."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from secondhct.review.sensitivity import (
+    SENSITIVITY_KINDS,
+    SensitivityContext,
+    SensitivityEntry,
+    default_sensitivity,
+)
+
+ENTRY: TypeAdapter[Any] = TypeAdapter(SensitivityEntry)
+
+
+def effect(key: str, n: int | None, *, derived: bool = False, counts: tuple[float, float] | None = None) -> Any:
+    return SimpleNamespace(key=key, n=n, derived=derived, counts=counts)
+
+
+def study(design: str = "registry", publication: str = "article") -> Any:
+    return SimpleNamespace(study=SimpleNamespace(design=design, publication=publication))
+
+
+EFFECTS = [
+    effect("a", 120, counts=(30.0, 120.0)),
+    effect("b", 12, derived=True),
+    effect("c", None),
+    effect("d", 40),
+]
+STUDIES = {"a": study(), "b": study("case_report"), "c": study(publication="meeting_abstract"), "d": study()}
+
+
+def context(is_ratio: bool = False) -> tuple[SensitivityContext, list[tuple[tuple[str, ...], str | None]]]:
+    calls: list[tuple[tuple[str, ...], str | None]] = []
+
+    def pool(kept: Any, method: str | None) -> tuple[Any, str]:
+        calls.append((tuple(e.key for e in kept), method))
+        return None, "pooled"
+
+    plan = SimpleNamespace(is_ratio=is_ratio)
+    ctx = SensitivityContext(plan=plan, effects=EFFECTS, studies=STUDIES, pool=pool,  # type: ignore[arg-type]
+                             all_reports=lambda: [*EFFECTS, effect("e", 5)])  # fmt: skip
+    return ctx, calls
+
+
+def run(spec: dict[str, Any], is_ratio: bool = False) -> tuple[list[Any], list[tuple[tuple[str, ...], str | None]]]:
+    ctx, calls = context(is_ratio)
+    return ENTRY.validate_python(spec).run(ctx), calls
+
+
+def test_excluding_case_reports_and_abstracts_keeps_the_rest() -> None:
+    results, calls = run({"kind": "exclude_case_reports_and_abstracts"})
+    assert calls == [(("a", "d"), None)]
+    assert results[0].name == "exclude_case_reports_and_abstracts" and results[0].keys == ("a", "d")
+
+
+def test_excluding_approximated_variances() -> None:
+    results, calls = run({"kind": "exclude_approximated_se"})
+    assert calls == [(("a", "c", "d"), None)] and results[0].title.startswith("excluding '±'")
+
+
+def test_exclude_small_takes_its_threshold_from_the_protocol() -> None:
+    results, calls = run({"kind": "exclude_small", "min_n": 40})
+    assert calls == [(("a", "d"), None)]  # c has no stated n: out
+    assert results[0].title == "excluding reports with fewer than 40 patients (or n not stated)"
+    with pytest.raises(ValidationError):
+        ENTRY.validate_python({"kind": "exclude_small", "min_n": 0})
+    with pytest.raises(ValidationError):
+        ENTRY.validate_python({"kind": "exclude_small"})
+
+
+def test_all_overlap_reports_pools_every_selected_report() -> None:
+    _, calls = run({"kind": "all_overlap_reports"})
+    assert calls == [(("a", "b", "c", "d", "e"), None)]
+
+
+def test_method_change_to_the_glmm_uses_reports_with_counts_only() -> None:
+    results, calls = run({"kind": "method", "method": "GLMM"})
+    assert calls == [(("a",), "GLMM")] and results[0].name == "glmm"
+    ratio_results, ratio_calls = run({"kind": "method", "method": "GLMM"}, is_ratio=True)
+    assert ratio_calls == [] and ratio_results[0].note == "not applicable to ratios"
+    _, dl_calls = run({"kind": "method", "method": "DL"})
+    assert dl_calls == [(("a", "b", "c", "d"), "DL")]
+    with pytest.raises(ValidationError, match="unknown method 'XX'"):
+        ENTRY.validate_python({"kind": "method", "method": "XX"})
+
+
+def test_leave_one_out_refits_without_each_report() -> None:
+    results, calls = run({"kind": "leave_one_out"})
+    assert [c[0] for c in calls] == [("b", "c", "d"), ("a", "c", "d"), ("a", "b", "d"), ("a", "b", "c")]
+    assert [r.title for r in results] == ["without a", "without b", "without c", "without d"]
+
+
+def test_unknown_kind_and_unknown_parameter_are_rejected() -> None:
+    with pytest.raises(ValidationError):
+        ENTRY.validate_python({"kind": "exclude_everything"})
+    with pytest.raises(ValidationError):
+        ENTRY.validate_python({"kind": "leave_one_out", "k": 3})
+
+
+def test_defaults_are_registered_kinds_with_distinct_names() -> None:
+    specs = default_sensitivity()
+    assert all(type(s) in SENSITIVITY_KINDS for s in specs)
+    assert len({s.name for s in specs}) == len(specs)
