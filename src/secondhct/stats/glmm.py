@@ -264,7 +264,7 @@ def _fit(x: Array, n: Array, nagq: int, max_iter: int, time_limit: float) -> tup
     obj = _Objective(_Data.make(x, n, nagq), time_limit)
     beta_fe = float(special.logit(x.sum() / n.sum()))  # exact optimum on theta = 0
     try:
-        with np.errstate(all="ignore"):  # every value is guarded; no warning may reach users
+        with np.errstate(all="raise", under="ignore"):  # a floating-point fault is an error, not a warning
             if x.size == 1:
                 p, H = np.array([0.0, beta_fe]), obj.derivatives(np.array([0.0, beta_fe]))[2]
             else:
@@ -274,10 +274,15 @@ def _fit(x: Array, n: Array, nagq: int, max_iter: int, time_limit: float) -> tup
             f"GLMM: the fit was stopped at the wall-clock limit of {time_limit:g} s "
             f"({obj.nfev} deviance evaluations, k = {x.size}); no GLMM result"
         ) from None
+    except FloatingPointError as exc:
+        raise PoolingError(f"GLMM: floating-point failure in the fit ({exc}); no GLMM result") from None
     notes = []
     theta = abs(float(p[0]))
     if theta < HESSIAN_STEP and x.size > 1:
         notes.append("GLMM: tau^2 estimated at (or next to) the boundary 0")
+    lam = np.linalg.eigvalsh(H)
+    if x.size > 1 and lam[0] < 1e-8 * lam[-1]:
+        notes.append("GLMM: tau^2 is barely identified (the likelihood is almost flat in tau, e.g. studies of 1 patient)")
     if theta < 1e-6:
         theta = 0.0
     var_beta = 2 / H[1, 1] if theta == 0 else 2 * np.linalg.inv(H)[1, 1]
