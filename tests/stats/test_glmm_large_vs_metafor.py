@@ -64,6 +64,7 @@ def test_glmm_large_matches_metafor(case_id: str) -> None:
     np.testing.assert_allclose(res.q, case["q"], rtol=RTOL_Q, err_msg="q")
     np.testing.assert_allclose(res.q_p, case["q_p"], rtol=RTOL_Q_P, err_msg="q_p")
     np.testing.assert_allclose(res.se, case["se"], rtol=RTOL_SE, err_msg="se")
+    assert res.stat is not None and res.pval is not None
     np.testing.assert_allclose(res.stat, case["stat"], rtol=RTOL_HALF_WIDTH, err_msg="stat")
     for name in ("ci_lb", "ci_ub", "pi_lb", "pi_ub"):
         half_width = abs(case[name] - case["estimate"])
