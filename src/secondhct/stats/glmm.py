@@ -3,15 +3,17 @@
 Random-intercept logistic regression fitted by maximum likelihood with adaptive
 Gauss-Hermite quadrature, reproducing ``lme4::glmer(cbind(xi, ni - xi) ~ 1 + (1 | study),
 family = binomial, nAGQ = 7)`` as metafor calls it: the same deviance (lme4's AGQ
-formula), the same parameters (theta = tau, beta), and standard errors from a
-central finite-difference Hessian of the deviance, as lme4's ``deriv12``.
+formula), the same parameters (theta = tau, beta), and standard errors from the Hessian
+of the deviance in (theta, beta), as lme4 (which differences the deviance, ``deriv12``;
+here the exact gradient is differenced, with Richardson extrapolation).
 Studies with 0 or n events need no correction.
 
 The fit cannot hang: the conditional modes come from a bracketed (safeguarded) Newton
 iteration vectorised over all studies, the deviance is computed in a form that stays
 finite for any finite (theta, beta), the optimiser is a damped Newton method with the
-exact gradient (parameters outside a box are an error: separation) and both an iteration
-limit and a wall-clock limit end the fit with a :class:`~secondhct.errors.PoolingError` saying which limit was hit.
+exact gradient (parameters outside a box are an error: separation), and both an
+iteration limit and a wall-clock limit end the fit with a
+:class:`~secondhct.errors.PoolingError` saying which limit was hit.
 """
 
 from __future__ import annotations
