@@ -360,14 +360,12 @@ def glmm_pool(
     df = None if test == "z" else k - 1
     dist = stats.norm() if df is None else stats.t(df)
     crit = float(dist.isf((1 - level) / 2))
-    q, q_p, i2, h2, vi = _heterogeneity(x, n, tau2)
+    q, q_p, i2, h2, _ = _heterogeneity(x, n, tau2)
     half_pi = crit * np.sqrt(se**2 + tau2)
-    w = 1 / (vi + tau2)
     return PooledResult(
         k=k, estimate=beta, se=se, stat=beta / se, pval=float(2 * dist.sf(abs(beta / se))),
         ci_lb=beta - crit * se, ci_ub=beta + crit * se, pi_lb=float(beta - half_pi), pi_ub=float(beta + half_pi),
         df=df, tau2=tau2, tau2_se=None, tau2_lb=None, tau2_ub=None, i2=i2, i2_lb=None, i2_ub=None,
         h2=h2, h2_lb=None, h2_ub=None, q=q, q_df=k - 1, q_p=q_p, method="GLMM", test=test, level=level,
-        converged=True, weights=tuple(float(v) for v in 100 * w / w.sum()),
-        notes=tuple(notes + ["GLMM: weights shown are approximate inverse-variance weights (the model has none)"]),
+        converged=True, weights=None, notes=tuple(notes),
     )  # fmt: skip

@@ -160,12 +160,18 @@ class BinomialNormal(PoolingMethod):
         from dataclasses import replace
 
         from .glmm import glmm_pool
+        from .pooling import pool
 
         if data.measure != "PLO":
             raise PoolingError(f"the GLMM pools logits (measure PLO), not {data.measure}")
         assert data.xi is not None and data.ni is not None
-        res = glmm_pool(data.xi, data.ni, test=options.test, level=options.level)
-        return replace(res, weights=None, notes=tuple(n for n in res.notes if "weights shown" not in n))
+        try:
+            return glmm_pool(data.xi, data.ni, test=options.test, level=options.level)
+        except PoolingError as exc:
+            if not options.fallback:
+                raise
+            res = pool(data.yi, data.vi, method="DL", test=options.test, level=options.level)
+            return replace(res, notes=(*res.notes, f"GLMM not fitted ({exc}); DerSimonian-Laird used instead"))
 
 
 def arrays(yi: ArrayLike, vi: ArrayLike, measure: str = "GEN") -> EffectData:
