@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +146,20 @@ def test_ratio_selection_accepts_the_inverse_direction() -> None:
     selection = select(ratio, [_study("smith2020")], {})
     (cand,) = selection.included
     assert cand.index == 0 and cand.inverted and cand.comparison.estimate == 2.0
+
+
+def test_protocol_schema_file_is_current_and_accepts_the_protocol() -> None:
+    """protocol.schema.json (for editors; written by `secondhct schema`) matches the models and protocol.yaml."""
+    import jsonschema
+
+    from secondhct.extraction.scaffold import protocol_schema_text
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "protocol.schema.json").read_text(encoding="utf-8")
+    assert text == protocol_schema_text(), "run: secondhct schema"
+    schema = json.loads(text)
+    jsonschema.validate(yaml.safe_load((root / "protocol.yaml").read_text(encoding="utf-8")), schema)
+    bad = {"title": "x", "analyses": [{"id": "a", "title": "t", "outcomes": ["os"], "measure": "PRZX",
+                                        "population": {"diseases": ["ALL"], "age_groups": ["pediatric"]}}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)

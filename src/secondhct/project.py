@@ -28,6 +28,10 @@ class Project:
         return self.root / "outputs"
 
     @property
+    def protocol_schema_path(self) -> Path:
+        return self.root / "protocol.schema.json"
+
+    @property
     def schema_path(self) -> Path:
         return self.studies_dir / SCHEMA_FILE
 

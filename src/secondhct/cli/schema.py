@@ -1,4 +1,4 @@
-"""``secondhct schema``: write (or check) the JSON Schema editors use for studies/*.yaml."""
+"""``secondhct schema``: write (or check) the JSON Schemas editors use for studies/*.yaml and protocol.yaml."""
 
 from __future__ import annotations
 
@@ -11,26 +11,25 @@ from .common import RootOption, project_from, reports_errors
 
 @reports_errors
 def schema(
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file is missing or out of date; write nothing.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if a schema file is missing or out of date; write nothing.")] = False,
     root: RootOption = None,
 ) -> None:
-    """Generate studies/_schema.json from the extraction models (never edit it by hand)."""
-    from ..extraction.scaffold import schema_text
+    """Generate studies/_schema.json and protocol.schema.json from the models (never edit them by hand)."""
+    from ..extraction.scaffold import protocol_schema_text, schema_text
     from ..project import display_path
     from ..textio import write_atomic
 
     project = project_from(root)
-    text = schema_text()
-    path = project.schema_path
-    current = path.read_text(encoding="utf-8") if path.is_file() else None
-    if check:
-        if current != text:
+    stale = False
+    for path, text in ((project.schema_path, schema_text()), (project.protocol_schema_path, protocol_schema_text())):
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            typer.echo(f"{display_path(path)} is up to date")
+        elif check:
             typer.echo(f"{display_path(path)} is out of date; run: secondhct schema", err=True)
-            raise typer.Exit(1)
-        typer.echo(f"{display_path(path)} is up to date")
-        return
-    if current == text:
-        typer.echo(f"{display_path(path)} is up to date")
-        return
-    write_atomic(path, text)
-    typer.echo(f"wrote {display_path(path)}")
+            stale = True
+        else:
+            write_atomic(path, text)
+            typer.echo(f"wrote {display_path(path)}")
+    if stale:
+        raise typer.Exit(1)

@@ -15,6 +15,14 @@ _PUBLICATION_BY_TYPE = {
 }
 
 
+def protocol_schema_text() -> str:
+    """``protocol.schema.json``: the JSON Schema of ``protocol.yaml`` (measures, methods and
+    sensitivity kinds come from their tables), stable and diff-friendly."""
+    from ..protocol.schema import protocol_json_schema
+
+    return json.dumps(protocol_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def schema_text() -> str:
     """``studies/_schema.json``: the JSON Schema of the extraction models, stable and diff-friendly."""
     from .schema import json_schema
