@@ -12,9 +12,9 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
+from secondhct.measures import transf_ilogit
 from secondhct.plots import ForestData, ForestRow, ForestStyle, PlotInputError, figure_bytes, forest_plot, save_figure
 from secondhct.plots import examples as ex
-from secondhct.measures import transf_ilogit
 from secondhct.stats.pooling import pool
 
 
@@ -243,7 +243,7 @@ def test_footer_reports_method_k_patients_heterogeneity_and_footnotes() -> None:
 def test_subgroups_have_subtotal_diamonds_and_the_test_for_differences() -> None:
     data = ex.subgroups()
     fig = forest_plot(data)
-    for n, (level, res) in enumerate(data.subgroups, start=1):
+    for n, (_level, res) in enumerate(data.subgroups, start=1):
         lo, centre, hi = diamond_x(fig, f"subtotal-{n}")
         assert centre == pytest.approx(100 * float(transf_ilogit(res.estimate)), rel=1e-12)
     assert not by_gid(fig, f"diamond-subtotal-{len(data.subgroups) + 1}")

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from secondhct.cli import app
 from secondhct.errors import InputError
-from secondhct.plots.csvinput import forest_data_from_csv, rows_from_table
 from secondhct.inputs.csvtable import parse_study_table
+from secondhct.plots.csvinput import forest_data_from_csv, rows_from_table
 
 CSV = """study,xi,ni,disease,excluded,note
 Kato 2012,7,13,AML,,

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from secondhct.measures import MEASURES as MEASURE_TABLE, transf_iarcsin, transf_ilogit, transf_ipft_hm
+from secondhct.measures import MEASURES as MEASURE_TABLE
+from secondhct.measures import transf_iarcsin, transf_ilogit, transf_ipft_hm
 from secondhct.stats.escalc import escalc_proportions, ratio_from_ci
 from secondhct.stats.pooling import pool
 

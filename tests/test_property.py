@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from secondhct.bibliography import parse_bibliography
 from secondhct.extraction.checks import check_study
 from secondhct.extraction.load import parse_study
-from secondhct.validation import validate_project
 from secondhct.project import Project
+from secondhct.validation import validate_project
 
 BASE = (Path(__file__).parent / "data" / "project" / "studies" / "smith2020.yaml").read_text()
 BASE_DATA = yaml.safe_load(BASE)

@@ -86,8 +86,8 @@ class AnalysisView:
 
     def forest(self) -> Figure:
         """The forest plot (a matplotlib Figure; nothing is saved)."""
-        from .review.figures import forest_data
         from .plots import forest_plot
+        from .review.figures import forest_data
 
         data = forest_data(self.result, self.labels)
         if data is None:

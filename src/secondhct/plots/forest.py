@@ -24,12 +24,12 @@ from matplotlib.patches import Polygon, Rectangle
 from matplotlib.transforms import blended_transform_factory
 from scipy import stats
 
-from ..stats.pooling import PooledResult
 from ..format import fmt_test
+from ..stats.pooling import PooledResult
 from .axis import ARROW_LEFT, ARROW_RIGHT, apply_axis, axis_limits
 from .data import ForestData, ForestRow
 from .scale import DisplayScale, display_scale
-from .style import FONT_FAMILY, rc_context, ForestStyle
+from .style import FONT_FAMILY, ForestStyle, rc_context
 from .text import (
     TextMeasurer,
     fmt_interval,

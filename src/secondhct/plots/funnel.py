@@ -21,12 +21,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, MaxNLocator
 from scipy import stats
 
+from ..measures import MEASURES
 from ..stats.pooling import PooledResult
 from .data import ForestData, effect_arrays
 from .egger import EGGER_MIN_K, EggerTest, egger_test
-from ..measures import MEASURES
 from .scale import RATIOS, SCALE_WORDS, PlotInputError
-from .style import FONT_FAMILY, rc_context, FunnelStyle
+from .style import FONT_FAMILY, FunnelStyle, rc_context
 from .text import TextMeasurer, fmt_num, fmt_p, wrap_to_width
 
 CONTOUR_LEVELS = (0.90, 0.95, 0.99)

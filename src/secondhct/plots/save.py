@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from .scale import PlotInputError
 from .style import rc_context

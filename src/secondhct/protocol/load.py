@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, FieldPath, Severity
 from ..extraction.timepoint import parse_time_point
+from ..measures import MEASURES
 from ..modelerrors import LoadedModel, parse_model
 from ..textio import read_text
 from ..yamlsource import Positions
-from ..measures import MEASURES
 from .schema import Analysis, Defaults, Protocol
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ those transformations are defined at 0 and n.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats

@@ -21,9 +21,9 @@ from ..errors import PoolingError
 from .models import TESTS, check_test
 from .tau2 import (
     DEFAULT_MAXITER,
+    DEFAULT_TAU2_MAX,
     DEFAULT_THRESHOLD,
     DEFAULT_TOL,
-    DEFAULT_TAU2_MAX,
     Tau2Estimate,
     Tau2Method,
     check_method,
