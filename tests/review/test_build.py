@@ -13,7 +13,7 @@ from secondhct.cli import app
 from secondhct.project import Project
 from secondhct.review import build as build_module
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 

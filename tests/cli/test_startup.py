@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HEAVY = ["pandas", "matplotlib", "pymare", "statsmodels", "scipy", "numpy"]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import json, sys

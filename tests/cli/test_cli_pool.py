@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from secondhct.cli import app
 
-REF = json.loads((Path(__file__).parent / "reference" / "metafor_reference.json").read_text(encoding="utf-8"))
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "metafor_reference.json").read_text(encoding="utf-8"))
 runner = CliRunner()
 
 KEYS = {"k", "estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "tau2_lb", "tau2_ub",
@@ -153,7 +153,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_cli_import_does_not_load_numerics() -> None:
     code = "import sys, secondhct.cli.pool; print(sorted(m for m in ('numpy','scipy','pandas') if m in sys.modules))"
-    src = str(Path(__file__).resolve().parents[1] / "src")
+    src = str(Path(__file__).resolve().parents[2] / "src")
     env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert proc.stdout.strip() == "[]"

@@ -22,7 +22,7 @@ from secondhct.measures import transf_iarcsin, transf_ilogit, transf_ipft_hm
 from secondhct.stats.escalc import escalc_proportions, ratio_from_ci
 from secondhct.stats.pooling import pool
 
-REFERENCE_DIR = Path(__file__).parent / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
 REFERENCE_JSON = REFERENCE_DIR / "metafor_reference.json"
 REFERENCE_SCRIPT = REFERENCE_DIR / "make_metafor_reference.R"
 

@@ -123,7 +123,7 @@ def test_schema_write_then_check(project: Path) -> None:
 
 
 def test_forest_draws_a_protocol_analysis(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     out = tmp_path / "os.svg"
     result = runner.invoke(app, ["forest", "os-children-acute-2-3y", "--root", str(root), "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -14,9 +14,9 @@ from secondhct.stats.models import FitOptions
 from secondhct.stats.sensitivity import cumulative, leave_one_out
 from secondhct.stats.subgroups import meta_regression, subgroup_analysis, subgroup_design
 
-REF = json.loads((Path(__file__).parent / "reference" / "metafor_reference.json").read_text(encoding="utf-8"))
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "metafor_reference.json").read_text(encoding="utf-8"))
 
-#: Same tolerances as tests/test_pooling_vs_metafor.py: REML/PM are iterative (tau^2
+#: Same tolerances as tests/stats/test_pooling_vs_metafor.py: REML/PM are iterative (tau^2
 #: converged to 1e-10 / 1e-12 in both implementations); EE and DL are closed-form.
 RTOL = 1e-8
 ATOL = 1e-10

@@ -15,7 +15,7 @@ from secondhct.protocol.load import load_protocol, plan, window_text
 from secondhct.protocol.schema import Analysis, Defaults
 from secondhct.protocol.select import select
 
-BASE: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "data/project/studies/smith2020.yaml").read_text())
+BASE: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[1] / "data/project/studies/smith2020.yaml").read_text())
 
 PROTOCOL = """\
 title: Test protocol
@@ -154,7 +154,7 @@ def test_protocol_schema_file_is_current_and_accepts_the_protocol() -> None:
 
     from secondhct.extraction.scaffold import protocol_schema_text
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     text = (root / "protocol.schema.json").read_text(encoding="utf-8")
     assert text == protocol_schema_text(), "run: secondhct schema"
     schema = json.loads(text)

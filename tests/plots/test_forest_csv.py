@@ -80,7 +80,7 @@ def test_cli_missing_file_is_an_error(tmp_path: Path) -> None:
 
 def test_cli_module_does_not_import_matplotlib_or_numpy() -> None:
     code = "import sys, secondhct.cli; print(sorted(m for m in ('matplotlib', 'numpy') if m in sys.modules))"
-    src = str(Path(__file__).resolve().parents[1] / "src")
+    src = str(Path(__file__).resolve().parents[2] / "src")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}).stdout.strip()  # fmt: skip
     assert out == "[]"

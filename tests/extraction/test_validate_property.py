@@ -14,7 +14,7 @@ from secondhct.extraction.load import parse_study
 from secondhct.project import Project
 from secondhct.validation import validate_project
 
-BASE = (Path(__file__).parent / "data" / "project" / "studies" / "smith2020.yaml").read_text()
+BASE = (Path(__file__).resolve().parents[1] / "data" / "project" / "studies" / "smith2020.yaml").read_text()
 BASE_DATA = yaml.safe_load(BASE)
 
 scalars = st.one_of(

@@ -430,7 +430,7 @@ def test_same_bytes_in_fresh_processes_with_different_hash_seeds(tmp_path) -> No
 
     code = ("import sys; from secondhct.plots import examples as ex, forest_plot, figure_bytes; "
             "sys.stdout.buffer.write(b''.join(figure_bytes(forest_plot(ex.subgroups()), f) for f in ('svg', 'pdf', 'png')))")  # fmt: skip
-    src = str(Path(__file__).resolve().parents[1] / "src")
+    src = str(Path(__file__).resolve().parents[2] / "src")
     outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
                            env={**os.environ, "PYTHONPATH": src, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]  # fmt: skip
     assert outs[0] == outs[1] and len(outs[0]) > 10_000

@@ -14,7 +14,7 @@ from secondhct.cli import app
 from secondhct.errors import PoolingError
 from secondhct.stats.glmm import glmm_pool
 
-REF = json.loads((Path(__file__).parent / "reference" / "metafor_reference.json").read_text(encoding="utf-8"))
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "metafor_reference.json").read_text(encoding="utf-8"))
 
 #: Estimate, tau^2, I^2, H^2, Q: ML optimum located to ~1e-9 in both (glmer with
 #: tolPwrss 1e-12 and bobyqa rhoend 1e-12; here Newton with the exact gradient until the
