@@ -195,7 +195,7 @@ def test_any_csv_gives_a_result_or_one_error_line(tmp_path: Path, header: str, r
 
 
 def test_cli_falls_back_to_dl_when_the_iterative_estimator_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import secondhct.stats.pooling as pooling
+    import secondhct.stats.rma as pooling
     from secondhct.stats.tau2 import Tau2Estimate
 
     real = pooling.estimate_tau2

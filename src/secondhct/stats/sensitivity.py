@@ -8,7 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .models import EffectData, FitOptions, fit
-from .pooling import PooledResult, check_inputs
+from .pooling import PooledResult
+from .rma import check_inputs
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from numpy.typing import ArrayLike
 
 from ..errors import PoolingError
 from .models import METHODS, EffectData, FitOptions, InverseVariance, fit
-from .pooling import PooledResult, RmaFit, fit_rma
+from .pooling import PooledResult
+from .rma import RmaFit, fit_rma
 
 
 @dataclass(frozen=True)

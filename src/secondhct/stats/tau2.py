@@ -152,6 +152,8 @@ def estimate_tau2(
     random-effects model. *J Educ Behav Stat* 30:261-293.
     Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package.
     *J Stat Softw* 36(3):1-48.
+
+    (Longer than 60 lines on purpose: one branch per estimator, each a few lines that mirror metafor's code for it.)
     """
     method = check_method(method)  # type: ignore[assignment]
     k, p = X.shape
