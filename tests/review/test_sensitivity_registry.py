@@ -43,8 +43,13 @@ def context(is_ratio: bool = False) -> tuple[SensitivityContext, list[tuple[tupl
         return None, "pooled"
 
     plan = SimpleNamespace(is_ratio=is_ratio)
+    def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None) -> list[Any]:
+        extra = [effect("e", 5)] if not one_per_overlap_group else []
+        extra += [effect("s", 50)] if include_selected else []
+        return [*EFFECTS, *extra]
+
     ctx = SensitivityContext(plan=plan, effects=EFFECTS, studies=STUDIES, pool=pool,  # type: ignore[arg-type]
-                             all_reports=lambda: [*EFFECTS, effect("e", 5)])  # fmt: skip
+                             reselect=reselect)  # fmt: skip
     return ctx, calls
 
 
@@ -77,6 +82,31 @@ def test_exclude_small_takes_its_threshold_from_the_protocol() -> None:
 def test_all_overlap_reports_pools_every_selected_report() -> None:
     _, calls = run({"kind": "all_overlap_reports"})
     assert calls == [(("a", "b", "c", "d", "e"), None)]
+
+
+def test_including_selected_cohorts_adds_them() -> None:
+    results, calls = run({"kind": "include_selected_cohorts"})
+    assert calls == [(("a", "b", "c", "d", "s"), None)] and results[0].name == "include_selected_cohorts"
+
+
+def test_inflating_approximated_variances_touches_only_derived_rows() -> None:
+    from secondhct.review.effects import StudyEffect
+    from secondhct.stats.escalc import EffectSize
+
+    exact = StudyEffect("a", 0, None, 10, "3/10", EffectSize(-0.8, 0.2, "PLO", "escalc"))
+    approx = StudyEffect("b", 0, None, 10, "30%", EffectSize(-0.9, 0.3, "PLO", "binomial", approximate=True))
+    seen: list[Any] = []
+    ctx = SensitivityContext(plan=SimpleNamespace(is_ratio=False), effects=[exact, approx], studies=STUDIES,  # type: ignore[arg-type]
+                             pool=lambda kept, method: (seen.extend(kept), (None, ""))[1], reselect=lambda **_: [])  # fmt: skip
+    spec = ENTRY.validate_python({"kind": "inflate_approximated_variances", "factor": 3})
+    (result,) = spec.run(ctx)
+    assert [e.effect.vi for e in seen] == [0.2, pytest.approx(0.9)] and result.keys == ("a", "b")
+    assert spec.title.endswith("multiplied by 3")
+    assert ENTRY.validate_python({"kind": "inflate_approximated_variances"}).factor == 2.0
+    with pytest.raises(ValidationError):
+        ENTRY.validate_python({"kind": "inflate_approximated_variances", "factor": 1})
+    none_derived = SensitivityContext(plan=ctx.plan, effects=[exact], studies=STUDIES, pool=ctx.pool, reselect=ctx.reselect)
+    assert spec.run(none_derived) == []
 
 
 def test_method_change_to_the_glmm_uses_reports_with_counts_only() -> None:

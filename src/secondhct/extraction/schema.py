@@ -239,6 +239,22 @@ class Age(Strict):
     source: Source
 
 
+SelectionKind = Literal[
+    "remission_only", "survivors_only", "first_hct_not_allogeneic", "non_leukemia_included", "graft_failure_included", "other",
+]
+
+
+class CohortSelection(Strict):
+    """The cohort is a selected subset (or a mixture) that is not comparable with all patients
+    who relapsed after a first allogeneic HCT: e.g. second remission only, 1-year survivors
+    only, first transplant autologous in some. The protocol keeps such reports out of the
+    primary analyses (with this as the reason) and in a sensitivity analysis."""
+
+    kind: SelectionKind = Field(description="what makes the cohort selected")
+    description: Text = Field(description="the selection in words, e.g. 'all in second remission at the second HCT'")
+    source: Source
+
+
 class Population(Strict):
     """Who was studied (the whole report; arms split it further)."""
 
@@ -251,6 +267,9 @@ class Population(Strict):
     n: Count | NotStated = Field(description="patients in the report")
     indications: list[Indication] = Field(min_length=1, description="why the salvage was given")
     time_origin: TimeOrigin = Field(description="default time zero of the survival outcomes")
+    selection: list[CohortSelection] = Field(
+        default_factory=list, description="why the cohort is a selected subset, if it is (empty: all comers)"
+    )
     source: Source
 
 

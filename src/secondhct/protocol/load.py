@@ -29,6 +29,7 @@ class Plan:
     test: str
     overlap_rule: str
     sensitivity: tuple[SensitivitySpec, ...]
+    selected_cohorts: str = "exclude"
 
     @property
     def id(self) -> str:
@@ -49,6 +50,7 @@ def plan(analysis: Analysis, defaults: Defaults) -> Plan:
         test=analysis.test or defaults.test,
         overlap_rule=analysis.overlap_rule or defaults.overlap_rule,
         sensitivity=tuple(analysis.sensitivity if analysis.sensitivity is not None else defaults.sensitivity),
+        selected_cohorts=analysis.selected_cohorts or defaults.selected_cohorts,
     )
 
 
@@ -81,7 +83,7 @@ def _window(analysis: Analysis, path: FieldPath) -> Iterator[tuple[Severity, Fie
     if window.exact is None and (window.min is None or window.max is None):
         yield "error", path, "a window needs both min and max"
         return
-    for name in ("exact", "min", "max"):
+    for name in ("exact", "min", "max", "max_spread"):
         value = getattr(window, name)
         if value is not None and not parse_time_point(value).stated:
             yield "error", path + (name,), f"'{value}' is not a time point an analysis can select on"
@@ -117,6 +119,13 @@ def window_months(analysis: Analysis) -> tuple[float, float] | None:
     lo = parse_time_point(window.min).months if window.min else None
     hi = parse_time_point(window.max).months if window.max else None
     return (lo, hi) if lo is not None and hi is not None else None
+
+
+def max_spread_months(analysis: Analysis) -> float | None:
+    """The protocol's limit on the spread of pooled time points, in months (None: no limit)."""
+    if analysis.time is None or analysis.time.max_spread is None:
+        return None
+    return parse_time_point(analysis.time.max_spread).months
 
 
 def window_text(analysis: Analysis) -> str:

@@ -40,6 +40,7 @@ else:
     Method = Literal[tuple(name for name, m in METHODS.items() if not m.needs_counts)]
     Test = Literal[tuple(TESTS)]
 OverlapRule = Literal["largest", "most_recent"]
+SelectedCohorts = Literal["exclude", "include"]
 StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "overlap_group"]
 Factor = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 _DEFAULT_ORIGINS: tuple[TimeOrigin, ...] = ("second_hct",)
@@ -51,6 +52,11 @@ class TimeWindow(Strict):
     exact: TimePointText | None = None
     min: TimePointText | None = None
     max: TimePointText | None = None
+    max_spread: TimePointText | None = Field(
+        default=None,
+        description="largest difference between the time points of the reports pooled together (e.g. 1y); "
+        "beyond it the reports are listed, not pooled",
+    )
 
 
 class PopulationFilter(Strict):
@@ -94,6 +100,9 @@ class Analysis(Strict):
         default=None, description="registered sensitivity analyses, e.g. {kind: leave_one_out}; default: defaults.sensitivity"
     )
     overlap_rule: OverlapRule | None = None
+    selected_cohorts: SelectedCohorts | None = Field(
+        default=None, description="reports of selected cohorts (population.selection): exclude (default) or include"
+    )
     exclude_publications: list[Publication] = Field(default_factory=list)
     notes: Text | None = None
 
@@ -104,6 +113,7 @@ class Defaults(Strict):
     method: Method = "REML"
     test: Test = "adhoc"
     overlap_rule: OverlapRule = "largest"
+    selected_cohorts: SelectedCohorts = "exclude"
     sensitivity: list[SensitivityEntry] = Field(default_factory=default_sensitivity)
 
 

@@ -15,7 +15,11 @@ Rules, in order:
    the window (the earliest such time point when several are), with an allowed
    time origin (the row's own, else the population's); conditional (landmark)
    estimates never enter.
-3. *Overlap*: one report per overlap group: the largest cohort for that
+3. *Selected cohort*: a report whose cohort is a selected subset (``population.selection``,
+   e.g. second remission only) is left out when the protocol says ``selected_cohorts:
+   exclude`` (the default), with the selection as the reason; the sensitivity analysis
+   ``include_selected_cohorts`` keeps it.
+4. *Overlap*: one report per overlap group: the largest cohort for that
    outcome (``largest``; ties to the most recent, then the key), or the most
    recent (``most_recent``; ties to the largest). The sensitivity analysis
    ``all_overlap_reports`` skips this step.
@@ -32,7 +36,7 @@ from ..extraction.schema import Arm, Comparison, Outcome, StudyExtraction, Subgr
 from ..extraction.timepoint import parse_time_point
 from .load import Plan, window_months, window_text
 
-Stage = Literal["population", "outcome", "overlap"]
+Stage = Literal["population", "outcome", "selected", "overlap"]
 _EPS = 1e-9
 
 
@@ -182,10 +186,12 @@ def select(
     years: Mapping[str, int | None],
     *,
     one_per_overlap_group: bool = True,
+    include_selected: bool | None = None,
 ) -> Selection:
     """The rows that enter ``plan`` and the reports left out, with reasons (see module docstring)."""
     included: list[Candidate] = []
     excluded: list[Exclusion] = []
+    keep_selected = plan.selected_cohorts == "include" if include_selected is None else include_selected
     for study in sorted(studies, key=lambda s: s.key):
         reason = _population_reason(study, plan)
         if reason is not None:
@@ -194,6 +200,10 @@ def select(
         rows, reason = _ratio_rows(study, plan) if plan.is_ratio else _proportion_rows(study, plan)
         if not rows:
             excluded.append(Exclusion(study.key, "outcome", reason))
+        elif study.population.selection and not keep_selected:
+            what = "; ".join(sel.description for sel in study.population.selection)
+            excluded.append(Exclusion(study.key, "selected", f"selected cohort ({what}): not comparable with all comers"))
+            continue
         included.extend(rows)
     if not one_per_overlap_group:
         return Selection(tuple(included), tuple(excluded))

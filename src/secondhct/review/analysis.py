@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from ..errors import PoolingError
 from ..extraction.schema import StudyExtraction
+from ..extraction.timepoint import parse_time_point
 from ..measures import MEASURES
-from ..protocol.load import Plan
+from ..protocol.load import Plan, max_spread_months
 from ..protocol.select import Candidate, Exclusion, select
 from ..stats.models import METHODS, EffectData, FitOptions, fit
 from ..stats.pooling import PooledResult
@@ -117,12 +118,13 @@ def _sensitivity(
 ) -> list[Sensitivity]:
     """Run the plan's registered sensitivity analyses (:mod:`secondhct.review.sensitivity`)."""
 
-    def all_reports() -> list[StudyEffect]:
-        return _effects(plan, select(plan, studies, years, one_per_overlap_group=False).included)[0]
+    def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None) -> list[StudyEffect]:
+        chosen = select(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected)
+        return _effects(plan, chosen.included)[0]
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},
-        pool=lambda kept, method: _pool_or_reason(plan, kept, method), all_reports=all_reports,
+        pool=lambda kept, method: _pool_or_reason(plan, kept, method), reselect=reselect,
     )  # fmt: skip
     return [result for spec in plan.sensitivity for result in spec.run(ctx)]
 
@@ -198,16 +200,35 @@ def _warnings(plan: Plan, effects: list[StudyEffect], excluded: list[Exclusion],
     return notes
 
 
+def time_spread_reason(plan: Plan, effects: Sequence[StudyEffect], by_key: Mapping[str, StudyExtraction]) -> str | None:
+    """Why the reports cannot be pooled together: their time points differ by more than the
+    protocol's ``time.max_spread`` (None when they do not, or no limit is set)."""
+    limit = max_spread_months(plan.analysis)
+    if limit is None or plan.is_ratio:
+        return None
+    times = {by_key[e.key].outcomes[e.index].time or "" for e in effects}
+    months = {t: parse_time_point(t).months for t in times}
+    known = [m for m in months.values() if m is not None]
+    if len(known) < 2 or max(known) - min(known) <= limit + 1e-9:
+        return None
+    shown = ", ".join(sorted(months, key=lambda t: months[t] or 0))
+    assert plan.analysis.time is not None
+    return f"time points {shown} differ by more than the protocol's max_spread ({plan.analysis.time.max_spread}): listed, not pooled"
+
+
 def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> AnalysisResult:
     """Select, compute effect sizes, pool, and run the plan's sensitivity and subgroup analyses."""
     selection = select(plan, studies, years)
     effects, dropped = _effects(plan, selection.included)
     excluded = sorted([*selection.excluded, *dropped], key=lambda x: x.key)
     by_key = {s.key: s for s in studies}
-    by_level = plan.analysis.subgroup is not None
+    spread = time_spread_reason(plan, effects, by_key)
+    by_level = plan.analysis.subgroup is not None or spread is not None
     pooled, note = (None, "") if by_level else _pool_or_reason(plan, effects)
     warnings = _warnings(plan, effects, excluded, by_key)
-    if by_level and effects:
+    if spread is not None:
+        warnings.append(spread)
+    elif by_level and effects:
         warnings.append(
             "rows are reported per subgroup level and listed, not pooled: pooling across reports needs "
             "level names shared by all reports, which the format does not have yet"

@@ -52,7 +52,8 @@ class SensitivityContext:
     effects: Sequence[StudyEffect]
     studies: Mapping[str, StudyExtraction]
     pool: Callable[[Sequence[StudyEffect], str | None], tuple[Pooled | None, str]]
-    all_reports: Callable[[], Sequence[StudyEffect]]
+    reselect: Callable[..., Sequence[StudyEffect]]
+    """``reselect(one_per_overlap_group=..., include_selected=...)``: the effects of a selection with other rules."""
 
 
 class SensitivitySpec(Strict):
@@ -128,7 +129,42 @@ class AllOverlapReports(SensitivitySpec):
         return "all reports, not one per overlap group"
 
     def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
-        return [self._subset(ctx, list(ctx.all_reports()))]
+        return [self._subset(ctx, list(ctx.reselect(one_per_overlap_group=False)))]
+
+
+class IncludeSelectedCohorts(SensitivitySpec):
+    """Also the reports of selected cohorts (``population.selection``), which the primary analysis leaves out."""
+
+    kind: Literal["include_selected_cohorts"]
+
+    @property
+    def title(self) -> str:
+        return "including selected cohorts (e.g. second remission only)"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        everything = list(ctx.reselect(include_selected=True))
+        if {e.key for e in everything} == {e.key for e in ctx.effects}:
+            return []  # no selected cohort among the candidates: the primary analysis already is this one
+        return [self._subset(ctx, everything)]
+
+
+class InflateApproximatedVariances(SensitivitySpec):
+    """Approximated variances ('±' read as SE, binomial from n, which ignores censoring) multiplied by ``factor``."""
+
+    kind: Literal["inflate_approximated_variances"]
+    factor: float = Field(default=2.0, gt=1, description="multiplier of the approximated sampling variances")
+
+    @property
+    def title(self) -> str:
+        return f"approximated variances ('±' as SE, binomial from n) multiplied by {self.factor:g}"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        from dataclasses import replace
+
+        if not any(e.derived for e in ctx.effects):
+            return []
+        inflated = [replace(e, effect=replace(e.effect, vi=e.effect.vi * self.factor)) if e.derived else e for e in ctx.effects]
+        return [self._subset(ctx, inflated)]
 
 
 class MethodChange(SensitivitySpec):
@@ -193,13 +229,15 @@ class LeaveOneOut(SensitivitySpec):
 
 #: Every registered kind, in the order the summary lists them by default.
 SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
-    MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeApproximatedSe, ExcludeSmall, LeaveOneOut,
+    MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, ExcludeApproximatedSe,
+    InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
 )  # fmt: skip
 
 SensitivityEntry = Annotated[
-    Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeApproximatedSe, ExcludeSmall, LeaveOneOut],
+    Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, ExcludeApproximatedSe,
+          InflateApproximatedVariances, ExcludeSmall, LeaveOneOut],
     Field(discriminator="kind"),
-]
+]  # fmt: skip
 
 
 def default_sensitivity() -> list[SensitivityEntry]:
