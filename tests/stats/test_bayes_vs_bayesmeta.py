@@ -283,7 +283,8 @@ def test_heavy_tail_sd_is_the_exact_one() -> None:
     y, v = np.array(ds["yi"][:3]), np.array(ds["vi"][:3])
     assert _fit(case).mu_sd == pytest.approx(_adaptive_mu_sd(y, v, 0.5, math.inf), rel=1e-8)
     # bayesmeta's grid ends where P(tau > t | y) = epsilon = 1e-7, i.e. at secondhct's quantile
-    t_max = bayes._tau_quantile(bayes._tau_grid(y, v, HalfCauchy(0.5), FLAT)[0], 1 - REF["source"]["epsilon"])
+    grid = bayes._tau_grid(y, v, HalfCauchy(0.5), FLAT)[0]
+    t_max = float(bayes._tau_quantiles(grid, np.array([1 - REF["source"]["epsilon"]]))[0])
     assert _adaptive_mu_sd(y, v, 0.5, t_max) == pytest.approx(case["mu_sd"], rel=RTOL)
 
 

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, special
+from scipy import special
 
 from ..errors import PoolingError
 from .pooling import check_inputs
@@ -305,36 +305,55 @@ def _tau_grid(y: Array, v: Array, prior: TauPrior, mu: MuPrior) -> tuple[_Grid, 
     return grid, notes if check > CHECK_RTOL else []
 
 
-def _tau_cdf(g: _Grid, zq: float) -> float:
-    """P(z <= zq): whole panels from ``cum`` plus Gauss-Legendre on the partial panel."""
-    if zq <= g.edges[0]:
-        return 0.0
-    if zq >= g.edges[-1]:
-        return 1.0
-    j = int(np.searchsorted(g.edges, zq, side="right")) - 1
-    z, qw = _panels(np.array([g.edges[j], zq]), NODES)
-    return float(g.cum[j]) + float((qw * np.exp(g.logpost(z) - g.shift)).sum()) / math.exp(g.logz)
+def _solve(cdf: Callable[[Array], tuple[Array, Array]], p: Array, lo: Array, hi: Array, x: Array) -> Array:
+    """Solve cdf(x) = p for many problems at once: Newton steps, bisection when a step leaves
+    the bracket [lo, hi] kept around each root (so it cannot fail).  A problem is done when
+    its step or its bracket is below 1e-13 relative (Newton's error is then ~the step squared)."""
+    done = np.zeros(p.shape, dtype=bool)
+    for _ in range(200):
+        F, f = cdf(x)
+        lo, hi = np.where(F < p, x, lo), np.where(F > p, x, hi)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            step = x - (F - p) / f
+        new = np.where(done, x, np.where((step >= lo) & (step <= hi), step, 0.5 * (lo + hi)))
+        tol = 1e-13 * np.maximum(1.0, np.abs(x))
+        done |= (np.abs(new - x) <= tol) | (hi - lo <= tol)
+        x = new
+        if done.all():
+            break
+    return x
 
 
-def _tau_quantile(g: _Grid, p: float) -> float:
-    z = optimize.brentq(lambda t: _tau_cdf(g, t) - p, g.edges[0], g.edges[-1], xtol=1e-14, rtol=1e-14)
-    return g.t0 * math.sinh(z)
+def _tau_quantiles(g: _Grid, p: Array) -> Array:
+    """Quantiles of tau: P(z <= zq) is whole panels from ``cum`` plus Gauss-Legendre on the
+    partial panel; its derivative is the posterior density in z."""
+    t, qw = _legendre(NODES)
+
+    def cdf(zq: Array) -> tuple[Array, Array]:
+        j = np.clip(np.searchsorted(g.edges, zq, side="right") - 1, 0, g.edges.size - 2)
+        width = (zq - g.edges[j])[:, None]
+        lp = g.logpost(np.concatenate([(g.edges[j][:, None] + width * t).ravel(), zq])) - g.shift - g.logz
+        part = (width * qw * np.exp(lp[: -zq.size]).reshape(zq.size, NODES)).sum(axis=1)
+        return g.cum[j] + part, np.exp(lp[-zq.size :])
+
+    z0 = np.interp(p, g.cum, g.edges)
+    z = _solve(cdf, p, np.full_like(p, g.edges[0]), np.full_like(p, g.edges[-1]), z0)
+    return g.t0 * np.sinh(z)
 
 
-def _mixture_quantile(w: Array, mean: Array, sd: Array, p: float) -> float:
-    r"""Solve :math:`\sum_j w_j\Phi((q-m_j)/s_j) = p` (brentq; bracket from the components)."""
-    comp = mean + sd * special.ndtri(p)
+def _mixture_quantiles(w: Array, mean: Array, sd: Array, p: Array) -> Array:
+    r"""Solve :math:`\sum_j w_j\Phi((q_r-m_{rj})/s_{rj}) = p_r` for every row r of ``mean``, ``sd``.
+
+    The root lies between the smallest and the largest component quantile.
+    """
+    comp = mean + sd * special.ndtri(p)[:, None]
     keep = w > 1e-300
-    lo, hi = float(comp[keep].min()), float(comp[keep].max())
-    if hi - lo < 1e-14 * max(1.0, abs(lo)):
-        return lo
-    f = lambda q: float(w @ special.ndtr((q - mean) / sd)) - p  # noqa: E731
-    return float(optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-15))
 
+    def cdf(q: Array) -> tuple[Array, Array]:
+        u = (q[:, None] - mean) / sd
+        return special.ndtr(u) @ w, (np.exp(-0.5 * u * u) / sd) @ w / math.sqrt(2 * math.pi)
 
-def _interval(w: Array, mean: Array, sd: Array, level: float) -> tuple[float, float]:
-    alpha = (1 - level) / 2
-    return _mixture_quantile(w, mean, sd, alpha), _mixture_quantile(w, mean, sd, 1 - alpha)
+    return _solve(cdf, p, comp[:, keep].min(axis=1), comp[:, keep].max(axis=1), comp @ w)
 
 
 def _moments(w: Array, mean: Array, var: Array) -> tuple[float, float]:
@@ -421,29 +440,32 @@ def bayes_pool(
     first, second, moment_notes = _moments_exist(prior, y.size, mu)
     s = np.sqrt(g.s2)
     mu_mean, mu_sd = _moments(g.w, g.m, g.s2)
-    ci, pi = _interval(g.w, g.m, s, level), _interval(g.w, g.m, np.sqrt(g.s2 + g.tau**2), level)
-    tq = [_tau_quantile(g, p) for p in (0.5, (1 - level) / 2, (1 + level) / 2)]
     b = v[:, None] / (v[:, None] + (g.tau**2)[None, :])
     th_mean, th_var = (1 - b) * y[:, None] + b * g.m, v[:, None] * (1 - b) + b**2 * g.s2
     th_mom = [_moments(g.w, m, var) for m, var in zip(th_mean, th_var)]
-    th_int = [_interval(g.w, m, np.sqrt(var), level) for m, var in zip(th_mean, th_var)]
+    # every quantile at once: mu (median, CI), predictive (PI), each theta_i (interval)
+    lo, hi, k = (1 - level) / 2, (1 + level) / 2, y.size
+    means = np.vstack([np.tile(g.m, (5, 1)), np.repeat(th_mean, 2, axis=0)])
+    sds = np.vstack([np.tile(s, (3, 1)), np.tile(np.sqrt(g.s2 + g.tau**2), (2, 1)), np.repeat(np.sqrt(th_var), 2, axis=0)])
+    q = _mixture_quantiles(g.w, means, sds, np.array([0.5, lo, hi, lo, hi] + [lo, hi] * k))
+    tq = _tau_quantiles(g, np.array([0.5, lo, hi]))
     return BayesResult(
         k=y.size,
-        mu_median=_mixture_quantile(g.w, g.m, s, 0.5),
+        mu_median=float(q[0]),
         mu_mean=mu_mean if first else None,
         mu_sd=mu_sd if second else None,
-        ci_lb=ci[0],
-        ci_ub=ci[1],
-        pi_lb=pi[0],
-        pi_ub=pi[1],
-        tau=tq[0],
-        tau_lb=tq[1],
-        tau_ub=tq[2],
+        ci_lb=float(q[1]),
+        ci_ub=float(q[2]),
+        pi_lb=float(q[3]),
+        pi_ub=float(q[4]),
+        tau=float(tq[0]),
+        tau_lb=float(tq[1]),
+        tau_ub=float(tq[2]),
         tau_mean=float(g.w @ g.tau) if first else None,
         theta_mean=tuple(t[0] for t in th_mom),
         theta_sd=tuple(t[1] for t in th_mom),
-        theta_lb=tuple(t[0] for t in th_int),
-        theta_ub=tuple(t[1] for t in th_int),
+        theta_lb=tuple(float(x) for x in q[5::2]),
+        theta_ub=tuple(float(x) for x in q[6::2]),
         thresholds=ts,
         prob_above=tuple(float(g.w @ special.ndtr((g.m - t) / s)) for t in ts),
         tau_prior=prior.describe(),
