@@ -25,8 +25,9 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -36,6 +37,7 @@ from ..errors import PoolingError
 from .pooling import check_inputs
 
 Array = NDArray[np.float64]
+_P = TypeVar("_P")
 
 #: Quadrature over z with tau = t0 sinh(z): panels of width at most PANEL_WIDTH in z (and
 #: at least MIN_PANELS on the window) with NODES Gauss-Legendre nodes each; the window is
@@ -141,43 +143,33 @@ class MuPrior:
 FLAT = MuPrior()
 
 
-def _numbers(text: str, n: int, forms: str) -> list[float]:
+def _parse(text: str, kind: str, forms: str, makers: dict[str, tuple[int, Callable[..., _P]]]) -> _P:
+    family, _, args = text.strip().lower().replace(" ", "").partition(":")
+    if family not in makers:
+        raise PoolingError(f"unknown {kind} prior {text!r}; allowed forms: {forms}")
+    n, make = makers[family]
     try:
-        vals = [float(s) for s in text.split(",")]
+        vals = [float(x) for x in args.split(",")] if args else []
     except ValueError:
-        vals = []
-    if len(vals) != n or not all(math.isfinite(v) for v in vals):
-        raise PoolingError(f"cannot read prior parameters {text!r}; allowed forms: {forms}")
-    return vals
+        vals = [math.nan]
+    if len(vals) != n or not all(math.isfinite(x) for x in vals):
+        raise PoolingError(f"cannot read the {kind} prior {text!r}; allowed forms: {forms}")
+    if n and vals[-1] <= 0:
+        raise PoolingError(f"{kind} prior {text!r}: the scale (upper bound, sdlog, sd) must be positive")
+    return make(*vals)
 
 
 def parse_tau_prior(text: str) -> TauPrior:
     """Read ``halfnormal:0.5``, ``halfcauchy:1``, ``uniform:2`` or ``lognormal:-1.07,0.8``."""
-    family, _, args = text.strip().lower().replace(" ", "").partition(":")
     makers: dict[str, tuple[int, Callable[..., TauPrior]]] = {
-        "halfnormal": (1, HalfNormal), "halfcauchy": (1, HalfCauchy),
-        "uniform": (1, Uniform), "lognormal": (2, LogNormal),
+        "halfnormal": (1, HalfNormal), "halfcauchy": (1, HalfCauchy), "uniform": (1, Uniform), "lognormal": (2, LogNormal)
     }  # fmt: skip
-    if family not in makers:
-        raise PoolingError(f"unknown tau prior {text!r}; allowed forms: {TAU_FORMS}")
-    n, make = makers[family]
-    vals = _numbers(args, n, TAU_FORMS)
-    if vals[-1] <= 0:
-        raise PoolingError(f"tau prior {text!r}: the scale (upper bound, sdlog) must be positive")
-    return make(*vals)
+    return _parse(text, "tau", TAU_FORMS, makers)
 
 
 def parse_mu_prior(text: str) -> MuPrior:
     """Read ``flat`` or ``normal:MEAN,SD``."""
-    family, _, args = text.strip().lower().replace(" ", "").partition(":")
-    if family == "flat" and not args:
-        return FLAT
-    if family != "normal":
-        raise PoolingError(f"unknown mu prior {text!r}; allowed forms: {MU_FORMS}")
-    mean, sd = _numbers(args, 2, MU_FORMS)
-    if sd <= 0:
-        raise PoolingError(f"mu prior {text!r}: the standard deviation must be positive")
-    return MuPrior(mean, sd)
+    return _parse(text, "mu", MU_FORMS, {"flat": (0, lambda: FLAT), "normal": (2, MuPrior)})
 
 
 @dataclass(frozen=True)
@@ -262,16 +254,16 @@ class _Grid:
 
 
 def _edges(a: float, b: float, width: float, minimum: int) -> Array:
-    return np.linspace(a, b, max(minimum, math.ceil((b - a) / width)) + 1)
+    return np.linspace(a, b, max(minimum, math.ceil((b - a) / width)) + 1)  # panel edges
 
 
 def _tau_grid(y: Array, v: Array, prior: TauPrior, mu: MuPrior) -> tuple[_Grid, list[str]]:
     r"""Locate the posterior of tau on the prior's span, then integrate over that window.
 
-    The substitution :math:`	au = t_0\sinh z`, :math:`t_0 = \min(	ext{scale}, \sqrt{v_{min}})/4`,
+    The substitution :math:`\tau = t_0\sinh z`, :math:`t_0 = \min(\text{scale}, \sqrt{v_{min}})/4`,
     is linear near 0 and logarithmic above :math:`t_0`.  Every singularity of the integrands
-    in the complex plane (:math:`	au^2 \in [-v_{max}, -v_{min}]`, the half-Cauchy's poles
-    at :math:`\pm i\,	ext{scale}`) then lies at distance pi/2 from the real z axis, so
+    in the complex plane (:math:`\tau^2 \in [-v_{max}, -v_{min}]`, the half-Cauchy's poles
+    at :math:`\pm i\,\text{scale}`) then lies at distance pi/2 from the real z axis, so
     Gauss-Legendre on panels of width 1 in z converges geometrically.
     """
     scale, top = prior.span()
@@ -382,6 +374,34 @@ def _moments_exist(prior: TauPrior, k: int, mu: MuPrior) -> tuple[bool, bool, li
     return first, second, notes
 
 
+def _summarise(g: _Grid, y: Array, v: Array, level: float, thresholds: tuple[float, ...]) -> BayesResult:
+    r"""Moments and central intervals of mu, theta_new and the theta_i; quantiles of tau.
+
+    :math:`\theta_\text{new}\mid\tau \sim N(m, s^2+\tau^2)` and
+    :math:`\theta_i\mid\tau \sim N((1-b_i)y_i + b_i m,\ v_i(1-b_i) + b_i^2 s^2)` with
+    :math:`b_i = v_i/(v_i+\tau^2)`.
+    """
+    s = np.sqrt(g.s2)
+    b = v[:, None] / (v[:, None] + (g.tau**2)[None, :])
+    th_mean, th_var = (1 - b) * y[:, None] + b * g.m, v[:, None] * (1 - b) + b**2 * g.s2
+    th_mom = np.array([_moments(g.w, m, var) for m, var in zip(th_mean, th_var)])
+    # every quantile at once: mu (median, CI), predictive (PI), each theta_i (interval)
+    lo, hi = (1 - level) / 2, (1 + level) / 2
+    means = np.vstack([np.tile(g.m, (5, 1)), np.repeat(th_mean, 2, axis=0)])
+    sds = np.vstack([np.tile(s, (3, 1)), np.tile(np.sqrt(g.s2 + g.tau**2), (2, 1)), np.repeat(np.sqrt(th_var), 2, axis=0)])
+    q = _mixture_quantiles(g.w, means, sds, np.array([0.5, lo, hi, lo, hi] + [lo, hi] * y.size)).tolist()
+    tq = _tau_quantiles(g, np.array([0.5, lo, hi])).tolist()
+    mu_mean, mu_sd = _moments(g.w, g.m, g.s2)
+    return BayesResult(
+        k=y.size, level=level, thresholds=thresholds, tau_prior="", mu_prior="",
+        mu_median=q[0], mu_mean=mu_mean, mu_sd=mu_sd, ci_lb=q[1], ci_ub=q[2], pi_lb=q[3], pi_ub=q[4],
+        tau=tq[0], tau_lb=tq[1], tau_ub=tq[2], tau_mean=float(g.w @ g.tau),
+        theta_mean=tuple(th_mom[:, 0].tolist()), theta_sd=tuple(th_mom[:, 1].tolist()),
+        theta_lb=tuple(q[5::2]), theta_ub=tuple(q[6::2]),
+        prob_above=tuple(float(g.w @ special.ndtr((g.m - t) / s)) for t in thresholds),
+    )  # fmt: skip
+
+
 def bayes_pool(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -407,21 +427,18 @@ def bayes_pool(
     Notes
     -----
     Given tau, mu is normal, :math:`\mu\mid\tau,y \sim N(m(\tau), s^2(\tau))`, and the
-    marginal posterior of tau is :math:`p(\tau\mid y) \propto p(\tau)\,L(\tau)` (see
-    :func:`_conditional`).  Its normalising constant and all mixtures below are integrated
-    by composite Gauss-Legendre in :math:`z = \operatorname{asinh}(\tau/t_0)` over the window
-    where the posterior density exceeds :math:`e^{-60}` of its maximum (see :func:`_tau_grid`;
-    ~1e-10 relative, checked against finer grids in the tests).  Then
+    marginal posterior of tau is :math:`p(\tau\mid y) \propto p(\tau)\,L(\tau)`
+    (:func:`_conditional`).  So the posterior of mu (and of theta_new, theta_i:
+    :func:`_summarise`) is a normal mixture over tau,
 
     .. math::
 
         P(\mu \le q\mid y) = \int \Phi\!\left(\frac{q-m(\tau)}{s(\tau)}\right) p(\tau\mid y)\,d\tau,
 
-    the predictive :math:`\theta_\text{new}\mid\tau \sim N(m, s^2+\tau^2)` and the shrinkage
-    estimates :math:`\theta_i\mid\tau \sim N((1-b_i)y_i + b_i m,\ v_i(1-b_i) + b_i^2 s^2)`,
-    :math:`b_i = v_i/(v_i+\tau^2)`, are normal mixtures of the same kind; quantiles solve
-    these CDFs (brentq), tau's quantiles its CDF.  Moments that do not exist
-    (:func:`_moments_exist`) are ``None``.  k = 1 works: the priors are proper.
+    integrated by composite Gauss-Legendre in :math:`z = \operatorname{asinh}(\tau/t_0)`
+    (:func:`_tau_grid`; ~1e-10 relative, checked against finer grids in the tests).
+    Quantiles solve these CDFs (:func:`_solve`).  Moments that do not exist
+    (:func:`_moments_exist`) are ``None``.  k = 1 works: the tau priors are proper.
 
     References
     ----------
@@ -438,38 +455,13 @@ def bayes_pool(
         raise PoolingError("thresholds must be finite numbers on the analysis scale")
     g, notes = _tau_grid(y, v, prior, mu)
     first, second, moment_notes = _moments_exist(prior, y.size, mu)
-    s = np.sqrt(g.s2)
-    mu_mean, mu_sd = _moments(g.w, g.m, g.s2)
-    b = v[:, None] / (v[:, None] + (g.tau**2)[None, :])
-    th_mean, th_var = (1 - b) * y[:, None] + b * g.m, v[:, None] * (1 - b) + b**2 * g.s2
-    th_mom = [_moments(g.w, m, var) for m, var in zip(th_mean, th_var)]
-    # every quantile at once: mu (median, CI), predictive (PI), each theta_i (interval)
-    lo, hi, k = (1 - level) / 2, (1 + level) / 2, y.size
-    means = np.vstack([np.tile(g.m, (5, 1)), np.repeat(th_mean, 2, axis=0)])
-    sds = np.vstack([np.tile(s, (3, 1)), np.tile(np.sqrt(g.s2 + g.tau**2), (2, 1)), np.repeat(np.sqrt(th_var), 2, axis=0)])
-    q = _mixture_quantiles(g.w, means, sds, np.array([0.5, lo, hi, lo, hi] + [lo, hi] * k))
-    tq = _tau_quantiles(g, np.array([0.5, lo, hi]))
-    return BayesResult(
-        k=y.size,
-        mu_median=float(q[0]),
-        mu_mean=mu_mean if first else None,
-        mu_sd=mu_sd if second else None,
-        ci_lb=float(q[1]),
-        ci_ub=float(q[2]),
-        pi_lb=float(q[3]),
-        pi_ub=float(q[4]),
-        tau=float(tq[0]),
-        tau_lb=float(tq[1]),
-        tau_ub=float(tq[2]),
-        tau_mean=float(g.w @ g.tau) if first else None,
-        theta_mean=tuple(t[0] for t in th_mom),
-        theta_sd=tuple(t[1] for t in th_mom),
-        theta_lb=tuple(float(x) for x in q[5::2]),
-        theta_ub=tuple(float(x) for x in q[6::2]),
-        thresholds=ts,
-        prob_above=tuple(float(g.w @ special.ndtr((g.m - t) / s)) for t in ts),
+    res = _summarise(g, y, v, level, ts)
+    return replace(
+        res,
+        mu_mean=res.mu_mean if first else None,
+        mu_sd=res.mu_sd if second else None,
+        tau_mean=res.tau_mean if first else None,
         tau_prior=prior.describe(),
         mu_prior=mu.describe(),
-        level=level,
         notes=tuple(notes + moment_notes),
     )
