@@ -8,10 +8,10 @@ Simulates one random-effects dataset per k (fixed seed), times ``bayes_pool`` (m
 frequentist analysis, as a floor), and in the same run bayesmeta via Rscript with its
 default accuracy (delta = 0.01, epsilon = 1e-4) and with the reference setting (delta =
 1e-5, epsilon = 1e-7; skipped with --no-fine, it takes up to a minute per fit).  Prints
-the time per analysis and the largest relative difference of bayesmeta's mu median,
-95% CI, prediction interval and tau median from secondhct's.  R needs BAYESMETA_SRC (the
-R/ folder of the bayesmeta source package) and metafor, mvtnorm, numDeriv; without
-them only the Python timings are printed.
+the time per analysis and the largest difference of bayesmeta's mu median, 95% CI,
+prediction interval and tau median from secondhct's, in units of the posterior SD of mu.
+R needs BAYESMETA_SRC (the R/ folder of the bayesmeta source package) and metafor,
+mvtnorm, numDeriv; without them only the Python timings are printed.
 """
 
 from __future__ import annotations
@@ -113,8 +113,8 @@ def main() -> int:
     t_reml = {k: per_call_ms(lambda: pool(yi, vi), args.repeat) for k, (yi, vi) in data.items()}
     rows = run_r(data, args.tau_prior, not args.no_fine) or []
     print(f"tau prior {args.tau_prior}, flat mu prior, seed {args.seed}; ms per analysis")
-    print(f"{'k':>3} {'bayes_pool':>11} {'REML pool':>10} {'bayesmeta':>11} {'max rel diff':>13} "
-          f"{'bayesmeta':>11} {'max rel diff':>13}")  # fmt: skip
+    print(f"{'k':>3} {'bayes_pool':>11} {'REML pool':>10} {'bayesmeta':>11} {'max diff/SD':>13} "
+          f"{'bayesmeta':>11} {'max diff/SD':>13}")  # fmt: skip
     print(f"{'':>3} {'':>11} {'':>10} {'delta=0.01':>11} {'':>13} {'delta=1e-5':>11} {'':>13}")
     for k in data:
         cells = []
@@ -123,7 +123,7 @@ def main() -> int:
             if r is None:
                 cells.append(f"{'-':>11} {'-':>13}")
                 continue
-            diff = max(abs(float(r[f]) - getattr(ours[k], f)) / abs(getattr(ours[k], f)) for f in COMPARED)
+            diff = max(abs(float(r[f]) - getattr(ours[k], f)) for f in COMPARED) / ours[k].mu_sd
             cells.append(f"{1e3 * float(r['seconds']):11.0f} {diff:13.1e}")
         print(f"{k:>3} {t_bayes[k]:11.2f} {t_reml[k]:10.2f} {' '.join(cells)}")
     return 0

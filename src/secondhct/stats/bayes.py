@@ -39,14 +39,12 @@ from .pooling import check_inputs
 Array = NDArray[np.float64]
 _P = TypeVar("_P")
 
-#: Quadrature over z with tau = t0 sinh(z): panels of width at most PANEL_WIDTH in z (and
-#: at least MIN_PANELS on the window) with NODES Gauss-Legendre nodes each; the window is
-#: where the posterior density exceeds exp(-WINDOW_LOG) times its maximum.
-PANEL_WIDTH, MIN_PANELS, NODES, WINDOW_LOG = 1.0, 8, 16, 60.0
-#: Relative difference of the normalising constant between NODES and NODES/2 nodes per
-#: panel above which a note warns (Gauss-Legendre error falls geometrically with the
-#: number of nodes, so the NODES rule is then still ~1e-12, far better than this check).
-CHECK_RTOL = 1e-6
+#: Quadrature over z, tau = t0 sinh(z): panels no wider than PANEL_WIDTH (at least
+#: MIN_PANELS on the window where the density exceeds exp(-WINDOW_LOG) of its maximum),
+#: NODES Gauss-Legendre nodes each.  A note warns if NODES / 2 nodes change the normalising
+#: constant by more than CHECK_RTOL (the error falls geometrically with the nodes, so the
+#: full rule is then still ~1e-12).
+PANEL_WIDTH, MIN_PANELS, NODES, WINDOW_LOG, CHECK_RTOL = 1.0, 8, 16, 60.0, 1e-6
 TAU_FORMS = "halfnormal:SCALE, halfcauchy:SCALE, uniform:UPPER, lognormal:MEANLOG,SDLOG"
 MU_FORMS = "flat, normal:MEAN,SD"
 
@@ -211,11 +209,13 @@ def _legendre(n: int) -> tuple[Array, Array]:
     return 0.5 * (x + 1.0), 0.5 * w  # on [0, 1]
 
 
-def _panels(edges: Array, n: int) -> tuple[Array, Array]:
-    """Nodes and weights of n-point Gauss-Legendre on each [edges[j], edges[j+1]]."""
+def _panels(a: float, b: float, width: float, minimum: int, n: int) -> tuple[Array, Array, Array]:
+    """Panel edges on [a, b] (at least ``minimum`` panels, none wider than ``width``) and the
+    nodes and weights of n-point Gauss-Legendre on each panel."""
+    edges = np.linspace(a, b, max(minimum, math.ceil((b - a) / width)) + 1)
     t, w = _legendre(n)
-    width = np.diff(edges)[:, None]
-    return (edges[:-1, None] + width * t).ravel(), (width * w).ravel()
+    h = np.diff(edges)[:, None]
+    return edges, (edges[:-1, None] + h * t).ravel(), (h * w).ravel()
 
 
 def _conditional(y: Array, v: Array, tau: Array, mu: MuPrior) -> tuple[Array, Array, Array]:
@@ -253,10 +253,6 @@ class _Grid:
     logpost: Callable[[Array], Array]
 
 
-def _edges(a: float, b: float, width: float, minimum: int) -> Array:
-    return np.linspace(a, b, max(minimum, math.ceil((b - a) / width)) + 1)  # panel edges
-
-
 def _tau_grid(y: Array, v: Array, prior: TauPrior, mu: MuPrior) -> tuple[_Grid, list[str]]:
     r"""Locate the posterior of tau on the prior's span, then integrate over that window.
 
@@ -273,21 +269,20 @@ def _tau_grid(y: Array, v: Array, prior: TauPrior, mu: MuPrior) -> tuple[_Grid, 
         tau = t0 * np.sinh(z)
         return prior.logpdf(tau) + _conditional(y, v, tau, mu)[0] + np.log(np.cosh(z))
 
-    edges = _edges(0.0, math.asinh(top / t0), PANEL_WIDTH, 1)
-    z1, qw1 = _panels(edges, NODES)
+    edges, z1, qw1 = _panels(0.0, math.asinh(top / t0), PANEL_WIDTH, 1, NODES)
     lp1 = logpost(z1)
     inside = np.flatnonzero(lp1 > lp1.max() - WINDOW_LOG)
     a = z1[inside[0] - 2] if inside[0] >= 2 else edges[0]
     b = z1[inside[-1] + 2] if inside[-1] + 2 < z1.size else edges[-1]
     p1 = qw1 * np.exp(lp1 - lp1.max())
     var_z = float(p1 @ z1**2) / p1.sum() - (float(p1 @ z1) / p1.sum()) ** 2
-    edges = _edges(a, b, min(PANEL_WIDTH, max(2 * math.sqrt(max(var_z, 0.0)), (b - a) / 256)), MIN_PANELS)
-    z, qw = _panels(edges, NODES)
+    width = min(PANEL_WIDTH, max(2 * math.sqrt(max(var_z, 0.0)), (b - a) / 256))
+    edges, z, qw = _panels(a, b, width, MIN_PANELS, NODES)
     lp = logpost(z)
     shift = float(lp.max())
     dens = qw * np.exp(lp - shift)
     zsum = float(dens.sum())
-    zc, qc = _panels(edges, NODES // 2)
+    _, zc, qc = _panels(a, b, width, MIN_PANELS, NODES // 2)
     check = abs(float((qc * np.exp(logpost(zc) - shift)).sum()) / zsum - 1)
     notes = [f"tau quadrature check: {NODES} and {NODES // 2} nodes per panel differ by {check:.1e}"]
     cum = np.concatenate(([0.0], np.cumsum(dens.reshape(-1, NODES).sum(axis=1)) / zsum))
