@@ -108,9 +108,9 @@ def main() -> int:
     parse_tau_prior(args.tau_prior)  # refuse bad text before timing anything
     data = simulate([int(k) for k in args.ks.split(",")], args.seed)
     ours = {k: bayes_pool(yi, vi, tau_prior=args.tau_prior) for k, (yi, vi) in data.items()}
-    t_bayes = {k: per_call_ms(lambda: bayes_pool(yi, vi, tau_prior=args.tau_prior), args.repeat)
+    t_bayes = {k: per_call_ms(lambda yi=yi, vi=vi: bayes_pool(yi, vi, tau_prior=args.tau_prior), args.repeat)
                for k, (yi, vi) in data.items()}  # fmt: skip
-    t_reml = {k: per_call_ms(lambda: pool(yi, vi), args.repeat) for k, (yi, vi) in data.items()}
+    t_reml = {k: per_call_ms(lambda yi=yi, vi=vi: pool(yi, vi), args.repeat) for k, (yi, vi) in data.items()}
     rows = run_r(data, args.tau_prior, not args.no_fine) or []
     print(f"tau prior {args.tau_prior}, flat mu prior, seed {args.seed}; ms per analysis")
     print(f"{'k':>3} {'bayes_pool':>11} {'REML pool':>10} {'bayesmeta':>11} {'max diff/SD':>13} "

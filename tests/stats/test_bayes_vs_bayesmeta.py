@@ -31,7 +31,7 @@ from secondhct.stats.bayes import (
     parse_mu_prior,
     parse_tau_prior,
 )
-from secondhct.stats.effects import escalc_proportions, ratio_from_ci
+from secondhct.stats.escalc import escalc_proportions, ratio_from_ci
 from secondhct.stats.pooling import pool
 
 REFERENCE_DIR = Path(__file__).parents[1] / "reference"

@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from ..errors import PoolingError
-from .pooling import check_inputs
+from .rma import check_inputs
 
 Array = NDArray[np.float64]
 _P = TypeVar("_P")
