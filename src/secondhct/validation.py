@@ -5,15 +5,21 @@ Nothing here writes a file; the result is a list of diagnostics.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .bibliography import Bibliography, load_bibliography
 from .diagnostics import Diagnostic, FieldPath, Severity, count_by_severity
 from .extraction.checks import check_study
 from .extraction.load import LoadedStudy, load_study
 from .project import Project, display_path
+
+if TYPE_CHECKING:
+    from .modelerrors import LoadedModel
+    from .protocol.schema import Protocol
 
 
 @dataclass
@@ -24,6 +30,7 @@ class ValidationReport:
     studies: list[LoadedStudy] = field(default_factory=list)
     bibliography: Bibliography | None = None
     files_checked: int = 0
+    protocol: LoadedModel[Protocol] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -95,12 +102,13 @@ def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
     return diags
 
 
-def validate_project(project: Project, paths: list[Path] | None = None) -> ValidationReport:
+def validate_project(project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None) -> ValidationReport:
     """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
 
     Rules across files (duplicate keys, overlap groups) always consider every
     study in ``studies/``, but only diagnostics for the selected files (and for
-    references.bib) are reported.
+    references.bib) are reported. ``protocol.yaml`` is checked too when ``protocol``
+    is true, or by default when the whole project is validated and the file exists.
     """
     bib = load_bibliography(project.bib_path, display_path(project.bib_path))
     corpus = {p.resolve(): p for p in project.study_files()}
@@ -119,5 +127,12 @@ def validate_project(project: Project, paths: list[Path] | None = None) -> Valid
         for ref in bib.references.values():
             if ref.key not in used:
                 diagnostics.append(Diagnostic(bib.file, "info", f"entry '{ref.key}' is not used by any study", ref.line, 1, code="bib-unused"))
+    protocol_path = project.root / "protocol.yaml"
+    loaded_protocol = None
+    if protocol or (protocol is None and not paths and os.path.lexists(protocol_path)):
+        from .protocol.load import load_protocol
+
+        loaded_protocol = load_protocol(protocol_path, display_path(protocol_path))
+        diagnostics += loaded_protocol.diagnostics
     diagnostics.sort(key=Diagnostic.sort_key)
-    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected))
+    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..bibliography import Bibliography, Reference
 from ..extraction.schema import StudyExtraction
+from .changes import Baseline, describe_changes
 
 SUMMARY_MD = "evidence-summary.md"
 SUMMARY_HTML = "evidence-summary.html"
@@ -154,22 +155,6 @@ def _analysis_context(a: Mapping[str, Any], cite: Mapping[str, int]) -> dict[str
     return ctx
 
 
-def _changes(document: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
-    if not previous:
-        return {"first": True, "added": [], "removed": [], "moved": []}
-    old_studies, new_studies = set(previous.get("studies", {})), set(document["studies"])
-    old = {a["id"]: a for a in previous.get("analyses", [])}
-    moved = []
-    for a in document["analyses"]:
-        before = old.get(a["id"])
-        new_est = (a["pooled"] or {}).get("natural", {}).get("estimate")
-        old_est = ((before or {}).get("pooled") or {}).get("natural", {}).get("estimate")
-        if before is None or new_est != old_est or before.get("k") != a["k"]:
-            moved.append({"id": a["id"], "k_old": before.get("k") if before else "new", "k_new": a["k"],
-                          "old": _fmt(a["measure"], old_est), "new": _fmt(a["measure"], new_est)})
-    return {"first": False, "added": sorted(new_studies - old_studies), "removed": sorted(old_studies - new_studies), "moved": moved}
-
-
 def _study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], cite: Mapping[str, int]) -> list[dict[str, Any]]:
     rows = []
     for s in sorted(studies, key=lambda s: cite[s.key]):
@@ -205,7 +190,7 @@ def _factor_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], 
 
 
 def summary_context(
-    document: Mapping[str, Any], studies: Sequence[StudyExtraction], bib: Bibliography, previous: Mapping[str, Any] | None
+    document: Mapping[str, Any], studies: Sequence[StudyExtraction], bib: Bibliography, previous: Baseline | None
 ) -> dict[str, Any]:
     """Everything the templates show, already rounded and cited."""
     order = _citation_order(document, studies)
@@ -226,7 +211,7 @@ def summary_context(
         "analyses": [_analysis_context(a, cite) for a in document["analyses"]],
         "studies": _study_rows(studies, labels, cite),
         "factors": _factor_rows(studies, labels, cite),
-        "changes": _changes(document, previous),
+        "changes": describe_changes(document, previous, _fmt),
         "references": [
             {"n": cite[k], "text": text, "doi": bib.references[k].fields.get("doi") if k in bib.references else None}
             for k, text in zip(order, refs)
@@ -238,7 +223,7 @@ def render_summaries(
     document: Mapping[str, Any],
     studies: Sequence[StudyExtraction],
     bib: Bibliography,
-    previous: Mapping[str, Any] | None,
+    previous: Baseline | None,
     plots: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The Markdown and HTML summaries; ``plots`` maps analysis id to SVG text to embed."""
