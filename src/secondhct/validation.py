@@ -15,7 +15,8 @@ from .bibliography import Bibliography, load_bibliography
 from .diagnostics import Diagnostic, FieldPath, Severity, count_by_severity
 from .extraction.checks import check_study
 from .extraction.load import LoadedStudy, load_study
-from .project import Project, display_path
+from .keys import key_problem
+from .project import Project, canonical, display_path
 
 if TYPE_CHECKING:
     from .modelerrors import LoadedModel
@@ -57,8 +58,18 @@ def _todos(value: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | 
     return []
 
 
+def _name_diagnostics(loaded: LoadedStudy, path: Path) -> list[Diagnostic]:
+    """A study file is ``<key>.yaml``, its stem a valid key."""
+    if path.suffix != ".yaml":
+        return [Diagnostic(loaded.file, "error", f"extractions are named <key>.yaml; rename {path.name} to {path.stem}.yaml", code="file-name")]
+    problem = key_problem(path.stem)
+    if problem:
+        return [Diagnostic(loaded.file, "error", f"the file name is not <key>.yaml: {problem}", code="file-name")]
+    return []
+
+
 def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> list[Diagnostic]:
-    diags = list(loaded.diagnostics)
+    diags = _name_diagnostics(loaded, path) + list(loaded.diagnostics)
     reported = {d.path for d in diags}
     for todo in _todos(loaded.raw):
         if todo not in reported:
@@ -111,8 +122,8 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
     is true, or by default when the whole project is validated and the file exists.
     """
     bib = load_bibliography(project.bib_path, display_path(project.bib_path))
-    corpus = {p.resolve(): p for p in project.study_files()}
-    selected = [p.resolve() for p in paths] if paths else list(corpus)
+    corpus = {canonical(p): p for p in project.study_entries()}
+    selected = [canonical(p) for p in paths] if paths else list(corpus)
     for p in selected:
         corpus.setdefault(p, p)
     loaded = {p: load_study(p, display_path(p)) for p in corpus}

@@ -187,8 +187,9 @@ def recover(root: Path, out_dir: Path) -> None:
     if not os.path.lexists(out_dir):
         staged = [p for p in debris if p.name.startswith(STAGING_PREFIX) and read_verified(p) is not None]
         old = [p for p in debris if p.name.startswith(OLD_PREFIX) and stat.S_ISDIR(os.lstat(p).st_mode)]
-        candidate = (staged or old or [None])[0]
-        if candidate is not None:
+        candidates = staged or old
+        if candidates:
+            candidate = candidates[0]
             OPS.rename(candidate, out_dir)
             _fsync_dir(root)
             debris.remove(candidate)
@@ -257,7 +258,7 @@ def commit(root: Path, out_dir: Path, files: Mapping[str, bytes], current: Mappi
         _fsync_dir(root)
     except OSError as exc:
         _undo(staging, old, out_dir)
-        raise OutputsError(f"cannot write {out_dir.name}/: {_describe(exc)}; the previous outputs were left in place") from None
+        raise OutputsError(f"cannot write {out_dir.name}/: {_describe(exc)}; outputs/ was left as it was") from None
     except BaseException:
         _undo(staging, old, out_dir)
         raise
