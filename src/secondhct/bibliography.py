@@ -64,6 +64,7 @@ class Bibliography:
     references: dict[str, Reference]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, list[Diagnostic]] = field(default_factory=dict)  # errors inside each entry, by key
 
     def suggest(self, key: str) -> list[str]:
         """Keys that look like ``key`` (for 'did you mean')."""
@@ -223,8 +224,10 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
         message = "BibTeX braces are nested too deeply to read"
         return Bibliography(file, {}, [Diagnostic(file, "error", message, 1, 1, code="bib-syntax")])
     references: dict[str, Reference] = {}
+    problems: dict[str, list[Diagnostic]] = {}
     for entry in library.entries:
         line = (entry.start_line or 0) + 1
+        first_of_entry = len(diagnostics)
 
         def at(f: object) -> int:
             start = getattr(f, "start_line", None)
@@ -254,6 +257,7 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
         if year is not None and not _YEAR.fullmatch(year.strip()):
             diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': year {year!r} is not a year; write four digits (e.g. 2012), or leave the field out", lines["year"], 1, code="bib-year"))
         references[entry.key] = Reference(entry.key, entry.entry_type.lower(), line, fields, authors, et_al)
+        problems[entry.key] = diagnostics[first_of_entry:]
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
@@ -270,7 +274,7 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
         for name in ("title", "year"):
             if name not in ref.fields:
                 diagnostics.append(Diagnostic(file, "warning", f"entry '{ref.key}' has no {name}", ref.line, 1, code="bib-field"))
-    return Bibliography(file, references, diagnostics, display_labels(references))
+    return Bibliography(file, references, diagnostics, display_labels(references), {k: v for k, v in problems.items() if v})
 
 
 def _reason(exc: BaseException) -> str:

@@ -22,6 +22,10 @@ RootOption = Annotated[
 
 
 def project_from(root: Path | None) -> Project:
+    if root is not None and not root.is_dir():
+        from ..errors import ProjectNotFoundError
+
+        raise ProjectNotFoundError(f"--root {root}: not a folder")
     return find_project(root)
 
 

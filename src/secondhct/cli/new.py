@@ -42,6 +42,9 @@ def new(
         errors = [d.format() for d in bib.diagnostics if d.severity == "error"]
         extra = ("\n" + "\n".join(errors)) if errors else ""
         raise ScaffoldError(f"'{key}' is not a key in {bib.file}: add its BibTeX entry first.{hint}{extra}")
+    if bib.problems.get(key):
+        shown = "\n".join(d.format() for d in bib.problems[key])
+        raise ScaffoldError(f"the entry '{key}' in {bib.file} has errors; fix them first (nothing was written):\n{shown}")
     path = project.study_path(key)
     text = scaffold_text(ref, bib, curator or _login(), date.today())
     try:

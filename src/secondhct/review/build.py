@@ -29,7 +29,7 @@ from .. import __version__
 from ..errors import SecondHCTError
 from ..project import Project, display_path
 from . import outputset
-from .changes import Baseline, find_baseline
+from .changes import Baseline, find_baseline, from_file
 
 RESULTS_FORMAT = 1
 MANIFEST = "manifest.json"
@@ -118,6 +118,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     from ..protocol.load import plan
     from ..validation import validate_project
 
+    explicit = from_file(baseline_file, project.root) if baseline_file is not None else None
     report = validate_project(project, protocol=True)
     errors = [d.format() for d in report.diagnostics if d.severity == "error"]
     loaded = report.protocol
@@ -181,7 +182,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     files: dict[str, str] = {RESULTS: results_text(document)}
     for named in figures.values():
         files.update(named)
-    compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), baseline_file)
+    compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), explicit)
     build_report.baseline = compared.description
     summaries_current = (
         not force

@@ -111,8 +111,9 @@ def from_git(root: Path, new_results: bytes) -> Baseline:
     return Baseline.none()
 
 
-def find_baseline(root: Path, new_results: bytes, explicit: Path | None = None) -> Baseline:
-    return from_file(explicit, root) if explicit is not None else from_git(root, new_results)
+def find_baseline(root: Path, new_results: bytes, explicit: Baseline | None = None) -> Baseline:
+    """``explicit`` (read early with :func:`from_file`, so a bad file fails fast), else git."""
+    return explicit if explicit is not None else from_git(root, new_results)
 
 
 def describe_changes(
