@@ -64,19 +64,48 @@ class Bibliography:
     references: dict[str, Reference]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, list[Diagnostic]] = field(default_factory=dict)  # errors inside each entry, by key
 
     def suggest(self, key: str) -> list[str]:
         """Keys that look like ``key`` (for 'did you mean')."""
         return difflib.get_close_matches(key, list(self.references), n=3, cutoff=0.6)
 
 
+class LatexError(ValueError):
+    """A BibTeX field whose LaTeX cannot be decoded (the message says why)."""
+
+
 def decode_latex(text: str) -> str:
-    """LaTeX to plain text (``B{\\"u}cklein`` -> ``Bücklein``); plain text is returned unchanged."""
+    """LaTeX to plain text (``B{\\"u}cklein`` -> ``Bücklein``); plain text is returned unchanged.
+
+    Raises :class:`LatexError` (never anything else) for text pylatexenc cannot decode.
+    """
     if "\\" not in text and "{" not in text and "~" not in text:
         return text
-    from pylatexenc.latex2text import LatexNodes2Text  # only when there is LaTeX to decode
+    try:
+        return _latex_to_text(text).strip()
+    except RecursionError:
+        raise LatexError("braces are nested too deeply to decode") from None
+    except Exception as exc:  # pylatexenc raises IndexError, AttributeError... on some inputs
+        raise LatexError(f"the LaTeX cannot be decoded ({type(exc).__name__}: {exc})") from None
 
-    return LatexNodes2Text(math_mode="verbatim").latex_to_text(text).strip()
+
+_LATEX: dict[str, object] = {}
+
+
+def _latex_to_text(text: str) -> str:
+    from pylatexenc import latex2text, latexwalker, macrospec  # only when there is LaTeX to decode
+
+    if not _LATEX:
+        context = latexwalker.get_default_latex_context_db()
+        # \href{url}{text}: pylatexenc's text rule expects two arguments but its parser reads
+        # none (IndexError); declare both, so the text and the address are kept.
+        context.add_context_category("secondhct", macros=[macrospec.std_macro("href", False, 2)], prepend=True)
+        _LATEX["context"] = context
+        _LATEX["converter"] = latex2text.LatexNodes2Text(math_mode="verbatim")
+    walker = latexwalker.LatexWalker(text, latex_context=_LATEX["context"], tolerant_parsing=True)
+    nodes, _, _ = walker.get_latex_nodes()
+    return str(_LATEX["converter"].nodelist_to_text(nodes))  # type: ignore[attr-defined]
 
 
 def parse_authors(raw: str) -> tuple[tuple[Author, ...], bool]:
@@ -160,20 +189,77 @@ def _suffix(index: int) -> str:
     return letters[index] if index < 26 else letters[index // 26 - 1] + letters[index % 26]
 
 
+_MONTHS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())  # BibTeX's predefined macros
+_YEAR = re.compile(r"\d{4}")
+
+
+def _undefined_macros(raw: str, strings: set[str]) -> list[str]:
+    """Names in a raw field value (``jhem`` or ``jhem # { x}``) that are no @string macro."""
+    if raw.startswith(("{", '"')) and "#" not in raw:
+        return []
+    names = []
+    for part in re.split(r"\s*#\s*", raw.strip()):
+        if part and not part.startswith(("{", '"')) and not part.isdigit() and part.lower() not in strings | _MONTHS:
+            names.append(part)
+    return names
+
+
 def parse_bibliography(text: str, file: str) -> Bibliography:
-    """Parse BibTeX text; problems (syntax, duplicate keys) become diagnostics."""
+    """Parse BibTeX text; problems (syntax, duplicate keys, bad keys, years, LaTeX) become diagnostics."""
     import bibtexparser
+    from bibtexparser.entrypoint import default_parse_stack
     from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 
+    from .keys import key_problem
+
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
-    library = bibtexparser.parse_string(text)
     diagnostics: list[Diagnostic] = []
+    try:
+        library = bibtexparser.parse_string(text, parse_stack=[])
+        strings = {s.key.lower() for s in library.strings}
+        raw_values = {id(f): str(f.value) for e in library.entries for f in e.fields}
+        for middleware in default_parse_stack(allow_inplace_modification=True):
+            library = middleware.transform(library=library)
+    except RecursionError:
+        message = "BibTeX braces are nested too deeply to read"
+        return Bibliography(file, {}, [Diagnostic(file, "error", message, 1, 1, code="bib-syntax")])
     references: dict[str, Reference] = {}
+    problems: dict[str, list[Diagnostic]] = {}
     for entry in library.entries:
+        line = (entry.start_line or 0) + 1
+        first_of_entry = len(diagnostics)
+
+        def at(f: object, line: int = line) -> int:
+            start = getattr(f, "start_line", None)
+            return start + 1 if isinstance(start, int) else line
+
+        problem = key_problem(entry.key)
+        if problem:
+            diagnostics.append(Diagnostic(file, "error", f"BibTeX key {problem}", line, 1, code="bib-key"))
         raw_fields = {f.key.lower(): str(f.value) for f in entry.fields}
-        authors, et_al = parse_authors(raw_fields["author"]) if "author" in raw_fields else ((), False)
-        fields = {k: decode_latex(v) for k, v in raw_fields.items()}
-        references[entry.key] = Reference(entry.key, entry.entry_type.lower(), (entry.start_line or 0) + 1, fields, authors, et_al)
+        lines = {f.key.lower(): at(f) for f in entry.fields}
+        for f in entry.fields:
+            for name in _undefined_macros(raw_values.get(id(f), ""), strings):
+                message = (f"entry '{entry.key}': field '{f.key}' uses the @string macro '{name}', which is not defined; "
+                           f"define it with @string{{{name} = {{...}}}} or write the value in braces")
+                diagnostics.append(Diagnostic(file, "error", message, at(f), 1, code="bib-macro"))
+        try:
+            authors, et_al = parse_authors(raw_fields["author"]) if "author" in raw_fields else ((), False)
+        except (LatexError, RecursionError) as exc:
+            diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': field 'author': {_reason(exc)}", lines["author"], 1, code="bib-latex"))
+            authors, et_al = (), False
+        fields = {}
+        for k, v in raw_fields.items():
+            try:
+                fields[k] = decode_latex(v)
+            except LatexError as exc:
+                diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': field '{k}': {exc}", lines[k], 1, code="bib-latex"))
+                fields[k] = v
+        year = fields.get("year")
+        if year is not None and not _YEAR.fullmatch(year.strip()):
+            diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': year {year!r} is not a year; write four digits (e.g. 2012), or leave the field out", lines["year"], 1, code="bib-year"))
+        references[entry.key] = Reference(entry.key, entry.entry_type.lower(), line, fields, authors, et_al)
+        problems[entry.key] = diagnostics[first_of_entry:]
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
@@ -190,7 +276,11 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
         for name in ("title", "year"):
             if name not in ref.fields:
                 diagnostics.append(Diagnostic(file, "warning", f"entry '{ref.key}' has no {name}", ref.line, 1, code="bib-field"))
-    return Bibliography(file, references, diagnostics, display_labels(references))
+    return Bibliography(file, references, diagnostics, display_labels(references), {k: v for k, v in problems.items() if v})
+
+
+def _reason(exc: BaseException) -> str:
+    return "braces are nested too deeply to decode" if isinstance(exc, RecursionError) else str(exc)
 
 
 def load_bibliography(path: Path, display: str) -> Bibliography:

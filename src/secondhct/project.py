@@ -38,11 +38,21 @@ class Project:
     def study_path(self, key: str) -> Path:
         return self.studies_dir / f"{key}.yaml"
 
-    def study_files(self) -> list[Path]:
-        """Every extraction, in a stable order."""
-        if not self.studies_dir.is_dir():
+    def study_entries(self) -> list[Path]:
+        """Every ``*.yaml`` / ``*.yml`` entry of ``studies/`` whatever its type, in a stable order.
+
+        Folders, FIFOs, dangling symlinks and symlink loops are included, so that
+        validation reports them instead of skipping them silently; hidden names are not.
+        """
+        try:
+            names = os.listdir(self.studies_dir)
+        except OSError:
             return []
-        return sorted(p for p in self.studies_dir.glob("*.yaml") if p.is_file())
+        return [self.studies_dir / n for n in sorted(names) if n.endswith((".yaml", ".yml")) and not n.startswith(".")]
+
+    def study_files(self) -> list[Path]:
+        """Every extraction that is a regular file, in a stable order."""
+        return [p for p in self.study_entries() if p.suffix == ".yaml" and p.is_file()]
 
 
 def find_project(start: Path | None = None) -> Project:
@@ -57,10 +67,21 @@ def find_project(start: Path | None = None) -> Project:
     )
 
 
+def canonical(path: Path) -> Path:
+    """An absolute path with its folders resolved and its last name kept as it is.
+
+    Unlike ``Path.resolve`` this never fails (symlink loops) and names a symlink by its
+    own name, so diagnostics point at the entry in ``studies/``.
+    """
+    absolute = Path(os.path.abspath(path))
+    return Path(os.path.realpath(absolute.parent)) / absolute.name
+
+
 def display_path(path: Path) -> str:
     """A path as a compiler would print it: relative to the current folder when inside it."""
+    full = canonical(path)
     try:
-        rel = os.path.relpath(path.resolve(), Path.cwd())
-    except ValueError:  # pragma: no cover - different drives on Windows
-        return str(path)
-    return str(path.resolve()) if rel.startswith("..") else rel
+        rel = os.path.relpath(full, os.path.realpath(Path.cwd()))
+    except (ValueError, OSError):  # pragma: no cover - different drives on Windows; cwd gone
+        return str(full)
+    return str(full) if rel.startswith("..") else rel

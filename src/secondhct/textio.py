@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -10,19 +12,60 @@ from .diagnostics import Diagnostic
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
-    """Read a file as strict UTF-8; a bad byte is reported with its line and column."""
+    """Read a file as strict UTF-8; a bad byte (or a NUL) is reported with its line and column.
+
+    Only regular files are read: a folder, FIFO, socket or device is an error (and a FIFO
+    is never opened in a way that could block), as are dangling symlinks and symlink loops.
+    """
     try:
-        data = path.read_bytes()
+        data = _read_regular(path)
+    except _NotRegular as exc:
+        return None, [Diagnostic(display, "error", f"{exc}; each input is one ordinary text file", code="io")]
     except OSError as exc:
-        return None, [Diagnostic(display, "error", f"cannot read file: {exc.strerror or exc}", code="io")]
+        return None, [Diagnostic(display, "error", f"cannot read file: {_io_reason(path, exc)}", code="io")]
     try:
-        return data.decode("utf-8"), []
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        line, column = _position(data, exc.start)
         message = f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8"
         return None, [Diagnostic(display, "error", message, line, column, code="encoding")]
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line, column = _position(data, nul)
+        return None, [Diagnostic(display, "error", "the file contains a NUL byte (0x00); save it as plain UTF-8 text", line, column, code="encoding")]
+    return text, []
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    return before.count(b"\n") + 1, offset - (before.rfind(b"\n") + 1) + 1
+
+
+class _NotRegular(OSError):
+    pass
+
+
+def _io_reason(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENOENT and os.path.islink(path):
+        return f"dangling symbolic link (to {os.readlink(path)})"
+    return exc.strerror or str(exc)
+
+
+def _read_regular(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "not a regular file"
+            raise _NotRegular(f"this is {kind}, not a file")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -55,13 +98,21 @@ def create_exclusive(path: Path, text: str) -> bool:
     """Create ``path`` with ``text`` only if it does not exist yet; False if it does.
 
     ``O_EXCL`` makes the check and the creation one step, so a curator's file
-    can never be overwritten, even by two commands racing.
+    can never be overwritten, even by two commands racing (nor is a symlink followed).
+    If writing fails (disk full, interrupted), the partial new file is removed: it was
+    ours, and the next attempt must find no file. OSError propagates for the caller.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except FileExistsError:
         return False
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return True

@@ -5,15 +5,22 @@ Nothing here writes a file; the result is a list of diagnostics.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .bibliography import Bibliography, load_bibliography
 from .diagnostics import Diagnostic, FieldPath, Severity, count_by_severity
 from .extraction.checks import check_study
 from .extraction.load import LoadedStudy, load_study
-from .project import Project, display_path
+from .keys import key_problem
+from .project import Project, canonical, display_path
+
+if TYPE_CHECKING:
+    from .modelerrors import LoadedModel
+    from .protocol.schema import Protocol
 
 
 @dataclass
@@ -24,6 +31,7 @@ class ValidationReport:
     studies: list[LoadedStudy] = field(default_factory=list)
     bibliography: Bibliography | None = None
     files_checked: int = 0
+    protocol: LoadedModel[Protocol] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -50,8 +58,18 @@ def _todos(value: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | 
     return []
 
 
+def _name_diagnostics(loaded: LoadedStudy, path: Path) -> list[Diagnostic]:
+    """A study file is ``<key>.yaml``, its stem a valid key."""
+    if path.suffix != ".yaml":
+        return [Diagnostic(loaded.file, "error", f"extractions are named <key>.yaml; rename {path.name} to {path.stem}.yaml", code="file-name")]
+    problem = key_problem(path.stem)
+    if problem:
+        return [Diagnostic(loaded.file, "error", f"the file name is not <key>.yaml: {problem}", code="file-name")]
+    return []
+
+
 def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> list[Diagnostic]:
-    diags = list(loaded.diagnostics)
+    diags = _name_diagnostics(loaded, path) + list(loaded.diagnostics)
     reported = {d.path for d in diags}
     for todo in _todos(loaded.raw):
         if todo not in reported:
@@ -95,16 +113,17 @@ def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
     return diags
 
 
-def validate_project(project: Project, paths: list[Path] | None = None) -> ValidationReport:
+def validate_project(project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None) -> ValidationReport:
     """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
 
     Rules across files (duplicate keys, overlap groups) always consider every
     study in ``studies/``, but only diagnostics for the selected files (and for
-    references.bib) are reported.
+    references.bib) are reported. ``protocol.yaml`` is checked too when ``protocol``
+    is true, or by default when the whole project is validated and the file exists.
     """
     bib = load_bibliography(project.bib_path, display_path(project.bib_path))
-    corpus = {p.resolve(): p for p in project.study_files()}
-    selected = [p.resolve() for p in paths] if paths else list(corpus)
+    corpus = {canonical(p): p for p in project.study_entries()}
+    selected = [canonical(p) for p in paths] if paths else list(corpus)
     for p in selected:
         corpus.setdefault(p, p)
     loaded = {p: load_study(p, display_path(p)) for p in corpus}
@@ -119,5 +138,12 @@ def validate_project(project: Project, paths: list[Path] | None = None) -> Valid
         for ref in bib.references.values():
             if ref.key not in used:
                 diagnostics.append(Diagnostic(bib.file, "info", f"entry '{ref.key}' is not used by any study", ref.line, 1, code="bib-unused"))
+    protocol_path = project.root / "protocol.yaml"
+    loaded_protocol = None
+    if protocol or (protocol is None and not paths and os.path.lexists(protocol_path)):
+        from .protocol.load import load_protocol
+
+        loaded_protocol = load_protocol(protocol_path, display_path(protocol_path))
+        diagnostics += loaded_protocol.diagnostics
     diagnostics.sort(key=Diagnostic.sort_key)
-    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected))
+    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol)

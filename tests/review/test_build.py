@@ -56,14 +56,62 @@ def test_no_op_build_writes_nothing_and_reuses_every_analysis(review: Path) -> N
     assert {p.name: p.stat().st_mtime_ns for p in (review / "outputs").iterdir()} == before
 
 
+def _git(root: Path, *args: str) -> str:
+    import subprocess
+
+    done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(root), *args],
+                          capture_output=True, text=True, check=True)
+    return done.stdout
+
+
 @pytest.mark.slow
-def test_changing_a_study_recomputes_and_reports_the_change(review: Path) -> None:
+def test_changing_a_study_recomputes_and_reports_the_change_against_the_committed_results(review: Path) -> None:
     build_module.build(Project(review), force=True)
+    _git(review, "init", "-q")
+    _git(review, "add", "-A")
+    _git(review, "commit", "-q", "-m", "first")
+    first = _git(review, "rev-parse", "HEAD").strip()
     kato = review / "studies" / "kato2012.yaml"
     kato.write_text(kato.read_text().replace("    plus_minus: 3.7\n", "    plus_minus: 3.9\n"))
     report = build_module.build(Project(review))
     assert "os-children-acute-2-3y" in report.computed and "results.json" in report.written
     summary = (review / "outputs" / "evidence-summary.md").read_text()
+    assert f"Compared with outputs/results.json as committed in {first[:12]}" in summary
+    assert "os-children-acute-2-3y: k 2 → 2, pooled" in summary
+    # Committing the new results does not change the comparison: a build at that commit
+    # reproduces the committed summary (the baseline is the latest *different* version).
+    _git(review, "add", "-A")
+    _git(review, "commit", "-q", "-m", "second")
+    again = build_module.build(Project(review), force=True)
+    assert again.written == []
+    assert (review / "outputs" / "evidence-summary.md").read_text() == summary
+
+
+@pytest.mark.slow
+def test_the_summary_does_not_depend_on_the_previous_outputs(review: Path) -> None:
+    build_module.build(Project(review), force=True)
+    first = _snapshot(review / "outputs")
+    summary = first["evidence-summary.md"].decode()
+    assert "No baseline to compare with" in summary  # not in git: says so, instead of comparing with outputs/
+    kato = review / "studies" / "kato2012.yaml"
+    original = kato.read_text()
+    kato.write_text(original.replace("    plus_minus: 3.7\n", "    plus_minus: 3.9\n"))
+    build_module.build(Project(review))
+    kato.write_text(original)
+    build_module.build(Project(review), force=True)
+    assert _snapshot(review / "outputs") == first
+
+
+@pytest.mark.slow
+def test_an_explicit_baseline_file(review: Path, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    shutil.copy(review / "outputs" / "results.json", baseline)
+    kato = review / "studies" / "kato2012.yaml"
+    kato.write_text(kato.read_text().replace("    plus_minus: 3.7\n", "    plus_minus: 3.9\n"))
+    result = runner.invoke(app, ["build", "--root", str(review), "--baseline", str(baseline)])
+    assert result.exit_code == 0, result.output
+    summary = (review / "outputs" / "evidence-summary.md").read_text()
+    assert "Compared with baseline.json (SHA-256 " in summary
     assert "os-children-acute-2-3y: k 2 → 2, pooled" in summary
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,19 +14,24 @@ from .common import RootOption, project_from, reports_errors
 @reports_errors
 def build(
     force: Annotated[bool, typer.Option("--force", help="Recompute every analysis, even unchanged ones.")] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="results.json the summary's 'what changed' compares with (default: the latest committed outputs/results.json that differs).", show_default=False),
+    ] = None,
     root: RootOption = None,
 ) -> None:
     """Validate, pool every analysis of protocol.yaml, and write outputs/ (results.json, summaries).
 
     Refuses to write anything if validation fails. Analyses whose inputs and code did
-    not change are not recomputed; files whose content did not change are not rewritten.
+    not change are not recomputed; the new outputs/ replaces the old one in one step
+    (an interrupted build leaves the previous outputs, and the next build cleans up).
     """
     from ..project import display_path
     from ..review.build import build as run_build
 
     project = project_from(root)
     start = time.perf_counter()
-    report = run_build(project, force=force, progress=lambda message: typer.echo(message, err=True))
+    report = run_build(project, force=force, progress=lambda message: typer.echo(message, err=True), baseline=baseline)
     elapsed = time.perf_counter() - start
     out = display_path(project.outputs_dir)
     typer.echo(

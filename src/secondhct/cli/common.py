@@ -22,11 +22,16 @@ RootOption = Annotated[
 
 
 def project_from(root: Path | None) -> Project:
+    if root is not None and not root.is_dir():
+        from ..errors import ProjectNotFoundError
+
+        raise ProjectNotFoundError(f"--root {root}: not a folder")
     return find_project(root)
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Run ``command``; a :class:`SecondHCTError` becomes one line on stderr and exit status 1."""
+    """Run ``command``; a :class:`SecondHCTError` becomes one line on stderr and exit status 1,
+    Ctrl-C one line and exit status 130."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -35,5 +40,8 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except SecondHCTError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:  # in-process use (tests, notebooks); the console script has its own handler
+            typer.echo("secondhct: interrupted", err=True)
+            raise typer.Exit(130) from None
 
     return wrapper

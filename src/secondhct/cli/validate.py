@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -47,8 +48,8 @@ def _expand(paths: list[Path]) -> list[Path]:
     """Folders stand for the .yaml files inside them."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.glob("*.yaml") if p.is_file()))
+        if path.is_dir():  # every entry named *.yaml: a folder or FIFO among them is reported, not skipped
+            files.extend(sorted(path / n for n in os.listdir(path) if n.endswith(".yaml") and not n.startswith(".")))
         else:
             files.append(path)
     return files

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
+from ..keys import KEY_PATTERN, KEY_RULE
 from .timepoint import TIME_POINT_HELP, parse_time_point
 
 NotStated = Literal["not stated"]
@@ -33,6 +34,9 @@ Identifier = Annotated[
     str,
     Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", description="a short identifier: letters, digits, '_' or '-'"),
 ]
+# Study keys (BibTeX key = file stem) and factor names: one rule, defined in secondhct.keys.
+Key = Annotated[str, Field(pattern=KEY_PATTERN, description=f"a key: {KEY_RULE}")]
+LowerName = Annotated[str, Field(pattern=KEY_PATTERN)]
 Text = Annotated[str, Field(min_length=1)]
 Count = Annotated[int, Field(ge=0)]
 # A number as printed. Keeping ints as ints preserves how many decimals were printed
@@ -291,7 +295,7 @@ class Subgroup(Strict):
 
     id: Identifier
     arm: Identifier | None = Field(default=None, description="arm id (default: the only arm)")
-    factor: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = Field(
+    factor: LowerName = Field(
         description="snake_case factor name, e.g. remission_at_second_hct, time_to_relapse_after_first_hct"
     )
     level: Text = Field(description="the level, in the paper's words")
@@ -342,7 +346,7 @@ class Comparison(Strict):
 
     outcome: OutcomeName
     measure: RatioMeasure = Field(description="HR, SHR, RR, OR, or 'none' for a p-value only")
-    factor: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    factor: LowerName
     group: Text = Field(description="the group compared, e.g. 'active disease at second HCT'")
     reference: Text | NotStated = Field(description="the reference group")
     arm: Identifier | None = None
@@ -359,7 +363,7 @@ class Comparison(Strict):
 class Association(Strict):
     """A prognostic association stated in words, without numbers."""
 
-    factor: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    factor: LowerName
     level: Text = Field(description="the favourable or studied level, in the paper's words")
     outcome: OutcomeName
     direction: Literal["better", "worse", "no_effect", "not stated"]
@@ -388,7 +392,7 @@ class Patient(Strict):
 class StudyExtraction(Strict):
     """Everything a curator records from one study. The file is ``studies/<key>.yaml``."""
 
-    key: Identifier = Field(description="the BibTeX key in references.bib; equal to the file name stem")
+    key: Key = Field(description="the BibTeX key in references.bib; equal to the file name stem")
     curation: Curation
     study: Study
     population: Population

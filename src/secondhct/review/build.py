@@ -6,10 +6,14 @@ Incremental and deterministic:
   result depends on (the extractions, references.bib, the analysis and the
   protocol defaults, and the tool's own source code). An analysis whose hash
   did not change is taken from the previous ``results.json``, not recomputed.
-* Everything is computed in memory first; only then are files written, each
-  atomically (temporary file + rename), and only the files whose content
-  changed. An interrupted build therefore leaves the previous outputs in
-  place, and a build with nothing changed writes nothing.
+* Everything is computed in memory first. Then the whole set of files becomes
+  ``outputs/`` in one step (:mod:`.outputset`: a staging folder, fsynced, swapped in
+  by renames, with the manifest, which lists every file's SHA-256, written last).
+  A build killed at any point leaves the previous outputs or the new ones; the next
+  build removes the debris and trusts only outputs its manifest verifies. A build
+  with nothing changed writes nothing.
+* Outputs are a function of the inputs: the summary's "what changed" compares with
+  an explicit baseline (:mod:`.changes`), never with what ``outputs/`` held before.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from .. import __version__
 from ..errors import SecondHCTError
 from ..project import Project, display_path
 from ..results import RESULTS_FORMAT, AnalysisRecord, ResultsDocument, read_results
-from ..textio import write_atomic
+from . import outputset
+from .changes import Baseline, find_baseline, from_file
 
 __all__ = ["RESULTS_FORMAT", "BuildError", "BuildReport", "build"]
 MANIFEST = "manifest.json"
@@ -43,6 +48,8 @@ class BuildReport:
     reused: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    baseline: str = ""
 
 
 def _sha(*parts: bytes) -> str:
@@ -66,29 +73,52 @@ def data_digest(project: Project) -> str:
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
 
 
-def _current(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.is_file() else None
-
-
-def _read_json(path: Path) -> dict[str, Any]:
+def _json(data: bytes | None) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        parsed = json.loads(data.decode("utf-8")) if data is not None else {}
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
-def build(project: Project, *, force: bool = False, progress: Callable[[str], None] = lambda _: None) -> BuildReport:
-    """Run the whole review into ``project.outputs_dir`` (see the module docstring)."""
-    from ..protocol.load import load_protocol, plan
+def _text(data: bytes | None) -> str | None:
+    try:
+        return data.decode("utf-8") if data is not None else None
+    except UnicodeDecodeError:
+        return None
+
+
+def build(
+    project: Project,
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+    baseline: Path | None = None,
+) -> BuildReport:
+    """Run the whole review into ``project.outputs_dir`` (see the module docstring).
+
+    ``baseline`` is a results file the summary compares with (default: the latest
+    committed ``outputs/results.json`` that differs from the new results).
+    """
+    out_dir = project.outputs_dir
+    outputset.check_outputs_dir(out_dir, display_path(out_dir))
+    try:
+        with outputset.locked(project.root):
+            outputset.recover(project.root, out_dir)
+            return _build(project, force, progress, baseline)
+    except OSError as exc:  # anything the transaction did not already explain
+        raise outputset.OutputsError(f"{display_path(out_dir)}: {outputset._describe(exc)}") from None
+
+
+def _build(project: Project, force: bool, progress: Callable[[str], None], baseline_file: Path | None) -> BuildReport:
+    from ..protocol.load import plan
     from ..validation import validate_project
 
-    report = validate_project(project)
+    explicit = from_file(baseline_file, project.root) if baseline_file is not None else None
+    report = validate_project(project, protocol=True)
     errors = [d.format() for d in report.diagnostics if d.severity == "error"]
-    protocol_path = project.root / "protocol.yaml"
-    loaded = load_protocol(protocol_path, display_path(protocol_path))
-    errors += [d.format() for d in loaded.diagnostics if d.severity == "error"]
-    if errors or loaded.model is None or report.bibliography is None:
+    loaded = report.protocol
+    if errors or loaded is None or loaded.model is None or report.bibliography is None:
         shown = "\n".join(errors) if errors else "protocol.yaml could not be read"
         raise BuildError(f"the inputs are not valid; nothing was written:\n{shown}")
     protocol = loaded.model
@@ -97,12 +127,15 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
     years = {k: int(r.year) if r.year else None for k, r in bib.references.items()}
 
     out_dir = project.outputs_dir
-    previous_manifest = _read_json(out_dir / MANIFEST)
-    previous_text = _current(out_dir / RESULTS)
+    current = outputset.read_verified(out_dir)  # only outputs their manifest vouches for are reused
+    previous = current or {}
+    previous_manifest = _json(previous.get(MANIFEST))
+    previous_text = _text(previous.get(RESULTS))
     previous_results = read_results(previous_text) if previous_text is not None else None  # None: absent or another format
     previous_by_id = {a.id: a for a in previous_results.analyses} if previous_results else {}
     code, data = code_digest(), data_digest(project)
     defaults = protocol.defaults.model_dump_json().encode()
+    same_code = previous_manifest.get("code_sha256") == code
 
     hashes: dict[str, str] = {}
     analyses: list[AnalysisRecord] = []
@@ -113,7 +146,7 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
         hashes[analysis.id] = h
         cached = previous_by_id.get(analysis.id)
         figure_names = previous_manifest.get("figures", {}).get(analysis.id, [])
-        old_figures = {name: _current(out_dir / name) for name in figure_names}
+        old_figures = {name: _text(previous.get(name)) for name in figure_names}
         if (
             not force
             and cached is not None
@@ -146,29 +179,33 @@ def build(project: Project, *, force: bool = False, progress: Callable[[str], No
     files: dict[str, str] = {RESULTS: document.text()}
     for named in figures.values():
         files.update(named)
-    manifest = {
-        "code_sha256": code, "inputs_sha256": data, "analyses": hashes,
-        "figures": {aid: sorted(named) for aid, named in figures.items()},
-    }
-    files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    unchanged = (
+    compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), explicit)
+    build_report.baseline = compared.description
+    summaries_current = (
         not force
-        and previous_manifest.get("code_sha256") == code
-        and _current(out_dir / RESULTS) == files[RESULTS]
-        and all((out_dir / name).is_file() for name in SUMMARIES)
+        and same_code
+        and previous_manifest.get("inputs_sha256") == data
+        and previous_manifest.get("baseline_sha256") == compared.identity
+        and _text(previous.get(RESULTS)) == files[RESULTS]
+        and all(_text(previous.get(name)) is not None for name in SUMMARIES)
+        and all(_text(previous.get(name)) == files[name] for name in files if name.endswith(".svg"))
     )
-    if not unchanged:  # the summary compares against the previous results, so render it only on a change
+    if summaries_current:  # the summaries are a function of what is unchanged: keep them
+        files.update({name: _text(previous[name]) or "" for name in SUMMARIES})
+    else:
         from .summary import render_summaries
 
         progress("evidence summary")
         forests = {aid: named[f"{aid}.forest.svg"] for aid, named in figures.items() if f"{aid}.forest.svg" in named}
-        files.update(render_summaries(document, studies, bib, previous_results, forests))
+        files.update(render_summaries(document, studies, bib, compared, forests))
 
-    for name, text in files.items():  # everything is computed: now write, changed files only
-        path = out_dir / name
-        if _current(path) == text:
-            build_report.unchanged.append(name)
-            continue
-        write_atomic(path, text)
-        build_report.written.append(name)
+    encoded = {name: text.encode("utf-8") for name, text in files.items()}
+    manifest = {
+        "code_sha256": code, "inputs_sha256": data, "analyses": hashes, "baseline_sha256": compared.identity,
+        "figures": {aid: sorted(named) for aid, named in figures.items()},
+        "files": outputset.manifest_files(encoded),
+    }
+    encoded[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    done = outputset.commit(project.root, out_dir, encoded, current)  # everything is computed: now one step
+    build_report.written, build_report.unchanged, build_report.removed = done.written, done.unchanged, done.removed
     return build_report

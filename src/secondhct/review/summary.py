@@ -18,6 +18,7 @@ from ..format import fmt_natural, fmt_percent, fmt_range, fmt_tau2, fmt_test
 from ..measures import MEASURES
 from ..results import AnalysisRecord, PooledRecord, ResultsDocument
 from ..stats.models import TESTS
+from .changes import Baseline, describe_changes
 
 SUMMARY_MD = "evidence-summary.md"
 SUMMARY_HTML = "evidence-summary.html"
@@ -135,23 +136,6 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, A
     return ctx
 
 
-def _changes(document: ResultsDocument, previous: ResultsDocument | None) -> dict[str, Any]:
-    if previous is None:
-        return {"first": True, "added": [], "removed": [], "moved": []}
-    old_studies, new_studies = set(previous.studies), set(document.studies)
-    old = {a.id: a for a in previous.analyses}
-    moved = []
-    for a in document.analyses:
-        family = MEASURES[a.measure].family
-        before = old.get(a.id)
-        new_est = a.pooled.natural.estimate if a.pooled else None
-        old_est = before.pooled.natural.estimate if before is not None and before.pooled else None
-        if before is None or new_est != old_est or before.k != a.k:
-            moved.append({"id": a.id, "k_old": before.k if before else "new", "k_new": a.k,
-                          "old": fmt_natural(family, old_est), "new": fmt_natural(family, new_est)})  # fmt: skip
-    return {"first": False, "added": sorted(new_studies - old_studies), "removed": sorted(old_studies - new_studies), "moved": moved}
-
-
 def _study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], cite: Mapping[str, int]) -> list[dict[str, Any]]:
     rows = []
     for s in sorted(studies, key=lambda s: cite[s.key]):
@@ -187,7 +171,7 @@ def _factor_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], 
 
 
 def summary_context(
-    document: ResultsDocument, studies: Sequence[StudyExtraction], bib: Bibliography, previous: ResultsDocument | None
+    document: ResultsDocument, studies: Sequence[StudyExtraction], bib: Bibliography, previous: Baseline | None
 ) -> dict[str, Any]:
     """Everything the templates show, already rounded and cited."""
     order = _citation_order(document, studies)
@@ -208,7 +192,7 @@ def summary_context(
         "analyses": [_analysis_context(a, cite) for a in document.analyses],
         "studies": _study_rows(studies, labels, cite),
         "factors": _factor_rows(studies, labels, cite),
-        "changes": _changes(document, previous),
+        "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),
         "references": [
             {"n": cite[k], "text": text, "doi": bib.references[k].fields.get("doi") if k in bib.references else None}
             for k, text in zip(order, refs)
@@ -220,7 +204,7 @@ def render_summaries(
     document: ResultsDocument,
     studies: Sequence[StudyExtraction],
     bib: Bibliography,
-    previous: ResultsDocument | None,
+    previous: Baseline | None,
     plots: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The Markdown and HTML summaries; ``plots`` maps analysis id to SVG text to embed."""

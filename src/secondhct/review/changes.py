@@ -1,0 +1,147 @@
+"""What changed since a baseline: the summary compares ``results.json`` with an explicit one.
+
+The comparison never looks at whatever ``outputs/`` happens to hold (that would make the
+summary depend on the previous run rather than on the inputs). The baseline is, in order:
+
+* a results file given explicitly (``secondhct build --baseline FILE``), or
+* the most recent committed version of ``outputs/results.json`` (``git log`` / ``git
+  show``) that differs from the results being built. Skipping versions equal to the new
+  results makes a build at a commit reproduce that commit's summary: once the new results
+  are committed, the comparison is still with the version before them.
+* Otherwise there is no baseline, and the summary says so.
+
+The summary states what it compared with (:attr:`Baseline.description`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SecondHCTError
+
+if TYPE_CHECKING:
+    from ..results import ResultsDocument
+
+RESULTS_PATH = "outputs/results.json"
+NO_BASELINE = f"No baseline to compare with: no earlier version of {RESULTS_PATH} is committed in git."
+_GIT_TIMEOUT = 20
+_MAX_COMMITS = 50
+
+
+class BaselineError(SecondHCTError):
+    """The baseline given explicitly cannot be read."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The results the summary compares with (``document`` None: no baseline)."""
+
+    document: Mapping[str, Any] | None
+    description: str
+    identity: str  # SHA-256 of what was compared with: recorded in the manifest
+
+    @classmethod
+    def none(cls) -> Baseline:
+        return cls(None, NO_BASELINE, _digest(NO_BASELINE.encode()))
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _parse(data: bytes) -> Mapping[str, Any] | None:
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("analyses"), list):
+        return None
+    return document
+
+
+def from_file(path: Path, root: Path) -> Baseline:
+    """An explicit baseline file (a ``results.json`` of an earlier build)."""
+    try:
+        shown = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read the baseline ({exc.strerror or exc})") from None
+    document = _parse(data)
+    if document is None:
+        raise BaselineError(f"{path}: not a secondhct results.json (JSON object with 'analyses')")
+    description = f"Compared with {shown} (SHA-256 {_digest(data)[:12]})."
+    return Baseline(document, description, _digest(description.encode() + b"\0" + data))
+
+
+def _git(root: Path, *args: str) -> bytes | None:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "-c", "core.fsmonitor=false", *args],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=_GIT_TIMEOUT, env=env, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def from_git(root: Path, new_results: bytes) -> Baseline:
+    """The latest committed ``outputs/results.json`` that differs from ``new_results``."""
+    log = _git(root, "log", f"-n{_MAX_COMMITS}", "--format=%H %cd", "--date=short", "--", RESULTS_PATH)
+    if not log:
+        return Baseline.none()
+    for line in log.decode("utf-8", "replace").splitlines():
+        commit, _, date = line.partition(" ")
+        data = _git(root, "show", f"{commit}:./{RESULTS_PATH}")
+        if data is None or data == new_results:
+            continue  # deleted in that commit, or the results being built
+        document = _parse(data)
+        if document is None:
+            continue
+        description = f"Compared with {RESULTS_PATH} as committed in {commit[:12]} ({date})."
+        return Baseline(document, description, _digest(description.encode() + b"\0" + data))
+    return Baseline.none()
+
+
+def find_baseline(root: Path, new_results: bytes, explicit: Baseline | None = None) -> Baseline:
+    """``explicit`` (read early with :func:`from_file`, so a bad file fails fast), else git."""
+    return explicit if explicit is not None else from_git(root, new_results)
+
+
+def describe_changes(
+    document: ResultsDocument, baseline: Baseline | None, fmt: Callable[[str, float | None], str]
+) -> dict[str, Any]:
+    """Reports added and removed, and analyses whose k or pooled estimate moved.
+
+    The new results are read through their typed model; the baseline is an earlier file,
+    possibly of an earlier format, so only the few keys every format has are read from it
+    (``studies``, ``analyses[].id``, ``k``, ``pooled.natural.estimate``).
+    ``fmt(measure, value)`` formats an estimate as the summary prints it.
+    """
+    baseline = baseline or Baseline.none()
+    previous = baseline.document
+    if not previous:
+        return {"first": True, "baseline": baseline.description, "added": [], "removed": [], "moved": []}
+    old_studies, new_studies = set(previous.get("studies", {})), set(document.studies)
+    old = {a.get("id"): a for a in previous.get("analyses", []) if isinstance(a, dict)}
+    moved = []
+    for a in document.analyses:
+        before = old.get(a.id)
+        new_est = a.pooled.natural.estimate if a.pooled is not None else None
+        old_est = ((before or {}).get("pooled") or {}).get("natural", {}).get("estimate")
+        if before is None or new_est != old_est or before.get("k") != a.k:
+            moved.append({"id": a.id, "k_old": before.get("k") if before else "new", "k_new": a.k,
+                          "old": fmt(a.measure, old_est), "new": fmt(a.measure, new_est)})  # fmt: skip
+    return {"first": False, "baseline": baseline.description, "added": sorted(new_studies - old_studies),
+            "removed": sorted(old_studies - new_studies), "moved": moved}
