@@ -16,16 +16,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_api_tables_match_results_json() -> None:
     review = load_review(ROOT)
     assert "os-children-acute-2-3y" in review.analysis_ids()
-    view = review.run("os-children-acute-2-3y")
+    view = review.run("os-all-ages-2-3y")  # six reports: the frequentist model, with weights
     studies = view.studies_frame()
     results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
-    stored = next(a for a in results["analyses"] if a["id"] == "os-children-acute-2-3y")
+    stored = next(a for a in results["analyses"] if a["id"] == "os-all-ages-2-3y")
     assert list(studies["key"]) == [r["key"] for r in stored["included"]]
     assert list(studies["weight"]) == pytest.approx([r["weight"] for r in stored["included"]], rel=1e-12)
     pooled = view.pooled_frame()
     assert pooled.loc[0, "model"] == "main"
     assert pooled.loc[0, "estimate"] == pytest.approx(stored["pooled"]["natural"]["estimate"], rel=1e-12)
-    assert set(view.excluded_frame()["stage"]) <= {"population", "outcome", "overlap"}
+    assert set(view.excluded_frame()["stage"]) <= {"population", "outcome", "selected", "overlap"}
+    bayes = review.run("os-children-acute-2-3y").pooled_frame()  # two reports: Bayesian primary
+    assert bayes.loc[0, "method"] == "BAYES" and bayes.loc[0, "tau"] > 0
     assert len(review.studies_frame()) == len(list((ROOT / "studies").glob("*.yaml")))
 
 

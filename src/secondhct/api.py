@@ -24,7 +24,7 @@ from .extraction.schema import StudyExtraction
 from .project import display_path, find_project
 from .protocol.load import load_protocol, plan
 from .protocol.schema import Protocol
-from .results import AnalysisRecord, PooledRecord
+from .results import AnalysisRecord, BayesRecord, PooledRecord
 from .review.analysis import AnalysisResult, run_analysis
 from .validation import validate_project
 
@@ -71,13 +71,15 @@ class AnalysisView:
         """The main model and each sensitivity analysis, one row each (natural scale and heterogeneity)."""
         import pandas as pd
 
-        def row(model: str, k: int, pooled: PooledRecord | None) -> dict[str, object]:
+        def row(model: str, k: int, pooled: PooledRecord | BayesRecord | None) -> dict[str, object]:
             if pooled is None:
                 return {"model": model, "k": k}
             nat = pooled.natural
-            return {"model": model, "k": pooled.k, "estimate": nat.estimate, "ci_lb": nat.ci_lb, "ci_ub": nat.ci_ub,
-                    "pi_lb": nat.pi_lb, "pi_ub": nat.pi_ub, "tau2": pooled.tau2, "I2": pooled.i2, "Q": pooled.q,
-                    "Q_p": pooled.q_p, "method": pooled.method, "test": pooled.test}  # fmt: skip
+            out: dict[str, object] = {"model": model, "k": pooled.k, "estimate": nat.estimate, "ci_lb": nat.ci_lb,
+                                      "ci_ub": nat.ci_ub, "pi_lb": nat.pi_lb, "pi_ub": nat.pi_ub, "method": pooled.method}  # fmt: skip
+            if isinstance(pooled, BayesRecord):  # posterior summaries: tau, no Q or I^2
+                return {**out, "tau": pooled.tau, "tau_lb": pooled.tau_lb, "tau_ub": pooled.tau_ub, "tau_prior": pooled.tau_prior}
+            return {**out, "tau2": pooled.tau2, "I2": pooled.i2, "Q": pooled.q, "Q_p": pooled.q_p, "test": pooled.test}
 
         record = self.record
         rows = [row("main", record.k, record.pooled)]

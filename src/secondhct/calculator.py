@@ -1,7 +1,7 @@
 """Pool a CSV table of studies (``secondhct pool``, ``secondhct forest --csv``): a metafor-style calculator.
 
 The table is read by :mod:`secondhct.inputs.csvtable`; every model is fitted by
-:func:`secondhct.stats.models.fit` and recorded as a :class:`~secondhct.results.PooledRecord`
+:func:`secondhct.stats.models.fit` and recorded as a :class:`~secondhct.results.ModelRecord`
 (the same typed model as ``results.json``); :meth:`TableResult.json` is the flat
 object ``secondhct pool --json`` prints (metafor's names, ``bt_*`` on the natural scale).
 """
@@ -15,10 +15,11 @@ from typing import Any
 from .errors import PoolingError
 from .inputs.csvtable import StudyTable
 from .measures import MEASURES
-from .results import PooledRecord
-from .stats.models import EffectData, FitOptions, fit
-from .stats.pooling import PooledResult
+from .results import BayesRecord, PooledRecord, model_record
+from .stats.models import EffectData, FitOptions, ModelFit, fit
 from .stats.subgroups import SubgroupTest, subgroup_analysis
+
+ModelRecord = PooledRecord | BayesRecord
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,9 @@ class TableResult:
     """A pooled table: the overall model, one per subgroup level, and the test between them."""
 
     table: StudyTable
-    result: PooledResult
-    record: PooledRecord
-    subgroups: dict[str, tuple[PooledResult, PooledRecord]] = field(default_factory=dict)
+    result: ModelFit
+    record: ModelRecord
+    subgroups: dict[str, tuple[ModelFit, ModelRecord]] = field(default_factory=dict)
     subgroup_test: SubgroupTest | None = None
     notes: tuple[str, ...] = ()
     by: str | None = None
@@ -61,10 +62,10 @@ def table_data(table: StudyTable, keep: list[bool] | None = None) -> EffectData:
     return data if keep is None else data.subset(keep)
 
 
-def _record(res: PooledResult, measure: str, ni: Sequence[float] | None) -> PooledRecord:
+def _record(res: ModelFit, measure: str, ni: Sequence[float] | None) -> ModelRecord:
     values = [res.estimate, res.ci_lb, res.ci_ub, res.pi_lb, res.pi_ub]
     natural, warning = MEASURES[measure].natural(values, ni)
-    return PooledRecord.from_fit(res, natural, [warning] if warning else [])
+    return model_record(res, natural, [warning] if warning else [])
 
 
 def groups_of(table: StudyTable, by: str) -> list[str]:

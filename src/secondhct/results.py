@@ -11,7 +11,10 @@ Format versions (``ResultsDocument.format``):
 1. first release.
 2. every pooled result also records ``pval`` (the test of the pooled estimate) and ``df``
    (its degrees of freedom, ``null`` under z), so that ``results.json`` and ``secondhct
-   pool --json`` come from this one model.  A format-1 file is rebuilt, not read.
+   pool --json`` come from this one model; each model says its ``model`` family
+   (``frequentist`` or ``bayesian``: :class:`PooledRecord` or :class:`BayesRecord`), and an
+   analysis its ``synthesis`` (how its reports were combined, see :class:`AnalysisRecord`).
+   A format-1 file is rebuilt, not read.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
+    from .stats.bayes import BayesResult
+    from .stats.models import ModelFit
     from .stats.pooling import PooledResult
 
 RESULTS_FORMAT = 2
@@ -53,8 +58,9 @@ class Natural(Record):
 
 
 class PooledRecord(Record):
-    """One fitted model on the analysis scale, with its natural-scale values."""
+    """One fitted frequentist model (inverse variance or GLMM) on the analysis scale, with its natural-scale values."""
 
+    model: Literal["frequentist"]
     k: int
     estimate: float | None
     se: float | None
@@ -85,7 +91,7 @@ class PooledRecord(Record):
         """The record of a fit; ``natural`` = estimate, ci_lb, ci_ub, pi_lb, pi_ub back-transformed."""
         est, lo, hi, pi_lo, pi_hi = (number(v) for v in natural)
         return cls(
-            k=res.k, estimate=number(res.estimate), se=number(res.se), ci_lb=number(res.ci_lb), ci_ub=number(res.ci_ub),
+            model="frequentist", k=res.k, estimate=number(res.estimate), se=number(res.se), ci_lb=number(res.ci_lb), ci_ub=number(res.ci_ub),
             pi_lb=number(res.pi_lb), pi_ub=number(res.pi_ub), pval=number(res.pval), df=res.df, tau2=number(res.tau2),
             tau2_lb=number(res.tau2_lb), tau2_ub=number(res.tau2_ub), i2=number(res.i2), i2_lb=number(res.i2_lb),
             i2_ub=number(res.i2_ub), h2=number(res.h2), q=number(res.q), q_df=res.q_df, q_p=number(res.q_p),
@@ -98,7 +104,7 @@ class PooledRecord(Record):
         """The flat object ``secondhct pool --json`` prints: metafor's names, ``bt_*`` on the natural scale."""
         from .measures import MEASURES
 
-        out = self.model_dump(by_alias=True, exclude={"natural", "notes", "converged", "q_df"})
+        out = self.model_dump(by_alias=True, exclude={"model", "natural", "notes", "converged", "q_df"})
         m = MEASURES[measure]
         if m.transformed:
             for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
@@ -106,6 +112,68 @@ class PooledRecord(Record):
             out["bt_scale"] = m.natural_words.lower()
         out["notes"] = list(self.notes)
         return out
+
+
+class BayesRecord(Record):
+    """A Bayesian random-effects model: posterior summaries of mu and tau (analysis scale),
+    the predictive interval for a new setting, and the priors. It has no Q, I^2 or weights."""
+
+    model: Literal["bayesian"]
+    k: int
+    method: str
+    estimate: float | None = Field(description="posterior median of mu")
+    mean: float | None
+    sd: float | None
+    ci_lb: float | None
+    ci_ub: float | None
+    pi_lb: float | None
+    pi_ub: float | None
+    tau: float | None = Field(description="posterior median of tau")
+    tau_lb: float | None
+    tau_ub: float | None
+    tau_prior: str
+    mu_prior: str
+    level: float
+    prob_above: dict[str, float | None]
+    natural: Natural
+    notes: list[str]
+
+    @classmethod
+    def from_fit(cls, res: BayesResult, natural: Sequence[float], notes: Sequence[str] = ()) -> BayesRecord:
+        est, lo, hi, pi_lo, pi_hi = (number(v) for v in natural)
+        return cls(
+            model="bayesian", k=res.k, method=res.method, estimate=number(res.mu_median), mean=number(res.mu_mean),
+            sd=number(res.mu_sd), ci_lb=number(res.ci_lb), ci_ub=number(res.ci_ub), pi_lb=number(res.pi_lb),
+            pi_ub=number(res.pi_ub), tau=number(res.tau), tau_lb=number(res.tau_lb), tau_ub=number(res.tau_ub),
+            tau_prior=res.tau_prior, mu_prior=res.mu_prior, level=res.level,
+            prob_above={repr(t): number(p) for t, p in zip(res.thresholds, res.prob_above)},
+            natural=Natural(estimate=est, ci_lb=lo, ci_ub=hi, pi_lb=pi_lo, pi_ub=pi_hi), notes=[*res.notes, *notes],
+        )  # fmt: skip
+
+    def calculator_json(self, measure: str) -> dict[str, Any]:
+        """``secondhct pool --method BAYES --json``: posterior median as ``estimate``, ``bt_*`` on the natural scale."""
+        from .measures import MEASURES
+
+        out = self.model_dump(exclude={"model", "natural", "notes"})
+        if MEASURES[measure].transformed:
+            for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+                out[f"bt_{key}"] = getattr(self.natural, key)
+            out["bt_scale"] = MEASURES[measure].natural_words.lower()
+        out["notes"] = list(self.notes)
+        return out
+
+
+#: A fitted model of either family, as stored (discriminated by ``model``).
+ModelRecord = Annotated[PooledRecord | BayesRecord, Field(discriminator="model")]
+
+
+def model_record(res: ModelFit, natural: Sequence[float], notes: Sequence[str] = ()) -> PooledRecord | BayesRecord:
+    """The record of any fitted model."""
+    from .stats.bayes import BayesResult
+
+    if isinstance(res, BayesResult):
+        return BayesRecord.from_fit(res, natural, notes)
+    return PooledRecord.from_fit(res, natural, notes)
 
 
 class StudyRow(Record):
@@ -146,7 +214,7 @@ class SensitivityRecord(Record):
     title: str
     keys: list[str]
     note: str
-    pooled: PooledRecord | None
+    pooled: ModelRecord | None
 
 
 class SubgroupTestRecord(Record):
@@ -162,13 +230,22 @@ class FactorRecord(Record):
 
     factor: str
     levels: dict[str, list[str]]
-    pooled: dict[str, PooledRecord]
+    pooled: dict[str, ModelRecord]
     test: SubgroupTestRecord | None
     note: str
 
 
+Synthesis = Literal["none", "single_report", "not_pooled", "few_studies", "standard"]
+
+
 class AnalysisRecord(Record):
-    """One analysis of ``protocol.yaml``: its plan, included and excluded reports, and models."""
+    """One analysis of ``protocol.yaml``: its plan, included and excluded reports, and models.
+
+    ``synthesis`` says how the reports were combined: ``none`` (no report), ``single_report``
+    (one report: shown, never called pooled), ``not_pooled`` (listed only, e.g. time points
+    too far apart), ``few_studies`` (2 to ``few_studies.max_k`` reports: the protocol's
+    Bayesian model is primary) or ``standard`` (more: the protocol's frequentist model).
+    """
 
     id: str
     title: str
@@ -181,9 +258,10 @@ class AnalysisRecord(Record):
     overlap_rule: str
     k: int
     patients: int
+    synthesis: Synthesis
     included: list[StudyRow]
     excluded: list[ExcludedRow]
-    pooled: PooledRecord | None
+    pooled: ModelRecord | None
     sensitivity: list[SensitivityRecord]
     subgroup_factors: list[FactorRecord]
     warnings: list[str]

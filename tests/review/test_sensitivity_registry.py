@@ -38,8 +38,8 @@ STUDIES = {"a": study(), "b": study("case_report"), "c": study(publication="meet
 def context(is_ratio: bool = False) -> tuple[SensitivityContext, list[tuple[tuple[str, ...], str | None]]]:
     calls: list[tuple[tuple[str, ...], str | None]] = []
 
-    def pool(kept: Any, method: str | None) -> tuple[Any, str]:
-        calls.append((tuple(e.key for e in kept), method))
+    def pool(kept: Any, model: Any) -> tuple[Any, str]:
+        calls.append((tuple(e.key for e in kept), model.method if model is not None else None))
         return None, "pooled"
 
     plan = SimpleNamespace(is_ratio=is_ratio)

@@ -17,7 +17,8 @@ from .common import reports_errors
 
 if TYPE_CHECKING:
     from ..calculator import TableResult
-    from ..results import PooledRecord
+
+from ..results import BayesRecord, PooledRecord
 
 MEASURE_HELP = ", ".join(MEASURES)
 METHOD_HELP = ", ".join(f"{name} ({m.words})" if m.words != name else name for name, m in METHODS.items())
@@ -35,6 +36,8 @@ def pool(
     method: Annotated[str, typer.Option("--method", help=f"Pooling method: {METHOD_HELP}.")] = "REML",
     test: Annotated[str, typer.Option("--test", help=f"Inference: {', '.join(TESTS)} (adhoc = Knapp-Hartung, never narrower than z).")] = "adhoc",
     by: Annotated[str | None, typer.Option("--by", help="Column defining subgroups: pooled per level plus a test for differences.", show_default=False)] = None,
+    tau_prior: Annotated[str, typer.Option("--tau-prior", help="BAYES: prior on tau: halfnormal:S, halfcauchy:S, uniform:U or lognormal:M,S.")] = "halfnormal:0.5",
+    mu_prior: Annotated[str, typer.Option("--mu-prior", help="BAYES: prior on mu: flat or normal:MEAN,SD (analysis scale).")] = "flat",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
 ) -> None:
     """Pool the studies in FILE with a random-effects model (default REML + ad hoc Knapp-Hartung).
@@ -56,7 +59,8 @@ def pool(
     from ..stats.models import FitOptions
 
     table = parse_study_table(text, str(file), measure)
-    result = pool_table(table, method=method, options=FitOptions(test=test), by=by)
+    params = (("tau_prior", tau_prior), ("mu_prior", mu_prior)) if method == "BAYES" else ()
+    result = pool_table(table, method=method, options=FitOptions(test=test, params=params), by=by)
     if as_json:
         import json
 
@@ -73,9 +77,28 @@ def _fmt(x: float | int | None, digits: int = 4) -> str:
     return f"{x:.{digits}f}" if abs(x) >= 1e-4 or x == 0 else f"{x:.2e}"
 
 
-def _block(res: PooledRecord, measure: str, indent: str = "") -> list[str]:
+def _bayes_block(res: BayesRecord, measure: str, indent: str = "") -> list[str]:
+    level = f"{100 * res.level:g}%"
+    lines = [
+        f"{indent}k = {res.k}   method = BAYES   prior on tau: {res.tau_prior}   prior on mu: {res.mu_prior}",
+        f"{indent}mu: median {_fmt(res.estimate)}  mean {_fmt(res.mean)}  sd {_fmt(res.sd)}  {level} CrI [{_fmt(res.ci_lb)}, {_fmt(res.ci_ub)}]"
+        f"  {level} predictive [{_fmt(res.pi_lb)}, {_fmt(res.pi_ub)}]",
+    ]
+    m = MEASURES[measure]
+    if m.transformed:
+        nat = res.natural
+        lines.append(f"{indent}{m.natural_words.lower()}: {_fmt(nat.estimate)}  {level} CrI [{_fmt(nat.ci_lb)}, {_fmt(nat.ci_ub)}]"
+                     f"  {level} predictive [{_fmt(nat.pi_lb)}, {_fmt(nat.pi_ub)}]")  # fmt: skip
+    lines.append(f"{indent}tau: median {_fmt(res.tau)} [{_fmt(res.tau_lb)}, {_fmt(res.tau_ub)}]")
+    lines.extend(f"{indent}note: {n}" for n in res.notes)
+    return lines
+
+
+def _block(res: PooledRecord | BayesRecord, measure: str, indent: str = "") -> list[str]:
     from ..format import fmt_p
 
+    if isinstance(res, BayesRecord):
+        return _bayes_block(res, measure, indent)
     lines = [
         f"{indent}k = {res.k}   method = {res.method}   test = {res.test}",
         f"{indent}estimate {_fmt(res.estimate)}  se {_fmt(res.se)}  95% CI [{_fmt(res.ci_lb)}, {_fmt(res.ci_ub)}]"

@@ -16,8 +16,7 @@ import math
 from ..calculator import pool_table
 from ..errors import InputError
 from ..inputs.csvtable import StudyTable, parse_study_table
-from ..stats.models import FitOptions, check_test, get_method
-from ..stats.pooling import PooledResult
+from ..stats.models import FitOptions, ModelFit, check_test, get_method
 from .data import ForestData, ForestRow, SubgroupTestResult, rows_with_weights
 
 
@@ -108,7 +107,7 @@ def forest_data_from_csv(
     pooled = pool_table(table.subset(keep), method=method, options=FitOptions(test=test), by=by)
     assert pooled.result.weights is not None
     out = rows_with_weights(rows, pooled.result.weights)
-    subs: tuple[tuple[str, PooledResult], ...] = ()
+    subs: tuple[tuple[str, ModelFit], ...] = ()
     sub_test = None
     notes: tuple[str, ...] = ()
     if by is not None:

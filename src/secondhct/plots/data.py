@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..stats.models import ModelFit
 from ..stats.pooling import PooledResult
 from .scale import Backtransform, PlotInputError
 
@@ -90,12 +91,12 @@ class ForestData:
     """
 
     rows: tuple[ForestRow, ...]
-    pooled: PooledResult | None
+    pooled: ModelFit | None
     measure: str
     title: str = ""
     outcome: str | None = None
     common: PooledResult | None = None
-    subgroups: tuple[tuple[str, PooledResult], ...] = ()
+    subgroups: tuple[tuple[str, ModelFit], ...] = ()
     subgroup_test: SubgroupTestResult | None = None
     backtransform: Backtransform | None = None
     xlim: tuple[float, float] | None = None

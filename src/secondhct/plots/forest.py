@@ -25,7 +25,8 @@ from matplotlib.transforms import blended_transform_factory
 from scipy import stats
 
 from ..format import fmt_test
-from ..stats.pooling import PooledResult
+from ..stats.bayes import BayesResult
+from ..stats.models import ModelFit
 from .axis import ARROW_LEFT, ARROW_RIGHT, apply_axis, axis_limits
 from .data import ForestData, ForestRow
 from .scale import DisplayScale, display_scale
@@ -86,7 +87,7 @@ def _z(level: float) -> float:
 
 
 def _summary_entry(
-    kind: str, label: str, res: PooledResult, scale: DisplayScale, patients: int | None, weight: float | None, tag: str
+    kind: str, label: str, res: ModelFit, scale: DisplayScale, patients: int | None, weight: float | None, tag: str
 ) -> _Entry:
     d = scale.to_display(np.array([res.estimate, res.ci_lb, res.ci_ub]))
     cells = {"label": [label], "estimate": [fmt_interval(scale, float(d[0]), float(d[1]), float(d[2]))]}
@@ -97,13 +98,19 @@ def _summary_entry(
     return _Entry(kind, cells, bold=kind != "subtotal", est=float(d[0]), lo=float(d[1]), hi=float(d[2]), tag=tag)
 
 
-def _prediction_entry(res: PooledResult, scale: DisplayScale) -> _Entry | None:
-    if res.k < 3 or res.method == "EE":
+def _prediction_entry(res: ModelFit, scale: DisplayScale) -> _Entry | None:
+    """The prediction interval row: a frequentist one from k = 3 on (not for the common-effect
+    model); a Bayesian posterior predictive interval at any k."""
+    bayesian = isinstance(res, BayesResult)
+    if not bayesian and (res.k < 3 or res.method == "EE"):
+        return None
+    if not (np.isfinite(res.pi_lb) and np.isfinite(res.pi_ub)):
         return None
     d = scale.to_display(np.array([res.pi_lb, res.pi_ub]))
+    label = "Predictive interval (new setting)" if bayesian else "Prediction interval"
     return _Entry(
         "prediction",
-        {"label": ["Prediction interval"], "estimate": [fmt_interval(scale, None, float(d[0]), float(d[1]))]},
+        {"label": [label], "estimate": [fmt_interval(scale, None, float(d[0]), float(d[1]))]},
         lo=float(d[0]),
         hi=float(d[1]),
     )
@@ -171,7 +178,7 @@ def _build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tu
     if data.common is not None:
         entries.append(_summary_entry("common", "Common-effect model", data.common, scale, total, None, "common"))
     if data.pooled is not None:
-        label = "Common-effect model" if data.pooled.method == "EE" else "Random-effects model"
+        label = {"EE": "Common-effect model", "BAYES": "Bayesian random-effects model"}.get(data.pooled.method, "Random-effects model")
         if data.pooled.k == 1:
             label = "Pooled (k = 1: the study itself)"
         has_w = any(r.weight is not None for r in data.included_rows)
@@ -197,6 +204,8 @@ def _footer(data: ForestData, scale: DisplayScale, footnotes: list[str]) -> list
             who += f" ({k_excl} excluded from pooling)"
         out.append(f"{method_line(p, data.measure)}; {who}.")
         out.append(f"Heterogeneity: {heterogeneity_text(p)}.")
+        if isinstance(p, BayesResult):
+            out.append("Diamond: posterior median and central credible interval of the mean; predictive interval: a new setting.")
     if data.subgroup_test is not None:
         t = data.subgroup_test
         out.append(f"Test for subgroup differences: {fmt_test(t.q, t.df, t.df2, t.p)}.")

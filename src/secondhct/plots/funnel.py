@@ -22,7 +22,7 @@ from matplotlib.ticker import FixedLocator, MaxNLocator
 from scipy import stats
 
 from ..measures import MEASURES
-from ..stats.pooling import PooledResult
+from ..stats.models import ModelFit
 from .data import ForestData, effect_arrays
 from .egger import EGGER_MIN_K, EggerTest, egger_test
 from .scale import RATIOS, SCALE_WORDS, PlotInputError
@@ -43,7 +43,7 @@ class FunnelData:
 
     yi: tuple[float, ...]
     vi: tuple[float, ...]
-    pooled: PooledResult | None
+    pooled: ModelFit | None
     measure: str
     title: str = ""
     centre: str | None = None

@@ -9,8 +9,8 @@ from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.font_manager import FontProperties
 
 from ..format import fmt_num, fmt_p, fmt_tau2
-from ..stats.models import METHODS, TESTS
-from ..stats.pooling import PooledResult
+from ..stats.bayes import BayesResult
+from ..stats.models import METHODS, TESTS, ModelFit
 from .scale import SCALE_WORDS, DisplayScale
 
 #: Footnote marks in the order journals use them (ICMJE style), then doubled.
@@ -39,8 +39,11 @@ def fmt_interval(scale: DisplayScale, est: float | None, lb: float, ub: float) -
     return ci if est is None else f"{fmt_num(est, d)} {ci}"
 
 
-def method_line(pooled: PooledResult, measure: str, *, label: str = "Random-effects model") -> str:
-    """``Random-effects model: REML, Knapp-Hartung (ad hoc), logit``."""
+def method_line(pooled: ModelFit, measure: str, *, label: str = "Random-effects model") -> str:
+    """``Random-effects model: REML, Knapp-Hartung (ad hoc), logit``, or for the Bayesian
+    model ``Bayesian random-effects model: half-normal(scale = 0.5) prior on τ, flat prior on μ, logit``."""
+    if isinstance(pooled, BayesResult):
+        return f"Bayesian random-effects model: {pooled.tau_prior} prior on τ, {pooled.mu_prior} prior on μ, {SCALE_WORDS.get(measure, measure)}"
     method = METHODS[pooled.method].words if pooled.method in METHODS else pooled.method
     if pooled.method == "EE":
         label = "Common-effect model"
@@ -48,8 +51,12 @@ def method_line(pooled: PooledResult, measure: str, *, label: str = "Random-effe
     return f"{label}: {', '.join(parts)}"
 
 
-def heterogeneity_text(pooled: PooledResult, *, short: bool = False) -> str:
-    """``τ² = 0.12 [0.01, 0.88]; I² = 45% [10%, 88%]; Q = 20.13, df = 11, p = 0.043``."""
+def heterogeneity_text(pooled: ModelFit, *, short: bool = False) -> str:
+    """``τ² = 0.12 [0.01, 0.88]; I² = 45% [10%, 88%]; Q = 20.13, df = 11, p = 0.043``; for the
+    Bayesian model ``τ = 0.21 [0.01, 0.95] (posterior median, 95% credible interval)``."""
+    if isinstance(pooled, BayesResult):
+        level = f"{100 * pooled.level:g}%"
+        return f"τ = {fmt_num(pooled.tau)} [{fmt_num(pooled.tau_lb)}, {fmt_num(pooled.tau_ub)}] (posterior median, {level} credible interval)"
     if pooled.k < 2:
         return "not estimable (k = 1)"
     tau = f"τ² = {fmt_tau2(pooled.tau2)}"

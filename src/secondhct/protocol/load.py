@@ -13,7 +13,7 @@ from ..measures import MEASURES
 from ..modelerrors import LoadedModel, parse_model
 from ..textio import read_text
 from ..yamlsource import Positions
-from .schema import Analysis, Defaults, Protocol
+from .schema import Analysis, Defaults, FewStudies, Protocol
 
 if TYPE_CHECKING:
     from ..review.sensitivity import SensitivitySpec
@@ -30,6 +30,7 @@ class Plan:
     overlap_rule: str
     sensitivity: tuple[SensitivitySpec, ...]
     selected_cohorts: str = "exclude"
+    few_studies: FewStudies = FewStudies()
 
     @property
     def id(self) -> str:
@@ -51,6 +52,7 @@ def plan(analysis: Analysis, defaults: Defaults) -> Plan:
         overlap_rule=analysis.overlap_rule or defaults.overlap_rule,
         sensitivity=tuple(analysis.sensitivity if analysis.sensitivity is not None else defaults.sensitivity),
         selected_cohorts=analysis.selected_cohorts or defaults.selected_cohorts,
+        few_studies=defaults.few_studies,
     )
 
 
@@ -72,6 +74,20 @@ def _rules(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:
             yield "error", path + ("subgroup",), "subgroup and comparison cannot be combined"
         if analysis.time is not None:
             yield from _window(analysis, path + ("time",))
+    yield from _priors(protocol)
+
+
+def _priors(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:
+    """The priors of the few-studies rule must parse (their text is validated by the Bayesian model)."""
+    from ..errors import PoolingError
+    from ..stats.priors import parse_mu_prior, parse_tau_prior
+
+    few = protocol.defaults.few_studies
+    for name, parse in (("tau_prior", parse_tau_prior), ("sensitivity_tau_prior", parse_tau_prior), ("mu_prior", parse_mu_prior)):
+        try:
+            parse(getattr(few, name))
+        except PoolingError as exc:
+            yield "error", ("defaults", "few_studies", name), str(exc)
 
 
 def _window(analysis: Analysis, path: FieldPath) -> Iterator[tuple[Severity, FieldPath, str]]:

@@ -26,7 +26,7 @@ from ..extraction.schema import (
 )
 from ..measures import codes
 from ..review.sensitivity import SensitivityEntry, default_sensitivity
-from ..stats.models import METHODS, TESTS
+from ..stats.models import METHODS, TESTS, InverseVariance
 
 # Literal types derived from the measure table and the method registry (one definition each).
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 else:
     ProportionMeasure = Literal[codes("proportion")]
     RatioMeasure = Literal[codes("ratio")]
-    Method = Literal[tuple(name for name, m in METHODS.items() if not m.needs_counts)]
+    Method = Literal[tuple(name for name, m in METHODS.items() if isinstance(m, InverseVariance))]
     Test = Literal[tuple(TESTS)]
 OverlapRule = Literal["largest", "most_recent"]
 SelectedCohorts = Literal["exclude", "include"]
@@ -104,7 +104,28 @@ class Analysis(Strict):
         default=None, description="reports of selected cohorts (population.selection): exclude (default) or include"
     )
     exclude_publications: list[Publication] = Field(default_factory=list)
+    thresholds: list[Annotated[float, Field(gt=0)]] = Field(
+        default_factory=list,
+        description="natural-scale values (a proportion in 0-1, or a ratio) for which the Bayesian model gives P(mu > value)",
+    )
     notes: Text | None = None
+
+
+class FewStudies(Strict):
+    """The rule for analyses with few reports (Friede et al., Biom J 2017;59:658-671).
+
+    With one report nothing is pooled (the report is shown as it is). With 2 to ``max_k``
+    reports the Bayesian random-effects model with ``tau_prior`` is the primary result, and
+    the frequentist model (the analysis's method and test), the common-effect model and the
+    Bayesian model under ``sensitivity_tau_prior`` are sensitivity analyses. With more
+    reports the frequentist model is primary and the Bayesian model a sensitivity analysis.
+    """
+
+    max_k: int = Field(default=4, ge=1, description="largest number of reports treated as few")
+    method: Literal["BAYES"] = "BAYES"
+    tau_prior: Text = Field(default="halfnormal:0.5", description="prior on tau: halfnormal:S, halfcauchy:S, uniform:U, lognormal:M,S")
+    sensitivity_tau_prior: Text = Field(default="halfnormal:1.0", description="a wider prior for the sensitivity analysis")
+    mu_prior: Text = Field(default="flat", description="prior on mu: flat or normal:MEAN,SD (analysis scale)")
 
 
 class Defaults(Strict):
@@ -114,6 +135,7 @@ class Defaults(Strict):
     test: Test = "adhoc"
     overlap_rule: OverlapRule = "largest"
     selected_cohorts: SelectedCohorts = "exclude"
+    few_studies: FewStudies = Field(default_factory=FewStudies)
     sensitivity: list[SensitivityEntry] = Field(default_factory=default_sensitivity)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import PoolingError
 from ..extraction.schema import StudyExtraction
@@ -15,11 +16,12 @@ from ..extraction.timepoint import parse_time_point
 from ..measures import MEASURES
 from ..protocol.load import Plan, max_spread_months
 from ..protocol.select import Candidate, Exclusion, select
-from ..stats.models import METHODS, EffectData, FitOptions, fit
+from ..stats.models import METHODS, EffectData, FitOptions, ModelFit, fit
 from ..stats.pooling import PooledResult
 from ..stats.subgroups import SubgroupResult, subgroup_analysis
+from . import rules
 from .effects import NoEffect, StudyEffect, proportion_effect, ratio_effect
-from .sensitivity import Sensitivity, SensitivityContext
+from .sensitivity import MethodChange, Sensitivity, SensitivityContext
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Pooled:
     """A fitted model, its estimate, CI and prediction interval on the natural scale
     (``natural``: estimate, ci_lb, ci_ub, pi_lb, pi_ub), and the caveat of that back-transformation."""
 
-    result: PooledResult
+    result: ModelFit
     natural: tuple[float, float, float, float, float]
     note: str | None = None
 
@@ -43,6 +45,9 @@ class FactorResult:
 
 @dataclass(frozen=True)
 class AnalysisResult:
+    """One analysis: its reports, its primary model (None for k < 2 or when not pooled), the
+    sensitivity and subgroup analyses, and ``synthesis`` (see :mod:`secondhct.review.rules`)."""
+
     plan: Plan
     effects: tuple[StudyEffect, ...]
     excluded: tuple[Exclusion, ...]
@@ -51,23 +56,46 @@ class AnalysisResult:
     factors: tuple[FactorResult, ...]
     warnings: tuple[str, ...]
     studies: Mapping[str, StudyExtraction]
+    synthesis: str = "standard"
 
     @property
     def patients(self) -> int:
         return sum(e.n for e in self.effects if e.n is not None)
 
 
-def _options(plan: Plan) -> FitOptions:
-    """The review's fit options: the protocol's test; no silent change of estimator (a
+def _options(plan: Plan, model: MethodChange | None = None) -> FitOptions:
+    """The review's fit options: the protocol's test (or the model's), the model's priors
+    and the analysis's thresholds (on the analysis scale); no silent change of estimator (a
     non-converging one is reported as a failed analysis, not replaced)."""
-    return FitOptions(test=plan.test, fallback=False)
+    params: list[tuple[str, Any]] = list(model.params) if model is not None else []
+    thresholds = analysis_thresholds(plan)
+    if thresholds:
+        params.append(("thresholds", thresholds))
+    test = model.test if model is not None and model.test else plan.test
+    return FitOptions(test=test, fallback=False, params=tuple(params))
 
 
-def natural_pooled(measure: str, result: PooledResult, ni: Sequence[float] | None) -> Pooled:
-    """A fit with its values back-transformed by the measure table (PFT needs ``ni``)."""
+def analysis_thresholds(plan: Plan) -> tuple[float, ...]:
+    """The protocol's thresholds on the analysis scale (none for PFT, whose transform needs n)."""
+    m = MEASURES[plan.measure]
+    if m.needs_n or not plan.analysis.thresholds:
+        return ()
+    return tuple(float(m.forward(t)) for t in plan.analysis.thresholds)
+
+
+def natural_pooled(measure: str, result: ModelFit, ni: Sequence[float] | None) -> Pooled:
+    """A fit with its values back-transformed by the measure table (PFT needs ``ni``).
+
+    A frequentist fit of fewer than 3 reports gets no prediction interval (noted).
+    """
+    if isinstance(result, PooledResult) and result.k < rules.MIN_K_FREQUENTIST_PI and result.k > 1:
+        from dataclasses import replace
+
+        note = f"no prediction interval below k = {rules.MIN_K_FREQUENTIST_PI} (tau^2 is not estimable from {result.k} reports)"
+        result = replace(result, pi_lb=float("nan"), pi_ub=float("nan"), notes=(*result.notes, note))
     values = [result.estimate, result.ci_lb, result.ci_ub, result.pi_lb, result.pi_ub]
-    nat, note = MEASURES[measure].natural(values, ni)
-    return Pooled(result, (nat[0], nat[1], nat[2], nat[3], nat[4]), note)
+    nat, caveat = MEASURES[measure].natural(values, ni)
+    return Pooled(result, (nat[0], nat[1], nat[2], nat[3], nat[4]), caveat)
 
 
 def effect_data(measure: str, effects: Sequence[StudyEffect]) -> EffectData:
@@ -80,23 +108,23 @@ def effect_data(measure: str, effects: Sequence[StudyEffect]) -> EffectData:
     return EffectData(tuple(e.effect.yi for e in effects), tuple(e.effect.vi for e in effects), measure, xi, ni)
 
 
-def pool_effects(plan: Plan, effects: Sequence[StudyEffect], method: str | None = None) -> Pooled | None:
-    """Pool ``effects`` with the plan's method (or ``method``) through :func:`~secondhct.stats.models.fit`.
+def pool_effects(plan: Plan, effects: Sequence[StudyEffect], model: MethodChange | None = None) -> Pooled | None:
+    """Pool ``effects`` with the plan's method (or ``model``) through :func:`~secondhct.stats.models.fit`.
 
     A method that models counts (the GLMM) pools logits: its natural scale is that of PLO.
     """
     if not effects:
         return None
-    name = method or plan.method
+    name = model.method if model is not None else plan.method
     measure = "PLO" if METHODS[name].needs_counts else plan.measure
     data = effect_data(plan.measure, effects)
-    result = fit(name, EffectData(data.yi, data.vi, measure, data.xi, data.ni), _options(plan))
+    result = fit(name, EffectData(data.yi, data.vi, measure, data.xi, data.ni), _options(plan, model))
     return natural_pooled(measure, result, data.ni)
 
 
-def _pool_or_reason(plan: Plan, effects: Sequence[StudyEffect], method: str | None = None) -> tuple[Pooled | None, str]:
+def _pool_or_reason(plan: Plan, effects: Sequence[StudyEffect], model: MethodChange | None = None) -> tuple[Pooled | None, str]:
     try:
-        return pool_effects(plan, effects, method), ""
+        return pool_effects(plan, effects, model), ""
     except PoolingError as exc:
         return None, str(exc)
 
@@ -114,9 +142,12 @@ def _effects(plan: Plan, candidates: Sequence[Candidate]) -> tuple[list[StudyEff
 
 
 def _sensitivity(
-    plan: Plan, effects: list[StudyEffect], studies: Sequence[StudyExtraction], years: Mapping[str, int | None]
+    plan: Plan, effects: list[StudyEffect], studies: Sequence[StudyExtraction], years: Mapping[str, int | None],
+    kind: str,
 ) -> list[Sensitivity]:
-    """Run the plan's registered sensitivity analyses (:mod:`secondhct.review.sensitivity`)."""
+    """The rule's models beside the primary one, then the plan's registered sensitivity
+    analyses (:mod:`secondhct.review.sensitivity`), each fitted with the primary model."""
+    primary = rules.primary_model(plan, kind)
 
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None) -> list[StudyEffect]:
         chosen = select(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected)
@@ -124,9 +155,10 @@ def _sensitivity(
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},
-        pool=lambda kept, method: _pool_or_reason(plan, kept, method), reselect=reselect,
+        pool=lambda kept, model: _pool_or_reason(plan, kept, model or primary), reselect=reselect,
     )  # fmt: skip
-    return [result for spec in plan.sensitivity for result in spec.run(ctx)]
+    specs = [*rules.rule_sensitivity(plan, kind), *plan.sensitivity]
+    return [result for spec in specs for result in spec.run(ctx)]
 
 
 def study_level(study: StudyExtraction, factor: str) -> str:
@@ -158,7 +190,7 @@ def _factors(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyE
             result = subgroup_analysis(
                 [e.effect.yi for e in effects], [e.effect.vi for e in effects], groups,
                 method=plan.method, options=_options(plan), measure=plan.measure,
-            )
+            )  # the frequentist model: its moderator test compares the levels
         except PoolingError as exc:
             out.append(FactorResult(factor, levels, None, {}, str(exc)))
             continue
@@ -175,8 +207,9 @@ def _warnings(plan: Plan, effects: list[StudyEffect], excluded: list[Exclusion],
     notes = []
     if k == 0:
         return ["no report gives a usable estimate: nothing is pooled"]
-    if k < 3:
-        notes.append(f"only {k} report{'s' if k > 1 else ''}: heterogeneity cannot be estimated reliably; read the estimate as descriptive")
+    if k == 2:
+        notes.append("only 2 reports: the between-study spread rests mainly on the prior for tau; "
+                     "the sensitivity table shows the estimate under other models and a wider prior")  # fmt: skip
     designs = {by_key[e.key].study.design for e in effects}
     if designs <= {"case_report", "case_series", "literature_review"}:
         notes.append("only case reports, case series or literature reviews")
@@ -224,7 +257,10 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
     by_key = {s.key: s for s in studies}
     spread = time_spread_reason(plan, effects, by_key)
     by_level = plan.analysis.subgroup is not None or spread is not None
-    pooled, note = (None, "") if by_level else _pool_or_reason(plan, effects)
+    kind = rules.synthesis(plan, len(effects), pooled_at_all=not by_level)
+    pooled, note = (None, "") if kind in ("none", "not_pooled", "single_report") else _pool_or_reason(
+        plan, effects, rules.primary_model(plan, kind)
+    )
     warnings = _warnings(plan, effects, excluded, by_key)
     if spread is not None:
         warnings.append(spread)
@@ -235,13 +271,35 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
         )
     if note:
         warnings.append(f"pooling failed: {note}")
+    sensitivity = tuple(_sensitivity(plan, effects, studies, years, kind)) if kind in ("few_studies", "standard") else ()
+    warnings.extend(_tau2_zero_warning(MEASURES[plan.measure].family, pooled, sensitivity))
     return AnalysisResult(
         plan=plan,
         effects=tuple(effects),
         excluded=tuple(excluded),
         pooled=pooled,
-        sensitivity=tuple(_sensitivity(plan, effects, studies, years)) if effects and not by_level else (),
+        sensitivity=sensitivity,
         factors=tuple(_factors(plan, effects, by_key)) if len(effects) > 1 and not by_level else (),
         warnings=tuple(warnings),
         studies=by_key,
+        synthesis=kind,
     )
+
+
+def _tau2_zero_warning(family: str, pooled: Pooled | None, sensitivity: Sequence[Sensitivity]) -> list[str]:
+    """tau^2 estimated at 0 from fewer than 10 reports: the prediction interval equals the CI and
+    may understate the spread between settings; point to the Bayesian predictive interval."""
+    if pooled is None or not isinstance(pooled.result, PooledResult) or pooled.result.method == "EE":
+        return []
+    res = pooled.result
+    if res.tau2 > 0 or res.k >= rules.MIN_K_TAU2_ZERO or res.k < 2:
+        return []
+    text = (f"tau^2 is estimated at 0 from {res.k} reports: the prediction interval equals the confidence interval "
+            "and may understate the spread between settings")  # fmt: skip
+    bayes = next((s for s in sensitivity if s.pooled is not None and s.pooled.result.method == "BAYES"), None)
+    if bayes is not None and bayes.pooled is not None:
+        from ..format import fmt_range
+
+        lo, hi = bayes.pooled.natural[3], bayes.pooled.natural[4]
+        text += f"; the Bayesian predictive interval ({bayes.title}) is {fmt_range(family, lo, hi)}"
+    return [text]

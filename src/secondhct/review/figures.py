@@ -27,7 +27,8 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
 
     if not result.effects:
         return None
-    factor = next((f for f in result.factors if f.result is not None), None)
+    # subtotals only where every level pools at least two reports (a level of one report is that report)
+    factor = next((f for f in result.factors if f.result is not None and all(len(k) >= 2 for k in f.levels.values())), None)
     level_of = {key: level for level, keys in factor.levels.items() for key in keys} if factor else {}
     rows = []
     for e in result.effects:

@@ -7,14 +7,31 @@ the analysis's order, so the same inputs always give the same bytes.
 from __future__ import annotations
 
 from ..measures import MEASURES
-from ..results import AnalysisRecord, ExcludedRow, FactorRecord, Natural, PooledRecord, SensitivityRecord, StudyRow, SubgroupTestRecord, number
+from ..results import (
+    AnalysisRecord,
+    BayesRecord,
+    ExcludedRow,
+    FactorRecord,
+    Natural,
+    PooledRecord,
+    SensitivityRecord,
+    StudyRow,
+    SubgroupTestRecord,
+    model_record,
+    number,
+)
 from .analysis import AnalysisResult, Pooled
 from .effects import StudyEffect
 
 
-def pooled_record(pooled: Pooled) -> PooledRecord:
-    """The record of one pooled model with its natural-scale values and their caveat."""
-    return PooledRecord.from_fit(pooled.result, pooled.natural, [pooled.note] if pooled.note else [])
+def pooled_record(pooled: Pooled, thresholds: list[float] | None = None) -> PooledRecord | BayesRecord:
+    """The record of one fitted model with its natural-scale values and their caveat; a
+    Bayesian model's posterior probabilities are keyed by the natural-scale ``thresholds``."""
+    record = model_record(pooled.result, pooled.natural, [pooled.note] if pooled.note else [])
+    if isinstance(record, BayesRecord) and thresholds:
+        probs = list(record.prob_above.values())
+        record = record.model_copy(update={"prob_above": {f"{t:g}": p for t, p in zip(thresholds, probs)}})
+    return record
 
 
 def _study_row(result: AnalysisResult, effect: StudyEffect, weight: float | None, label: str) -> StudyRow:
@@ -53,19 +70,19 @@ def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisR
     """One analysis of ``results.json``."""
     plan = result.plan
     analysis = plan.analysis
-    weights = result.pooled.result.weights if result.pooled else None
+    weights = result.pooled.result.weights if result.pooled else None  # None: k = 1, not pooled, or a model without weights
     row_weights = list(weights) if weights is not None else [None] * len(result.effects)
     return AnalysisRecord(
         id=analysis.id, title=analysis.title, outcomes=list(analysis.outcomes),
         time=analysis.time.model_dump(exclude_none=True) if analysis.time else None,
         population=analysis.population.model_dump(), measure=plan.measure, method=plan.method, test=plan.test,
-        overlap_rule=plan.overlap_rule, k=len(result.effects), patients=result.patients,
+        overlap_rule=plan.overlap_rule, k=len(result.effects), patients=result.patients, synthesis=result.synthesis,
         included=[_study_row(result, e, w, labels.get(e.key, e.key)) for e, w in zip(result.effects, row_weights)],
         excluded=[ExcludedRow(key=x.key, label=labels.get(x.key, x.key), stage=x.stage, reason=x.reason) for x in result.excluded],
-        pooled=pooled_record(result.pooled) if result.pooled else None,
+        pooled=pooled_record(result.pooled, analysis.thresholds) if result.pooled else None,
         sensitivity=[
             SensitivityRecord(name=s.name, title=s.title, keys=list(s.keys), note=s.note,
-                              pooled=pooled_record(s.pooled) if s.pooled else None)
+                              pooled=pooled_record(s.pooled, analysis.thresholds) if s.pooled else None)
             for s in result.sensitivity
         ],
         subgroup_factors=[_factor_record(f) for f in result.factors],

@@ -51,7 +51,8 @@ class SensitivityContext:
     plan: Plan
     effects: Sequence[StudyEffect]
     studies: Mapping[str, StudyExtraction]
-    pool: Callable[[Sequence[StudyEffect], str | None], tuple[Pooled | None, str]]
+    pool: Callable[[Sequence[StudyEffect], MethodChange | None], tuple[Pooled | None, str]]
+    """``pool(effects, model)``: fit the primary model (``model`` None) or another one."""
     reselect: Callable[..., Sequence[StudyEffect]]
     """``reselect(one_per_overlap_group=..., include_selected=...)``: the effects of a selection with other rules."""
 
@@ -70,8 +71,8 @@ class SensitivitySpec(Strict):
     def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
         raise NotImplementedError
 
-    def _subset(self, ctx: SensitivityContext, kept: Sequence[StudyEffect], method: str | None = None) -> Sensitivity:
-        pooled, note = ctx.pool(kept, method)
+    def _subset(self, ctx: SensitivityContext, kept: Sequence[StudyEffect], model: MethodChange | None = None) -> Sensitivity:
+        pooled, note = ctx.pool(kept, model)
         return Sensitivity(self.name, self.title, pooled, tuple(e.key for e in kept), note)
 
 
@@ -172,6 +173,10 @@ class MethodChange(SensitivitySpec):
 
     kind: Literal["method"]
     method: str = Field(description="a pooling method of secondhct.stats.models.METHODS, e.g. GLMM")
+    tau_prior: str | None = Field(default=None, description="for BAYES: the prior on tau, e.g. halfnormal:1.0")
+    mu_prior: str | None = Field(default=None, description="for BAYES: the prior on mu (default flat)")
+    test: str | None = Field(default=None, description="for a frequentist method: z, knha or adhoc (default: the analysis's)")
+    label: str | None = Field(default=None, description="the title to print (default: from the method)")
 
     @field_validator("method")
     @classmethod
@@ -184,15 +189,28 @@ class MethodChange(SensitivitySpec):
 
     @property
     def name(self) -> str:
-        return self.method.lower()
+        parts = [self.method.lower(), *(p.replace(":", "-").replace(",", "-") for p in (self.tau_prior, self.test) if p)]
+        return "-".join(parts)
 
     @property
     def title(self) -> str:
-        from ..stats.models import METHODS
+        from ..stats.models import METHODS, TESTS
 
+        if self.label:
+            return self.label
         if self.method == "GLMM":
             return "binomial-normal GLMM instead of inverse variance (reports with events/total only)"
-        return f"{METHODS[self.method].words} instead of the primary method"
+        words = METHODS[self.method].words
+        if self.tau_prior:
+            words += f", prior on tau {self.tau_prior}"
+        if self.test:
+            words += f", {TESTS.get(self.test, self.test)}"
+        return f"{words} instead of the primary model"
+
+    @property
+    def params(self) -> tuple[tuple[str, str], ...]:
+        """The fit parameters this spec sets (priors)."""
+        return tuple((k, v) for k, v in (("tau_prior", self.tau_prior), ("mu_prior", self.mu_prior)) if v)
 
     def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
         from ..stats.models import METHODS
@@ -203,8 +221,8 @@ class MethodChange(SensitivitySpec):
             kept = [e for e in ctx.effects if e.counts is not None]
             if not kept:
                 return [Sensitivity(self.name, self.title, None, (), "no report gives events/total")]
-            return [self._subset(ctx, kept, self.method)]
-        return [self._subset(ctx, list(ctx.effects), self.method)]
+            return [self._subset(ctx, kept, self)]
+        return [self._subset(ctx, list(ctx.effects), self)]
 
 
 class LeaveOneOut(SensitivitySpec):
@@ -232,6 +250,12 @@ SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
     MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, ExcludeApproximatedSe,
     InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
 )  # fmt: skip
+
+def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | None = None, test: str | None = None,
+               label: str | None = None) -> MethodChange:
+    """A model as a :class:`MethodChange` (also what the few-studies rule adds)."""
+    return MethodChange(kind="method", method=method, tau_prior=tau_prior, mu_prior=mu_prior, test=test, label=label)
+
 
 SensitivityEntry = Annotated[
     Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, ExcludeApproximatedSe,

@@ -14,9 +14,9 @@ from typing import Any
 
 from ..bibliography import Bibliography, Reference
 from ..extraction.schema import StudyExtraction
-from ..format import fmt_natural, fmt_percent, fmt_range, fmt_tau2, fmt_test
+from ..format import fmt_natural, fmt_num, fmt_percent, fmt_range, fmt_tau2, fmt_test
 from ..measures import MEASURES
-from ..results import AnalysisRecord, PooledRecord, ResultsDocument
+from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
 from ..stats.models import TESTS
 from .changes import Baseline, describe_changes
 
@@ -78,22 +78,56 @@ def _citation_order(document: ResultsDocument, studies: Sequence[StudyExtraction
     return list(order)
 
 
-def _pooled_context(family: str, pooled: PooledRecord, k: int) -> dict[str, Any]:
-    nat = pooled.natural
-    i2 = fmt_percent(pooled.i2)
-    if pooled.i2 is not None and pooled.i2_lb is not None and pooled.i2_ub is not None:
-        i2 += f" (95% CI {fmt_percent(pooled.i2_lb)} to {fmt_percent(pooled.i2_ub)})"
-    return {
-        "estimate": fmt_natural(family, nat.estimate),
-        "ci": fmt_range(family, nat.ci_lb, nat.ci_ub),
-        "pi": fmt_range(family, nat.pi_lb, nat.pi_ub),
-        "tau2": fmt_tau2(pooled.tau2),
-        "i2": i2,
-        "q": fmt_test(pooled.q, pooled.q_df, None, pooled.q_p) if pooled.q is not None and k > 1 else "no heterogeneity with one report",
-    }
+def _frequentist_text(family: str, p: PooledRecord, k: int, patients: int) -> tuple[str, str]:
+    from ..stats.models import METHODS
+
+    common = p.method == "EE"
+    head = f"{'Common-effect' if common else 'Random-effects'} estimate {fmt_natural(family, p.natural.estimate)} (95% CI {fmt_range(family, p.natural.ci_lb, p.natural.ci_ub)})"
+    words = METHODS[p.method].words if p.method in METHODS else p.method
+    parts = [f"{words}, {TESTS.get(p.test, p.test)}; {k} reports, {patients} patients"]
+    if not common and p.natural.pi_lb is not None and p.natural.pi_ub is not None:
+        parts.append(f"prediction interval {fmt_range(family, p.natural.pi_lb, p.natural.pi_ub)}")
+    i2 = fmt_percent(p.i2)
+    if p.i2_lb is not None and p.i2_ub is not None:
+        i2 += f" (95% CI {fmt_percent(p.i2_lb)} to {fmt_percent(p.i2_ub)})"
+    het = f"I² = {i2}" if common else f"τ² = {fmt_tau2(p.tau2)}, I² = {i2}"
+    if p.q is not None:
+        het += f"; {fmt_test(p.q, p.q_df, None, p.q_p)}"
+    parts.append(het)
+    return head, "; ".join(parts) + "."
 
 
-def _interval_or(family: str, pooled: PooledRecord | None, otherwise: str) -> tuple[str, str]:
+def _bayes_text(family: str, b: BayesRecord, k: int, patients: int, scale: str) -> tuple[str, str]:
+    level = f"{100 * b.level:g}%"
+    head = (f"Bayesian random-effects estimate {fmt_natural(family, b.natural.estimate)} "
+            f"({level} credible interval {fmt_range(family, b.natural.ci_lb, b.natural.ci_ub)})")  # fmt: skip
+    text = (f"{k} reports, {patients} patients; {b.tau_prior} prior on the between-study SD τ, {b.mu_prior} prior on the mean "
+            f"(posterior median and central intervals). For a new setting, the {level} predictive interval is "
+            f"{fmt_range(family, b.natural.pi_lb, b.natural.pi_ub)}. "
+            f"τ = {fmt_num(b.tau)} on the {scale} scale ({level} credible interval {fmt_num(b.tau_lb)} to {fmt_num(b.tau_ub)}).")  # fmt: skip
+    for threshold, prob in b.prob_above.items():
+        shown = fmt_natural(family, float(threshold))
+        text += f" Probability that the mean exceeds {shown}: {fmt_num(prob)}."
+    return head, text
+
+
+def _headline(a: AnalysisRecord, family: str, cite: Mapping[str, int]) -> tuple[str, str]:
+    """What the analysis says, in words a clinician reads: the model is named, one report is one report."""
+    if a.synthesis == "none":
+        return "No report gives a usable estimate.", ""
+    if a.synthesis == "not_pooled":
+        return f"Listed, not pooled ({a.k} report{'s' if a.k != 1 else ''}).", "See the warnings for why."
+    if a.synthesis == "single_report" or a.pooled is None:
+        r = a.included[0]
+        head = f"One report, not pooled: {fmt_natural(family, r.natural.estimate)} (95% CI {fmt_range(family, r.natural.ci_lb, r.natural.ci_ub)})"
+        n = f", {r.n} patients" if r.n is not None else ""
+        return head, f"{r.label} [{cite[r.key]}]{n}. A single report is shown as it is: no pooling, no heterogeneity, no prediction interval."
+    if isinstance(a.pooled, BayesRecord):
+        return _bayes_text(family, a.pooled, a.k, a.patients, MEASURES[a.measure].scale_words)
+    return _frequentist_text(family, a.pooled, a.k, a.patients)
+
+
+def _interval_or(family: str, pooled: PooledRecord | BayesRecord | None, otherwise: str) -> tuple[str, str]:
     if pooled is None:
         return "–", otherwise
     return fmt_natural(family, pooled.natural.estimate), fmt_range(family, pooled.natural.ci_lb, pooled.natural.ci_ub)
@@ -104,8 +138,8 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, A
     ctx: dict[str, Any] = {"id": a.id, "title": a.title, "k": a.k, "patients": a.patients, "warnings": a.warnings}
     time = a.time or {}
     ctx["time"] = time.get("exact") or (f"{time['min']} to {time['max']}" if time else "any")
-    ctx["method"] = f"{a.method}, {TESTS.get(a.test, a.test)}, {a.measure}"
-    ctx["pooled"] = _pooled_context(family, a.pooled, a.k) if a.pooled else None
+    ctx["method"] = MEASURES[a.measure].title
+    ctx["headline"], ctx["detail"] = _headline(a, family, cite)
     ctx["included"] = [
         {
             "label": r.label, "ref": cite[r.key], "reported": r.reported, "n": r.n if r.n is not None else "–",

@@ -23,153 +23,28 @@ the heterogeneity parameter in Bayesian random-effects meta-analysis. *Res Synth
 from __future__ import annotations
 
 import math
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from ..errors import PoolingError
+from .priors import FLAT, WINDOW_LOG, HalfCauchy, HalfNormal, LogNormal, MuPrior, TauPrior, Uniform, parse_mu_prior, parse_tau_prior
 from .rma import check_inputs
 
+__all__ = ["FLAT", "BayesResult", "HalfCauchy", "HalfNormal", "LogNormal", "MuPrior", "TauPrior", "Uniform", "bayes_pool", "parse_mu_prior", "parse_tau_prior"]
+
 Array = NDArray[np.float64]
-_P = TypeVar("_P")
 
 #: Quadrature over z, tau = t0 sinh(z): panels no wider than PANEL_WIDTH (at least
 #: MIN_PANELS on the window where the density exceeds exp(-WINDOW_LOG) of its maximum),
 #: NODES Gauss-Legendre nodes each.  A note warns if NODES / 2 nodes change the normalising
 #: constant by more than CHECK_RTOL (the error falls geometrically with the nodes, so the
 #: full rule is then still ~1e-12).
-PANEL_WIDTH, MIN_PANELS, NODES, WINDOW_LOG, CHECK_RTOL = 1.0, 8, 16, 60.0, 1e-6
-TAU_FORMS = "halfnormal:SCALE, halfcauchy:SCALE, uniform:UPPER, lognormal:MEANLOG,SDLOG"
-MU_FORMS = "flat, normal:MEAN,SD"
-
-
-class TauPrior(ABC):
-    """A proper prior for tau: log density (up to a constant) and where its mass lies."""
-
-    label = ""
-    #: The density decays as tau^-tail_index (inf: faster than any power).
-    tail_index: float = math.inf
-
-    @abstractmethod
-    def logpdf(self, tau: Array) -> Array: ...
-    @abstractmethod
-    def span(self) -> tuple[float, float]:
-        """(scale of the density near 0 or of its lower tail, upper end of integration)."""
-
-    def describe(self) -> str:
-        """E.g. ``half-normal(scale = 0.5)``."""
-        args = ", ".join(f"{f.name} = {getattr(self, f.name):g}" for f in fields(self))  # type: ignore[arg-type]
-        return f"{self.label}({args})"
-
-
-@dataclass(frozen=True)
-class HalfNormal(TauPrior):
-    """tau ~ |N(0, scale^2)| (integrated up to 12 scales: density exp(-72))."""
-
-    label = "half-normal"
-    scale: float
-
-    def logpdf(self, tau: Array) -> Array:
-        return -0.5 * (tau / self.scale) ** 2
-
-    def span(self) -> tuple[float, float]:
-        return self.scale, 12.0 * self.scale
-
-
-@dataclass(frozen=True)
-class HalfCauchy(TauPrior):
-    """tau ~ half-Cauchy(scale) (integrated up to scale * exp(WINDOW_LOG))."""
-
-    label = "half-Cauchy"
-    scale: float
-    tail_index = 2.0  # a class attribute, not a field
-
-    def logpdf(self, tau: Array) -> Array:
-        return -np.log1p((tau / self.scale) ** 2)
-
-    def span(self) -> tuple[float, float]:
-        return self.scale, self.scale * math.exp(WINDOW_LOG)
-
-
-@dataclass(frozen=True)
-class Uniform(TauPrior):
-    """tau ~ U(0, upper)."""
-
-    label = "uniform"
-    upper: float
-
-    def logpdf(self, tau: Array) -> Array:
-        return np.zeros_like(tau)
-
-    def span(self) -> tuple[float, float]:
-        return self.upper, self.upper
-
-
-@dataclass(frozen=True)
-class LogNormal(TauPrior):
-    """log tau ~ N(meanlog, sdlog^2) (integrated over meanlog +- 12 sdlog)."""
-
-    label = "log-normal"
-    meanlog: float
-    sdlog: float
-
-    def logpdf(self, tau: Array) -> Array:
-        lt = np.log(tau)
-        return -lt - 0.5 * ((lt - self.meanlog) / self.sdlog) ** 2
-
-    def span(self) -> tuple[float, float]:
-        return math.exp(self.meanlog - 12 * self.sdlog), math.exp(self.meanlog + 12 * self.sdlog)
-
-
-@dataclass(frozen=True)
-class MuPrior:
-    """Prior for mu: flat (improper uniform; ``sd`` None, the default) or N(mean, sd^2)."""
-
-    mean: float = 0.0
-    sd: float | None = None
-
-    def describe(self) -> str:
-        return "flat (improper uniform)" if self.sd is None else f"normal(mean = {self.mean:g}, sd = {self.sd:g})"
-
-
-FLAT = MuPrior()
-
-
-def _parse(text: str, kind: str, forms: str, makers: dict[str, tuple[int, Callable[..., _P]]]) -> _P:
-    family, _, args = text.strip().lower().replace(" ", "").partition(":")
-    if family not in makers:
-        raise PoolingError(f"unknown {kind} prior {text!r}; allowed forms: {forms}")
-    n, make = makers[family]
-    try:
-        vals = [float(x) for x in args.split(",")] if args else []
-    except ValueError:
-        vals = [math.nan]
-    if len(vals) != n or not all(math.isfinite(x) for x in vals):
-        raise PoolingError(f"cannot read the {kind} prior {text!r}; allowed forms: {forms}")
-    if n and vals[-1] <= 0:
-        raise PoolingError(f"{kind} prior {text!r}: the scale (upper bound, sdlog, sd) must be positive")
-    return make(*vals)
-
-
-def parse_tau_prior(text: str) -> TauPrior:
-    """Read ``halfnormal:0.5``, ``halfcauchy:1``, ``uniform:2`` or ``lognormal:-1.07,0.8``."""
-    makers: dict[str, tuple[int, Callable[..., TauPrior]]] = {
-        "halfnormal": (1, HalfNormal), "halfcauchy": (1, HalfCauchy), "uniform": (1, Uniform), "lognormal": (2, LogNormal)
-    }  # fmt: skip
-    return _parse(text, "tau", TAU_FORMS, makers)
-
-
-def parse_mu_prior(text: str) -> MuPrior:
-    """Read ``flat`` or ``normal:MEAN,SD``."""
-    return _parse(text, "mu", MU_FORMS, {"flat": (0, lambda: FLAT), "normal": (2, MuPrior)})
-
-
+PANEL_WIDTH, MIN_PANELS, NODES, CHECK_RTOL = 1.0, 8, 16, 1e-6
 @dataclass(frozen=True)
 class BayesResult:
     """Posterior summaries on the analysis scale; intervals are central, at ``level``.
@@ -201,6 +76,19 @@ class BayesResult:
     mu_prior: str
     level: float
     notes: tuple[str, ...] = ()
+
+    #: The registered method name (:data:`secondhct.stats.models.METHODS`).
+    method = "BAYES"
+
+    @property
+    def estimate(self) -> float:
+        """The point estimate shown for the model: the posterior median of mu."""
+        return self.mu_median
+
+    @property
+    def weights(self) -> None:
+        """A Bayesian model has no study weights (its shrinkage estimates are ``theta_*``)."""
+        return None
 
 
 @lru_cache(maxsize=8)

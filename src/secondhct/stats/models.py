@@ -15,14 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from ..errors import PoolingError
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
+    from .bayes import BayesResult
     from .pooling import PooledResult
+
+#: What a method returns: a frequentist fit (:class:`~secondhct.stats.pooling.PooledResult`)
+#: or a posterior summary (:class:`~secondhct.stats.bayes.BayesResult`). A string at run
+#: time, so that importing it costs nothing.
+ModelFit: TypeAlias = "PooledResult | BayesResult"
 
 #: Inference for the frequentist models: Wald z, Knapp-Hartung, ad hoc Knapp-Hartung.
 TESTS: dict[str, str] = {"z": "Wald z", "knha": "Knapp-Hartung", "adhoc": "Knapp-Hartung (ad hoc)"}
@@ -76,7 +82,7 @@ class PoolingMethod:
     needs_counts: ClassVar[bool] = False
     gives_weights: ClassVar[bool] = True
 
-    def fit(self, data: EffectData, options: FitOptions) -> PooledResult:
+    def fit(self, data: EffectData, options: FitOptions) -> ModelFit:
         raise NotImplementedError
 
 
@@ -104,7 +110,7 @@ def check_test(test: str) -> str:
     return test
 
 
-def fit(method: str, data: EffectData, options: FitOptions | None = None) -> PooledResult:
+def fit(method: str, data: EffectData, options: FitOptions | None = None) -> ModelFit:
     """Fit ``method`` (a name in :data:`METHODS`) to ``data``: the one entry point."""
     m = get_method(method)
     opts = options or FitOptions()
@@ -172,6 +178,32 @@ class BinomialNormal(PoolingMethod):
                 raise
             res = pool(data.yi, data.vi, method="DL", test=options.test, level=options.level)
             return replace(res, notes=(*res.notes, f"GLMM not fitted ({exc}); DerSimonian-Laird used instead"))
+
+
+@register
+class Bayesian(PoolingMethod):
+    """The Bayesian normal-normal hierarchical model (as R's bayesmeta), by quadrature over tau.
+
+    Parameters (``FitOptions.params``): ``tau_prior`` (required, e.g. ``halfnormal:0.5``),
+    ``mu_prior`` (``flat``, the default, or ``normal:MEAN,SD``), ``thresholds`` (values of
+    mu on the analysis scale for posterior probabilities).  No study weights and no
+    frequentist test: ``options.test`` does not apply.  See :mod:`secondhct.stats.bayes`.
+    """
+
+    name = "BAYES"
+    words = "Bayesian random-effects"
+    gives_weights = False
+
+    def fit(self, data: EffectData, options: FitOptions) -> ModelFit:
+        from .bayes import bayes_pool
+
+        tau_prior = options.param("tau_prior")
+        if not tau_prior:
+            raise PoolingError("BAYES needs a prior for tau, e.g. --tau-prior halfnormal:0.5")
+        return bayes_pool(
+            tuple(data.yi), tuple(data.vi), tau_prior=tau_prior, mu_prior=options.param("mu_prior") or "flat",
+            level=options.level, thresholds=tuple(options.param("thresholds") or ()),
+        )  # fmt: skip
 
 
 def arrays(yi: ArrayLike, vi: ArrayLike, measure: str = "GEN") -> EffectData:

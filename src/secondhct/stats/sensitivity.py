@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .models import EffectData, FitOptions, fit
-from .pooling import PooledResult
+from .models import EffectData, FitOptions, ModelFit, fit
 from .rma import check_inputs
 
 
@@ -18,7 +17,7 @@ class SequenceResult:
     or added last (cumulative) at step ``j``."""
 
     index: NDArray[np.int64]
-    results: tuple[PooledResult, ...]
+    results: tuple[ModelFit, ...]
 
     def column(self, name: str) -> NDArray[np.float64]:
         """One field of every step as an array (``None`` becomes NaN here, for plotting)."""

@@ -9,8 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..errors import PoolingError
-from .models import METHODS, EffectData, FitOptions, InverseVariance, fit
-from .pooling import PooledResult
+from .models import METHODS, EffectData, FitOptions, InverseVariance, ModelFit, fit
 from .rma import RmaFit, fit_rma
 
 
@@ -33,7 +32,7 @@ class SubgroupTest:
 @dataclass(frozen=True)
 class SubgroupResult:
     levels: tuple[str, ...]
-    results: dict[str, PooledResult]
+    results: dict[str, ModelFit]
     test: SubgroupTest | None
     notes: tuple[str, ...]
 

@@ -1,0 +1,73 @@
+"""The protocol's pooling rules on the real review: one report is one report, few reports get
+the Bayesian model, more get the frequentist one; time spread and selected cohorts are honoured."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from secondhct.api import load_review
+from secondhct.stats.bayes import BayesResult, bayes_pool
+from secondhct.stats.pooling import PooledResult, pool
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def review():  # type: ignore[no-untyped-def]
+    return load_review(ROOT)
+
+
+def test_one_report_is_shown_not_pooled(review) -> None:  # type: ignore[no-untyped-def]
+    result = review.run("os-children-all-2-3y").result
+    assert result.synthesis == "single_report" and len(result.effects) == 1
+    assert result.pooled is None and result.sensitivity == () and result.factors == ()
+
+
+def test_two_reports_get_the_bayesian_model_with_the_frequentist_ones_beside_it(review) -> None:  # type: ignore[no-untyped-def]
+    result = review.run("os-children-acute-2-3y").result
+    assert result.synthesis == "few_studies"
+    primary = result.pooled.result
+    assert isinstance(primary, BayesResult) and primary.tau_prior == "half-normal(scale = 0.5)"
+    yi = [e.effect.yi for e in result.effects]
+    vi = [e.effect.vi for e in result.effects]
+    direct = bayes_pool(tuple(yi), tuple(vi), tau_prior="halfnormal:0.5")
+    assert primary.mu_median == pytest.approx(direct.mu_median, rel=1e-12)
+    first_three = [s.pooled.result for s in result.sensitivity[:3]]
+    reml, common, wide = first_three
+    assert isinstance(reml, PooledResult) and reml.method == "REML" and reml.test == "adhoc"
+    assert reml.estimate == pytest.approx(pool(yi, vi, method="REML", test="adhoc").estimate, rel=1e-12)
+    assert math.isnan(reml.pi_lb) and any("no prediction interval below k = 3" in n for n in reml.notes)
+    assert isinstance(common, PooledResult) and common.method == "EE"
+    assert "assumes no between-study heterogeneity" in result.sensitivity[1].title
+    assert isinstance(wide, BayesResult) and wide.tau_prior == "half-normal(scale = 1)"
+    assert wide.ci_ub - wide.ci_lb > primary.ci_ub - primary.ci_lb  # a wider prior on tau, a wider interval
+
+
+def test_more_reports_keep_the_frequentist_model_and_say_when_tau2_is_zero(review) -> None:  # type: ignore[no-untyped-def]
+    result = review.run("os-all-ages-2-3y").result
+    assert result.synthesis == "standard" and len(result.effects) == 6
+    assert isinstance(result.pooled.result, PooledResult) and result.pooled.result.method == "REML"
+    bayes = result.sensitivity[0]
+    assert isinstance(bayes.pooled.result, BayesResult) and bayes.name == "bayes-halfnormal-0.5"
+    assert result.pooled.result.tau2 == 0
+    warning = next(w for w in result.warnings if w.startswith("tau^2 is estimated at 0 from 6 reports"))
+    low, high = bayes.pooled.natural[3], bayes.pooled.natural[4]
+    assert f"{100 * low:.1f}% to {100 * high:.1f}%" in warning
+
+
+def test_time_points_further_apart_than_max_spread_are_not_pooled(review) -> None:  # type: ignore[no-untyped-def]
+    result = review.run("lfs-children-acute-1-3y").result
+    assert result.synthesis == "not_pooled" and result.pooled is None and len(result.effects) == 2
+    assert any("differ by more than the protocol's max_spread (1y)" in w for w in result.warnings)
+
+
+def test_a_selected_cohort_is_left_out_with_its_reason_and_kept_in_a_sensitivity_analysis(review) -> None:  # type: ignore[no-untyped-def]
+    result = review.run("os-children-aml-4-5y").result
+    taga = next(x for x in result.excluded if x.key == "taga2016")
+    assert taga.stage == "selected" and "all in second remission at the second HSCT" in taga.reason
+    assert "taga2016" not in {e.key for e in result.effects}
+    record = review.run("os-children-aml-4-5y").record
+    assert record.synthesis == "single_report" and record.sensitivity == []  # one report left: nothing pooled
