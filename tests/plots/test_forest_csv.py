@@ -58,7 +58,8 @@ def test_cli_formats_out_and_funnel(tmp_path: Path, fmt: str, magic: bytes) -> N
         ("study,xi,ni\nx,1,10\n", ["--by", "disease"], "--by column 'disease' not found"),
         ("study,xi,ni,g\nx,1,10,\n", ["--by", "g"], "line 2, column 'g': the subgroup is empty"),
         ("study,xi,ni,patients\nx,1,10,ten\n", [], "column 'patients': 'ten' is not a number"),
-        ("study,xi,ni\nx,1,10\n", ["--method", "GLMM"], "--method GLMM has no study weights to draw"),
+        ("study,yi,vi\nx,0.1,0.2\n", ["--method", "GLMM"], "binomial-normal GLMM needs events and totals (xi, ni)"),
+        ("study,xi,ni\nx,1,10\n", ["--method", "BAYES", "--tau-prior", "halfnormal:-1"], "the scale (upper bound, sdlog, sd) must be positive"),
         ("study,xi,ni\nx,1,10\n", ["--method", "XX"], "unknown method 'XX'"),
         ("study,xi,ni\nx,1,10\n", ["--format", "jpg"], "unknown figure format 'jpg'"),
         ("study,xi,ni\nx,1,10\n", ["--test", "t"], "unknown test 't'"),
@@ -161,3 +162,21 @@ def test_cli_unwritable_output_is_one_message(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["forest", "--csv", str(src), "--out", str(out_dir)])
     assert r.exit_code == 1 and f"cannot write {out_dir}" in r.output
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []  # temporary file removed
+
+
+def test_bayesian_forest_from_csv_draws_the_posterior_median_and_a_predictive_interval() -> None:
+    from secondhct.stats.bayes import BayesResult, bayes_pool
+
+    text = "study,xi,ni\nA,13,51\nB,50,171\nC,38,122\n"
+    data = forest_data_from_csv(text, "b.csv", method="BAYES", params=(("tau_prior", "halfnormal:0.5"),))
+    assert isinstance(data.pooled, BayesResult)
+    yi = [r.yi for r in data.rows]
+    vi = [r.vi for r in data.rows]
+    assert data.pooled.mu_median == pytest.approx(bayes_pool(tuple(yi), tuple(vi), tau_prior="halfnormal:0.5").mu_median, rel=1e-12)
+    assert all(r.weight is None for r in data.rows)  # a Bayesian model has no study weights
+    from secondhct.plots.forest import forest_plot
+
+    fig = forest_plot(data)
+    texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert "Bayesian random-effects model" in texts and "Predictive interval (new setting)" in texts
+    assert any(t.startswith("Bayesian random-effects model: half-normal(scale = 0.5) prior on τ") for t in texts)

@@ -31,7 +31,9 @@ def forest(
                      exists=False, dir_okay=False, show_default=False),
     ] = None,
     measure: Annotated[str | None, typer.Option("--measure", help=f"Effect measure: {', '.join(MEASURES)} (default: PLO for counts and proportions, HR for ratio CIs, GEN for yi).", show_default=False)] = None,
-    method: Annotated[str, typer.Option("--method", help=f"Pooling method: {', '.join(n for n, m in METHODS.items() if m.gives_weights)} (EE: common effect).")] = "REML",
+    method: Annotated[str, typer.Option("--method", help=f"Pooling method: {', '.join(METHODS)} (EE: common effect; BAYES: Bayesian, see --tau-prior).")] = "REML",
+    tau_prior: Annotated[str, typer.Option("--tau-prior", help="BAYES: prior on tau (halfnormal:S, halfcauchy:S, uniform:U, lognormal:M,S).")] = "halfnormal:0.5",
+    mu_prior: Annotated[str, typer.Option("--mu-prior", help="BAYES: prior on mu (flat or normal:MEAN,SD).")] = "flat",
     test: Annotated[str, typer.Option("--test", help=f"Inference: {', '.join(TESTS)} (knha: Knapp-Hartung; adhoc: Knapp-Hartung, never narrower than z).")] = "adhoc",
     by: Annotated[str | None, typer.Option("--by", help="Column whose values define subgroups (subtotals and a test for differences).", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="svg, png (300 dpi) or pdf.")] = "svg",
@@ -67,7 +69,8 @@ def forest(
             text = csv.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {csv}: {exc}") from None
-        data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title)
+        params = (("tau_prior", tau_prior), ("mu_prior", mu_prior)) if method == "BAYES" else ()
+        data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title, params=params)
         base = csv.with_name(f"{csv.stem}-forest.{f}")
     if common or outcome is not None or xlim is not None:
         from dataclasses import replace

@@ -87,26 +87,24 @@ def rows_from_table(table: StudyTable, by: str | None = None) -> tuple[ForestRow
 
 def forest_data_from_csv(
     text: str, source: str, *, measure: str | None = None, method: str = "REML", test: str = "adhoc",
-    by: str | None = None, title: str = "",
+    by: str | None = None, title: str = "", params: tuple[tuple[str, str], ...] = (),
 ) -> ForestData:  # fmt: skip
     """Read, pool (overall and per subgroup) and return the :class:`ForestData` of a CSV text.
 
-    Subgroups: each level pooled with its own tau^2; the test for differences is the
+    ``params`` are the method's settings (the priors of ``BAYES``). Subgroups: each level
+    pooled with its own tau^2; the test for differences is the
     moderator test of :func:`secondhct.stats.subgroups.subgroup_analysis` (metafor
     ``rma(yi, vi, mods = ~ factor(group))``), as ``secondhct pool --by`` reports it.
     """
-    model = get_method(method)
+    get_method(method)
     check_test(test)
-    if not model.gives_weights:
-        raise InputError(f"--method {method} has no study weights to draw; use REML (the default) for the forest plot")
     table = parse_study_table(text, source, measure)
     rows = rows_from_table(table, by)
     keep = [r.included for r in rows]
     if not any(keep):
         raise InputError(f"{source}: every study is excluded; nothing to pool")
-    pooled = pool_table(table.subset(keep), method=method, options=FitOptions(test=test), by=by)
-    assert pooled.result.weights is not None
-    out = rows_with_weights(rows, pooled.result.weights)
+    pooled = pool_table(table.subset(keep), method=method, options=FitOptions(test=test, params=params), by=by)
+    out = rows_with_weights(rows, pooled.result.weights)  # a model without weights (BAYES, GLMM) leaves the column empty
     subs: tuple[tuple[str, ModelFit], ...] = ()
     sub_test = None
     notes: tuple[str, ...] = ()
