@@ -276,6 +276,7 @@ class ResultsDocument(Record):
     inputs_sha256: str
     data_date: str | None
     studies: dict[str, str]
+    few_studies: dict[str, Any] = Field(description="the protocol's few-studies rule (max_k, priors) the analyses followed")
     analyses: list[AnalysisRecord]
 
     def text(self) -> str:

@@ -174,6 +174,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         inputs_sha256=data,
         data_date=max((s.curation.extracted_on for s in studies), default=None),
         studies={s.key: bib.labels.get(s.key, s.key) for s in sorted(studies, key=lambda s: s.key)},
+        few_studies=protocol.defaults.few_studies.model_dump(),
         analyses=analyses,
     )
     files: dict[str, str] = {RESULTS: document.text()}

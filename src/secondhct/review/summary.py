@@ -204,6 +204,35 @@ def _factor_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], 
     return sorted(rows, key=lambda r: (r["factor"], r["ref"]))
 
 
+def methods_paragraphs(document: ResultsDocument) -> list[str]:
+    """How the reports were combined, with the assumptions and references, in the protocol's own settings."""
+    from ..stats.priors import parse_mu_prior, parse_tau_prior
+
+    few = document.few_studies
+    tau = parse_tau_prior(few["tau_prior"]).describe()
+    wide = parse_tau_prior(few["sensitivity_tau_prior"]).describe()
+    mu = parse_mu_prior(few["mu_prior"]).describe()
+    k = few["max_k"]
+    return [
+        "One report is shown as it was reported and never called a pooled estimate. Reports whose time points differ "
+        "by more than the protocol's limit are listed, not pooled; reports of selected cohorts (for example second "
+        "remission only) are left out of the primary analyses and shown in a sensitivity analysis.",
+        f"With 2 to {k} reports the primary result is a Bayesian random-effects meta-analysis (normal-normal hierarchical "
+        f"model) with a {tau} prior on the between-study standard deviation τ and a {mu} prior on the mean, computed "
+        "exactly by numerical integration over τ (no simulation), as the R package bayesmeta does (Röver 2020, J Stat "
+        "Softw 93(6)); weakly informative priors for few studies follow Friede et al. 2017 (Biom J 59:658-671) and "
+        "Röver et al. 2021 (Res Synth Methods 12:448-474). The model assumes that the settings' true outcomes are "
+        "exchangeable draws from one normal distribution on the analysis scale. Results are posterior medians with "
+        f"central 95% credible intervals, and a 95% predictive interval for a new setting. Beside it: REML with the ad hoc "
+        "Knapp-Hartung adjustment (Knapp & Hartung 2003, Stat Med 22:2693-2710), the common-effect model (which assumes "
+        f"no between-study heterogeneity), and the Bayesian model under a wider {wide} prior.",
+        f"With more than {k} reports the primary result is REML with the ad hoc Knapp-Hartung adjustment and a "
+        "prediction interval (IntHout et al. 2016, BMJ Open 6:e010247); the Bayesian model is a sensitivity analysis. "
+        "No frequentist prediction interval is given below 3 reports. Proportions are pooled on the logit scale and "
+        "back-transformed; intervals of single reports are Wald intervals on that scale.",
+    ]
+
+
 def summary_context(
     document: ResultsDocument, studies: Sequence[StudyExtraction], bib: Bibliography, previous: Baseline | None
 ) -> dict[str, Any]:
@@ -224,6 +253,7 @@ def summary_context(
         "designs": count([s.study.design.replace("_", " ") for s in studies]),
         "diseases": count([d.replace("_", " ") for s in studies for d in s.population.diseases]),
         "analyses": [_analysis_context(a, cite) for a in document.analyses],
+        "methods": methods_paragraphs(document),
         "studies": _study_rows(studies, labels, cite),
         "factors": _factor_rows(studies, labels, cite),
         "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),
