@@ -113,6 +113,22 @@ def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
     return diags
 
 
+def _schema_diagnostics(project: Project) -> list[Diagnostic]:
+    """The editor schemas (studies/_schema.json, protocol.schema.json) must be what the models
+    generate: a stale one misleads an editor's completion (warning, fixed by ``secondhct schema``)."""
+    from .extraction.scaffold import protocol_schema_text, schema_text
+
+    out = []
+    for path, text in ((project.schema_path, schema_text), (project.protocol_schema_path, protocol_schema_text)):
+        try:
+            current = path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current is not None and current != text():
+            out.append(Diagnostic(display_path(path), "warning", "out of date with the models; run: secondhct schema", 1, 1, code="schema-stale"))
+    return out
+
+
 def validate_project(project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None) -> ValidationReport:
     """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
 
@@ -138,6 +154,8 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
         for ref in bib.references.values():
             if ref.key not in used:
                 diagnostics.append(Diagnostic(bib.file, "info", f"entry '{ref.key}' is not used by any study", ref.line, 1, code="bib-unused"))
+    if not paths:
+        diagnostics += _schema_diagnostics(project)
     protocol_path = project.root / "protocol.yaml"
     loaded_protocol = None
     if protocol or (protocol is None and not paths and os.path.lexists(protocol_path)):

@@ -163,3 +163,23 @@ def test_protocol_schema_file_is_current_and_accepts_the_protocol() -> None:
                                         "population": {"diseases": ["ALL"], "age_groups": ["pediatric"]}}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_validate_warns_when_an_editor_schema_is_stale(tmp_path: Path) -> None:
+    """validate uses the generated schemas: a stale protocol.schema.json is a located warning."""
+    import shutil
+
+    from secondhct.project import Project
+    from secondhct.validation import validate_project
+
+    root = Path(__file__).resolve().parents[2]
+    review = tmp_path / "review"
+    review.mkdir()
+    for name in ("references.bib", "protocol.yaml", "protocol.schema.json"):
+        shutil.copy(root / name, review / name)
+    shutil.copytree(root / "studies", review / "studies")
+    fresh = validate_project(Project(review))
+    assert not [d for d in fresh.diagnostics if d.code == "schema-stale"]
+    (review / "protocol.schema.json").write_text("{}\n", encoding="utf-8")
+    stale = [d for d in validate_project(Project(review)).diagnostics if d.code == "schema-stale"]
+    assert [(Path(d.file).name, d.severity, d.line) for d in stale] == [("protocol.schema.json", "warning", 1)]
