@@ -135,6 +135,7 @@ class BayesRecord(Record):
     mu_prior: str
     level: float
     prob_above: dict[str, float | None]
+    shrinkage: list[Natural] = Field(description="each study's own effect after shrinkage: posterior mean and central interval (analysis scale)")
     natural: Natural
     notes: list[str]
 
@@ -147,6 +148,8 @@ class BayesRecord(Record):
             pi_ub=number(res.pi_ub), tau=number(res.tau), tau_lb=number(res.tau_lb), tau_ub=number(res.tau_ub),
             tau_prior=res.tau_prior, mu_prior=res.mu_prior, level=res.level,
             prob_above={repr(t): number(p) for t, p in zip(res.thresholds, res.prob_above)},
+            shrinkage=[Natural(estimate=number(m), ci_lb=number(lo), ci_ub=number(hi))
+                       for m, lo, hi in zip(res.theta_mean, res.theta_lb, res.theta_ub)],
             natural=Natural(estimate=est, ci_lb=lo, ci_ub=hi, pi_lb=pi_lo, pi_ub=pi_hi), notes=[*res.notes, *notes],
         )  # fmt: skip
 

@@ -71,3 +71,15 @@ def test_a_selected_cohort_is_left_out_with_its_reason_and_kept_in_a_sensitivity
     assert "taga2016" not in {e.key for e in result.effects}
     record = review.run("os-children-aml-4-5y").record
     assert record.synthesis == "single_report" and record.sensitivity == []  # one report left: nothing pooled
+
+
+def test_the_protocol_threshold_becomes_a_posterior_probability(review) -> None:  # type: ignore[no-untyped-def]
+    view = review.run("os-children-acute-2-3y")
+    result = view.result
+    yi = tuple(e.effect.yi for e in result.effects)
+    vi = tuple(e.effect.vi for e in result.effects)
+    direct = bayes_pool(yi, vi, tau_prior="halfnormal:0.5", thresholds=(math.log(0.3 / 0.7),))
+    record = view.record
+    assert record.pooled is not None and record.pooled.model == "bayesian"
+    assert record.pooled.prob_above == {"0.3": pytest.approx(direct.prob_above[0], rel=1e-12)}
+    assert [s.estimate for s in record.pooled.shrinkage] == pytest.approx(list(direct.theta_mean), rel=1e-12)
