@@ -57,6 +57,19 @@ class Natural(Record):
     pi_ub: float | None = None
 
 
+def _with_natural(out: dict[str, Any], natural: Natural, notes: Sequence[str], measure: str) -> dict[str, Any]:
+    """``out`` with the ``bt_*`` natural-scale values (for a transformed measure) and the notes."""
+    from .measures import MEASURES
+
+    m = MEASURES[measure]
+    if m.transformed:
+        for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+            out[f"bt_{key}"] = getattr(natural, key)
+        out["bt_scale"] = m.natural_words.lower()
+    out["notes"] = list(notes)
+    return out
+
+
 class PooledRecord(Record):
     """One fitted frequentist model (inverse variance or GLMM) on the analysis scale, with its natural-scale values."""
 
@@ -102,16 +115,9 @@ class PooledRecord(Record):
 
     def calculator_json(self, measure: str) -> dict[str, Any]:
         """The flat object ``secondhct pool --json`` prints: metafor's names, ``bt_*`` on the natural scale."""
-        from .measures import MEASURES
 
         out = self.model_dump(by_alias=True, exclude={"model", "natural", "notes", "converged", "q_df"})
-        m = MEASURES[measure]
-        if m.transformed:
-            for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
-                out[f"bt_{key}"] = getattr(self.natural, key)
-            out["bt_scale"] = m.natural_words.lower()
-        out["notes"] = list(self.notes)
-        return out
+        return _with_natural(out, self.natural, self.notes, measure)
 
 
 class BayesRecord(Record):
@@ -155,15 +161,9 @@ class BayesRecord(Record):
 
     def calculator_json(self, measure: str) -> dict[str, Any]:
         """``secondhct pool --method BAYES --json``: posterior median as ``estimate``, ``bt_*`` on the natural scale."""
-        from .measures import MEASURES
 
-        out = self.model_dump(exclude={"model", "natural", "notes"})
-        if MEASURES[measure].transformed:
-            for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
-                out[f"bt_{key}"] = getattr(self.natural, key)
-            out["bt_scale"] = MEASURES[measure].natural_words.lower()
-        out["notes"] = list(self.notes)
-        return out
+        out = self.model_dump(exclude={"model", "natural", "notes", "shrinkage"})
+        return _with_natural(out, self.natural, self.notes, measure)
 
 
 #: A fitted model of either family, as stored (discriminated by ``model``).

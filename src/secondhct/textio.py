@@ -53,8 +53,10 @@ def _io_reason(path: Path, exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _read_regular(path: Path) -> bytes:
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+def read_fd_regular(path: Path, flags: int = 0) -> bytes:
+    """The bytes of a regular file, opened without blocking on a FIFO (``flags`` are added,
+    e.g. ``os.O_NOFOLLOW``); anything else raises :class:`OSError` saying what it is."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | flags)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -66,6 +68,9 @@ def _read_regular(path: Path) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+_read_regular = read_fd_regular
 
 
 def write_atomic(path: Path, text: str) -> None:

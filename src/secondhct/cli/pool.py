@@ -77,6 +77,16 @@ def _fmt(x: float | int | None, digits: int = 4) -> str:
     return f"{x:.{digits}f}" if abs(x) >= 1e-4 or x == 0 else f"{x:.2e}"
 
 
+def _natural_line(res: PooledRecord | BayesRecord, measure: str, indent: str, ci: str, pi: str) -> list[str]:
+    """The back-transformed estimate and intervals (none when the measure is pooled untransformed)."""
+    m = MEASURES[measure]
+    if not m.transformed:
+        return []
+    nat = res.natural
+    return [f"{indent}{m.natural_words.lower()}: {_fmt(nat.estimate)}  {ci} [{_fmt(nat.ci_lb)}, {_fmt(nat.ci_ub)}]"
+            f"  {pi} [{_fmt(nat.pi_lb)}, {_fmt(nat.pi_ub)}]"]  # fmt: skip
+
+
 def _bayes_block(res: BayesRecord, measure: str, indent: str = "") -> list[str]:
     level = f"{100 * res.level:g}%"
     lines = [
@@ -84,11 +94,7 @@ def _bayes_block(res: BayesRecord, measure: str, indent: str = "") -> list[str]:
         f"{indent}mu: median {_fmt(res.estimate)}  mean {_fmt(res.mean)}  sd {_fmt(res.sd)}  {level} CrI [{_fmt(res.ci_lb)}, {_fmt(res.ci_ub)}]"
         f"  {level} predictive [{_fmt(res.pi_lb)}, {_fmt(res.pi_ub)}]",
     ]
-    m = MEASURES[measure]
-    if m.transformed:
-        nat = res.natural
-        lines.append(f"{indent}{m.natural_words.lower()}: {_fmt(nat.estimate)}  {level} CrI [{_fmt(nat.ci_lb)}, {_fmt(nat.ci_ub)}]"
-                     f"  {level} predictive [{_fmt(nat.pi_lb)}, {_fmt(nat.pi_ub)}]")  # fmt: skip
+    lines.extend(_natural_line(res, measure, indent, f"{level} CrI", f"{level} predictive"))
     lines.append(f"{indent}tau: median {_fmt(res.tau)} [{_fmt(res.tau_lb)}, {_fmt(res.tau_ub)}]")
     lines.extend(f"{indent}note: {n}" for n in res.notes)
     return lines
@@ -104,13 +110,7 @@ def _block(res: PooledRecord | BayesRecord, measure: str, indent: str = "") -> l
         f"{indent}estimate {_fmt(res.estimate)}  se {_fmt(res.se)}  95% CI [{_fmt(res.ci_lb)}, {_fmt(res.ci_ub)}]"
         f"  95% PI [{_fmt(res.pi_lb)}, {_fmt(res.pi_ub)}]  {fmt_p(res.pval)}",
     ]
-    m = MEASURES[measure]
-    if m.transformed:
-        nat = res.natural
-        lines.append(
-            f"{indent}{m.natural_words.lower()}: {_fmt(nat.estimate)}  95% CI [{_fmt(nat.ci_lb)}, {_fmt(nat.ci_ub)}]"
-            f"  95% PI [{_fmt(nat.pi_lb)}, {_fmt(nat.pi_ub)}]"
-        )
+    lines.extend(_natural_line(res, measure, indent, "95% CI", "95% PI"))
     lines.append(
         f"{indent}tau^2 {_fmt(res.tau2)} [{_fmt(res.tau2_lb)}, {_fmt(res.tau2_ub)}]"
         f"  I^2 {_fmt(res.i2, 1)}% [{_fmt(res.i2_lb, 1)}, {_fmt(res.i2_ub, 1)}]  H^2 {_fmt(res.h2, 2)}"

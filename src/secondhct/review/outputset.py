@@ -112,20 +112,13 @@ def read_verified(folder: Path) -> dict[str, bytes] | None:
 
 
 def _read_regular(path: Path) -> bytes | None:
-    """A regular file's bytes (never follows a symlink, never blocks on a FIFO)."""
+    """A regular file's bytes (never follows a symlink, never blocks on a FIFO); None otherwise."""
+    from ..textio import read_fd_regular
+
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        return read_fd_regular(path, os.O_NOFOLLOW)
     except OSError:
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 # --- locking ------------------------------------------------------------------------------
