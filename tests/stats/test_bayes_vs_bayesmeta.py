@@ -135,6 +135,7 @@ def _compare(a: object, b: object, path: str = "") -> None:
 
 @pytest.mark.slow
 @pytest.mark.metafor
+@pytest.mark.timeout(1500)  # bayesmeta at delta = 1e-5 takes minutes
 def test_reference_json_regenerates(tmp_path: Path) -> None:
     """The committed JSON is what the committed R script produces (to 1e-9)."""
     src = os.environ.get("BAYESMETA_SRC")
