@@ -13,8 +13,6 @@ Artists carry ids (``gid``) so tests and SVG readers can find them: ``study-squa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
@@ -22,22 +20,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon, Rectangle
 from matplotlib.transforms import blended_transform_factory
-from scipy import stats
 
-from ..format import fmt_test
-from ..stats.bayes import BayesResult
-from ..stats.models import ModelFit
 from .axis import ARROW_LEFT, ARROW_RIGHT, apply_axis, axis_limits
-from .data import ForestData, ForestRow
+from .data import ForestData
+from .forest_rows import CONTINUATION, Entry, build_entries, footer_lines, split_header
 from .scale import DisplayScale, display_scale
 from .style import FONT_FAMILY, ForestStyle, rc_context
 from .text import (
     TextMeasurer,
-    fmt_interval,
-    footnote_mark,
-    heterogeneity_text,
-    method_line,
-    wrap,
     wrap_to_width,
 )
 
@@ -45,177 +35,6 @@ LEFT_COLUMNS = ("label", "disease", "patients", "reported")
 RIGHT_COLUMNS = ("estimate", "weight")
 RIGHT_ALIGNED = ("patients", "estimate", "weight")
 #: Spacing of the second and later lines of a row, in rows.
-CONTINUATION = 0.78
-
-
-@dataclass
-class _Entry:
-    """One row of the plot before drawing: texts per column and what to draw in the middle."""
-
-    kind: str  # header, heading, study, excluded, subtotal, pooled, common, prediction, gap
-    cells: dict[str, list[str]] = field(default_factory=dict)
-    small: list[str] = field(default_factory=list)  # extra label lines in small italic
-    bold: bool = False
-    colour: str = "#000000"
-    est: float | None = None  # display scale
-    lo: float | None = None
-    hi: float | None = None
-    weight: float | None = None
-    tag: str = ""
-    top: float = 0.0
-
-    @property
-    def lines(self) -> int:
-        n = max([len(v) for v in self.cells.values()] + [1])
-        return max(n, len(self.cells.get("label", [""])) + len(self.small))
-
-    @property
-    def height(self) -> float:
-        """Height in rows: continuation lines (wrapped labels, reasons) are set tighter."""
-        return 1.0 + CONTINUATION * (self.lines - 1)
-
-
-def _split_header(text: str, level: float) -> list[str]:
-    """``"HR [95% CI]"`` as two header lines (keeps the estimate column narrow), with the CI level."""
-    name, sep, rest = text.partition(" [")
-    ci = f"[{100 * level:g}% CI]"
-    return [name, ci] if sep else [text]
-
-
-def _z(level: float) -> float:
-    return float(stats.norm.isf((1 - level) / 2))
-
-
-def _summary_entry(
-    kind: str, label: str, res: ModelFit, scale: DisplayScale, patients: int | None, weight: float | None, tag: str
-) -> _Entry:
-    d = scale.to_display(np.array([res.estimate, res.ci_lb, res.ci_ub]))
-    cells = {"label": [label], "estimate": [fmt_interval(scale, float(d[0]), float(d[1]), float(d[2]))]}
-    if patients is not None:
-        cells["patients"] = [f"{patients:,}"]
-    if weight is not None:
-        cells["weight"] = [f"{weight:.1f}%"]
-    return _Entry(kind, cells, bold=kind != "subtotal", est=float(d[0]), lo=float(d[1]), hi=float(d[2]), tag=tag)
-
-
-def _prediction_entry(res: ModelFit, scale: DisplayScale) -> _Entry | None:
-    """The prediction interval row: a frequentist one from k = 3 on (not for the common-effect
-    model); a Bayesian posterior predictive interval at any k."""
-    bayesian = isinstance(res, BayesResult)
-    if not bayesian and (res.k < 3 or res.method == "EE"):
-        return None
-    if not (np.isfinite(res.pi_lb) and np.isfinite(res.pi_ub)):
-        return None
-    d = scale.to_display(np.array([res.pi_lb, res.pi_ub]))
-    label = "Predictive interval (new setting)" if bayesian else "Prediction interval"
-    return _Entry(
-        "prediction",
-        {"label": [label], "estimate": [fmt_interval(scale, None, float(d[0]), float(d[1]))]},
-        lo=float(d[0]),
-        hi=float(d[1]),
-    )
-
-
-def _patients(rows: tuple[ForestRow, ...]) -> int | None:
-    vals = [r.patients for r in rows if r.included]
-    known = [v for v in vals if v is not None]
-    return sum(known) if vals and len(known) == len(vals) else None
-
-
-def _build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tuple[list[_Entry], list[str]]:
-    """All rows of the plot, top to bottom, and the footnotes for derived numbers.
-
-    (Longer than 60 lines on purpose: one entry per kind of row, in display order.)
-    """
-    notes: dict[str, str] = {}
-    z = _z(data.pooled.level if data.pooled else 0.95)
-
-    def study(r: ForestRow) -> _Entry:
-        lo, hi = r.ci(z)
-        d = scale.to_display(np.array([r.yi, lo, hi]))
-        reported = r.reported
-        label = wrap(r.label, st.label_wrap)
-        if r.derived_note:
-            mark = notes.setdefault(r.derived_note, footnote_mark(len(notes)))
-            if reported:
-                reported += mark
-            else:
-                label[-1] += mark
-        cells = {"label": label, "disease": wrap(r.disease, 18) if r.disease else [], "reported": [reported]}
-        if r.patients is not None:
-            cells["patients"] = [f"{r.patients:,}"]
-        cells["estimate"] = [fmt_interval(scale, float(d[0]), float(d[1]), float(d[2]))]
-        if r.included:
-            if r.weight is not None:
-                cells["weight"] = [f"{r.weight:.1f}%"]
-            return _Entry("study", cells, est=float(d[0]), lo=float(d[1]), hi=float(d[2]), weight=r.weight)
-        cells["weight"] = ["excluded"]
-        small = wrap(f"excluded: {r.excluded_reason}", st.label_wrap + 6)
-        return _Entry("excluded", cells, small, colour=st.excluded_colour, est=float(d[0]), lo=float(d[1]), hi=float(d[2]))
-
-    entries: list[_Entry] = []
-    if data.subgroups:
-        for n, (level, res) in enumerate(data.subgroups):
-            rows = tuple(r for r in data.rows if r.subgroup == level)
-            entries.append(_Entry("heading", {"label": [level]}, bold=True))
-            entries.extend(study(r) for r in rows)
-            ws = [r.weight for r in rows if r.included and r.weight is not None]
-            sub = _summary_entry(
-                "subtotal", f"Subtotal (k = {res.k})", res, scale, _patients(rows), sum(ws) if ws else None, f"subtotal-{n + 1}"
-            )
-            if res.k > 1:
-                sub.small = [heterogeneity_text(res, short=True)]
-            entries.append(sub)
-            entries.append(_Entry("gap"))
-        loose = tuple(r for r in data.rows if r.subgroup is None)
-        entries.extend(study(r) for r in loose)
-    else:
-        entries.extend(study(r) for r in data.rows)
-    if data.pooled is not None or data.common is not None:
-        if not entries or entries[-1].kind != "gap":
-            entries.append(_Entry("gap", {}))
-    total = _patients(data.rows)
-    if data.common is not None:
-        entries.append(_summary_entry("common", "Common-effect model", data.common, scale, total, None, "common"))
-    if data.pooled is not None:
-        label = {"EE": "Common-effect model", "BAYES": "Bayesian random-effects model"}.get(data.pooled.method, "Random-effects model")
-        if data.pooled.k == 1:
-            label = "Pooled (k = 1: the study itself)"
-        has_w = any(r.weight is not None for r in data.included_rows)
-        entries.append(_summary_entry("pooled", label, data.pooled, scale, total, 100.0 if has_w else None, "random"))
-        if data.show_prediction:
-            pi = _prediction_entry(data.pooled, scale)
-            if pi is not None:
-                entries.append(pi)
-    footnotes = [f"{mark} {text}" for text, mark in notes.items()]
-    return entries, footnotes
-
-
-def _footer(data: ForestData, scale: DisplayScale, footnotes: list[str]) -> list[str]:
-    out: list[str] = []
-    p = data.pooled
-    if p is not None:
-        k_excl = sum(not r.included for r in data.rows)
-        pats = _patients(data.rows)
-        who = f"k = {p.k} {'study' if p.k == 1 else 'studies'}"
-        if pats is not None:
-            who += f", {pats:,} patients"
-        if k_excl:
-            who += f" ({k_excl} excluded from pooling)"
-        out.append(f"{method_line(p, data.measure)}; {who}.")
-        out.append(f"Heterogeneity: {heterogeneity_text(p)}.")
-        if isinstance(p, BayesResult):
-            out.append("Diamond: posterior median and central credible interval of the mean; predictive interval: a new setting.")
-    if data.subgroup_test is not None:
-        t = data.subgroup_test
-        out.append(f"Test for subgroup differences: {fmt_test(t.q, t.df, t.df2, t.p)}.")
-    out.extend(footnotes)
-    if scale.note:
-        out.append(scale.note + ".")
-    if data.show_model_notes and p is not None:
-        out.extend(f"Note: {n.replace('tau^2', 'τ²')}." for n in dict.fromkeys(p.notes) if not n.startswith("k = 1: test set to z"))
-    out.extend(data.notes)
-    return out
 
 
 def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
@@ -240,9 +59,9 @@ def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
 
 
 def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
-    entries, footnotes = _build_entries(data, scale, st)
-    header = _Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
-                               "reported": ["Reported"], "estimate": _split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
+    entries, footnotes = build_entries(data, scale, st)
+    header = Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
+                               "reported": ["Reported"], "estimate": split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
     present = {c for e in entries for c, v in e.cells.items() if any(v)}
     columns_left = [c for c in LEFT_COLUMNS if c == "label" or c in present]
     columns_right = [c for c in RIGHT_COLUMNS if c in present]
@@ -294,12 +113,12 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     n_lines = top + 0.3
     rh = st.row_height
     footer_w = max(fig_w - 2 * margin, 3.0) * 72
-    footer_lines = [ln for text in _footer(data, scale, footnotes) for ln in wrap_to_width(text, footer_w, meas, small)]
+    footer = [ln for text in footer_lines(data, scale, footnotes) for ln in wrap_to_width(text, footer_w, meas, small)]
     title_size = st.font_size + 2
     title_lines = wrap_to_width(data.title, footer_w, meas, title_size, weight="bold") if data.title else []
     title_h = 0.12 + len(title_lines) * (title_size + 3) / 72 if title_lines else 0.0
     axis_h = 0.48
-    footer_h = len(footer_lines) * (small + 2.5) / 72 + 0.06
+    footer_h = len(footer) * (small + 2.5) / 72 + 0.06
     fig_h = margin + title_h + n_lines * rh + axis_h + footer_h + margin
 
     fig = Figure(figsize=(fig_w, fig_h), dpi=100)
@@ -318,7 +137,7 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     apply_axis(ax, scale, xlim)
     ax.set_xlabel(scale.axis_label, fontsize=st.font_size)
 
-    def put(col: str, y: float, s: str, e: _Entry, *, size: float | None = None, italic: bool = False, gid: str | None = None) -> None:
+    def put(col: str, y: float, s: str, e: Entry, *, size: float | None = None, italic: bool = False, gid: str | None = None) -> None:
         ha = "right" if col in RIGHT_ALIGNED else "left"
         ax.text(col_x[col], y, s, transform=tr, ha=ha, va="center", fontsize=size or st.font_size, color=e.colour,
                 fontweight="bold" if e.bold else "normal", fontstyle="italic" if italic else "normal", gid=gid)  # fmt: skip
@@ -350,7 +169,7 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     _draw_graphics(ax, entries, st, xlim, data.reference if data.reference is not None else scale.null, head_h)
 
     yb = margin + footer_h - 0.04
-    for ln in footer_lines:
+    for ln in footer:
         yb -= (small + 2.5) / 72
         fig.text(margin / fig_w, (yb + 0.5 * small / 72) / fig_h, ln, fontsize=small, ha="left", va="center")
     for j, ln in enumerate(title_lines):
@@ -360,7 +179,7 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
 
 
 def _draw_graphics(
-    ax: object, entries: list[_Entry], st: ForestStyle, xlim: tuple[float, float], ref: float | None, head_h: float
+    ax: object, entries: list[Entry], st: ForestStyle, xlim: tuple[float, float], ref: float | None, head_h: float
 ) -> None:
     """Squares, whiskers, arrows, diamonds, the prediction bar and the reference line.
 
