@@ -70,7 +70,11 @@ def test_a_selected_cohort_is_left_out_with_its_reason_and_kept_in_a_sensitivity
     assert taga.stage == "selected" and "all in second remission at the second HSCT" in taga.reason
     assert "taga2016" not in {e.key for e in result.effects}
     record = review.run("os-children-aml-4-5y").record
-    assert record.synthesis == "single_report" and record.sensitivity == []  # one report left: nothing pooled
+    assert record.synthesis == "single_report" and record.pooled is None  # one report left: nothing pooled
+    # ... but including the selected cohort would give two reports, pooled by the few-studies rule
+    (with_selected,) = record.sensitivity
+    assert with_selected.name == "include_selected_cohorts" and sorted(with_selected.keys) == ["taga2016", "uden2020"]
+    assert with_selected.pooled is not None and with_selected.pooled.method == "BAYES"
 
 
 def test_the_protocol_threshold_becomes_a_posterior_probability(review) -> None:  # type: ignore[no-untyped-def]

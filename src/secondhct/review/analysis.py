@@ -147,7 +147,6 @@ def _sensitivity(
 ) -> list[Sensitivity]:
     """The rule's models beside the primary one, then the plan's registered sensitivity
     analyses (:mod:`secondhct.review.sensitivity`), each fitted with the primary model."""
-    primary = rules.primary_model(plan, kind)
 
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None) -> list[StudyEffect]:
         chosen = select(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected)
@@ -155,9 +154,11 @@ def _sensitivity(
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},
-        pool=lambda kept, model: _pool_or_reason(plan, kept, model or primary), reselect=reselect,
+        pool=lambda kept, model: _pool_or_reason(plan, kept, model or rules.model_for(plan, len(kept))), reselect=reselect,
     )  # fmt: skip
     specs = [*rules.rule_sensitivity(plan, kind), *plan.sensitivity]
+    if kind == "single_report":
+        specs = [s for s in specs if s.name in rules.SET_CHANGING]
     return [result for spec in specs for result in spec.run(ctx)]
 
 
@@ -271,7 +272,9 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
         )
     if note:
         warnings.append(f"pooling failed: {note}")
-    sensitivity = tuple(_sensitivity(plan, effects, studies, years, kind)) if kind in ("few_studies", "standard") else ()
+    sensitivity = tuple(_sensitivity(plan, effects, studies, years, kind)) if kind in ("few_studies", "standard", "single_report") else ()
+    if kind == "single_report":  # only what a different set of reports would show
+        sensitivity = tuple(s for s in sensitivity if set(s.keys) != {e.key for e in effects})
     warnings.extend(_tau2_zero_warning(MEASURES[plan.measure].family, pooled, sensitivity))
     return AnalysisResult(
         plan=plan,

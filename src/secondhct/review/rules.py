@@ -63,6 +63,17 @@ def primary_model(plan: Plan, kind: str) -> MethodChange | None:
     return bayes_spec(plan) if kind == "few_studies" else None
 
 
+def model_for(plan: Plan, k: int) -> MethodChange | None:
+    """The rule applied to any set of ``k`` reports (a sensitivity analysis may keep fewer or more
+    reports than the primary one): the Bayesian model for 2 to max_k reports, else the plan's method."""
+    return bayes_spec(plan) if 2 <= k <= plan.few_studies.max_k else None
+
+
+#: Sensitivity analyses that change which reports enter, so that they can matter even when the
+#: primary analysis has a single report (e.g. a selected cohort that would make it two).
+SET_CHANGING = ("all_overlap_reports", "include_selected_cohorts")
+
+
 def rule_sensitivity(plan: Plan, kind: str) -> list[MethodChange]:
     """The models the rule puts beside the primary one, first in the sensitivity table."""
     from ..stats.models import METHODS, TESTS
