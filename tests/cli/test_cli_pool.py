@@ -211,3 +211,15 @@ def test_cli_falls_back_to_dl_when_the_iterative_estimator_fails(tmp_path: Path,
     out = _run_json(str(_write(tmp_path, "xi,ni\n" + rows + "\n")))
     assert out["method"] == "DL" and any("after REML failed" in n for n in out["notes"])
     _assert_matches_metafor(out, "hetero/PLO/DL/adhoc")
+
+
+@pytest.mark.parametrize("sei", ["1.3407807929942597e+154", "1.3407807929942596e+154"])
+def test_an_absurd_standard_error_is_one_error_not_a_crash_or_nan(tmp_path: Path, sei: str) -> None:
+    """Found by hypothesis: an SE whose square overflows (or nearly) gave OverflowError or a NaN estimate."""
+    from typer.testing import CliRunner
+
+    from secondhct.cli import app
+
+    result = CliRunner().invoke(app, ["pool", str(_write(tmp_path, f"yi,sei\n0,{sei}\n")), "--json"])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith("error: study 1:") and "Traceback" not in result.output

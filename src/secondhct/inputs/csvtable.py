@@ -150,7 +150,7 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
                 if spread <= 0:
                     what = "variance" if col == "vi" else "standard error"
                     raise InputError(f"{where}, column {col!r}: {what} {spread:g} must be positive")
-                vi = spread if col == "vi" else spread**2
+                vi = spread if col == "vi" else spread * spread  # inf, not OverflowError, for an absurd SE
                 effects.append(EffectSize(y, vi, measure, f"{measure} yi and {col} as given"))
             elif layout == "ratio_ci":
                 est, lo, up = number(i, "estimate"), number(i, "ci_lower"), number(i, "ci_upper")

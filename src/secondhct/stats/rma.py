@@ -18,6 +18,11 @@ from ..errors import PoolingError
 from .models import check_test
 from .tau2 import DEFAULT_MAXITER, DEFAULT_THRESHOLD, DEFAULT_TOL, Tau2Estimate, Tau2Method, check_method, estimate_tau2, p_matrix
 
+#: Bounds beyond which no effect size is meaningful and floating point fails (weights 1/vi
+#: underflow, squares overflow): refused with a message instead of a NaN result.
+MAX_VARIANCE = 1e100
+MAX_EFFECT = 1e50
+
 #: One of :data:`secondhct.stats.models.TESTS` (``z``, ``knha``, ``adhoc``).
 TestType = str
 
@@ -72,6 +77,13 @@ def check_inputs(yi: ArrayLike, vi: ArrayLike) -> tuple[NDArray[np.float64], NDA
         raise PoolingError(
             f"study {nonpos[0] + 1}: sampling variance {v[nonpos[0]]:g} is not positive; "
             "inverse-variance weights are undefined (supply a positive variance or SE)"
+        )
+    huge = np.flatnonzero((v > MAX_VARIANCE) | (np.abs(y) > MAX_EFFECT))
+    if huge.size:
+        i = huge[0]
+        raise PoolingError(
+            f"study {i + 1}: effect size {y[i]:g} with sampling variance {v[i]:g} is beyond any effect measure "
+            f"(|yi| <= {MAX_EFFECT:g}, vi <= {MAX_VARIANCE:g}); the weights would underflow"
         )
     return y, v
 
