@@ -21,7 +21,7 @@ from .textio import read_text
 from .yamlsource import Positions
 
 SEARCHES_FILE = "searches.yaml"
-NOT_STATED = "not stated"
+NOT_STATED: NotStated = "not stated"
 
 #: PRISMA 2020: databases and registers (left column) or other methods (websites,
 #: organisations, citation searching, anything else).
@@ -174,3 +174,24 @@ def load_searches(path: Path, display: str, extractions: int | None = None) -> L
         if any(d.severity == "error" for d in loaded.diagnostics):
             loaded.model = None
     return loaded
+
+
+#: The screening counts in the order of the PRISMA 2020 diagram, with their labels.
+COUNT_LABELS: tuple[tuple[str, str], ...] = (
+    ("duplicates_removed", "Duplicate records removed"),
+    ("removed_by_automation", "Records marked as ineligible by automation tools"),
+    ("removed_other_reasons", "Records removed for other reasons"),
+    ("records_screened", "Records screened"),
+    ("records_excluded", "Records excluded"),
+    ("reports_sought", "Reports sought for retrieval"),
+    ("reports_not_retrieved", "Reports not retrieved"),
+    ("reports_awaiting_assessment", "Reports awaiting assessment"),
+    ("reports_assessed", "Reports assessed for eligibility"),
+    ("reports_excluded", "Reports excluded"),
+    ("studies_included", "Studies included in review"),
+    ("reports_included", "Reports of included studies"),
+)
+SOURCE_WORDS = {
+    "database": "database", "register": "register", "website": "website", "organisation": "organisation",
+    "citation_searching": "citation searching", "other": "other",
+}

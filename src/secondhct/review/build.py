@@ -68,8 +68,8 @@ def code_digest() -> str:
 
 
 def data_digest(project: Project) -> str:
-    """Hash of the extractions, references.bib and protocol.yaml."""
-    paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml"]
+    """Hash of the extractions, references.bib, protocol.yaml and searches.yaml."""
+    paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml", project.root / "searches.yaml"]
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
 
 
@@ -111,6 +111,7 @@ def build(
 
 
 def _build(project: Project, force: bool, progress: Callable[[str], None], baseline_file: Path | None) -> BuildReport:
+    from ..plots.prisma import PRISMA_SVG, prisma_files
     from ..protocol.load import plan
     from ..validation import validate_project
 
@@ -179,6 +180,8 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     files: dict[str, str] = {RESULTS: document.text()}
     for named in figures.values():
         files.update(named)
+    searches = report.searches.model if report.searches is not None else None
+    files.update(prisma_files(searches))
     compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), explicit)
     build_report.baseline = compared.description
     summaries_current = (
@@ -197,7 +200,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
 
         progress("evidence summary")
         forests = {aid: named[f"{aid}.forest.svg"] for aid, named in figures.items() if f"{aid}.forest.svg" in named}
-        files.update(render_summaries(document, studies, bib, compared, forests))
+        files.update(render_summaries(document, studies, bib, compared, forests, searches, files.get(PRISMA_SVG)))
 
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
     manifest = {
