@@ -169,7 +169,7 @@ def load_searches(path: Path, display: str, extractions: int | None = None) -> L
         if extractions is not None:
             findings += list(against_studies(loaded.model, extractions))
         for severity, field_path, message in findings:
-            line, column = loaded.positions.locate(field_path)
+            line, column = loaded.positions.locate(field_path, prefer_key=field_path[-1] == "exclusion_reasons")  # a mapping: its key
             loaded.diagnostics.append(Diagnostic(display, severity, message, line, column, field_path, "searches"))
         if any(d.severity == "error" for d in loaded.diagnostics):
             loaded.model = None
