@@ -21,6 +21,7 @@ from .project import Project, canonical, display_path
 if TYPE_CHECKING:
     from .modelerrors import LoadedModel
     from .protocol.schema import Protocol
+    from .searchlog import SearchLog
 
 
 @dataclass
@@ -32,6 +33,7 @@ class ValidationReport:
     bibliography: Bibliography | None = None
     files_checked: int = 0
     protocol: LoadedModel[Protocol] | None = None
+    searches: LoadedModel[SearchLog] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -135,7 +137,8 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
     Rules across files (duplicate keys, overlap groups) always consider every
     study in ``studies/``, but only diagnostics for the selected files (and for
     references.bib) are reported. ``protocol.yaml`` is checked too when ``protocol``
-    is true, or by default when the whole project is validated and the file exists.
+    is true, or by default when the whole project is validated and the file exists;
+    ``searches.yaml`` (the search log) whenever the whole project is validated and it exists.
     """
     bib = load_bibliography(project.bib_path, display_path(project.bib_path))
     corpus = {canonical(p): p for p in project.study_entries()}
@@ -163,5 +166,11 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
 
         loaded_protocol = load_protocol(protocol_path, display_path(protocol_path))
         diagnostics += loaded_protocol.diagnostics
+    searches_path, loaded_searches = project.root / "searches.yaml", None
+    if not paths and os.path.lexists(searches_path):
+        from .searchlog import load_searches
+
+        loaded_searches = load_searches(searches_path, display_path(searches_path), len(project.study_entries()))
+        diagnostics += loaded_searches.diagnostics
     diagnostics.sort(key=Diagnostic.sort_key)
-    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol)
+    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol, loaded_searches)

@@ -62,7 +62,8 @@ def test_summary_renders_with_every_figure(tmp_path: Path) -> None:
     probe = json.loads(match.group(1).replace("&quot;", '"'))
     forests = len(list((ROOT / "outputs").glob("*.forest.svg")))
     assert probe["images_loaded"] is True
-    assert probe["figures"] == forests > 0 and probe["figures_drawn"] == forests
+    figures = forests + int((ROOT / "outputs" / "prisma.svg").is_file())  # and the PRISMA flow diagram
+    assert probe["figures"] == figures and forests > 0 and probe["figures_drawn"] == figures
     results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
     assert probe["sections"] == len(results["analyses"])
     assert probe["references"] == len(results["studies"])

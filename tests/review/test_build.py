@@ -24,7 +24,7 @@ def review(tmp_path: Path) -> Path:
     root.mkdir()
     for name in ("studies", "outputs"):
         shutil.copytree(ROOT / name, root / name)
-    for name in ("references.bib", "protocol.yaml"):
+    for name in ("references.bib", "protocol.yaml", "searches.yaml"):
         shutil.copy(ROOT / name, root / name)
     if (ROOT.parent / "shared").is_dir():
         (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
@@ -44,6 +44,23 @@ def test_clean_build_reproduces_the_committed_results(review: Path) -> None:
     assert (review / "outputs" / "results.json").read_text(encoding="utf-8") == committed, "run: secondhct build, and commit outputs/"
     for name in ("evidence-summary.md", "evidence-summary.html", "manifest.json"):
         assert (review / "outputs" / name).is_file()
+
+
+@pytest.mark.slow
+def test_the_build_draws_the_prisma_diagram_from_the_search_log(review: Path) -> None:
+    """outputs/prisma.svg comes from searches.yaml; the summaries show it (inline in HTML, linked in Markdown)."""
+    result = runner.invoke(app, ["build", "--root", str(review), "--force"])
+    assert result.exit_code == 0, result.output
+    svg = (review / "outputs" / "prisma.svg").read_text(encoding="utf-8")
+    assert "<title>PRISMA 2020 flow diagram</title>" in svg and "(n = not stated)" in svg
+    md = (review / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
+    page = (review / "outputs" / "evidence-summary.html").read_text(encoding="utf-8")
+    assert "![PRISMA 2020 flow diagram](prisma.svg)" in md and "last search 2026-12-01" in md
+    assert "<title>PRISMA 2020 flow diagram</title>" in page and "<?xml" not in page
+    (review / "searches.yaml").unlink()
+    assert runner.invoke(app, ["build", "--root", str(review)]).exit_code == 0
+    assert not (review / "outputs" / "prisma.svg").exists()
+    assert "How the reports were found" not in (review / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -68,8 +68,8 @@ def code_digest() -> str:
 
 
 def data_digest(project: Project) -> str:
-    """Hash of the extractions, references.bib and protocol.yaml."""
-    paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml"]
+    """Hash of the extractions, references.bib, protocol.yaml and searches.yaml."""
+    paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml", project.root / "searches.yaml"]
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
 
 
@@ -86,6 +86,24 @@ def _text(data: bytes | None) -> str | None:
         return data.decode("utf-8") if data is not None else None
     except UnicodeDecodeError:
         return None
+
+
+PRISMA_SVG = "prisma.svg"
+
+
+def _prisma(searches: object, previous: dict[str, bytes], unchanged: bool) -> dict[str, str]:
+    """``prisma.svg`` from the search log: the previous drawing when code and inputs are unchanged
+    (so that a no-op build imports no plotting library), else drawn anew."""
+    if searches is None:
+        return {}
+    kept = _text(previous.get(PRISMA_SVG))
+    if unchanged and kept is not None:
+        return {PRISMA_SVG: kept}
+    from ..plots.prisma import PRISMA_SVG as NAME
+    from ..plots.prisma import prisma_files
+
+    assert NAME == PRISMA_SVG
+    return prisma_files(searches)  # type: ignore[arg-type]
 
 
 def build(
@@ -180,6 +198,8 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     files: dict[str, str] = {RESULTS: document.text()}
     for named in figures.values():
         files.update(named)
+    searches = report.searches.model if report.searches is not None else None
+    files.update(_prisma(searches, previous, same_code and previous_manifest.get("inputs_sha256") == data))
     compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), explicit)
     build_report.baseline = compared.description
     summaries_current = (
@@ -198,7 +218,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
 
         progress("evidence summary")
         forests = {aid: named[f"{aid}.forest.svg"] for aid, named in figures.items() if f"{aid}.forest.svg" in named}
-        files.update(render_summaries(document, studies, bib, compared, forests))
+        files.update(render_summaries(document, studies, bib, compared, forests, searches, files.get(PRISMA_SVG)))
 
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
     manifest = {

@@ -17,6 +17,7 @@ from ..extraction.schema import StudyExtraction
 from ..format import fmt_natural, fmt_num, fmt_percent, fmt_range, fmt_tau2, fmt_test
 from ..measures import MEASURES
 from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
+from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
 from ..stats.models import TESTS
 from .changes import Baseline, describe_changes
 
@@ -233,8 +234,24 @@ def methods_paragraphs(document: ResultsDocument) -> list[str]:
     ]
 
 
+def prisma_context(log: SearchLog | None, svg: str | None) -> dict[str, Any] | None:
+    """What prisma.md.j2 and prisma.html.j2 show: the searches, their dates, the counts, the diagram."""
+    if log is None:
+        return None
+    searches = [{"date": s.date, "source": SOURCE_WORDS[s.source], "name": s.name, "records": s.records,
+                 "query": "; ".join(s.query) if isinstance(s.query, list) else s.query} for s in log.searches]
+    reasons = log.screening.exclusion_reasons
+    return {
+        "searches": sorted(searches, key=lambda s: s["date"]), "dates": log.search_dates, "last_search": log.last_search,
+        "counts": [(label, getattr(log.screening, name)) for name, label in COUNT_LABELS],
+        "reasons": sorted(reasons.items()) if isinstance(reasons, dict) else reasons,
+        "notes": [*log.screening.notes, *log.notes], "svg": _svg_body(svg) if svg is not None else None,
+    }
+
+
 def summary_context(
-    document: ResultsDocument, studies: Sequence[StudyExtraction], bib: Bibliography, previous: Baseline | None
+    document: ResultsDocument, studies: Sequence[StudyExtraction], bib: Bibliography, previous: Baseline | None,
+    searches: SearchLog | None = None, prisma_svg: str | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already rounded and cited."""
     order = _citation_order(document, studies)
@@ -256,6 +273,7 @@ def summary_context(
         "methods": methods_paragraphs(document),
         "studies": _study_rows(studies, labels, cite),
         "factors": _factor_rows(studies, labels, cite),
+        "prisma": prisma_context(searches, prisma_svg),
         "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),
         "references": [
             {"n": cite[k], "text": text, "doi": bib.references[k].fields.get("doi") if k in bib.references else None}
@@ -270,11 +288,13 @@ def render_summaries(
     bib: Bibliography,
     previous: Baseline | None,
     plots: Mapping[str, str] | None = None,
+    searches: SearchLog | None = None,
+    prisma_svg: str | None = None,
 ) -> dict[str, str]:
     """The Markdown and HTML summaries; ``plots`` maps analysis id to SVG text to embed."""
     import jinja2
 
-    context = summary_context(document, studies, bib, previous)
+    context = summary_context(document, studies, bib, previous, searches, prisma_svg)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("secondhct", "templates"),
         undefined=jinja2.StrictUndefined,
