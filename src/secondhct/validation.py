@@ -21,6 +21,7 @@ from .project import Project, canonical, display_path
 if TYPE_CHECKING:
     from .modelerrors import LoadedModel
     from .protocol.schema import Protocol
+    from .vocabulary import Vocabulary
 
 
 @dataclass
@@ -32,6 +33,7 @@ class ValidationReport:
     bibliography: Bibliography | None = None
     files_checked: int = 0
     protocol: LoadedModel[Protocol] | None = None
+    vocabulary: LoadedModel[Vocabulary] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -68,7 +70,7 @@ def _name_diagnostics(loaded: LoadedStudy, path: Path) -> list[Diagnostic]:
     return []
 
 
-def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> list[Diagnostic]:
+def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, vocab: Vocabulary | None = None) -> list[Diagnostic]:
     diags = _name_diagnostics(loaded, path) + list(loaded.diagnostics)
     reported = {d.path for d in diags}
     for todo in _todos(loaded.raw):
@@ -79,6 +81,11 @@ def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> li
         return diags
     for finding in check_study(study):
         diags.append(_at(loaded, finding.severity, finding.path, finding.message, finding.code))
+    if vocab is not None:
+        from .vocabulary import code_findings
+
+        for code in code_findings(study, vocab):
+            diags.append(_at(loaded, "error", code.path, code.message, code.code))
     if study.key != path.stem:
         diags.append(_at(loaded, "error", ("key",), f"key '{study.key}' differs from the file name '{path.stem}'; rename the file to {study.key}.yaml or fix the key", "key-stem"))
     if study.key not in bib.references:
@@ -128,9 +135,12 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
         corpus.setdefault(p, p)
     loaded = {p: load_study(p, display_path(p)) for p in corpus}
     diagnostics = list(bib.diagnostics)
+    vocabulary = _load_vocabulary(project)
+    if vocabulary is not None and (not paths or vocabulary.model is None):
+        diagnostics += vocabulary.diagnostics
     chosen = set(selected)
     for p in selected:
-        diagnostics += _study_diagnostics(loaded[p], p, bib)
+        diagnostics += _study_diagnostics(loaded[p], p, bib, vocabulary.model if vocabulary else None)
     chosen_files = {loaded[p].file for p in chosen}
     diagnostics += [d for d in _cross_file([loaded[p] for p in corpus]) if d.file in chosen_files]
     if not paths:
@@ -146,4 +156,13 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
         loaded_protocol = load_protocol(protocol_path, display_path(protocol_path))
         diagnostics += loaded_protocol.diagnostics
     diagnostics.sort(key=Diagnostic.sort_key)
-    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol)
+    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol, vocabulary)
+
+
+def _load_vocabulary(project: Project) -> LoadedModel[Vocabulary] | None:
+    """``vocabulary.yaml`` if the project has one (without it, factor and level codes are not checked)."""
+    if not os.path.lexists(project.vocabulary_path):
+        return None
+    from .vocabulary import load_vocabulary
+
+    return load_vocabulary(project.vocabulary_path, display_path(project.vocabulary_path))
