@@ -68,8 +68,8 @@ def code_digest() -> str:
 
 
 def data_digest(project: Project) -> str:
-    """Hash of the extractions, references.bib and protocol.yaml."""
-    paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml"]
+    """Hash of the extractions, references.bib, protocol.yaml and vocabulary.yaml."""
+    paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml", project.vocabulary_path]
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
 
 
@@ -125,6 +125,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     bib = report.bibliography
     studies = [s.study for s in report.studies if s.study is not None]
     years = {k: int(r.year) if r.year else None for k, r in bib.references.items()}
+    vocabulary = report.vocabulary.model if report.vocabulary is not None else None
 
     out_dir = project.outputs_dir
     current = outputset.read_verified(out_dir)  # only outputs their manifest vouches for are reused
@@ -162,7 +163,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         from .figures import render_figures
         from .results import analysis_record
 
-        result = run_analysis(plan(analysis, protocol.defaults), studies, years)
+        result = run_analysis(plan(analysis, protocol.defaults, vocabulary), studies, years)
         analyses.append(analysis_record(result, bib.labels))
         figures[analysis.id] = render_figures(result, bib.labels)
         build_report.computed.append(analysis.id)
