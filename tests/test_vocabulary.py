@@ -200,3 +200,24 @@ def test_ratio_analyses_select_the_same_reports_as_before(analysis_id: str) -> N
     chosen = select(plan(analysis, protocol.defaults, VOCAB), studies, {})
     assert [(c.key, c.index, c.inverted) for c in chosen.included] == BEFORE[analysis_id]["included"]
     assert {e.key for e in chosen.excluded if e.stage == "outcome"} == BEFORE[analysis_id]["outcome"]
+
+
+def test_protocol_codes_are_checked_against_the_vocabulary(tmp_path: Path) -> None:
+    import shutil
+
+    from secondhct.validation import validate_project
+
+    for name in ("references.bib", "vocabulary.yaml"):
+        shutil.copy(DATA / name, tmp_path / name)
+    shutil.copytree(DATA / "studies", tmp_path / "studies")
+    (tmp_path / "protocol.yaml").write_text(
+        "title: t\nanalyses:\n  - id: hr\n    title: HR\n    outcomes: [os]\n"
+        "    population: {diseases: [ALL], age_groups: [pediatric]}\n"
+        "    comparison: {factor: remission_at_second_hct, level: not_cr, reference_level: cr_1}\n"
+    )
+    report = validate_project(Project(tmp_path), protocol=True)
+    mine = [d.format().split("/")[-1] for d in report.diagnostics if d.file.endswith("protocol.yaml")]
+    assert mine == [
+        "protocol.yaml:7:83: error: analyses[0].comparison.reference_level: unknown level 'cr_1' of factor "
+        "'remission_at_second_hct' (not in vocabulary.yaml); did you mean 'cr1'?"
+    ]

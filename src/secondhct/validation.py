@@ -155,6 +155,12 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
 
         loaded_protocol = load_protocol(protocol_path, display_path(protocol_path))
         diagnostics += loaded_protocol.diagnostics
+        if loaded_protocol.model is not None and vocabulary is not None and vocabulary.model is not None:
+            from .vocabulary import protocol_code_findings
+
+            for code in protocol_code_findings(loaded_protocol.model, vocabulary.model):
+                line, column = loaded_protocol.positions.locate(code.path)
+                diagnostics.append(Diagnostic(loaded_protocol.file, "error", code.message, line, column, code.path, code.code))
     diagnostics.sort(key=Diagnostic.sort_key)
     return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol, vocabulary)
 

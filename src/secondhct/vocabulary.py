@@ -18,12 +18,15 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, model_validator
 
 from .diagnostics import FieldPath
 from .extraction.schema import Strict, StudyExtraction, Text
+
+if TYPE_CHECKING:
+    from .protocol.schema import Protocol
 from .modelerrors import LoadedModel, parse_model
 from .textio import read_text
 from .yamlsource import Positions
@@ -169,9 +172,7 @@ def code_findings(study: StudyExtraction, vocab: Vocabulary) -> list[CodeFinding
     found: list[CodeFinding] = []
     for path, factor, levels, cutoff in _rows(study):
         if factor not in vocab.factors:
-            close = vocab.suggest_factor(factor)
-            hint = f"; did you mean '{close}'?" if close else f"; add it to {VOCABULARY_FILE} first"
-            found.append(CodeFinding((*path, "factor"), f"unknown factor '{factor}' (not in {VOCABULARY_FILE}){hint}", "unknown-factor"))
+            found.append(_unknown_factor(factor, vocab, (*path, "factor")))
             continue
         for name, level in levels:
             finding = _level_finding(vocab, factor, level, (*path, name))
@@ -179,4 +180,30 @@ def code_findings(study: StudyExtraction, vocab: Vocabulary) -> list[CodeFinding
                 found.append(finding)
         if cutoff is not None and not vocab.factors[factor].cutoff:
             found.append(CodeFinding((*path, "cutoff"), f"factor '{factor}' has no cut-off in {VOCABULARY_FILE}; remove the cutoff", "cutoff-unused"))
+    return found
+
+
+def _unknown_factor(factor: str, vocab: Vocabulary, path: FieldPath) -> CodeFinding:
+    close = vocab.suggest_factor(factor)
+    hint = f"; did you mean '{close}'?" if close else f"; add it to {VOCABULARY_FILE} first"
+    return CodeFinding(path, f"unknown factor '{factor}' (not in {VOCABULARY_FILE}){hint}", "unknown-factor")
+
+
+def protocol_code_findings(protocol: Protocol, vocab: Vocabulary) -> list[CodeFinding]:
+    """Unknown factor or level codes in the protocol's comparisons and subgroup factors."""
+    found: list[CodeFinding] = []
+    for i, analysis in enumerate(protocol.analyses):
+        if analysis.subgroup is not None and analysis.subgroup not in vocab.factors:
+            found.append(_unknown_factor(analysis.subgroup, vocab, ("analyses", i, "subgroup")))
+        comp = analysis.comparison
+        if comp is None:
+            continue
+        path: FieldPath = ("analyses", i, "comparison")
+        if comp.factor not in vocab.factors:
+            found.append(_unknown_factor(comp.factor, vocab, (*path, "factor")))
+            continue
+        for name, level in (("level", comp.level), ("reference_level", comp.reference_level)):
+            finding = _level_finding(vocab, comp.factor, level, (*path, name))
+            if finding is not None:
+                found.append(finding)
     return found
