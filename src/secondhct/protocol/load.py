@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +32,8 @@ class Plan:
     sensitivity: tuple[SensitivitySpec, ...]
     selected_cohorts: str = "exclude"
     few_studies: FewStudies = FewStudies()
-    vocabulary: Vocabulary | None = None  # roll-ups for matching comparisons by level (None: exact codes)
+    # roll-ups for matching comparisons by level (None: exact codes); not part of equality or hash
+    vocabulary: Vocabulary | None = field(default=None, compare=False)
 
     @property
     def id(self) -> str:
