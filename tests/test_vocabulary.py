@@ -221,3 +221,15 @@ def test_protocol_codes_are_checked_against_the_vocabulary(tmp_path: Path) -> No
         "protocol.yaml:7:83: error: analyses[0].comparison.reference_level: unknown level 'cr_1' of factor "
         "'remission_at_second_hct' (not in vocabulary.yaml); did you mean 'cr1'?"
     ]
+
+
+def test_a_project_without_vocabulary_is_warned(tmp_path: Path) -> None:
+    import shutil
+
+    from secondhct.validation import validate_project
+
+    shutil.copy(DATA / "references.bib", tmp_path / "references.bib")
+    shutil.copytree(DATA / "studies", tmp_path / "studies")
+    report = validate_project(Project(tmp_path))
+    warned = [d for d in report.diagnostics if d.code == "no-vocabulary"]
+    assert len(warned) == 1 and warned[0].severity == "warning" and "not checked" in warned[0].message

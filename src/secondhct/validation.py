@@ -142,6 +142,8 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
     for p in selected:
         diagnostics += _study_diagnostics(loaded[p], p, bib, vocabulary.model if vocabulary else None)
     chosen_files = {loaded[p].file for p in chosen}
+    if vocabulary is None:
+        diagnostics += _no_vocabulary([loaded[p] for p in selected], project)
     diagnostics += [d for d in _cross_file([loaded[p] for p in corpus]) if d.file in chosen_files]
     if not paths:
         used = {s.study.key for s in loaded.values() if s.study}
@@ -163,6 +165,18 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
                 diagnostics.append(Diagnostic(loaded_protocol.file, "error", code.message, line, column, code.path, code.code))
     diagnostics.sort(key=Diagnostic.sort_key)
     return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol, vocabulary)
+
+
+def _no_vocabulary(studies: list[LoadedStudy], project: Project) -> list[Diagnostic]:
+    """Without vocabulary.yaml the codes go unchecked and comparisons match exact codes only: say so."""
+    coded = [s for s in studies if s.study and (s.study.subgroups or s.study.comparisons or s.study.associations)]
+    if not coded:
+        return []
+    message = (
+        f"no {display_path(project.vocabulary_path)}: factor and level codes are not checked, "
+        "and protocol comparisons match exact level codes only (no roll-ups)"
+    )
+    return [Diagnostic(coded[0].file, "warning", message, 1, 1, code="no-vocabulary")]
 
 
 def _load_vocabulary(project: Project) -> LoadedModel[Vocabulary] | None:
