@@ -56,6 +56,7 @@ def run_case(case: Path, tmp: Path) -> tuple[str, list[Diagnostic]]:
     studies = tmp / "studies"
     studies.mkdir(parents=True)
     shutil.copy(DATA / "project" / "references.bib", tmp / "references.bib")
+    shutil.copy(DATA / "project" / "vocabulary.yaml", tmp / "vocabulary.yaml")
     if with_base:
         shutil.copy(BASE, studies / "smith2020.yaml")
     target = studies / name

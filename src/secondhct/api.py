@@ -27,6 +27,7 @@ from .protocol.schema import Protocol
 from .results import AnalysisRecord, BayesRecord, PooledRecord
 from .review.analysis import AnalysisResult, run_analysis
 from .validation import validate_project
+from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,6 +106,7 @@ class Review:
     studies: tuple[StudyExtraction, ...]
     bibliography: Bibliography
     protocol: Protocol
+    vocabulary: Vocabulary | None = None
 
     def analysis_ids(self) -> list[str]:
         return [a.id for a in self.protocol.analyses]
@@ -115,7 +117,7 @@ class Review:
         if analysis is None:
             raise SecondHCTError(f"no analysis '{analysis_id}' in protocol.yaml; analyses: {', '.join(self.analysis_ids())}")
         years = {k: int(r.year) if r.year else None for k, r in self.bibliography.references.items()}
-        result = run_analysis(plan(analysis, self.protocol.defaults), self.studies, years)
+        result = run_analysis(plan(analysis, self.protocol.defaults, self.vocabulary), self.studies, years)
         return AnalysisView(result, dict(self.bibliography.labels))
 
     def studies_frame(self) -> pd.DataFrame:
@@ -141,4 +143,5 @@ def load_review(root: Path | str | None = None) -> Review:
     if errors or protocol.model is None or report.bibliography is None:
         raise SecondHCTError("the review does not validate:\n" + "\n".join(errors))
     studies = tuple(s.study for s in report.studies if s.study is not None)
-    return Review(project.root, studies, report.bibliography, protocol.model)
+    vocabulary = report.vocabulary.model if report.vocabulary is not None else None
+    return Review(project.root, studies, report.bibliography, protocol.model, vocabulary)

@@ -32,6 +32,14 @@ class Project:
         return self.root / "protocol.schema.json"
 
     @property
+    def vocabulary_path(self) -> Path:
+        return self.root / "vocabulary.yaml"
+
+    @property
+    def vocabulary_schema_path(self) -> Path:
+        return self.root / "vocabulary.schema.json"
+
+    @property
     def schema_path(self) -> Path:
         return self.studies_dir / SCHEMA_FILE
 

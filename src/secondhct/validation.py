@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .modelerrors import LoadedModel
     from .protocol.schema import Protocol
     from .searchlog import SearchLog
+    from .vocabulary import Vocabulary
 
 
 @dataclass
@@ -34,6 +35,7 @@ class ValidationReport:
     files_checked: int = 0
     protocol: LoadedModel[Protocol] | None = None
     searches: LoadedModel[SearchLog] | None = None
+    vocabulary: LoadedModel[Vocabulary] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -70,7 +72,7 @@ def _name_diagnostics(loaded: LoadedStudy, path: Path) -> list[Diagnostic]:
     return []
 
 
-def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> list[Diagnostic]:
+def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, vocab: Vocabulary | None = None) -> list[Diagnostic]:
     diags = _name_diagnostics(loaded, path) + list(loaded.diagnostics)
     reported = {d.path for d in diags}
     for todo in _todos(loaded.raw):
@@ -81,6 +83,11 @@ def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> li
         return diags
     for finding in check_study(study):
         diags.append(_at(loaded, finding.severity, finding.path, finding.message, finding.code))
+    if vocab is not None:
+        from .vocabulary import code_findings
+
+        for code in code_findings(study, vocab):
+            diags.append(_at(loaded, "error", code.path, code.message, code.code))
     if study.key != path.stem:
         diags.append(_at(loaded, "error", ("key",), f"key '{study.key}' differs from the file name '{path.stem}'; rename the file to {study.key}.yaml or fix the key", "key-stem"))
     if study.key not in bib.references:
@@ -116,12 +123,14 @@ def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
 
 
 def _schema_diagnostics(project: Project) -> list[Diagnostic]:
-    """The editor schemas (studies/_schema.json, protocol.schema.json) must be what the models
+    """The editor schemas (studies/_schema.json, protocol.schema.json, vocabulary.schema.json) must be what the models
     generate: a stale one misleads an editor's completion (warning, fixed by ``secondhct schema``)."""
-    from .extraction.scaffold import protocol_schema_text, schema_text
+    from .extraction.scaffold import protocol_schema_text, schema_text, vocabulary_schema_text
 
     out = []
-    for path, text in ((project.schema_path, schema_text), (project.protocol_schema_path, protocol_schema_text)):
+    pairs = ((project.schema_path, schema_text), (project.protocol_schema_path, protocol_schema_text),
+             (project.vocabulary_schema_path, vocabulary_schema_text))  # fmt: skip
+    for path, text in pairs:
         try:
             current = path.read_text(encoding="utf-8") if path.is_file() else None
         except (OSError, UnicodeDecodeError):
@@ -147,10 +156,15 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
         corpus.setdefault(p, p)
     loaded = {p: load_study(p, display_path(p)) for p in corpus}
     diagnostics = list(bib.diagnostics)
+    vocabulary = _load_vocabulary(project)
+    if vocabulary is not None and (not paths or vocabulary.model is None):
+        diagnostics += vocabulary.diagnostics
     chosen = set(selected)
     for p in selected:
-        diagnostics += _study_diagnostics(loaded[p], p, bib)
+        diagnostics += _study_diagnostics(loaded[p], p, bib, vocabulary.model if vocabulary else None)
     chosen_files = {loaded[p].file for p in chosen}
+    if vocabulary is None:
+        diagnostics += _no_vocabulary([loaded[p] for p in selected], project)
     diagnostics += [d for d in _cross_file([loaded[p] for p in corpus]) if d.file in chosen_files]
     if not paths:
         used = {s.study.key for s in loaded.values() if s.study}
@@ -166,6 +180,12 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
 
         loaded_protocol = load_protocol(protocol_path, display_path(protocol_path))
         diagnostics += loaded_protocol.diagnostics
+        if loaded_protocol.model is not None and vocabulary is not None and vocabulary.model is not None:
+            from .vocabulary import protocol_code_findings
+
+            for code in protocol_code_findings(loaded_protocol.model, vocabulary.model):
+                line, column = loaded_protocol.positions.locate(code.path)
+                diagnostics.append(Diagnostic(loaded_protocol.file, "error", code.message, line, column, code.path, code.code))
     searches_path, loaded_searches = project.root / "searches.yaml", None
     if not paths and os.path.lexists(searches_path):
         from .searchlog import load_searches
@@ -173,4 +193,25 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
         loaded_searches = load_searches(searches_path, display_path(searches_path), len(project.study_entries()))
         diagnostics += loaded_searches.diagnostics
     diagnostics.sort(key=Diagnostic.sort_key)
-    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol, loaded_searches)
+    return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol, loaded_searches, vocabulary)
+
+
+def _no_vocabulary(studies: list[LoadedStudy], project: Project) -> list[Diagnostic]:
+    """Without vocabulary.yaml the codes go unchecked and comparisons match exact codes only: say so."""
+    coded = [s for s in studies if s.study and (s.study.subgroups or s.study.comparisons or s.study.associations)]
+    if not coded:
+        return []
+    message = (
+        f"no {display_path(project.vocabulary_path)}: factor and level codes are not checked, "
+        "and protocol comparisons match exact level codes only (no roll-ups)"
+    )
+    return [Diagnostic(coded[0].file, "warning", message, 1, 1, code="no-vocabulary")]
+
+
+def _load_vocabulary(project: Project) -> LoadedModel[Vocabulary] | None:
+    """``vocabulary.yaml`` if the project has one (without it, factor and level codes are not checked)."""
+    if not os.path.lexists(project.vocabulary_path):
+        return None
+    from .vocabulary import load_vocabulary
+
+    return load_vocabulary(project.vocabulary_path, display_path(project.vocabulary_path))

@@ -39,7 +39,7 @@ def test_validate_error_prints_compiler_line_and_exits_1(project: Path, monkeypa
     monkeypatch.chdir(project)
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 1
-    assert "studies/smith2020.yaml:70:13: error: outcomes[3].events: events (70) exceed total (60)" in result.output
+    assert "studies/smith2020.yaml:72:13: error: outcomes[3].events: events (70) exceed total (60)" in result.output
     assert "Traceback" not in result.output
     assert _digest(project / "studies") == before  # validate never writes
 

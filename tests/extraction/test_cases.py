@@ -35,6 +35,9 @@ REQUIRED = {
     "subgroups larger than cohort": "subgroup_sizes",
     "landmark beyond follow-up": "beyond_follow_up",
     "shared overlap group": "overlap_group",
+    "unknown level code (with suggestion)": "unknown_level",
+    "unknown factor code (with suggestion)": "unknown_factor",
+    "cut-off on a factor without one": "cutoff_unused",
 }
 
 

@@ -31,7 +31,7 @@ analyses:
     title: HR for active disease vs CR
     outcomes: [os]
     population: {diseases: [ALL, AML], age_groups: [pediatric]}
-    comparison: {factor: remission_at_second_hct, group: [active disease], reference: [CR]}
+    comparison: {factor: remission_at_second_hct, level: active_disease, reference_level: cr}
 """
 
 
@@ -138,7 +138,7 @@ def test_ratio_selection_accepts_the_inverse_direction() -> None:
             {
                 "id": "hr", "title": "t", "outcomes": ["os"],
                 "population": {"diseases": ["ALL", "AML"], "age_groups": ["pediatric"]},
-                "comparison": {"factor": "remission_at_second_hct", "group": ["CR"], "reference": ["active disease"]},
+                "comparison": {"factor": "remission_at_second_hct", "level": "cr", "reference_level": "active_disease"},
             }
         ),
         Defaults(),

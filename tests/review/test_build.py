@@ -24,7 +24,7 @@ def review(tmp_path: Path) -> Path:
     root.mkdir()
     for name in ("studies", "outputs"):
         shutil.copytree(ROOT / name, root / name)
-    for name in ("references.bib", "protocol.yaml", "searches.yaml"):
+    for name in ("references.bib", "protocol.yaml", "searches.yaml", "vocabulary.yaml"):
         shutil.copy(ROOT / name, root / name)
     if (ROOT.parent / "shared").is_dir():
         (tmp_path / "shared").symlink_to(ROOT.parent / "shared")

@@ -45,7 +45,12 @@ def new(
         shown = "\n".join(d.format() for d in bib.problems[key])
         raise ScaffoldError(f"the entry '{key}' in {bib.file} has errors; fix them first (nothing was written):\n{shown}")
     path = project.study_path(key)
-    text = scaffold_text(ref, bib, curator or _login(), date.today())
+    vocabulary = None
+    if project.vocabulary_path.is_file():
+        from ..vocabulary import load_vocabulary
+
+        vocabulary = load_vocabulary(project.vocabulary_path, display_path(project.vocabulary_path)).model
+    text = scaffold_text(ref, bib, curator or _login(), date.today(), vocabulary)
     try:
         created = create_exclusive(path, text)
     except OSError as exc:

@@ -1,4 +1,4 @@
-"""``secondhct schema``: write (or check) the JSON Schemas editors use for studies/*.yaml and protocol.yaml."""
+"""``secondhct schema``: write (or check) the JSON Schemas editors use for studies/*.yaml, protocol.yaml and vocabulary.yaml."""
 
 from __future__ import annotations
 
@@ -14,14 +14,19 @@ def schema(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if a schema file is missing or out of date; write nothing.")] = False,
     root: RootOption = None,
 ) -> None:
-    """Generate studies/_schema.json and protocol.schema.json from the models (never edit them by hand)."""
-    from ..extraction.scaffold import protocol_schema_text, schema_text
+    """Generate studies/_schema.json, protocol.schema.json and vocabulary.schema.json from the models (never edit them by hand)."""
+    from ..extraction.scaffold import protocol_schema_text, schema_text, vocabulary_schema_text
     from ..project import display_path
     from ..textio import write_atomic
 
     project = project_from(root)
     stale = False
-    for path, text in ((project.schema_path, schema_text()), (project.protocol_schema_path, protocol_schema_text())):
+    targets = (
+        (project.schema_path, schema_text()),
+        (project.protocol_schema_path, protocol_schema_text()),
+        (project.vocabulary_schema_path, vocabulary_schema_text()),
+    )
+    for path, text in targets:
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current == text:
             typer.echo(f"{display_path(path)} is up to date")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..bibliography import Bibliography, Reference
+
+if TYPE_CHECKING:
+    from ..vocabulary import Vocabulary
 
 _PUBLICATION_BY_TYPE = {
     "article": "TODO",
@@ -23,6 +27,13 @@ def protocol_schema_text() -> str:
     return json.dumps(protocol_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def vocabulary_schema_text() -> str:
+    """``vocabulary.schema.json``: the JSON Schema of ``vocabulary.yaml``, stable and diff-friendly."""
+    from ..vocabulary import vocabulary_schema_text as text
+
+    return text()
+
+
 def schema_text() -> str:
     """``studies/_schema.json``: the JSON Schema of the extraction models, stable and diff-friendly."""
     from .schema import json_schema
@@ -35,8 +46,22 @@ def _yaml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def scaffold_text(ref: Reference, bib: Bibliography, curator: str, today: date) -> str:
-    """A new extraction for ``ref``, pre-filled with what its BibTeX entry knows."""
+def factor_lines(vocabulary: Vocabulary | None) -> list[str]:
+    """One line per vocabulary factor: its code, levels (finer ones with their roll-up) and cut-off."""
+    if vocabulary is None:
+        return []
+    lines = []
+    for code, factor in vocabulary.factors.items():
+        levels = [f"{lv}>{factor.roll_ups[lv]}" if lv in factor.roll_ups else lv for lv in factor.levels]
+        cutoff = "; cutoff" if factor.cutoff else ""
+        lines.append(f"{code}: {' '.join(levels)}{cutoff}")
+    if vocabulary.common_levels:
+        lines.append(f"(any factor): {' '.join(vocabulary.common_levels)}")
+    return lines
+
+
+def scaffold_text(ref: Reference, bib: Bibliography, curator: str, today: date, vocabulary: Vocabulary | None = None) -> str:
+    """A new extraction for ``ref``, pre-filled with what its BibTeX entry knows (and the vocabulary's factors)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -56,4 +81,5 @@ def scaffold_text(ref: Reference, bib: Bibliography, curator: str, today: date) 
         today=today.isoformat(),
         url=url,
         publication=_PUBLICATION_BY_TYPE.get(ref.entry_type, "TODO"),
+        factors=factor_lines(vocabulary),
     )

@@ -20,13 +20,15 @@ Conventions a curator can rely on:
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..keys import KEY_PATTERN, KEY_RULE
-from .timepoint import TIME_POINT_HELP, parse_time_point
+from .fieldtypes import PROPORTION_SCALE as PROPORTION_SCALE
+from .fieldtypes import DateText, PValue, TimePointText, YearMonth
+from .fieldtypes import _check_p as _check_p
+from .fieldtypes import is_not_significant as is_not_significant
 
 NotStated = Literal["not stated"]
 
@@ -36,87 +38,22 @@ Identifier = Annotated[
 ]
 # Study keys (BibTeX key = file stem) and factor names: one rule, defined in secondhct.keys.
 Key = Annotated[str, Field(pattern=KEY_PATTERN, description=f"a key: {KEY_RULE}")]
-LowerName = Annotated[str, Field(pattern=KEY_PATTERN)]
+# Factor and level codes: snake_case codes from vocabulary.yaml (checked against it by `validate`).
+FactorCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+LevelCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+_FACTOR_HELP = "factor code from vocabulary.yaml, e.g. remission_at_second_hct, time_from_first_hct_to_relapse"
+_LEVEL_HELP = "level code of the factor in vocabulary.yaml (e.g. cr, cr2, active_disease; 'other' when none fits)"
+_CUTOFF_HELP = (
+    "for a factor with a cut-off in vocabulary.yaml (early vs late relapse): the cut-off as printed, "
+    "e.g. {value: 6, unit: mo}; 'not stated' or left out when the source does not print it"
+)
+CutoffUnit = Literal["d", "w", "mo", "y", "percent", "points", "calendar_year"]
 Text = Annotated[str, Field(min_length=1)]
 Count = Annotated[int, Field(ge=0)]
 # A number as printed. Keeping ints as ints preserves how many decimals were printed
 # ("54" vs "54.0"), which the rounding-aware consistency checks need.
 Printed = Annotated[int | float, WithJsonSchema({"type": "number"})]
 PositiveCount = Annotated[int, Field(ge=1)]
-
-_NOT_SIGNIFICANT = {"n.s.", "ns", "n.s", "not significant"}
-
-#: How many of a unit make the whole: a percentage of 100, a proportion of 1.
-PROPORTION_SCALE = {"percent": 100.0, "proportion": 1.0}
-
-
-def is_not_significant(p: object) -> bool:
-    """Whether a printed p-value is a "not significant" without a number ('n.s.')."""
-    return isinstance(p, str) and p.strip().casefold() in _NOT_SIGNIFICANT
-
-_P_BOUND = re.compile(r"^(<=|>=|<|>|=|≤|≥)?\s*([0-9.]+(?:[eE]-?[0-9]+)?)$")
-
-
-def _check_p(value: Any) -> Any:
-    """Accept a p-value as printed: a number in [0, 1] or a text such as '<0.001'."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError("a p-value is a number such as 0.04 or a bound such as '<0.001'")
-    number: float | None = None
-    if is_not_significant(value):
-        return value
-    if isinstance(value, str):
-        match = _P_BOUND.match(value.strip())
-        if match:
-            try:
-                number = float(match.group(2))
-            except ValueError:
-                number = None
-        if number is None:
-            raise ValueError(f"cannot read p-value '{value}': write 0.04, or a bound as printed such as '<0.001'")
-    else:
-        number = float(value)
-    if not 0 <= number <= 1:
-        raise ValueError(f"p-value {value} is outside 0-1")
-    return value
-
-
-PValue = Annotated[
-    Any,
-    AfterValidator(_check_p),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": 1},
-                {"type": "string", "pattern": r"^((<|>|<=|>=|=|≤|≥)?\s*[0-9.eE\-]+|n\.s\.?|ns|not significant)$"},
-            ],
-            "description": "p-value as printed: a number (0.04), a bound ('<0.001'), or 'n.s.'",
-        }
-    ),
-]
-
-
-def _check_time(value: str) -> str:
-    parse_time_point(value)
-    return value
-
-
-TimePointText = Annotated[
-    str,
-    AfterValidator(_check_time),
-    Field(description=f"time point: {TIME_POINT_HELP}"),
-]
-
-
-def _check_date(value: str) -> str:
-    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-        raise ValueError(f"'{value}' is not a date written YYYY-MM-DD")
-    return value
-
-
-DateText = Annotated[str, AfterValidator(_check_date), Field(description="a date, YYYY-MM-DD")]
-YearMonth = Annotated[
-    str, Field(pattern=r"^\d{4}(-\d{2})?$", description="a year (2004) or year and month (2004-04)")
-]
 
 Disease = Literal[
     "ALL", "AML", "JMML", "MDS", "CML", "MPN", "myelofibrosis", "acute_leukemia", "hematologic_malignancy",
@@ -290,15 +227,24 @@ class Arm(Strict):
     source: Source
 
 
+class Cutoff(Strict):
+    """The cut-off a factor's levels are split at, as printed (relapse within 6 months: 6 mo)."""
+
+    value: Printed = Field(description="the cut-off as printed, e.g. 6")
+    unit: CutoffUnit = Field(
+        description="d, w, mo, y (a duration or age), percent (blasts), points (a score), calendar_year (an era)"
+    )
+
+
 class Subgroup(Strict):
     """A level of a factor that outcomes are reported for (e.g. CR at second HCT)."""
 
     id: Identifier
     arm: Identifier | None = Field(default=None, description="arm id (default: the only arm)")
-    factor: LowerName = Field(
-        description="snake_case factor name, e.g. remission_at_second_hct, time_to_relapse_after_first_hct"
-    )
-    level: Text = Field(description="the level, in the paper's words")
+    factor: FactorCode = Field(description=_FACTOR_HELP)
+    level: LevelCode = Field(description=_LEVEL_HELP)
+    level_as_printed: Text = Field(description="the level in the source's words, e.g. 'CR before second SCT'")
+    cutoff: Cutoff | NotStated | None = Field(default=None, description=_CUTOFF_HELP)
     n: Count | NotStated = "not stated"
     source: Source
 
@@ -346,9 +292,12 @@ class Comparison(Strict):
 
     outcome: OutcomeName
     measure: RatioMeasure = Field(description="HR, SHR, RR, OR, or 'none' for a p-value only")
-    factor: LowerName
-    group: Text = Field(description="the group compared, e.g. 'active disease at second HCT'")
-    reference: Text | NotStated = Field(description="the reference group")
+    factor: FactorCode = Field(description=_FACTOR_HELP)
+    level: LevelCode | NotStated = Field(description=f"{_LEVEL_HELP}; of the group compared (printed in group)")
+    group: Text = Field(description="the group compared, in the source's words, e.g. 'active disease at second HCT'")
+    reference_level: LevelCode | NotStated = Field(description="level code of the reference group (printed in reference), or 'not stated'")
+    reference: Text | NotStated = Field(description="the reference group, in the source's words, or 'not stated'")
+    cutoff: Cutoff | NotStated | None = Field(default=None, description=_CUTOFF_HELP)
     arm: Identifier | None = None
     subgroups: list[Identifier] | None = Field(default=None, description="ids of the subgroups compared")
     adjusted: bool | NotStated = "not stated"
@@ -363,8 +312,12 @@ class Comparison(Strict):
 class Association(Strict):
     """A prognostic association stated in words, without numbers."""
 
-    factor: LowerName
-    level: Text = Field(description="the favourable or studied level, in the paper's words")
+    factor: FactorCode = Field(description=_FACTOR_HELP)
+    level: LevelCode | NotStated = Field(
+        description=f"{_LEVEL_HELP}; of the favourable or studied level ('not stated' when only the factor is named)"
+    )
+    level_as_printed: Text = Field(description="the favourable or studied level (or the factor), in the source's words")
+    cutoff: Cutoff | NotStated | None = Field(default=None, description=_CUTOFF_HELP)
     outcome: OutcomeName
     direction: Literal["better", "worse", "no_effect", "not stated"]
     analysis: Literal["univariable", "multivariable", "descriptive", "not stated"] = "not stated"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from .schema import Analysis, Defaults, FewStudies, Protocol
 
 if TYPE_CHECKING:
     from ..review.sensitivity import SensitivitySpec
+    from ..vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Plan:
     sensitivity: tuple[SensitivitySpec, ...]
     selected_cohorts: str = "exclude"
     few_studies: FewStudies = FewStudies()
+    # roll-ups for matching comparisons by level (None: exact codes); not part of equality or hash
+    vocabulary: Vocabulary | None = field(default=None, compare=False)
 
     @property
     def id(self) -> str:
@@ -41,8 +44,8 @@ class Plan:
         return MEASURES[self.measure].family == "ratio"
 
 
-def plan(analysis: Analysis, defaults: Defaults) -> Plan:
-    """Fill an analysis's unset options from the defaults."""
+def plan(analysis: Analysis, defaults: Defaults, vocabulary: Vocabulary | None = None) -> Plan:
+    """Fill an analysis's unset options from the defaults (``vocabulary``: its roll-ups match levels)."""
     default_measure = defaults.ratio_measure if analysis.comparison is not None else defaults.measure
     return Plan(
         analysis=analysis,
@@ -53,6 +56,7 @@ def plan(analysis: Analysis, defaults: Defaults) -> Plan:
         sensitivity=tuple(analysis.sensitivity if analysis.sensitivity is not None else defaults.sensitivity),
         selected_cohorts=analysis.selected_cohorts or defaults.selected_cohorts,
         few_studies=defaults.few_studies,
+        vocabulary=vocabulary,
     )
 
 

@@ -69,14 +69,19 @@ class PopulationFilter(Strict):
 
 
 class RatioComparison(Strict):
-    """For a pooled ratio: the factor and the direction (group vs reference, in the report's words)."""
+    """For a pooled ratio: the factor and the direction, as vocabulary codes (group level vs reference level).
 
-    factor: Factor
-    group: list[Text] = Field(min_length=1, description="texts of comparisons[].group that count as the group")
-    reference: list[Text] = Field(min_length=1, description="texts of comparisons[].reference that count as the reference")
+    A comparison enters when its ``level`` is ``level`` or one of its finer levels (roll-ups in
+    vocabulary.yaml) and its ``reference_level`` is ``reference_level`` or finer; one stated the
+    other way round enters inverted.
+    """
+
+    factor: Factor = Field(description="factor code from vocabulary.yaml, e.g. remission_at_second_hct")
+    level: Factor = Field(description="level code of the group, e.g. not_cr (finer levels such as active_disease count)")
+    reference_level: Factor = Field(description="level code of the reference, e.g. cr (finer levels such as cr2 count)")
     accept_unstated_reference: bool = Field(
         default=False,
-        description="for a two-level factor: a comparison whose reference is 'not stated' counts when its group matches",
+        description="for a two-level factor: a comparison whose reference_level is 'not stated' counts when its level matches",
     )
 
 

@@ -146,30 +146,34 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
     return cands, ""
 
 
-def _same(text: str, options: Sequence[str]) -> bool:
-    return text.strip().casefold() in {o.strip().casefold() for o in options}
+def _is(plan: Plan, factor: str, level: str, wanted: str) -> bool:
+    """Whether ``level`` is ``wanted`` or one of its finer levels (exact codes without a vocabulary)."""
+    if level == wanted:
+        return True
+    return plan.vocabulary is not None and plan.vocabulary.rolls_up(factor, level, wanted)
 
 
 def _ratio_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate], str]:
     comparison = plan.analysis.comparison
     assert comparison is not None
     arms = _arms(study, plan)
+    factor = comparison.factor
     cands = []
     for i, comp in enumerate(study.comparisons):
-        if comp.outcome not in plan.analysis.outcomes or comp.factor != comparison.factor:
+        if comp.outcome not in plan.analysis.outcomes or comp.factor != factor:
             continue
         if comp.measure != plan.measure or _arm_of(study, comp.arm) not in arms:
             continue
-        unstated = comp.reference == "not stated"
-        reference = "" if unstated else comp.reference
-        if _same(comp.group, comparison.group) and (
-            _same(reference, comparison.reference) or unstated and comparison.accept_unstated_reference
+        unstated = comp.reference_level == "not stated"
+        n = _cohort_n(study, _arm_of(study, comp.arm), None)
+        if _is(plan, factor, comp.level, comparison.level) and (
+            _is(plan, factor, comp.reference_level, comparison.reference_level) or unstated and comparison.accept_unstated_reference
         ):
-            cands.append(Candidate(study.key, study, i, _cohort_n(study, _arm_of(study, comp.arm), None)))
-        elif _same(comp.group, comparison.reference) and _same(reference, comparison.group):
-            cands.append(Candidate(study.key, study, i, _cohort_n(study, _arm_of(study, comp.arm), None), inverted=True))
+            cands.append(Candidate(study.key, study, i, n))
+        elif _is(plan, factor, comp.level, comparison.reference_level) and _is(plan, factor, comp.reference_level, comparison.level):
+            cands.append(Candidate(study.key, study, i, n, inverted=True))
     if not cands:
-        return [], f"no {plan.measure} for {comparison.factor} ({' / '.join(comparison.group)} vs {' / '.join(comparison.reference)})"
+        return [], f"no {plan.measure} for {factor} ({comparison.level} vs {comparison.reference_level})"
     return cands[:1], ""
 
 

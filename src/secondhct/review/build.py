@@ -68,8 +68,9 @@ def code_digest() -> str:
 
 
 def data_digest(project: Project) -> str:
-    """Hash of the extractions, references.bib, protocol.yaml and searches.yaml."""
-    paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml", project.root / "searches.yaml"]
+    """Hash of the extractions, references.bib, protocol.yaml, searches.yaml and vocabulary.yaml."""
+    paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml", project.root / "searches.yaml",
+             project.vocabulary_path]  # fmt: skip
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
 
 
@@ -143,6 +144,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     bib = report.bibliography
     studies = [s.study for s in report.studies if s.study is not None]
     years = {k: int(r.year) if r.year else None for k, r in bib.references.items()}
+    vocabulary = report.vocabulary.model if report.vocabulary is not None else None
 
     out_dir = project.outputs_dir
     current = outputset.read_verified(out_dir)  # only outputs their manifest vouches for are reused
@@ -180,7 +182,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         from .figures import render_figures
         from .results import analysis_record
 
-        result = run_analysis(plan(analysis, protocol.defaults), studies, years)
+        result = run_analysis(plan(analysis, protocol.defaults, vocabulary), studies, years)
         analyses.append(analysis_record(result, bib.labels))
         figures[analysis.id] = render_figures(result, bib.labels)
         build_report.computed.append(analysis.id)
