@@ -168,3 +168,20 @@ def test_results_trace_to_extractions() -> None:
     larger = next(a for a in results["analyses"] if a["id"] == "os-all-ages-2-3y")
     assert larger["synthesis"] == "standard" and larger["pooled"]["method"] == "REML"
     assert sum(r["weight"] for r in larger["included"]) == pytest.approx(100.0, rel=1e-9)
+
+
+def test_funnel_plots_only_from_five_reports() -> None:
+    """With fewer reports a funnel plot shows nothing about small-study effects: not drawn."""
+    results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
+    drawn = {p.name.removesuffix(".funnel.svg") for p in (ROOT / "outputs").glob("*.funnel.svg")}
+    expected = {a["id"] for a in results["analyses"] if a["k"] >= 5 and a["pooled"] is not None}
+    assert drawn == expected == {"os-all-ages-2-3y"}
+
+
+def test_markdown_summary_escapes_text_from_bibtex() -> None:
+    """A hostile title cannot inject HTML or a link into evidence-summary.md."""
+    from secondhct.review.summary import markdown_text
+
+    assert markdown_text("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert markdown_text("[x](javascript:alert(1))") == "\\[x\\](javascript:alert(1))"
+    assert markdown_text("a | b") == "a \\| b"

@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from .analysis import AnalysisResult
 
+#: Funnel plots are drawn from this many reports on: with fewer, asymmetry cannot be told
+#: from chance (Sterne et al., BMJ 2011;343:d4002, recommend at least 10 for tests).
+MIN_K_FUNNEL = 5
+
 if TYPE_CHECKING:  # matplotlib is imported only where a plot is drawn
     from ..plots import ForestData, ForestRow
 
@@ -79,7 +83,7 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
 
     out = {}
     out[f"{result.plan.id}.forest.svg"] = figure_bytes(forest_plot(data), "svg").decode("utf-8")
-    if len(result.effects) >= 2 and result.pooled is not None:
+    if len(result.effects) >= MIN_K_FUNNEL and result.pooled is not None:
         funnel = funnel_plot(funnel_data_from_forest(data))
         out[f"{result.plan.id}.funnel.svg"] = figure_bytes(funnel, "svg").decode("utf-8")
     return out

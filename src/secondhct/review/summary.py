@@ -282,6 +282,15 @@ def summary_context(
     }
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def markdown_text(text: object) -> str:
+    """Text from extractions or BibTeX as literal Markdown: HTML and link syntax escaped
+    (``<script>`` or ``[x](javascript:...)`` in a title stays text), table pipes escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
 def render_summaries(
     document: ResultsDocument,
     studies: Sequence[StudyExtraction],
@@ -302,7 +311,7 @@ def render_summaries(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["md"] = lambda text: str(text).replace("|", "\\|")
+    env.filters["md"] = markdown_text
     md = env.get_template("summary.md.j2").render(**context, plots=plots or {})
     env.autoescape = True
     page = env.get_template("summary.html.j2").render(**context, plots={k: _svg_body(v) for k, v in (plots or {}).items()})
