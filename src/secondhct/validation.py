@@ -113,12 +113,19 @@ def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
     return diags
 
 
+def _concerns(diag: Diagnostic, keys: set[str]) -> bool:
+    """Whether a references.bib diagnostic matters to the studies ``keys``: it names one of
+    their entries, or the file could not be read at all."""
+    return any(f"'{key}'" in diag.message for key in keys) or diag.code == "bib-syntax" and diag.line <= 1
+
+
 def validate_project(project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None) -> ValidationReport:
     """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
 
     Rules across files (duplicate keys, overlap groups) always consider every
-    study in ``studies/``, but only diagnostics for the selected files (and for
-    references.bib) are reported. ``protocol.yaml`` is checked too when ``protocol``
+    study in ``studies/``, but only diagnostics for the selected files are reported,
+    with those of references.bib that concern their entries (all of them when the
+    whole project is validated). ``protocol.yaml`` is checked too when ``protocol``
     is true, or by default when the whole project is validated and the file exists.
     """
     bib = load_bibliography(project.bib_path, display_path(project.bib_path))
@@ -127,8 +134,9 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
     for p in selected:
         corpus.setdefault(p, p)
     loaded = {p: load_study(p, display_path(p)) for p in corpus}
-    diagnostics = list(bib.diagnostics)
     chosen = set(selected)
+    keys = {st.key for p in chosen if (st := loaded[p].study) is not None} | {p.stem for p in chosen}
+    diagnostics = [d for d in bib.diagnostics if not paths or _concerns(d, keys)]
     for p in selected:
         diagnostics += _study_diagnostics(loaded[p], p, bib)
     chosen_files = {loaded[p].file for p in chosen}

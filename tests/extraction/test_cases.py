@@ -35,6 +35,13 @@ REQUIRED = {
     "subgroups larger than cohort": "subgroup_sizes",
     "landmark beyond follow-up": "beyond_follow_up",
     "shared overlap group": "overlap_group",
+    "number not printed in its quote": "quote_number_missing",
+    "number printed in a second quote (source.quotes)": "quote_second_place",
+    "p-value bound not as quoted": "quote_p_bound",
+    "percent below 1 that is a proportion": "percent_looks_like_proportion",
+    "proportion CI above 1": "proportion_ci_above_one",
+    "YAML tab (with hint)": "yaml_tab",
+    "YAML missing '-' (with hint)": "yaml_missing_dash",
 }
 
 
