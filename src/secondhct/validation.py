@@ -15,6 +15,7 @@ from .bibliography import Bibliography, load_bibliography
 from .diagnostics import Diagnostic, FieldPath, Severity, count_by_severity
 from .extraction.checks import check_study
 from .extraction.load import LoadedStudy, load_study
+from .extraction.verbatim import check_verbatim
 from .keys import key_problem
 from .project import Project, canonical, display_path
 
@@ -68,7 +69,7 @@ def _name_diagnostics(loaded: LoadedStudy, path: Path) -> list[Diagnostic]:
     return []
 
 
-def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> list[Diagnostic]:
+def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, root: Path) -> list[Diagnostic]:
     diags = _name_diagnostics(loaded, path) + list(loaded.diagnostics)
     reported = {d.path for d in diags}
     for todo in _todos(loaded.raw):
@@ -77,7 +78,7 @@ def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography) -> li
     study = loaded.study
     if study is None:
         return diags
-    for finding in check_study(study):
+    for finding in [*check_study(study), *check_verbatim(study, root)]:
         diags.append(_at(loaded, finding.severity, finding.path, finding.message, finding.code))
     if study.key != path.stem:
         diags.append(_at(loaded, "error", ("key",), f"key '{study.key}' differs from the file name '{path.stem}'; rename the file to {study.key}.yaml or fix the key", "key-stem"))
@@ -138,7 +139,7 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
     keys = {st.key for p in chosen if (st := loaded[p].study) is not None} | {p.stem for p in chosen}
     diagnostics = [d for d in bib.diagnostics if not paths or _concerns(d, keys)]
     for p in selected:
-        diagnostics += _study_diagnostics(loaded[p], p, bib)
+        diagnostics += _study_diagnostics(loaded[p], p, bib, project.root)
     chosen_files = {loaded[p].file for p in chosen}
     diagnostics += [d for d in _cross_file([loaded[p] for p in corpus]) if d.file in chosen_files]
     if not paths:

@@ -40,6 +40,7 @@ REQUIRED = {
     "p-value bound not as quoted": "quote_p_bound",
     "percent below 1 that is a proportion": "percent_looks_like_proportion",
     "proportion CI above 1": "proportion_ci_above_one",
+    "quote not word for word in its document": "quote_not_verbatim",
     "YAML tab (with hint)": "yaml_tab",
     "YAML missing '-' (with hint)": "yaml_missing_dash",
 }

@@ -32,8 +32,9 @@ def review(tmp_path: Path) -> Path:
 
 
 def _revise(kato: str) -> str:
-    """A corrected number, with its quote (validate checks that the quote prints it)."""
-    return kato.replace("    plus_minus: 3.7\n", "    plus_minus: 3.9\n").replace("29.4±3.7%", "29.4±3.9%")
+    """A corrected number whose quote is taken out: validate checks that a quote prints the
+    row's numbers and is printed word for word in its document (which says 3.7)."""
+    return kato.replace("    plus_minus: 3.7\n", "    plus_minus: 3.9\n").replace("      quote: OS at 2 years was 29.4±3.7%\n", "", 1)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
