@@ -133,6 +133,8 @@ def _rows(study: StudyExtraction) -> Iterator[tuple[FieldPath, Source, list[tupl
     """Each row that carries numbers: its path, source, (field, value) pairs and unit."""
     for i, out in enumerate(study.outcomes):
         values: list[tuple[str, Any]] = [(n, getattr(out, n)) for n in ("estimate", "se", "sd", "plus_minus", "events", "total")]
+        if out.ci is not None:
+            values += [("ci.lower", out.ci.lower), ("ci.upper", out.ci.upper)]
         yield ("outcomes", i), out.source, values, out.unit
     for i, comp in enumerate(study.comparisons):
         values = [("estimate", comp.estimate)]
@@ -147,7 +149,7 @@ def _rows(study: StudyExtraction) -> Iterator[tuple[FieldPath, Source, list[tupl
 def _printed(name: str, value: Any, text: str, unit: str | None) -> bool:
     if name == "p":
         return p_is_printed(value, text)
-    scaled = unit in PROPORTION_SCALE and name in ("estimate", "se", "sd", "plus_minus")
+    scaled = unit in PROPORTION_SCALE and name in ("estimate", "se", "sd", "plus_minus", "ci.lower", "ci.upper")
     return number_is_printed(value, text, unit if scaled else None)
 
 
