@@ -156,23 +156,16 @@ class Strict(BaseModel):
 
 
 class Quote(Strict):
-    """Further printed words backing the same row, from another place (of the same or another document)."""
+    """Further printed words backing the same row, from another place (or document)."""
 
     location: Text = Field(description="where these words are printed: 'table 2', 'results, p. 4'")
-    document: Identifier | None = Field(
-        default=None, description="id of the document in curation.documents (default: the source's document)"
-    )
+    document: Identifier | None = Field(default=None, description="id in curation.documents (default: the source's)")
     quote: Text = Field(description="the printed words, verbatim")
 
 
 class Source(Strict):
-    """Where a number or statement was printed.
-
-    Every number of a row with a ``quote`` must be printed in it (``secondhct validate``
-    checks this). When some of the row's numbers are printed elsewhere (the estimate in the
-    abstract, the events in table 2), quote those words in ``quotes`` with their location
-    rather than leaving the number out.
-    """
+    """Where a number or statement was printed. A row with a ``quote`` prints each of its
+    numbers in it, or in ``quotes`` (words printed elsewhere: the events in table 2)."""
 
     location: Text = Field(description="where it is printed: 'abstract', 'table 2', 'figure 1', 'p. 1309'")
     document: Identifier | None = Field(
