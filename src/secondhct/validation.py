@@ -15,6 +15,7 @@ from .bibliography import Bibliography, load_bibliography
 from .diagnostics import Diagnostic, FieldPath, Severity, count_by_severity
 from .extraction.checks import check_study
 from .extraction.load import LoadedStudy, load_study
+from .extraction.verbatim import check_verbatim
 from .keys import key_problem
 from .project import Project, canonical, display_path
 
@@ -72,7 +73,7 @@ def _name_diagnostics(loaded: LoadedStudy, path: Path) -> list[Diagnostic]:
     return []
 
 
-def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, vocab: Vocabulary | None = None) -> list[Diagnostic]:
+def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, root: Path, vocab: Vocabulary | None = None) -> list[Diagnostic]:
     diags = _name_diagnostics(loaded, path) + list(loaded.diagnostics)
     reported = {d.path for d in diags}
     for todo in _todos(loaded.raw):
@@ -81,7 +82,7 @@ def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, vocab
     study = loaded.study
     if study is None:
         return diags
-    for finding in check_study(study):
+    for finding in [*check_study(study), *check_verbatim(study, root)]:
         diags.append(_at(loaded, finding.severity, finding.path, finding.message, finding.code))
     if vocab is not None:
         from .vocabulary import code_findings
@@ -140,12 +141,19 @@ def _schema_diagnostics(project: Project) -> list[Diagnostic]:
     return out
 
 
+def _concerns(diag: Diagnostic, keys: set[str]) -> bool:
+    """Whether a references.bib diagnostic matters to the studies ``keys``: it names one of
+    their entries, or the file could not be read at all."""
+    return any(f"'{key}'" in diag.message for key in keys) or diag.code == "bib-syntax" and diag.line <= 1
+
+
 def validate_project(project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None) -> ValidationReport:
     """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
 
     Rules across files (duplicate keys, overlap groups) always consider every
-    study in ``studies/``, but only diagnostics for the selected files (and for
-    references.bib) are reported. ``protocol.yaml`` is checked too when ``protocol``
+    study in ``studies/``, but only diagnostics for the selected files are reported,
+    with those of references.bib that concern their entries (all of them when the
+    whole project is validated). ``protocol.yaml`` is checked too when ``protocol``
     is true, or by default when the whole project is validated and the file exists;
     ``searches.yaml`` (the search log) whenever the whole project is validated and it exists.
     """
@@ -155,13 +163,14 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
     for p in selected:
         corpus.setdefault(p, p)
     loaded = {p: load_study(p, display_path(p)) for p in corpus}
-    diagnostics = list(bib.diagnostics)
     vocabulary = _load_vocabulary(project)
+    chosen = set(selected)
+    keys = {st.key for p in chosen if (st := loaded[p].study) is not None} | {p.stem for p in chosen}
+    diagnostics = [d for d in bib.diagnostics if not paths or _concerns(d, keys)]
     if vocabulary is not None and (not paths or vocabulary.model is None):
         diagnostics += vocabulary.diagnostics
-    chosen = set(selected)
     for p in selected:
-        diagnostics += _study_diagnostics(loaded[p], p, bib, vocabulary.model if vocabulary else None)
+        diagnostics += _study_diagnostics(loaded[p], p, bib, project.root, vocabulary.model if vocabulary else None)
     chosen_files = {loaded[p].file for p in chosen}
     if vocabulary is None:
         diagnostics += _no_vocabulary([loaded[p] for p in selected], project)

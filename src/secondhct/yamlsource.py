@@ -95,8 +95,10 @@ class _Builder:
             key = str(key_node.value)
             if key in first_seen:
                 line, _ = first_seen[key]
+                # In a list item, a repeated field usually starts the next item without its '-'.
+                hint = "; if a new list item starts here, it needs its '-'" if path and isinstance(path[-1], int) else ""
                 raise _Fail(
-                    f"duplicate key '{key}' (first defined at line {line})",
+                    f"duplicate key '{key}' (first defined at line {line}){hint}",
                     *_pos(key_node),
                     path + (key,),
                 )
@@ -124,6 +126,27 @@ class _Builder:
         raise _Fail(f"YAML tag '{tag}' is not allowed", *_pos(node), path)
 
 
+_HINTS = (  # (words of PyYAML's message, what to look at), first match wins
+    ("cannot start any token", "is there a tab? indent with spaces only"),
+    ("mapping values are not allowed", "a value containing ': ' must be quoted (\"...\"), or this line is indented too far"),
+    ("expected '-' indicator", "items of a list each start with '-' at the same indentation: is a '-' missing, or a field indented differently from the lines above?"),
+    ("did not find expected key", "check the indentation: the fields of one mapping start in the same column"),
+    ("could not find expected ':'", "every line of a mapping is 'field: value': is the ':' missing, or a '-' for a list item?"),
+    ("flow sequence", "a '[' is not closed by ']' (or a ',' is missing between items)"),
+    ("flow mapping", "a '{' is not closed by '}' (or a ',' is missing between fields)"),
+    ("quoted scalar", "a quote (\" or ') is not closed"),
+)
+
+
+def syntax_hint(problem: str, text: str, line: int) -> str:
+    """A plain hint for a YAML syntax error: a tab, the indentation, a missing '-' or ':'."""
+    lines = text.splitlines()
+    near = lines[max(0, line - 2) : line]
+    if any("\t" in ln[: len(ln) - len(ln.lstrip())] for ln in near):
+        return "a tab is used for indentation: YAML indents with spaces only"
+    return next((hint for words, hint in _HINTS if words in problem), "")
+
+
 def load_yaml(text: str, file: str) -> LoadedYAML:
     """Parse one YAML document safely; problems come back as diagnostics, never raised."""
     builder = _Builder()
@@ -135,7 +158,9 @@ def load_yaml(text: str, file: str) -> LoadedYAML:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.context}: {exc.problem}"
-        diag = Diagnostic(file, "error", f"malformed YAML: {problem}", line, col, code="yaml")
+        hint = syntax_hint(problem, text, line)
+        message = f"malformed YAML: {problem}" + (f"; {hint}" if hint else "")
+        diag = Diagnostic(file, "error", message, line, col, code="yaml")
         return LoadedYAML(None, builder.positions, [diag])
     except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry no mark
         diag = Diagnostic(file, "error", f"malformed YAML: {exc}", 1, 1, code="yaml")

@@ -38,6 +38,14 @@ REQUIRED = {
     "unknown level code (with suggestion)": "unknown_level",
     "unknown factor code (with suggestion)": "unknown_factor",
     "cut-off on a factor without one": "cutoff_unused",
+    "number not printed in its quote": "quote_number_missing",
+    "number printed in a second quote (source.quotes)": "quote_second_place",
+    "p-value bound not as quoted": "quote_p_bound",
+    "percent below 1 that is a proportion": "percent_looks_like_proportion",
+    "proportion CI above 1": "proportion_ci_above_one",
+    "quote not word for word in its document": "quote_not_verbatim",
+    "YAML tab (with hint)": "yaml_tab",
+    "YAML missing '-' (with hint)": "yaml_missing_dash",
 }
 
 

@@ -12,6 +12,7 @@ import typer
 
 from .. import __version__
 from . import build as _build
+from . import explain as _explain
 from . import forest as _forest
 from . import new as _new
 from . import pool as _pool
@@ -48,6 +49,7 @@ app.command("new")(_new.new)
 app.command("schema")(_schema.schema)
 app.command("pool")(_pool.pool)
 app.command("forest")(_forest.forest)
+app.command("explain")(_explain.explain)
 
 
 def main() -> None:

@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from .common import RootOption, project_from, reports_errors
+from .common import RootOption, flag, project_from, reports_errors
 
 
 @reports_errors
 def build(
-    force: Annotated[bool, typer.Option("--force", help="Recompute every analysis, even unchanged ones.")] = False,
+    force: Annotated[bool, flag("--force", help="Recompute every analysis, even unchanged ones.")] = False,
     baseline: Annotated[
         Path | None,
         typer.Option("--baseline", help="results.json the summary's 'what changed' compares with (default: the latest committed outputs/results.json that differs).", show_default=False),

@@ -21,6 +21,12 @@ RootOption = Annotated[
 ]
 
 
+def flag(*names: str, help: str) -> typer.models.OptionInfo:  # noqa: A002 - typer's own keyword
+    """A boolean option shown as a flag in --help (``--strict``, not ``--strict <bool>``):
+    the option of a ``bool`` parameter whose default is False."""
+    return typer.Option(*names, help=help, metavar="")
+
+
 def project_from(root: Path | None) -> Project:
     if root is not None and not root.is_dir():
         from ..errors import ProjectNotFoundError

@@ -13,7 +13,7 @@ import typer
 
 from ..measures import MEASURES
 from ..stats.models import METHODS, TESTS
-from .common import RootOption, reports_errors
+from .common import RootOption, flag, reports_errors
 
 if TYPE_CHECKING:
     from ..plots.data import ForestData
@@ -39,8 +39,8 @@ def forest(
     fmt: Annotated[str, typer.Option("--format", help="svg, png (300 dpi) or pdf.")] = "svg",
     out: Annotated[Path | None, typer.Option("--out", help="Output file (default: next to the CSV, <name>-forest.<format>).", show_default=False)] = None,
     title: Annotated[str, typer.Option("--title", help="Title printed above the plot.")] = "",
-    funnel: Annotated[bool, typer.Option("--funnel", help="Also write <out>-funnel.<format> with Egger's test.")] = False,
-    common: Annotated[bool, typer.Option("--common", help="Also draw the common-effect (inverse-variance) diamond.")] = False,
+    funnel: Annotated[bool, flag("--funnel", help="Also write <out>-funnel.<format> with Egger's test.")] = False,
+    common: Annotated[bool, flag("--common", help="Also draw the common-effect (inverse-variance) diamond.")] = False,
     outcome: Annotated[str | None, typer.Option("--outcome", help="Name of the outcome for the axis and column header (e.g. 'Overall survival').", show_default=False)] = None,
     xlim: Annotated[str | None, typer.Option("--xlim", help="Axis limits LOW,HIGH on the natural scale (percent for proportions); CIs beyond get arrows.", show_default=False)] = None,
     root: RootOption = None,

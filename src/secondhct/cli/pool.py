@@ -13,7 +13,7 @@ import typer
 from ..errors import InputError
 from ..measures import MEASURES
 from ..stats.models import METHODS, TESTS
-from .common import reports_errors
+from .common import flag, reports_errors
 
 if TYPE_CHECKING:
     from ..calculator import TableResult
@@ -38,7 +38,7 @@ def pool(
     by: Annotated[str | None, typer.Option("--by", help="Column defining subgroups: pooled per level plus a test for differences.", show_default=False)] = None,
     tau_prior: Annotated[str, typer.Option("--tau-prior", help="BAYES: prior on tau: halfnormal:S, halfcauchy:S, uniform:U or lognormal:M,S.")] = "halfnormal:0.5",
     mu_prior: Annotated[str, typer.Option("--mu-prior", help="BAYES: prior on mu: flat or normal:MEAN,SD (analysis scale).")] = "flat",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print one JSON object instead of a table.")] = False,
 ) -> None:
     """Pool the studies in FILE with a random-effects model (default REML + ad hoc Knapp-Hartung).
 

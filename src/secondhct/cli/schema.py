@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from .common import RootOption, project_from, reports_errors
+from .common import RootOption, flag, project_from, reports_errors
 
 
 @reports_errors
 def schema(
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 if a schema file is missing or out of date; write nothing.")] = False,
+    check: Annotated[bool, flag("--check", help="Exit 1 if a schema file is missing or out of date; write nothing.")] = False,
     root: RootOption = None,
 ) -> None:
     """Generate studies/_schema.json, protocol.schema.json and vocabulary.schema.json from the models (never edit them by hand)."""

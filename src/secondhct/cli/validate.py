@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import RootOption, project_from, reports_errors
+from .common import RootOption, flag, project_from, reports_errors
 
 
 @reports_errors
@@ -17,8 +17,8 @@ def validate(
         list[Path] | None,
         typer.Argument(help="Study files or folders to check (default: every file in studies/).", show_default=False),
     ] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Hide info messages.")] = False,
+    strict: Annotated[bool, flag("--strict", help="Exit 1 on warnings too.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="Hide info messages.")] = False,
     root: RootOption = None,
 ) -> None:
     """Check study extractions against the schema, references.bib and each other.

@@ -17,7 +17,9 @@ from pydantic import BaseModel
 
 from ..diagnostics import FieldPath, Severity
 from .consistency import half_unit, printed_p_interval, ratio_p_range, se_matches_ci
+from .quotes import check_quotes
 from .schema import CI, PROPORTION_SCALE, Age, FollowUp, Outcome, Range, Source, StudyExtraction
+from .slips import check_unit_slips
 from .timepoint import duration_in_months, parse_time_point
 
 _SCALE = PROPORTION_SCALE
@@ -45,6 +47,8 @@ def check_study(study: StudyExtraction) -> list[Finding]:
         _subgroup_sizes,
         _follow_up,
         _ranges,
+        check_unit_slips,
+        check_quotes,
     )
     return [finding for rule in rules for finding in rule(study)]
 

@@ -15,7 +15,8 @@ Conventions a curator can rely on:
   ``se`` or ``sd`` only when the paper says so.
 * What the paper does not state is written ``not stated`` (or left out where the
   field is optional), never guessed.
-* Every number carries a ``source`` with the place it was printed.
+* Every number carries a ``source`` with the place it was printed; a row's ``quote``
+  (with ``quotes`` for words printed in a second place) prints each of its numbers.
 """
 
 from __future__ import annotations
@@ -91,14 +92,27 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
+class Quote(Strict):
+    """Further printed words backing the same row, from another place (or document)."""
+
+    location: Text = Field(description="where these words are printed: 'table 2', 'results, p. 4'")
+    document: Identifier | None = Field(default=None, description="id in curation.documents (default: the source's)")
+    quote: Text = Field(description="the printed words, verbatim")
+
+
 class Source(Strict):
-    """Where a number or statement was printed."""
+    """Where a number or statement was printed. A row with a ``quote`` prints each of its
+    numbers in it, or in ``quotes`` (words printed elsewhere: the events in table 2)."""
 
     location: Text = Field(description="where it is printed: 'abstract', 'table 2', 'figure 1', 'p. 1309'")
     document: Identifier | None = Field(
         default=None, description="id of the document in curation.documents (default: the first one)"
     )
     quote: Text | None = Field(default=None, description="the printed words, verbatim")
+    quotes: list[Quote] = Field(
+        default_factory=list,
+        description="further verbatim quotes printing the same row's numbers elsewhere, each with its location",
+    )
 
 
 class Document(Strict):

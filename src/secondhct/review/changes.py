@@ -122,7 +122,8 @@ def find_baseline(root: Path, new_results: bytes, explicit: Baseline | None = No
 def describe_changes(
     document: ResultsDocument, baseline: Baseline | None, fmt: Callable[[str, float | None], str]
 ) -> dict[str, Any]:
-    """Reports added and removed, and analyses whose k or pooled estimate moved.
+    """Reports added and removed, analyses whose k or pooled estimate moved, and the added
+    reports that entered no analysis, with the first reason (``not_entered``).
 
     The new results are read through their typed model; the baseline is an earlier file,
     possibly of an earlier format, so only the few keys every format has are read from it
@@ -132,7 +133,7 @@ def describe_changes(
     baseline = baseline or Baseline.none()
     previous = baseline.document
     if not previous:
-        return {"first": True, "baseline": baseline.description, "added": [], "removed": [], "moved": []}
+        return {"first": True, "baseline": baseline.description, "added": [], "removed": [], "moved": [], "not_entered": []}
     old_studies, new_studies = set(previous.get("studies", {})), set(document.studies)
     old = {a.get("id"): a for a in previous.get("analyses", []) if isinstance(a, dict)}
     moved = []
@@ -143,5 +144,21 @@ def describe_changes(
         if before is None or new_est != old_est or before.get("k") != a.k:
             moved.append({"id": a.id, "k_old": before.get("k") if before else "new", "k_new": a.k,
                           "old": fmt(a.measure, old_est), "new": fmt(a.measure, new_est)})  # fmt: skip
-    return {"first": False, "baseline": baseline.description, "added": sorted(new_studies - old_studies),
-            "removed": sorted(old_studies - new_studies), "moved": moved}
+    added = sorted(new_studies - old_studies)
+    return {"first": False, "baseline": baseline.description, "added": added,
+            "removed": sorted(old_studies - new_studies), "moved": moved,
+            "not_entered": not_entered(document, added)}  # fmt: skip
+
+
+def not_entered(document: ResultsDocument, keys: list[str]) -> list[dict[str, str]]:
+    """Of the reports ``keys``, those that entered no analysis, each with the first reason it
+    was left out (the first analysis, in the protocol's order, whose ``excluded`` rows name it)."""
+    entered = {row.key for a in document.analyses for row in a.included}
+    out = []
+    for key in keys:
+        if key in entered:
+            continue
+        first = next(((a.id, x) for a in document.analyses for x in a.excluded if x.key == key), None)
+        reason = f"{first[1].stage} ({first[0]}): {first[1].reason}" if first else "no analysis considered it"
+        out.append({"key": key, "label": document.studies.get(key, key), "reason": reason})
+    return out

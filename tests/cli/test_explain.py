@@ -1,0 +1,49 @@
+"""``secondhct explain KEY`` on the real project: the review's own selection, in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from secondhct.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _explain(key: str) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(app, ["explain", key, "--root", str(ROOT)])
+    return result.exit_code, result.output.splitlines()
+
+
+def test_kato2012_enters_the_childrens_analysis_and_says_why_not_the_others() -> None:
+    code, lines = _explain("kato2012")
+    assert code == 0
+    assert lines[0].startswith("kato2012 (Kato 2012) enters ")
+    assert "  entered  os-children-acute-2-3y: outcomes[0] (os 2y)" in lines
+    assert "  not      os-adults-2-3y: population: age group pediatric (analysis: adult)" in lines
+    assert "  not      os-children-acute-4-5y: outcome: os reported at 2y only (analysis: 4y-5y)" in lines
+    shown = [line.split(":")[0].split()[-1] for line in lines[1:]]
+    assert len(shown) == len(set(shown)) and "os-children-aml-4-5y" in shown  # every analysis once
+
+
+def test_overlap_and_selected_cohorts_and_effect_sizes_are_named() -> None:
+    _, lines = _explain("leuklymph2016cb")
+    assert any(line.startswith("  not      os-all-ages-2-3y: overlap: may share patients with kato2012") for line in lines)
+    _, lines = _explain("taga2016")
+    assert any("selected cohort: selected cohort (all in second remission" in line for line in lines)
+    _, lines = _explain("hazar2020")  # selected, then left out by run_analysis: no effect size
+    assert "  not      hr-active-disease-at-second-hct: outcome: no effect size: HR 5.1: no CI with a stated level and no p-value" in lines
+
+
+def test_an_unknown_key_is_one_line_with_a_suggestion() -> None:
+    code, lines = _explain("kato2021")
+    assert code == 1
+    assert "no valid study with key 'kato2021'" in "\n".join(lines) and "kato2012" in "\n".join(lines)
+
+
+def test_explain_help_imports_no_heavy_library() -> None:
+    from test_startup import _probe
+
+    result = _probe([["explain", "--help"]])
+    assert result == {"codes": [0], "heavy": []}

@@ -1,0 +1,57 @@
+"""'What changed' names the new reports that entered no analysis, with the first reason."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from secondhct.cli import app
+from secondhct.results import read_results
+from secondhct.review.changes import Baseline, describe_changes
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "outputs" / "results.json"
+
+
+def _baseline_without(*keys: str) -> Baseline:
+    old = json.loads(RESULTS.read_text(encoding="utf-8"))
+    for key in keys:
+        del old["studies"][key]
+    return Baseline(old, "an earlier build", "x")
+
+
+def test_a_new_report_in_no_analysis_is_named_with_its_first_exclusion() -> None:
+    document = read_results(RESULTS.read_text(encoding="utf-8"))
+    assert document is not None
+    changes = describe_changes(document, _baseline_without("nagayama1999", "kato2012"), lambda m, v: str(v))
+    assert changes["added"] == ["kato2012", "nagayama1999"]
+    first = document.analyses[0]
+    reason = next(x for x in first.excluded if x.key == "nagayama1999")
+    assert changes["not_entered"] == [  # kato2012 enters analyses: not listed
+        {"key": "nagayama1999", "label": "Nagayama 1999", "reason": f"{reason.stage} ({first.id}): {reason.reason}"}
+    ]
+
+
+@pytest.mark.slow
+def test_the_summary_shows_it(tmp_path: Path) -> None:
+    root = tmp_path / "review"
+    root.mkdir()
+    for name in ("studies", "outputs"):
+        shutil.copytree(ROOT / name, root / name)
+    for name in ("references.bib", "protocol.yaml"):
+        shutil.copy(ROOT / name, root / name)
+    old = json.loads(RESULTS.read_text(encoding="utf-8"))
+    del old["studies"]["nagayama1999"]
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps(old), encoding="utf-8")
+    result = CliRunner().invoke(app, ["build", "--root", str(root), "--baseline", str(baseline)])
+    assert result.exit_code == 0, result.output
+    md = (root / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
+    html = (root / "outputs" / "evidence-summary.html").read_text(encoding="utf-8")
+    line = "New report in no analysis: nagayama1999 (Nagayama 1999): population (os-children-acute-2-3y): age group adult"
+    assert f"- {line}" in md
+    assert f"<li>{line}" in html
