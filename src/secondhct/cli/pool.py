@@ -17,8 +17,7 @@ from .common import flag, reports_errors
 
 if TYPE_CHECKING:
     from ..calculator import TableResult
-
-from ..results import BayesRecord, PooledRecord
+    from ..results import BayesRecord, PooledRecord
 
 MEASURE_HELP = ", ".join(MEASURES)
 METHOD_HELP = ", ".join(f"{name} ({m.words})" if m.words != name else name for name, m in METHODS.items())
@@ -102,6 +101,7 @@ def _bayes_block(res: BayesRecord, measure: str, indent: str = "") -> list[str]:
 
 def _block(res: PooledRecord | BayesRecord, measure: str, indent: str = "") -> list[str]:
     from ..format import fmt_p
+    from ..results import BayesRecord  # pydantic models: only when a result is printed
 
     if isinstance(res, BayesRecord):
         return _bayes_block(res, measure, indent)
