@@ -147,7 +147,9 @@ def _concerns(diag: Diagnostic, keys: set[str]) -> bool:
     return any(f"'{key}'" in diag.message for key in keys) or diag.code == "bib-syntax" and diag.line <= 1
 
 
-def validate_project(project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None) -> ValidationReport:
+def validate_project(
+    project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None, schemas: bool = False
+) -> ValidationReport:
     """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
 
     Rules across files (duplicate keys, overlap groups) always consider every
@@ -180,7 +182,7 @@ def validate_project(project: Project, paths: list[Path] | None = None, *, proto
         for ref in bib.references.values():
             if ref.key not in used:
                 diagnostics.append(Diagnostic(bib.file, "info", f"entry '{ref.key}' is not used by any study", ref.line, 1, code="bib-unused"))
-    if not paths:
+    if schemas and not paths:  # the editor schemas: checked by `secondhct validate`, not by every build
         diagnostics += _schema_diagnostics(project)
     protocol_path = project.root / "protocol.yaml"
     loaded_protocol = None

@@ -30,7 +30,7 @@ def validate(
 
     project = project_from(root)
     files = _expand(paths) if paths else None
-    report = validate_project(project, files)
+    report = validate_project(project, files, schemas=True)
     for diag in report.diagnostics:
         if not (quiet and diag.severity == "info"):
             typer.echo(diag.format())
