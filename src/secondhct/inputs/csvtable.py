@@ -83,6 +83,12 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
     dup = sorted({h for h in header if header.count(h) > 1 and h})
     if dup:
         raise InputError(f"{source}, line 1: column {dup[0]!r} appears more than once")
+    present = [cols for cols in (("xi", "ni"), ("yi", "vi"), ("yi", "sei"), ("estimate", "ci_lower", "ci_upper"), ("estimate", "se"))
+               if set(cols) <= names]  # fmt: skip
+    if len(present) > 1:
+        shown = " and ".join(",".join(cols) for cols in present)
+        raise InputError(f"{source}, line 1: the header has the columns of more than one input layout ({shown}); "
+                         "keep the columns of one layout and rename or drop the others")  # fmt: skip
     if {"xi", "ni"} <= names:
         layout, needed = "counts", ("xi", "ni")
     elif "yi" in names and ("vi" in names or "sei" in names):
@@ -142,6 +148,9 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
                     raise InputError(f"{where}, column 'xi': events {x:g} must be >= 0")
                 if x > n:
                     raise InputError(f"{where}, column 'xi': {x:g} events exceed the total ni = {n:g}")
+                for col, value in (("xi", x), ("ni", n)):
+                    if value != int(value):
+                        raise InputError(f"{where}, column {col!r}: {value:g} is not a whole number of patients")
                 effects.append(proportion_effect_sizes(measure, [x], [n])[0])
                 ni_out = (ni_out or []) + [n]
             elif layout == "yi":

@@ -175,6 +175,21 @@ cases.append({"id": "build_ctrl_c", "setup": ["prebuilt", ""], "args": ["build",
 cases.append({"id": "validate_root_missing", "args": ["validate", "--root", "nowhere-at-all"], "expect": ["--root nowhere-at-all: not a folder"]})
 cases.append({"id": "build_root_is_a_file", "args": ["build", "--root", "references.bib"], "expect": ["--root references.bib: not a folder"]})
 
+# ---- CSV tables for secondhct pool ----
+def csvcase(cid, text, expect, extra_args=()):
+    rel = f"csv/{cid}.csv"
+    p = OUT / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+    cases.append({"id": cid, "files": {"table.csv": rel}, "args": ["pool", "table.csv", *extra_args], "expect": expect})
+csvcase("csv_two_layouts", "xi,ni,yi,vi\n3,10,0.1,0.2\n", ["table.csv, line 1:", "more than one input layout (xi,ni and yi,vi)"])
+csvcase("csv_fractional_events", "xi,ni\n2.5,10\n3,12\n", ["table.csv, line 2, column 'xi':", "not a whole number"])
+csvcase("csv_absurd_se", "yi,sei\n0,1.3407807929942597e+154\n", ["error: study 1:"])
+csvcase("csv_empty", "", ["table.csv: the file is empty"])
+csvcase("csv_not_a_number", "xi,ni\n3,ten\n", ["table.csv, line 2, column 'ni': 'ten' is not a number"])
+csvcase("csv_bayes_bad_prior", "xi,ni\n3,10\n5,12\n", ["the scale (upper bound, sdlog, sd) must be positive"], ("--method", "BAYES", "--tau-prior", "halfnormal:-1"))
+csvcase("csv_unknown_measure", "xi,ni\n3,10\n", ["--measure 'XYZ' is not one of"], ("--measure", "XYZ"))
+
 SUB = {"build_ctrl_c", "build_file_size_limit", "new_parent_path", "entry_fifo", "bib_deep_braces", "yaml_deep_nesting", "yaml_python_tag", "bib_href_and_macro_build"}
 for c in cases:
     c.setdefault("status", 1)
