@@ -118,8 +118,13 @@ def _describe_input(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"text '{value}'"
-    return f"{type(value).__name__} {value!r}"
+        return f"text '{_shorten(value)}'"
+    return f"{type(value).__name__} {_shorten(repr(value))}"
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """An echoed input cut to ``limit`` characters (a 500-digit number is shown by its length)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _message(err: dict[str, Any], path: FieldPath, root: type[BaseModel]) -> str:

@@ -60,8 +60,14 @@ PValue = Annotated[
 ]
 
 
+#: The longest time point any survival report can mean (beyond it the text is a slip).
+MAX_TIME_MONTHS = 100 * 12
+
+
 def _check_time(value: str) -> str:
-    parse_time_point(value)
+    months = parse_time_point(value).months
+    if months is not None and months > MAX_TIME_MONTHS:
+        raise ValueError(f"time point '{value}' is beyond {MAX_TIME_MONTHS // 12} years: not a follow-up time")
     return value
 
 
@@ -73,8 +79,14 @@ TimePointText = Annotated[
 
 
 def _check_date(value: str) -> str:
+    import datetime
+
     if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
         raise ValueError(f"'{value}' is not a date written YYYY-MM-DD")
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a calendar date (month 01-12, a day the month has)") from None
     return value
 
 

@@ -50,11 +50,13 @@ _CUTOFF_HELP = (
 )
 CutoffUnit = Literal["d", "w", "mo", "y", "percent", "points", "calendar_year"]
 Text = Annotated[str, Field(min_length=1)]
-Count = Annotated[int, Field(ge=0)]
+#: More patients than any registry holds is a slip (a 500-digit n), not a count.
+MAX_COUNT = 10_000_000
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 # A number as printed. Keeping ints as ints preserves how many decimals were printed
 # ("54" vs "54.0"), which the rounding-aware consistency checks need.
 Printed = Annotated[int | float, WithJsonSchema({"type": "number"})]
-PositiveCount = Annotated[int, Field(ge=1)]
+PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 
 Disease = Literal[
     "ALL", "AML", "JMML", "MDS", "CML", "MPN", "myelofibrosis", "acute_leukemia", "hematologic_malignancy",

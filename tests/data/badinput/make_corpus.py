@@ -175,6 +175,11 @@ cases.append({"id": "build_ctrl_c", "setup": ["prebuilt", ""], "args": ["build",
 cases.append({"id": "validate_root_missing", "args": ["validate", "--root", "nowhere-at-all"], "expect": ["--root nowhere-at-all: not a folder"]})
 cases.append({"id": "build_root_is_a_file", "args": ["build", "--root", "references.bib"], "expect": ["--root references.bib: not a folder"]})
 
+# ---- implausible values ----
+t = swap("  n: 100\n", "  n: " + "9" * 500 + "\n"); study("yaml_huge_count", t, [f"studies/smith2020.yaml:{ln(t, '  n: 999')}:", "less than or equal to 10000000", "(500 characters)"])
+t = swap("    time: 2y\n", "    time: 99999999999999999999y\n"); study("yaml_absurd_time", t, [f"studies/smith2020.yaml:{ln(t, '99999999999999999999y')}:", "beyond 100 years"])
+t = swap("  extracted_on: \"2026-11-21\"\n", "  extracted_on: \"2026-13-45\"\n"); study("yaml_impossible_date", t, [f"studies/smith2020.yaml:{ln(t, '2026-13-45')}:", "not a calendar date"])
+
 # ---- CSV tables for secondhct pool ----
 def csvcase(cid, text, expect, extra_args=()):
     rel = f"csv/{cid}.csv"
