@@ -27,24 +27,8 @@ from secondhct.review import outputset
 DATA = Path(__file__).parent / "data"
 SRC = Path(__file__).resolve().parents[1] / "src"
 
-PROTOCOL = """\
-title: A test review
-defaults:
-  measure: PLO
-  ratio_measure: HR
-  method: REML
-  test: adhoc
-  overlap_rule: largest
-analyses:
-  - id: os-2y
-    title: Overall survival at 2 years
-    outcomes: [os]
-    time: {min: 1y, max: 3y}
-    population:
-      diseases: [ALL, AML]
-      age_groups: [pediatric]
-      time_origins: [second_hct, not stated]
-"""
+#: The small test protocol of the bad-input corpus (one proportion analysis), read from its file.
+PROTOCOL = (Path(__file__).resolve().parent / "data" / "badinput" / "protocol.yaml").read_text(encoding="utf-8")
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

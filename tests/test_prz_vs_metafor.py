@@ -7,9 +7,6 @@ newer metafor's sources (Debian's metafor 3.8 has no PRZ; see that script).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +44,6 @@ def test_iprobit_and_pooled_prz_match_metafor() -> None:
 @pytest.mark.slow
 @pytest.mark.metafor
 def test_prz_reference_regenerates_identically(tmp_path: Path) -> None:
-    src = os.environ.get("METAFOR_SRC")
-    if shutil.which("Rscript") is None or not src:
-        pytest.skip("needs Rscript and METAFOR_SRC (a checkout of wviechtb/metafor >= 4.4)")
-    out = tmp_path / "prz.json"
-    subprocess.run(["Rscript", str(REFERENCE_DIR / "make_prz_reference.R"), str(out)], check=True, env={**os.environ})
-    assert json.loads(out.read_text()) == REF
+    from reference_scripts import regenerate
+
+    assert regenerate(REFERENCE_DIR / "make_prz_reference.R", tmp_path / "prz.json", needs_env="METAFOR_SRC") == REF

@@ -16,7 +16,7 @@ from .errors import PoolingError
 from .inputs.csvtable import StudyTable
 from .measures import MEASURES
 from .results import BayesRecord, PooledRecord, model_record
-from .stats.models import EffectData, FitOptions, ModelFit, fit
+from .stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure, get_method
 from .stats.subgroups import SubgroupTest, subgroup_analysis
 
 ModelRecord = PooledRecord | BayesRecord
@@ -85,11 +85,12 @@ def pool_table(table: StudyTable, *, method: str = "REML", options: FitOptions |
     opts = options or FitOptions()
     data = table_data(table)
     res = fit(method, data, opts)
-    rec = _record(res, res_measure(method, table), data.ni)
+    scale = fitted_measure(method, table.measure)
+    rec = _record(res, scale, data.ni)
     if by is None:
         return TableResult(table, res, rec)
     groups = groups_of(table, by)
-    if _counts_method(method):  # per level only: the moderator test needs an inverse-variance model
+    if get_method(method).needs_counts:  # per level only: the moderator test needs an inverse-variance model
         fits = {lev: fit(method, data.subset([g == lev for g in groups]), opts) for lev in sorted(set(groups))}
         test: SubgroupTest | None = None
         notes: tuple[str, ...] = (f"{method}: no test for subgroup differences is computed",)
@@ -97,18 +98,7 @@ def pool_table(table: StudyTable, *, method: str = "REML", options: FitOptions |
         sg = subgroup_analysis(data.yi, data.vi, groups, method=method, options=opts, measure=table.measure)
         fits, test, notes = sg.results, sg.test, tuple(sg.notes)
     subs = {
-        lev: (sub, _record(sub, res_measure(method, table), data.subset([g == lev for g in groups]).ni))
+        lev: (sub, _record(sub, scale, data.subset([g == lev for g in groups]).ni))
         for lev, sub in fits.items()
     }  # fmt: skip
     return TableResult(table, res, rec, subs, test, tuple(notes), by)
-
-
-def _counts_method(method: str) -> bool:
-    from .stats.models import get_method
-
-    return get_method(method).needs_counts
-
-
-def res_measure(method: str, table: StudyTable) -> str:
-    """The measure of a fitted model's scale: a counts model (GLMM) pools logits."""
-    return "PLO" if _counts_method(method) else table.measure

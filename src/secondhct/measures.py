@@ -394,8 +394,3 @@ def get_measure(code: str, allowed: tuple[str, ...] | None = None) -> Measure:
     if code not in ok:
         raise PoolingError(f"unknown measure {code!r}; allowed: {', '.join(ok)}")
     return MEASURES[code]
-
-
-def help_text() -> str:
-    """One line per measure for ``--help``: ``PLO (logit-transformed proportion), ...``."""
-    return ", ".join(f"{m.code} ({m.title})" for m in MEASURES.values())

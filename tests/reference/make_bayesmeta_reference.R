@@ -42,38 +42,12 @@ if (length(args) >= 1) {
 DELTA <- 1e-5
 EPSILON <- 1e-7
 
-# ---- a minimal JSON writer with full precision (as make_metafor_reference.R) ----------
-num <- function(x) {
-  if (length(x) != 1) stop("num() takes one value")
-  if (is.na(x)) return("null")
-  if (is.infinite(x)) stop("infinite value")
-  sprintf("%.17g", x)
-}
-to_json <- function(x, indent = "") {
-  inner <- paste0(indent, "  ")
-  if (is.null(x)) return("null")
-  if (inherits(x, "jarr")) return(paste0("[", paste(vapply(unclass(x), num, ""), collapse = ", "), "]"))
-  if (is.list(x)) {
-    if (length(x) == 0) return(if (is.null(names(x))) "[]" else "{}")
-    if (is.null(names(x))) {
-      items <- vapply(x, to_json, "", indent = inner)
-      return(paste0("[\n", inner, paste(items, collapse = paste0(",\n", inner)), "\n", indent, "]"))
-    }
-    items <- mapply(function(n, v) paste0("\"", n, "\": ", to_json(v, inner)), names(x), x)
-    return(paste0("{\n", inner, paste(items, collapse = paste0(",\n", inner)), "\n", indent, "}"))
-  }
-  if (is.character(x)) {
-    s <- paste0("\"", gsub("\"", "\\\\\"", x), "\"")
-    return(if (length(x) == 1) s else paste0("[", paste(s, collapse = ", "), "]"))
-  }
-  if (is.logical(x) && length(x) == 1) return(if (is.na(x)) "null" else tolower(as.character(x)))
-  if (is.numeric(x)) {
-    s <- vapply(as.numeric(x), num, "")
-    return(if (length(x) == 1) s else paste0("[", paste(s, collapse = ", "), "]"))
-  }
-  stop("cannot write ", class(x))
-}
-vec <- function(x) structure(as.numeric(x), class = "jarr")
+# ---- the shared JSON writer (json_writer.R, beside this script) ----------------------
+script_dir <- local({
+  file_arg <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
+  if (length(file_arg)) dirname(normalizePath(sub("^--file=", "", file_arg[1]))) else "."
+})
+source(file.path(script_dir, "json_writer.R"))
 
 # ---- datasets (the first k studies of each are used) ----------------------------------
 # proportions: e.g. survivors at 2 years / patients; logits by escalc(measure = "PLO")

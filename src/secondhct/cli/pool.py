@@ -122,11 +122,11 @@ def _block(res: PooledRecord | BayesRecord, measure: str, indent: str = "") -> l
 
 def format_result(result: TableResult) -> str:
     """A readable summary of :func:`secondhct.calculator.pool_table`'s result."""
-    from ..calculator import res_measure
     from ..format import fmt_test
+    from ..stats.models import fitted_measure
 
     table = result.table
-    measure = res_measure(result.record.method, table) if result.record.method in METHODS else table.measure
+    measure = fitted_measure(result.record.method, table.measure)
     lines = [f"measure {table.measure}"]
     width = max(len(lab) for lab in table.labels)
     lines.append(f"  {'study':<{width}}  {'yi':>9}  {'se':>8}  {'weight':>7}")

@@ -18,7 +18,6 @@ from ..measures import MEASURES
 
 Backtransform = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
-PROPORTIONS = tuple(c for c, m in MEASURES.items() if m.family == "proportion")
 RATIOS = tuple(c for c, m in MEASURES.items() if m.family == "ratio")
 
 #: Words for the footer: the analysis scale of each measure.

@@ -16,7 +16,7 @@ from ..extraction.timepoint import parse_time_point
 from ..measures import MEASURES
 from ..protocol.load import Plan, max_spread_months
 from ..protocol.select import Candidate, Exclusion, select
-from ..stats.models import METHODS, EffectData, FitOptions, ModelFit, fit
+from ..stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure
 from ..stats.pooling import PooledResult
 from ..stats.subgroups import SubgroupResult, subgroup_analysis
 from . import rules
@@ -116,7 +116,7 @@ def pool_effects(plan: Plan, effects: Sequence[StudyEffect], model: MethodChange
     if not effects:
         return None
     name = model.method if model is not None else plan.method
-    measure = "PLO" if METHODS[name].needs_counts else plan.measure
+    measure = fitted_measure(name, plan.measure)
     data = effect_data(plan.measure, effects)
     result = fit(name, EffectData(data.yi, data.vi, measure, data.xi, data.ni), _options(plan, model))
     return natural_pooled(measure, result, data.ni)

@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 from ..errors import PoolingError
 
 if TYPE_CHECKING:
-    from numpy.typing import ArrayLike
-
     from .bayes import BayesResult
     from .pooling import PooledResult
 
@@ -80,7 +78,6 @@ class PoolingMethod:
     name: ClassVar[str]
     words: ClassVar[str]
     needs_counts: ClassVar[bool] = False
-    gives_weights: ClassVar[bool] = True
 
     def fit(self, data: EffectData, options: FitOptions) -> ModelFit:
         raise NotImplementedError
@@ -101,6 +98,11 @@ def get_method(name: str) -> PoolingMethod:
     if name not in METHODS:
         raise PoolingError(f"unknown method {name!r}; allowed: {', '.join(METHODS)}")
     return METHODS[name]
+
+
+def fitted_measure(method: str, measure: str) -> str:
+    """The scale a method's result is on: a model of counts (the GLMM) pools logits."""
+    return "PLO" if get_method(method).needs_counts else measure
 
 
 def check_test(test: str) -> str:
@@ -160,7 +162,6 @@ class BinomialNormal(PoolingMethod):
     name = "GLMM"
     words = "binomial-normal GLMM"
     needs_counts = True
-    gives_weights = False
 
     def fit(self, data: EffectData, options: FitOptions) -> PooledResult:
         from dataclasses import replace
@@ -192,7 +193,6 @@ class Bayesian(PoolingMethod):
 
     name = "BAYES"
     words = "Bayesian random-effects"
-    gives_weights = False
 
     def fit(self, data: EffectData, options: FitOptions) -> ModelFit:
         from .bayes import bayes_pool
@@ -204,10 +204,3 @@ class Bayesian(PoolingMethod):
             tuple(data.yi), tuple(data.vi), tau_prior=tau_prior, mu_prior=options.param("mu_prior") or "flat",
             level=options.level, thresholds=tuple(options.param("thresholds") or ()),
         )  # fmt: skip
-
-
-def arrays(yi: ArrayLike, vi: ArrayLike, measure: str = "GEN") -> EffectData:
-    """:class:`EffectData` from two array-likes (a convenience for tests and notebooks)."""
-    import numpy as np
-
-    return EffectData(tuple(np.asarray(yi, dtype=float).ravel()), tuple(np.asarray(vi, dtype=float).ravel()), measure)
