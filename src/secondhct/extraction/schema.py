@@ -84,8 +84,9 @@ CIScale = Literal["linear", "log", "log_log", "logit", "arcsine", "not stated"]
 RatioMeasure = Literal["HR", "SHR", "RR", "OR", "none"]
 DocumentContent = Literal[
     "abstract", "full_text", "preview", "meeting_abstract", "citation_record", "news_report", "fact_sheet",
-    "figure_caption",
+    "figure_caption", "review_table",
 ]
+"""``review_table``: a table in someone else's review that reprints the study's numbers (a secondary source)."""
 
 
 class Strict(BaseModel):
