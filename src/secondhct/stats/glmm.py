@@ -29,7 +29,7 @@ from ..errors import PoolingError
 from .escalc import escalc_proportions
 from .models import check_test
 from .pooling import PooledResult, TestType
-from .tau2 import p_matrix
+from .residual import Residual
 
 Array = NDArray[np.float64]
 
@@ -309,7 +309,7 @@ def _heterogeneity(x: Array, n: Array, tau2: float) -> tuple[float, float, float
     ll_fe = np.sum(special.xlogy(x, p_fe) + special.xlogy(n - x, 1 - p_fe))
     ll_sat = np.sum(special.xlogy(x, x / n) + special.xlogy(n - x, 1 - x / n))
     q = max(0.0, float(-2 * (ll_fe - ll_sat)))
-    vt = (k - 1) / float(np.trace(p_matrix(np.ones((k, 1)), 1 / vi)))
+    vt = (k - 1) / Residual.of(np.ones((k, 1)), 1 / vi).trace()
     return q, float(stats.chi2.sf(q, k - 1)), 100 * tau2 / (vt + tau2), tau2 / vt + 1, vi
 
 

@@ -16,7 +16,8 @@ from scipy import stats
 
 from ..errors import PoolingError
 from .models import check_test
-from .tau2 import DEFAULT_MAXITER, DEFAULT_THRESHOLD, DEFAULT_TOL, Tau2Estimate, Tau2Method, check_method, estimate_tau2, p_matrix
+from .residual import Residual
+from .tau2 import DEFAULT_MAXITER, DEFAULT_THRESHOLD, DEFAULT_TOL, Tau2Estimate, Tau2Method, check_method, estimate_tau2
 
 #: Bounds beyond which no effect size is meaningful and floating point fails (weights 1/vi
 #: underflow, squares overflow): refused with a message instead of a NaN result.
@@ -280,10 +281,10 @@ def _heterogeneity(
     k, p = Xm.shape
     if k <= p:
         return 0.0, 1.0, 0.0, 1.0, 0.0
-    P0 = p_matrix(Xm, 1.0 / v)
-    q = max(0.0, float(y @ P0 @ y))
+    P0 = Residual.of(Xm, 1.0 / v)
+    q = max(0.0, P0.quad(y))
     q_p = float(stats.chi2.sf(q, k - p))
-    vt = (k - p) / float(np.trace(P0))
+    vt = (k - p) / P0.trace()
     if common:
         return q, q_p, (max(0.0, 100 * (q - (k - p)) / q) if q > 0 else 0.0), q / (k - p), vt
     return q, q_p, 100 * tau2 / (vt + tau2), tau2 / vt + 1, vt

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from scipy import optimize
 
 from ..errors import PoolingError
+from .residual import Residual
 
 Tau2Method = Literal["EE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB"]
 TAU2_METHODS: tuple[str, ...] = get_args(Tau2Method)
@@ -62,13 +63,6 @@ def check_method(method: str) -> str:
     return method
 
 
-def p_matrix(X: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.float64]:
-    r"""Residual-forming matrix :math:`P = W - WX(X'WX)^{-1}X'W` for weights ``w``."""
-    WX = X * w[:, None]
-    inv = np.linalg.inv(X.T @ WX)
-    return np.diag(w) - WX @ inv @ WX.T
-
-
 def generalised_q(tau2: float, yi: NDArray[np.float64], vi: NDArray[np.float64], X: NDArray[np.float64]) -> float:
     r"""Generalised Q statistic :math:`Q(\tau^2) = y'P(\tau^2)y`.
 
@@ -81,9 +75,7 @@ def generalised_q(tau2: float, yi: NDArray[np.float64], vi: NDArray[np.float64],
     Viechtbauer W (2007). Confidence intervals for the amount of heterogeneity in
     meta-analysis. *Stat Med* 26:37-52.
     """
-    w = 1.0 / (vi + tau2)
-    P = p_matrix(X, w)
-    return float(yi @ P @ yi)
+    return Residual.of(X, 1.0 / (vi + tau2)).quad(yi)
 
 
 def _mad(x: NDArray[np.float64]) -> float:
@@ -167,37 +159,35 @@ def estimate_tau2(
 
     if method in ("DL", "HS"):
         w = 1.0 / vi
-        P = p_matrix(X, w)
-        rss = float(ymc @ P @ ymc)
-        trP = float(np.trace(P))
+        P = Residual.of(X, w)
+        rss = P.quad(ymc)
+        trP = P.trace()
         if method == "DL":
             tau2 = max(0.0, (rss - (k - p)) / trP)
-            se = np.sqrt((2 * (k - p) + 4 * tau2 * trP + 2 * tau2**2 * np.sum(P * P)) / trP**2)
+            se = np.sqrt((2 * (k - p) + 4 * tau2 * trP + 2 * tau2**2 * P.trace_pp()) / trP**2)
         else:
             tau2 = max(0.0, (rss - k) / w.sum())
-            se = np.sqrt((2 * (k - p) + 4 * tau2 * trP + 2 * tau2**2 * np.sum(P * P)) / w.sum() ** 2)
+            se = np.sqrt((2 * (k - p) + 4 * tau2 * trP + 2 * tau2**2 * P.trace_pp()) / w.sum() ** 2)
         return Tau2Estimate(tau2, float(se), method, True, 0)
 
     if method in ("HE", "ML", "REML", "EB"):
-        P_ols = p_matrix(X, np.ones(k))
-        rss = float(ymc @ P_ols @ ymc)
-        PV = P_ols * vi[None, :]
-        trPV = float(np.trace(PV))
+        P_ols = Residual.of(X, np.ones(k))
+        rss = P_ols.quad(ymc)
+        trPV = P_ols.trace_pv(vi)
         tau2_he = (rss - trPV) / (k - p)
         if method == "HE":
             tau2 = max(0.0, tau2_he)
-            se = np.sqrt((2 * np.sum(PV * PV.T) + 4 * tau2 * trPV + 2 * tau2**2 * (k - p)) / (k - p) ** 2)
+            se = np.sqrt((2 * P_ols.trace_pvpv(vi) + 4 * tau2 * trPV + 2 * tau2**2 * (k - p)) / (k - p) ** 2)
             return Tau2Estimate(tau2, float(se), method, True, 0)
         return _fisher_scoring(ymc, vi, X, method, max(0.0, tau2_he), threshold, tol, maxiter, stepadj)
 
     if method == "SJ":
         tau2_0 = float(np.mean(ymc**2))
         w = 1.0 / (vi + tau2_0)
-        P = p_matrix(X, w)
-        tau2 = max(0.0, tau2_0 * float(ymc @ P @ ymc) / (k - p))
-        PV = P * vi[None, :]
+        P = Residual.of(X, w)
+        tau2 = max(0.0, tau2_0 * P.quad(ymc) / (k - p))
         se = np.sqrt(
-            tau2_0**2 / (k - p) ** 2 * (2 * np.sum(PV * PV.T) + 4 * tau2 * np.sum(PV * P) + 2 * tau2**2 * np.sum(P * P))
+            tau2_0**2 / (k - p) ** 2 * (2 * P.trace_pvpv(vi) + 4 * tau2 * P.trace_pvp(vi) + 2 * tau2**2 * P.trace_pp())
         )
         return Tau2Estimate(tau2, float(se), method, True, 0)
 
@@ -245,12 +235,12 @@ def _fisher_scoring(
         w = 1.0 / (vi + tau2)
         if np.any(~np.isfinite(w)):
             raise PoolingError("division by zero in the inverse-variance weights (a study has variance 0 and tau^2 = 0)")
-        P = p_matrix(X, w)
-        Py = P @ ymc
+        P = Residual.of(X, w)
+        Py = P.apply(ymc)
         if method == "ML":
             adj = (Py @ Py - w.sum()) / np.sum(w**2)
         elif method == "REML":
-            adj = (Py @ Py - np.trace(P)) / np.sum(P * P.T)
+            adj = (Py @ Py - P.trace()) / P.trace_pp()
         else:  # EB
             adj = (ymc @ Py * k / (k - p) - k) / w.sum()
         adj = float(adj) * stepadj
@@ -276,8 +266,7 @@ def _fisher_scoring(
     if method == "ML":
         se = np.sqrt(2 / np.sum(w**2))
     elif method == "REML":
-        P = p_matrix(X, w)
-        se = np.sqrt(2 / np.sum(P * P))
+        se = np.sqrt(2 / Residual.of(X, w).trace_pp())
     else:
         se = np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)
     return Tau2Estimate(tau2, float(se), method, True, it, note)
