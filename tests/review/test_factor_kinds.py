@@ -205,3 +205,20 @@ def test_factor_reference_json_regenerates_identically(tmp_path: Path) -> None:
     from reference_scripts import regenerate
 
     assert regenerate(REFERENCE_SCRIPT, tmp_path / "factor_reference.json") == REF
+
+
+def test_forest_plots_say_which_way_the_ratio_reads_and_show_cut_offs_and_levels() -> None:
+    from secondhct.review.figures import render_figures
+
+    words = {"level_words": "not in CR at the second HCT", "reference_words": "CR at the second HCT"}
+    ratio = _run({"kind": "factor_ratio", "comparison": {**REMISSION, **words}}, _hr_studies())
+    svg = render_figures(ratio, {})["t.forest.svg"]
+    assert "← favours not in CR at the second HCT" in svg and "favours CR at the second HCT →" in svg  # HR < 1: lower hazard
+    assert svg.count("adjusted") == 5 + 1  # one per report, and the column header
+    levels = _run({"kind": "factor_levels", "time": {"exact": "2y"}, "comparison": {**REMISSION, **words}}, _level_studies())
+    figures = render_figures(levels, {})
+    assert "← favours CR at the second HCT" in figures["t.forest.svg"]  # OR of survival < 1: the reference does better
+    per_level = figures["t.levels.forest.svg"]
+    assert "Subtotal (k = 8)" in per_level and "Test for subgroup differences" in per_level
+    arms = _run({"kind": "versus_alternative", "time": {"exact": "2y"}, "alternative": {"comparator": "dli", "words": "DLI"}}, _arm_studies())
+    assert "non-randomised comparison" in render_figures(arms, {})["t.forest.svg"]

@@ -58,6 +58,8 @@ class AnalysisResult:
     warnings: tuple[str, ...]
     studies: Mapping[str, StudyExtraction]
     synthesis: str = "standard"
+    level_rows: tuple[LevelRow, ...] = ()
+    """For the contrast kinds: each level's (or arm's) own proportion, behind the per-level estimates."""
 
     @property
     def patients(self) -> int:
@@ -330,6 +332,7 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
         warnings=tuple(warnings),
         studies=by_key,
         synthesis=kind,
+        level_rows=tuple(level_rows),
     )
 
 

@@ -149,3 +149,59 @@ def arm_contrasts(
         made_pair = _pair(plan, cand.key, cand, other, ("second HCT", words))
         (effects if isinstance(made_pair, StudyEffect) else dropped).append(made_pair)  # type: ignore[arg-type]
     return effects, dropped, levels
+
+
+#: Outcomes whose proportion is of a harm: a higher one is worse (the others are survival or response).
+HARMS = frozenset({"relapse", "nrm", "trm", "death", "gvhd", "agvhd", "cgvhd", "graft_failure"})
+
+
+def contrast_words(plan: Plan) -> tuple[str, str] | None:
+    """The compared group and the reference in words (``level_words``, ``reference_words``, else the
+    codes; the second HCT and the comparator for ``alternative``); None for a proportion analysis."""
+    if plan.analysis.alternative is not None:
+        alt = plan.analysis.alternative
+        return "a second HCT", alt.words or alt.comparator.replace("_", " ")
+    c = plan.analysis.comparison
+    if c is None:
+        return None
+    return c.level_words or c.level.replace("_", " "), c.reference_words or c.reference_level.replace("_", " ")
+
+
+def favours(plan: Plan) -> tuple[str, str] | None:
+    """What a ratio below and above 1 favours, in words.
+
+    A reported ratio (HR, RR, OR) is of the event (death, relapse or failure): below 1 favours
+    the compared group. A ratio of two proportions is of the outcome itself: for survival above 1
+    favours the compared group, for a harm (relapse, NRM) below 1 does.
+    """
+    words = contrast_words(plan)
+    if words is None:
+        return None
+    group, reference = words
+    harm = all(o in HARMS for o in plan.analysis.outcomes)
+    if plan.takes_comparisons or harm:
+        return group, reference
+    return reference, group
+
+
+def cutoff_text(cutoff: object) -> str:
+    """A printed cut-off as the column shows it ('6 mo'); '' when none, 'cut-off not stated' when so."""
+    if cutoff is None:
+        return ""
+    if cutoff == "not stated":
+        return "cut-off not stated"
+    value, unit = getattr(cutoff, "value", None), getattr(cutoff, "unit", "")
+    return f"{value:g} {unit}".replace("calendar_year", "").strip() if value is not None else ""
+
+
+def row_detail(plan: Plan, study: StudyExtraction, index: int) -> str:
+    """A row's cut-off and adjustment as reported ('6 mo; adjusted'), for the plot column and the summary."""
+    if plan.takes_comparisons:
+        comp = study.comparisons[index]
+        adjusted = "adjusted" if comp.adjusted is True else "unadjusted" if comp.adjusted is False else "adjustment not stated"
+        return "; ".join(p for p in (cutoff_text(comp.cutoff), adjusted) if p)
+    if plan.kind == "factor_levels":
+        out = study.outcomes[index]
+        sub = next((s for s in study.subgroups if s.id == out.subgroup), None)
+        return cutoff_text(sub.cutoff) if sub is not None else ""
+    return ""
