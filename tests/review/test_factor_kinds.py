@@ -222,3 +222,26 @@ def test_forest_plots_say_which_way_the_ratio_reads_and_show_cut_offs_and_levels
     assert "Subtotal (k = 8)" in per_level and "Test for subgroup differences" in per_level
     arms = _run({"kind": "versus_alternative", "time": {"exact": "2y"}, "alternative": {"comparator": "dli", "words": "DLI"}}, _arm_studies())
     assert "non-randomised comparison" in render_figures(arms, {})["t.forest.svg"]
+
+
+def test_who_benefits_table_and_sentences_read_as_a_clinician_would() -> None:
+    from secondhct.review.benefit import benefit_context
+    from secondhct.review.results import analysis_record
+
+    words = {"level_words": "not in CR at the second HCT", "reference_words": "CR at the second HCT"}
+    pooled = analysis_record(_run({"kind": "factor_ratio", "comparison": {**REMISSION, **words}}, _hr_studies()), {})
+    single = analysis_record(_run({"kind": "factor_ratio", "comparison": {**REMISSION, **words}}, _hr_studies()[:1]), {})
+    arms = analysis_record(_run({"kind": "versus_alternative", "time": {"exact": "2y"}, "alternative": {"comparator": "dli", "words": "DLI"}},
+                                _arm_studies()), {})  # fmt: skip
+    cite = {f"hr{i}": i + 1 for i in range(5)} | {f"arms{i}": 10 + i for i in range(5)}
+    ctx = benefit_context([pooled, single, arms], cite)
+    (row,) = ctx["factors"]["pooled"]
+    fit = REF["ratios"]["fit"]
+    assert row["estimate"] == f"{np.exp(fit['estimate']):.2f}" and row["ci"] == f"{np.exp(fit['ci_lb']):.2f} to {np.exp(fit['ci_ub']):.2f}"
+    assert row["direction"] == "favours CR at the second HCT" and row["details"] == "adjusted" and row["refs"] == "1, 2, 3, 4, 5"
+    assert ctx["factors"]["single"] == [
+        "hr0 [1]: HR 2.1 (95% CI 1.3-3.4) for OS, not in CR at the second HCT vs CR at the second HCT (hazard ratio; adjusted; "
+        "100 patients); favours CR at the second HCT. One report: not pooled."
+    ]
+    (alt,) = ctx["alternatives"]["pooled"]
+    assert alt["direction"].startswith("no clear difference (the interval includes 1; the estimate leans towards a second HCT")
