@@ -245,3 +245,18 @@ def test_who_benefits_table_and_sentences_read_as_a_clinician_would() -> None:
     ]
     (alt,) = ctx["alternatives"]["pooled"]
     assert alt["direction"].startswith("no clear difference (the interval includes 1; the estimate leans towards a second HCT")
+
+
+def test_a_reported_ratio_of_second_hct_vs_none_spans_the_arms_and_enters() -> None:
+    arms = [{"id": "relapsed", "intervention": "mixed", "n": 300, "source": SRC},
+            {"id": "second_hct", "intervention": "second_allo_hct", "n": 100, "part_of": "relapsed", "source": SRC},
+            {"id": "no_hct", "intervention": "none", "n": 200, "part_of": "relapsed", "source": SRC}]  # fmt: skip
+    comp = {"outcome": "os", "measure": "HR", "factor": "salvage_treatment", "level": "no_second_hct", "group": "no second HCT",
+            "reference_level": "second_allo_hct", "reference": "second HCT", "adjusted": True, "estimate": 2.0,
+            "ci": {"lower": 1.25, "upper": 3.2, "level": 95}, "source": SRC}  # fmt: skip
+    comparison = {"factor": "salvage_treatment", "level": "second_allo_hct", "reference_level": "no_second_hct"}
+    result = _run({"kind": "versus_alternative", "comparison": comparison}, [_study("versus", arms=arms, comparisons=[comp])])
+    (effect,) = result.effects
+    assert effect.effect.yi == pytest.approx(-np.log(2.0), rel=1e-12)  # reported as none vs second HCT: inverted
+    assert "HR 0.5 (CI 0.3125-0.8)" in effect.effect.derivation
+    assert result.synthesis == "single_report" and any(w.startswith("non-randomised") for w in result.warnings)

@@ -200,7 +200,9 @@ def _ratio_rows(study: StudyExtraction, plan: Plan, include_unadjusted: bool = F
     cands = []
     reasons: list[str] = []
     for i, comp in enumerate(study.comparisons):
-        if comp.outcome not in plan.analysis.outcomes or comp.factor != factor or _arm_of(study, comp.arm) not in arms:
+        # a comparison of the second HCT with an alternative spans the arms; any other belongs to the second-HCT arm
+        in_arm = plan.kind == "versus_alternative" or _arm_of(study, comp.arm) in arms
+        if comp.outcome not in plan.analysis.outcomes or comp.factor != factor or not in_arm:
             continue
         if comp.measure == "none":
             reasons.append(f"only a p-value for {factor} ({comp.p}): no ratio to pool")
