@@ -304,7 +304,7 @@ class Measure:
     def layouts(self) -> tuple[str, ...]:
         """The CSV layouts (:mod:`secondhct.inputs.csvtable`) that can give this measure."""
         if self.family == "ratio":
-            return ("yi", "ratio_ci")
+            return ("yi", "ratio_ci", "ratio_p")
         if self.family == "generic":
             return ("yi",)
         return ("counts",) if self.needs_n else ("counts", "yi", "prop_se")

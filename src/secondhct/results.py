@@ -15,6 +15,11 @@ Format versions (``ResultsDocument.format``):
    (``frequentist`` or ``bayesian``: :class:`PooledRecord` or :class:`BayesRecord`), and an
    analysis its ``synthesis`` (how its reports were combined, see :class:`AnalysisRecord`).
    A format-1 file is rebuilt, not read.
+3. an analysis records its ``kind`` (proportion, factor_ratio, factor_levels,
+   versus_alternative) and, for the factor and comparator kinds, its ``contrast`` (the
+   compared group and the reference in words, what a ratio below and above 1 favours, and
+   whether the comparison is non-randomised); a row of those kinds has its ``detail``
+   (cut-off and adjustment as reported). A format-2 file is rebuilt, not read.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
     from .stats.models import ModelFit
     from .stats.pooling import PooledResult
 
-RESULTS_FORMAT = 2
+RESULTS_FORMAT = 3
 
 
 def number(value: float | None) -> float | None:
@@ -201,6 +206,7 @@ class StudyRow(Record):
     overlap_group: str | None
     time: str | None = None
     time_origin: str | None = None
+    detail: str | None = None
 
 
 class ExcludedRow(Record):
@@ -241,6 +247,16 @@ class FactorRecord(Record):
 Synthesis = Literal["none", "single_report", "not_pooled", "few_studies", "standard"]
 
 
+class ContrastRecord(Record):
+    """What a factor or comparator analysis compares, in words, and which way its ratio reads."""
+
+    group: str
+    reference: str
+    favours_below_1: str
+    favours_above_1: str
+    non_randomised: bool
+
+
 class AnalysisRecord(Record):
     """One analysis of ``protocol.yaml``: its plan, included and excluded reports, and models.
 
@@ -268,6 +284,8 @@ class AnalysisRecord(Record):
     sensitivity: list[SensitivityRecord]
     subgroup_factors: list[FactorRecord]
     warnings: list[str]
+    kind: str = "proportion"
+    contrast: ContrastRecord | None = None
 
 
 class ResultsDocument(Record):

@@ -77,6 +77,15 @@ def test_ratio_with_ci_is_log_hr_and_back_transformed(tmp_path: Path) -> None:
     assert out["measure"] == "HR" and out["bt_estimate"] == pytest.approx(math.exp(out["estimate"]), rel=1e-14)
 
 
+def test_ratio_with_p_matches_the_factor_reference(tmp_path: Path) -> None:
+    """estimate,p: SE = |ln HR| / z(1 - p/2), as make_factor_reference.R computes it."""
+    factor = json.loads((Path(__file__).resolve().parents[1] / "reference" / "factor_reference.json").read_text())["ratios"]
+    out = _run_json(str(_write(tmp_path, f"study,estimate,p\na,{factor['p_est']!r},{factor['p']!r}\nb,1.8,<0.05\n")), "--json")
+    assert out["measure"] == "HR"
+    assert out["studies"][0]["yi"] == pytest.approx(factor["yi"][-1], rel=1e-12)
+    assert out["studies"][0]["vi"] == pytest.approx(factor["vi"][-1], rel=1e-12)
+
+
 def test_yi_sei_equals_yi_vi(tmp_path: Path) -> None:
     ds = REF["datasets"]["gen"]
     vi_rows = "\n".join(f"{y!r},{v!r}" for y, v in zip(ds["yi"], ds["vi"]))
@@ -180,7 +189,7 @@ csv_cells = st.one_of(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    header=st.sampled_from(["xi,ni", "yi,vi", "yi,sei", "estimate,ci_lower,ci_upper", "estimate,se", "study,xi,ni", "a,b"]),
+    header=st.sampled_from(["xi,ni", "yi,vi", "yi,sei", "estimate,ci_lower,ci_upper", "estimate,se", "estimate,p", "study,xi,ni", "a,b"]),
     rows=st.lists(st.lists(csv_cells, min_size=1, max_size=4), max_size=5),
 )
 def test_any_csv_gives_a_result_or_one_error_line(tmp_path: Path, header: str, rows: list[list[str]]) -> None:

@@ -32,8 +32,9 @@ def test_overlap_and_selected_cohorts_and_effect_sizes_are_named() -> None:
     assert any(line.startswith("  not      os-all-ages-2-3y: overlap: may share patients with kato2012") for line in lines)
     _, lines = _explain("taga2016")
     assert any("selected cohort: selected cohort (all in second remission" in line for line in lines)
-    _, lines = _explain("hazar2020")  # selected, then left out by run_analysis: no effect size
-    assert "  not      hr-active-disease-at-second-hct: outcome: no effect size: HR 5.1: no CI with a stated level and no p-value" in lines
+    _, lines = _explain("hazar2020")  # adjustment not stated: out of the primary (adjusted) analysis at selection
+    assert ("  not      hr-active-disease-at-second-hct: outcome: HR adjustment not stated (primary analysis: adjusted "
+            "ratios; see the sensitivity analysis with all ratios)") in lines
 
 
 def test_an_unknown_key_is_one_line_with_a_suggestion() -> None:

@@ -73,6 +73,12 @@ def test_valid_protocol_and_defaults(tmp_path: Path) -> None:
         (("    comparison: {", "    comparisn: {"), "protocol.yaml:14:5: error: analyses[1].comparisn: unknown field 'comparisn'; did you mean 'comparison'?"),
         (("outcomes: [os]\n    time", "outcomes: [overall]\n    time"), "protocol.yaml:5:16: error: analyses[0].outcomes[0]: text 'overall' is not allowed"),
         (("    time: {min: 2y, max: 3y}\n", "    time: {exact: not stated}\n"), "protocol.yaml:6:19: error: analyses[0].time.exact: 'not stated' is not a time point"),
+        (("  - id: hr-remission\n", "  - id: hr-remission\n    kind: factor_levels\n"), "protocol.yaml:10:5: error: analyses[1]: a factor_levels analysis needs a time point"),
+        (("  - id: hr-remission\n", "  - id: hr-remission\n    kind: factor_levels\n    measure: HR\n    time: {exact: 2y}\n"),
+         "protocol.yaml:12:14: error: analyses[1].measure: a factor_levels analysis gives OR or RR (not HR)"),
+        (("  - id: hr-remission\n", "  - id: hr-remission\n    kind: versus_alternative\n    alternative: {comparator: dli}\n"),
+         "protocol.yaml:10:5: error: analyses[1]: a versus_alternative analysis needs either alternative (arm estimates) or comparison"),
+        (("    comparison: {", "    alternative: {comparator: dli}\n    comparison: {"), "protocol.yaml:14:18: error: analyses[1].alternative: alternative is for kind: versus_alternative"),
     ],
 )
 def test_protocol_errors_are_located(tmp_path: Path, change: tuple[str, str], expected: str) -> None:

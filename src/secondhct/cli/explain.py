@@ -42,10 +42,10 @@ class Verdict:
 
 
 def _rows(study: StudyExtraction, plan: Plan, indices: Sequence[int], subgroups: Sequence[str | None]) -> str:
-    section = "comparisons" if plan.is_ratio else "outcomes"
+    section = "comparisons" if plan.takes_comparisons else "outcomes"
     shown = []
     for i, sub in zip(indices, subgroups):
-        row = study.comparisons[i] if plan.is_ratio else study.outcomes[i]
+        row = study.comparisons[i] if plan.takes_comparisons else study.outcomes[i]
         what = f"{row.outcome} {row.time}" if row.time else row.outcome
         shown.append(f"{section}[{i}] ({what}{f', subgroup {sub}' if sub else ''})")
     return ", ".join(shown)

@@ -27,7 +27,8 @@ def forest(
     ] = None,
     csv: Annotated[
         Path | None,
-        typer.Option("--csv", help="Studies, read as by secondhct pool: xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se; optional study, disease, patients, reported, note (footnote), excluded (reason).",
+        typer.Option("--csv", help="Studies, read as by secondhct pool: xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | "
+                     "estimate,se | estimate,p; optional study, disease, patients, reported, note (footnote), excluded (reason).",
                      exists=False, dir_okay=False, show_default=False),
     ] = None,
     measure: Annotated[str | None, typer.Option("--measure", help=f"Effect measure: {', '.join(MEASURES)} (default: PLO for counts and proportions, HR for ratio CIs, GEN for yi).", show_default=False)] = None,

@@ -30,7 +30,7 @@ def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> None:
 
 @reports_errors
 def pool(
-    file: Annotated[Path, typer.Argument(help="CSV with columns xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se (optional: study).", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="CSV with columns xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se | estimate,p (optional: study).", show_default=False)],
     measure: Annotated[str | None, typer.Option("--measure", help=f"Effect measure: {MEASURE_HELP} (default: PLO for counts and proportions, HR for ratios, GEN for yi).", show_default=False)] = None,
     method: Annotated[str, typer.Option("--method", help=f"Pooling method: {METHOD_HELP}.")] = "REML",
     test: Annotated[str, typer.Option("--test", help=f"Inference: {', '.join(TESTS)} (adhoc = Knapp-Hartung, never narrower than z).")] = "adhoc",

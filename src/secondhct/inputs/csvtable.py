@@ -9,6 +9,7 @@ columns                           meaning                                    lay
 ``yi, vi`` or ``yi, sei``         effect size on the analysis scale          ``yi``
 ``estimate, ci_lower, ci_upper``  a ratio with its 95% CI                    ``ratio_ci``
 ``estimate, se``                  a proportion with its SE                   ``prop_se``
+``estimate, p``                   a ratio with its two-sided p-value         ``ratio_p``
 ================================  =========================================  ============
 
 Which measures a layout can give is read from the measure table
@@ -29,11 +30,11 @@ from dataclasses import dataclass
 
 from ..errors import InputError, PoolingError
 from ..measures import MEASURES
-from ..stats.escalc import EffectSize, proportion_effect_sizes, proportion_from_se, ratio_from_ci
+from ..stats.escalc import EffectSize, proportion_effect_sizes, proportion_from_se, ratio_from_ci, ratio_from_p
 
-LAYOUTS = "xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se"
+LAYOUTS = "xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se | estimate,p"
 #: The measure a layout gives when ``--measure`` is not set.
-DEFAULT_MEASURE = {"counts": "PLO", "yi": "GEN", "ratio_ci": "HR", "prop_se": "PLO"}
+DEFAULT_MEASURE = {"counts": "PLO", "yi": "GEN", "ratio_ci": "HR", "prop_se": "PLO", "ratio_p": "HR"}
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
     dup = sorted({h for h in header if header.count(h) > 1 and h})
     if dup:
         raise InputError(f"{source}, line 1: column {dup[0]!r} appears more than once")
-    present = [cols for cols in (("xi", "ni"), ("yi", "vi"), ("yi", "sei"), ("estimate", "ci_lower", "ci_upper"), ("estimate", "se"))
+    present = [cols for cols in (("xi", "ni"), ("yi", "vi"), ("yi", "sei"), ("estimate", "ci_lower", "ci_upper"), ("estimate", "se"),
+                                     ("estimate", "p"))
                if set(cols) <= names]  # fmt: skip
     if len(present) > 1:
         shown = " and ".join(",".join(cols) for cols in present)
@@ -97,6 +99,8 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
         layout, needed = "ratio_ci", ("estimate", "ci_lower", "ci_upper")
     elif {"estimate", "se"} <= names:
         layout, needed = "prop_se", ("estimate", "se")
+    elif {"estimate", "p"} <= names:
+        layout, needed = "ratio_p", ("estimate", "p")
     else:
         raise InputError(
             f"{source}, line 1: the header ({', '.join(header) or 'nothing'}) lacks the columns of every "
@@ -164,6 +168,11 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
             elif layout == "ratio_ci":
                 est, lo, up = number(i, "estimate"), number(i, "ci_lower"), number(i, "ci_upper")
                 effects.append(ratio_from_ci(est, lo, up, measure))
+            elif layout == "ratio_p":  # the p cell as printed: 0.004 or a bound such as <0.001
+                cell = rows[i]["p"]
+                if cell == "":
+                    raise InputError(f"{where}, column 'p': the cell is empty")
+                effects.append(ratio_from_p(number(i, "estimate"), cell, measure))
             else:
                 est, se = number(i, "estimate"), number(i, "se")
                 effects.append(proportion_from_se(est, se, measure))

@@ -39,6 +39,8 @@ class ForestRow:
     derived_note: str | None = None
     excluded_reason: str | None = None
     subgroup: str | None = None
+    detail: str = ""
+    """A factor analysis's cut-off and adjustment as reported ("< 6 mo; adjusted"), a column of its own."""
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.yi):
@@ -104,6 +106,9 @@ class ForestData:
     show_prediction: bool = True
     show_model_notes: bool = True
     notes: tuple[str, ...] = field(default=())
+    favours: tuple[str, str] | None = None
+    """What values left and right of the null favour, in words (under the axis: "favours CR at the second HCT")."""
+    detail_header: str = "Cut-off; adjusted"
 
     def __post_init__(self) -> None:
         if not self.rows:

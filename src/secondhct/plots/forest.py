@@ -31,7 +31,7 @@ from .text import (
     wrap_to_width,
 )
 
-LEFT_COLUMNS = ("label", "disease", "patients", "reported")
+LEFT_COLUMNS = ("label", "disease", "detail", "patients", "reported")
 RIGHT_COLUMNS = ("estimate", "weight")
 RIGHT_ALIGNED = ("patients", "estimate", "weight")
 #: Spacing of the second and later lines of a row, in rows.
@@ -61,7 +61,7 @@ def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
 def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     entries, footnotes = build_entries(data, scale, st)
     header = Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
-                               "reported": ["Reported"], "estimate": split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
+                               "reported": ["Reported"], "detail": data.detail_header.split("; "), "estimate": split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
     present = {c for e in entries for c, v in e.cells.items() if any(v)}
     columns_left = [c for c in LEFT_COLUMNS if c == "label" or c in present]
     columns_right = [c for c in RIGHT_COLUMNS if c in present]
@@ -117,7 +117,7 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     title_size = st.font_size + 2
     title_lines = wrap_to_width(data.title, footer_w, meas, title_size, weight="bold") if data.title else []
     title_h = 0.12 + len(title_lines) * (title_size + 3) / 72 if title_lines else 0.0
-    axis_h = 0.48
+    axis_h = 0.48 + (0.4 if data.favours else 0.0)
     footer_h = len(footer) * (small + 2.5) / 72 + 0.06
     fig_h = margin + title_h + n_lines * rh + axis_h + footer_h + margin
 
@@ -136,6 +136,13 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     xlim = data.xlim or axis_limits(scale, values)
     apply_axis(ax, scale, xlim)
     ax.set_xlabel(scale.axis_label, fontsize=st.font_size)
+    if data.favours:
+        # two lines (below 1 on the left, above 1 on the right), so that long words never overlap
+        sides = ((0.0, f"\u2190 favours {data.favours[0]}", "left", 0.24), (1.0, f"favours {data.favours[1]} \u2192", "right", 0.04))
+        for frac, text, ha, dy in sides:
+            x_fav = (plot_x0 + frac * st.plot_width) / fig_w
+            fig.text(x_fav, (margin + footer_h + dy) / fig_h, text, fontsize=st.font_size - 1, ha=ha, va="bottom",
+                     fontstyle="italic", gid=f"favours-{ha}")  # fmt: skip
 
     def put(col: str, y: float, s: str, e: Entry, *, size: float | None = None, italic: bool = False, gid: str | None = None) -> None:
         ha = "right" if col in RIGHT_ALIGNED else "left"

@@ -116,7 +116,8 @@ def build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tup
                 reported += mark
             else:
                 label[-1] += mark
-        cells = {"label": label, "disease": wrap(r.disease, 18) if r.disease else [], "reported": [reported]}
+        cells = {"label": label, "disease": wrap(r.disease, 18) if r.disease else [], "reported": [reported],
+                 "detail": wrap(r.detail, 18) if r.detail else []}
         if r.patients is not None:
             cells["patients"] = [f"{r.patients:,}"]
         cells["estimate"] = [fmt_interval(scale, float(d[0]), float(d[1]), float(d[2]))]

@@ -43,10 +43,42 @@ class Plan:
     def is_ratio(self) -> bool:
         return MEASURES[self.measure].family == "ratio"
 
+    @property
+    def kind(self) -> str:
+        """The analysis kind (see :data:`~secondhct.protocol.schema.AnalysisKind`), inferred when not stated."""
+        return analysis_kind(self.analysis)
+
+    @property
+    def takes_comparisons(self) -> bool:
+        """Whether the rows are reported ratios (``comparisons[]``) rather than proportions."""
+        return self.kind == "factor_ratio" or self.kind == "versus_alternative" and self.analysis.alternative is None
+
+    @property
+    def contrasts_proportions(self) -> bool:
+        """Whether each report's effect is a within-report ratio of two proportions (levels or arms)."""
+        return self.kind == "factor_levels" or self.kind == "versus_alternative" and self.analysis.alternative is not None
+
+
+#: The proportion measure whose difference gives a ratio of two proportions: logits -> log OR, logs -> log RR.
+CONTRAST_SCALE = {"OR": "PLO", "RR": "PLN"}
+
+
+def analysis_kind(analysis: Analysis) -> str:
+    """``analysis.kind``, or factor_ratio when it has a comparison and proportion otherwise."""
+    if analysis.kind is not None:
+        return analysis.kind
+    return "factor_ratio" if analysis.comparison is not None else "proportion"
+
 
 def plan(analysis: Analysis, defaults: Defaults, vocabulary: Vocabulary | None = None) -> Plan:
     """Fill an analysis's unset options from the defaults (``vocabulary``: its roll-ups match levels)."""
-    default_measure = defaults.ratio_measure if analysis.comparison is not None else defaults.measure
+    kind = analysis_kind(analysis)
+    if kind == "factor_levels" or kind == "versus_alternative" and analysis.alternative is not None:
+        default_measure = "OR"
+    elif kind in ("factor_ratio", "versus_alternative"):
+        default_measure = defaults.ratio_measure
+    else:
+        default_measure = defaults.measure
     return Plan(
         analysis=analysis,
         measure=analysis.measure or default_measure,
@@ -68,17 +100,38 @@ def _rules(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:
             yield "error", path + ("id",), f"duplicate analysis id '{analysis.id}' (also analyses[{seen[analysis.id]}])"
         seen.setdefault(analysis.id, i)
         p = plan(analysis, protocol.defaults)
-        if p.is_ratio and analysis.comparison is None:
-            yield "error", path + ("measure",), f"a {p.measure} analysis needs a comparison (factor, group, reference)"
-        if not p.is_ratio and analysis.comparison is not None:
-            yield "error", path + ("comparison",), f"comparison given, but measure {p.measure} pools proportions"
-        if not p.is_ratio and analysis.time is None:
-            yield "error", path, "a proportion analysis needs a time point (time: {exact: 2y} or {min: 2y, max: 3y})"
+        yield from _kind_rules(p, path)
         if analysis.subgroup is not None and analysis.comparison is not None:
             yield "error", path + ("subgroup",), "subgroup and comparison cannot be combined"
         if analysis.time is not None:
             yield from _window(analysis, path + ("time",))
     yield from _priors(protocol)
+
+
+def _kind_rules(p: Plan, path: FieldPath) -> Iterator[tuple[Severity, FieldPath, str]]:
+    """What each analysis kind needs (see :data:`~secondhct.protocol.schema.AnalysisKind`)."""
+    analysis, kind = p.analysis, p.kind
+    needs_time = "a time point (time: {exact: 2y} or {min: 2y, max: 3y})"
+    if kind == "proportion":
+        if p.is_ratio and analysis.comparison is None:
+            yield "error", path + ("measure",), f"a {p.measure} analysis needs a comparison (factor, group, reference)"
+        elif analysis.comparison is not None:
+            yield "error", path + ("comparison",), f"comparison given, but measure {p.measure} pools proportions"
+        elif analysis.time is None:
+            yield "error", path, f"a proportion analysis needs {needs_time}"
+    elif kind in ("factor_ratio", "factor_levels") and analysis.comparison is None:
+        yield "error", path, f"a {kind} analysis needs a comparison (factor, level, reference_level)"
+    elif kind == "versus_alternative" and (analysis.alternative is None) == (analysis.comparison is None):
+        yield "error", path, "a versus_alternative analysis needs either alternative (arm estimates) or comparison (reported ratios)"
+    elif p.contrasts_proportions:
+        if p.measure not in CONTRAST_SCALE:
+            yield "error", path + ("measure",), f"a {kind} analysis gives {' or '.join(CONTRAST_SCALE)} (not {p.measure})"
+        if analysis.time is None:
+            yield "error", path, f"a {kind} analysis needs {needs_time}"
+    elif p.takes_comparisons and not p.is_ratio:
+        yield "error", path + ("measure",), f"reported ratios are pooled as a ratio measure (HR, RR, OR), not {p.measure}"
+    if kind != "versus_alternative" and analysis.alternative is not None:
+        yield "error", path + ("alternative",), "alternative is for kind: versus_alternative"
 
 
 def _priors(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:

@@ -40,6 +40,8 @@ else:
     Method = Literal[tuple(name for name, m in METHODS.items() if isinstance(m, InverseVariance))]
     Test = Literal[tuple(TESTS)]
 OverlapRule = Literal["largest", "most_recent"]
+AnalysisKind = Literal["proportion", "factor_ratio", "factor_levels", "versus_alternative"]
+Adjustment = Literal["adjusted", "unadjusted", "any"]
 SelectedCohorts = Literal["exclude", "include"]
 StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "overlap_group"]
 Factor = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -81,8 +83,29 @@ class RatioComparison(Strict):
     reference_level: Factor = Field(description="level code of the reference, e.g. cr (finer levels such as cr2 count)")
     accept_unstated_reference: bool = Field(
         default=False,
-        description="for a two-level factor: a comparison whose reference_level is 'not stated' counts when its level matches",
+        description="for a two-level factor: a comparison whose reference_level is 'not stated' counts when its level "
+        "matches (and enters inverted when its level is the reference level)",
     )
+    adjustment: Adjustment = Field(
+        default="adjusted",
+        description="which reported ratios enter the primary analysis: adjusted (the default; unadjusted ones and those "
+        "whose adjustment is not stated enter the sensitivity analysis include_unadjusted), unadjusted, or any",
+    )
+    level_words: Text | None = Field(default=None, description="the compared level in words, e.g. 'not in CR at the second HCT'")
+    reference_words: Text | None = Field(
+        default=None, description="the reference level in words, e.g. 'CR at the second HCT' (plot axes and the summary)"
+    )
+
+
+class Alternative(Strict):
+    """For ``kind: versus_alternative`` from arm estimates: the comparator arm's intervention.
+
+    The second-HCT arm is the population's intervention; a report enters with both arms
+    reporting the outcome at the same time point.
+    """
+
+    comparator: Intervention = Field(description="the comparator arm's intervention, e.g. dli, chemotherapy, none")
+    words: Text | None = Field(default=None, description="the comparator in words, e.g. 'donor lymphocyte infusion'")
 
 
 class Analysis(Strict):
@@ -90,6 +113,13 @@ class Analysis(Strict):
 
     id: Identifier
     title: Text
+    kind: AnalysisKind | None = Field(
+        default=None,
+        description="proportion (pooled survival), factor_ratio (reported HR/RR/OR of a factor contrast), factor_levels "
+        "(within-report odds or risk ratio of two levels' proportions at a time point, plus per-level pooled proportions), "
+        "versus_alternative (second HCT vs a comparator: arm proportions, or reported ratios with a comparison); "
+        "default: factor_ratio with a comparison, else proportion",
+    )
     outcomes: list[OutcomeName] = Field(min_length=1, description="outcome names that count, e.g. [lfs, efs, dfs]")
     time: TimeWindow | None = Field(default=None, description="required for proportions")
     population: PopulationFilter
@@ -99,7 +129,10 @@ class Analysis(Strict):
     subgroup: Factor | None = Field(
         default=None, description="use outcomes reported for levels of this subgroup factor instead of whole arms"
     )
-    comparison: RatioComparison | None = Field(default=None, description="for a pooled HR/RR/OR")
+    comparison: RatioComparison | None = Field(
+        default=None, description="for factor_ratio and factor_levels: the factor and levels compared (group vs reference)"
+    )
+    alternative: Alternative | None = Field(default=None, description="for versus_alternative from arm estimates")
     subgroup_factors: list[StudyFactor] = Field(default_factory=list)
     sensitivity: list[SensitivityEntry] | None = Field(
         default=None, description="registered sensitivity analyses, e.g. {kind: leave_one_out}; default: defaults.sensitivity"

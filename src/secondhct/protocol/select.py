@@ -103,21 +103,30 @@ def _cohort_n(study: StudyExtraction, arm_id: str | None, row_n: int | None) -> 
     return study.population.n if isinstance(study.population.n, int) else None
 
 
+def level_factor(plan: Plan) -> str | None:
+    """The factor whose levels an analysis takes rows for: ``subgroup``, or the factor of a
+    factor_levels contrast (None: whole arms)."""
+    if plan.kind == "factor_levels" and plan.analysis.comparison is not None:
+        return plan.analysis.comparison.factor
+    return plan.analysis.subgroup
+
+
 def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate], str]:
     """The qualifying outcome rows of one report, or none and the reason."""
     analysis = plan.analysis
     arms = _arms(study, plan)
     subgroups = {s.id: s for s in study.subgroups}
     names = ", ".join(analysis.outcomes)
+    by = level_factor(plan)
     rows = []
     for i, out in enumerate(study.outcomes):
         if out.outcome not in analysis.outcomes or _arm_of(study, out.arm) not in arms or out.conditional_on:
             continue
         sub = subgroups.get(out.subgroup) if out.subgroup else None
-        if analysis.subgroup is None and sub is None or sub is not None and sub.factor == analysis.subgroup:
+        if by is None and sub is None or sub is not None and sub.factor == by:
             rows.append((i, out, sub))
     if not rows:
-        scope = f"by {analysis.subgroup}" if analysis.subgroup else "for the whole arm"
+        scope = f"by {by}" if by else "for the whole arm"
         return [], f"no {names} reported {scope}"
     window = window_months(analysis)
     assert window is not None
@@ -146,33 +155,80 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
     return cands, ""
 
 
-def _is(plan: Plan, factor: str, level: str, wanted: str) -> bool:
+def rolls_up_to(plan: Plan, factor: str, level: str, wanted: str) -> bool:
     """Whether ``level`` is ``wanted`` or one of its finer levels (exact codes without a vocabulary)."""
     if level == wanted:
         return True
     return plan.vocabulary is not None and plan.vocabulary.rolls_up(factor, level, wanted)
 
 
-def _ratio_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate], str]:
+def _direction(plan: Plan, comp: Comparison) -> bool | None:
+    """Whether ``comp`` is the protocol's contrast as stated (False: the other way round; None: neither).
+
+    A comparison whose reference is 'not stated' counts for a two-level factor when the protocol
+    says ``accept_unstated_reference``: as stated when its level is the protocol's level, inverted
+    when it is the protocol's reference level.
+    """
+    wanted = plan.analysis.comparison
+    assert wanted is not None
+    factor = wanted.factor
+    if comp.level == "not stated":
+        return None
+    unstated = comp.reference_level == "not stated" and wanted.accept_unstated_reference
+    if rolls_up_to(plan, factor, comp.level, wanted.level) and (unstated or rolls_up_to(plan, factor, comp.reference_level, wanted.reference_level)):
+        return True
+    if rolls_up_to(plan, factor, comp.level, wanted.reference_level) and (unstated or rolls_up_to(plan, factor, comp.reference_level, wanted.level)):
+        return False
+    return None
+
+
+def adjustment_enters(wanted: str, adjusted: bool | str, include_unadjusted: bool) -> bool:
+    """Whether a ratio with ``adjusted`` (True, False or 'not stated') enters under the protocol's
+    ``adjustment`` (``include_unadjusted``: the sensitivity analysis that takes every ratio)."""
+    if include_unadjusted or wanted == "any":
+        return True
+    return adjusted is True if wanted == "adjusted" else adjusted is False
+
+
+def _ratio_rows(study: StudyExtraction, plan: Plan, include_unadjusted: bool = False) -> tuple[list[Candidate], str]:
+    """The first comparison of a report that gives the protocol's contrast, or none and the first
+    reason a comparison of the factor was kept out (direction, measure, adjustment)."""
     comparison = plan.analysis.comparison
     assert comparison is not None
     arms = _arms(study, plan)
     factor = comparison.factor
     cands = []
+    reasons: list[str] = []
     for i, comp in enumerate(study.comparisons):
-        if comp.outcome not in plan.analysis.outcomes or comp.factor != factor:
+        # a comparison of the second HCT with an alternative spans the arms; any other belongs to the second-HCT arm
+        in_arm = plan.kind == "versus_alternative" or _arm_of(study, comp.arm) in arms
+        if comp.outcome not in plan.analysis.outcomes or comp.factor != factor or not in_arm:
             continue
-        if comp.measure != plan.measure or _arm_of(study, comp.arm) not in arms:
+        if comp.measure == "none":
+            reasons.append(f"only a p-value for {factor} ({comp.p}): no ratio to pool")
             continue
-        unstated = comp.reference_level == "not stated"
+        printed = f"'{comp.group}' vs '{comp.reference}'"
+        direction = _direction(plan, comp)
+        if direction is None:
+            if comp.level == "not stated" or comp.reference_level == "not stated":
+                reasons.append(f"{comp.measure} for {factor}: direction not stated ({printed}; levels {comp.level} vs {comp.reference_level})")
+            else:
+                reasons.append(f"{comp.measure} for {factor} compares {comp.level} vs {comp.reference_level} "
+                               f"(analysis: {comparison.level} vs {comparison.reference_level})")  # fmt: skip
+            continue
+        if comp.measure != plan.measure:
+            reasons.append(f"{comp.measure} reported, the analysis pools {plan.measure}: different measures are not pooled together")
+            continue
+        if not adjustment_enters(comparison.adjustment, comp.adjusted, include_unadjusted):
+            state = "unadjusted" if comp.adjusted is False else "adjustment not stated" if comp.adjusted == "not stated" else "adjusted"
+            reasons.append(f"{comp.measure} {state} (primary analysis: {comparison.adjustment} ratios; "
+                           "see the sensitivity analysis with all ratios)")  # fmt: skip
+            continue
         n = _cohort_n(study, _arm_of(study, comp.arm), None)
-        if _is(plan, factor, comp.level, comparison.level) and (
-            _is(plan, factor, comp.reference_level, comparison.reference_level) or unstated and comparison.accept_unstated_reference
-        ):
-            cands.append(Candidate(study.key, study, i, n))
-        elif _is(plan, factor, comp.level, comparison.reference_level) and _is(plan, factor, comp.reference_level, comparison.level):
-            cands.append(Candidate(study.key, study, i, n, inverted=True))
+        cands.append(Candidate(study.key, study, i, n, inverted=not direction))
     if not cands:
+        if reasons:
+            return [], "; ".join(dict.fromkeys(reasons))
         return [], f"no {plan.measure} for {factor} ({comparison.level} vs {comparison.reference_level})"
     return cands[:1], ""
 
@@ -191,6 +247,7 @@ def select(
     *,
     one_per_overlap_group: bool = True,
     include_selected: bool | None = None,
+    include_unadjusted: bool = False,
 ) -> Selection:
     """The rows that enter ``plan`` and the reports left out, with reasons (see module docstring)."""
     included: list[Candidate] = []
@@ -201,7 +258,7 @@ def select(
         if reason is not None:
             excluded.append(Exclusion(study.key, "population", reason))
             continue
-        rows, reason = _ratio_rows(study, plan) if plan.is_ratio else _proportion_rows(study, plan)
+        rows, reason = _ratio_rows(study, plan, include_unadjusted) if plan.takes_comparisons else _proportion_rows(study, plan)
         if not rows:
             excluded.append(Exclusion(study.key, "outcome", reason))
         elif study.population.selection and not keep_selected:

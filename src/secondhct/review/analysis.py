@@ -14,12 +14,13 @@ from ..errors import PoolingError
 from ..extraction.schema import StudyExtraction
 from ..extraction.timepoint import parse_time_point
 from ..measures import MEASURES
-from ..protocol.load import Plan, max_spread_months
+from ..protocol.load import CONTRAST_SCALE, Plan, max_spread_months
 from ..protocol.select import Candidate, Exclusion, select
 from ..stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure
 from ..stats.pooling import PooledResult
 from ..stats.subgroups import SubgroupResult, subgroup_analysis
 from . import rules
+from .contrasts import LevelRow, arm_contrasts, level_contrasts
 from .effects import NoEffect, StudyEffect, proportion_effect, ratio_effect
 from .sensitivity import MethodChange, Sensitivity, SensitivityContext
 
@@ -57,6 +58,8 @@ class AnalysisResult:
     warnings: tuple[str, ...]
     studies: Mapping[str, StudyExtraction]
     synthesis: str = "standard"
+    level_rows: tuple[LevelRow, ...] = ()
+    """For the contrast kinds: each level's (or arm's) own proportion, behind the per-level estimates."""
 
     @property
     def patients(self) -> int:
@@ -129,16 +132,24 @@ def _pool_or_reason(plan: Plan, effects: Sequence[StudyEffect], model: MethodCha
         return None, str(exc)
 
 
-def _effects(plan: Plan, candidates: Sequence[Candidate]) -> tuple[list[StudyEffect], list[Exclusion]]:
+def _effects(
+    plan: Plan, candidates: Sequence[Candidate], studies: Sequence[StudyExtraction], years: Mapping[str, int | None]
+) -> tuple[list[StudyEffect], list[Exclusion], list[LevelRow]]:
+    """The effect sizes of the selected rows (a contrast of two rows per report for the contrast
+    kinds, with the rows' own proportions for the per-level estimates), and the rows that give none."""
+    if plan.kind == "factor_levels":
+        return level_contrasts(plan, candidates)
+    if plan.contrasts_proportions:
+        return arm_contrasts(plan, candidates, studies, years)
     effects: list[StudyEffect] = []
     dropped: list[Exclusion] = []
     for cand in candidates:
-        made = ratio_effect(cand, plan) if plan.is_ratio else proportion_effect(cand, plan.measure)
+        made = ratio_effect(cand, plan) if plan.takes_comparisons else proportion_effect(cand, plan.measure)
         if isinstance(made, NoEffect):
             dropped.append(Exclusion(made.key, "outcome", f"no effect size: {made.reason}"))
         else:
             effects.append(made)
-    return effects, dropped
+    return effects, dropped, []
 
 
 def _sensitivity(
@@ -148,9 +159,11 @@ def _sensitivity(
     """The rule's models beside the primary one, then the plan's registered sensitivity
     analyses (:mod:`secondhct.review.sensitivity`), each fitted with the primary model."""
 
-    def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None) -> list[StudyEffect]:
-        chosen = select(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected)
-        return _effects(plan, chosen.included)[0]
+    def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None,
+                 include_unadjusted: bool = False) -> list[StudyEffect]:
+        chosen = select(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected,
+                        include_unadjusted=include_unadjusted)
+        return _effects(plan, chosen.included, studies, years)[0]
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},
@@ -159,6 +172,8 @@ def _sensitivity(
     specs = [*rules.rule_sensitivity(plan, kind), *plan.sensitivity]
     if kind == "single_report":
         specs = [s for s in specs if s.name in rules.SET_CHANGING]
+    elif kind == "none":  # only the ratios the primary analysis leaves out for their adjustment
+        specs = [s for s in specs if s.name == "include_unadjusted"]
     return [result for spec in specs for result in spec.run(ctx)]
 
 
@@ -203,11 +218,39 @@ def _factors(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyE
     return out
 
 
+def _level_factor(plan: Plan, rows: Sequence[LevelRow]) -> list[FactorResult]:
+    """Per-level pooled proportions of a contrast analysis and the test for their difference
+    (metafor ``rma(yi, vi, mods = ~ level)`` on the logit or log scale), from every usable row."""
+    scale = CONTRAST_SCALE[plan.measure]
+    levels: dict[str, tuple[str, ...]] = {}
+    for r in rows:
+        levels[r.level] = levels.get(r.level, ()) + (r.effect.key,)
+    name = plan.analysis.comparison.factor if plan.analysis.comparison is not None else "arm"
+    if len(rows) < 2 or len(levels) < 2:
+        return [FactorResult(name, levels, None, {}, "fewer than two levels with a usable row: no per-level pooling")] if rows else []
+    try:
+        result = subgroup_analysis(
+            [r.effect.effect.yi for r in rows], [r.effect.effect.vi for r in rows], [r.level for r in rows],
+            method=plan.method, options=_options(plan), measure=scale,
+        )  # fmt: skip
+    except PoolingError as exc:
+        return [FactorResult(name, levels, None, {}, str(exc))]
+    natural = {lev: natural_pooled(scale, res, None) for lev, res in result.results.items()}
+    return [FactorResult(name, levels, result, natural, "per-level pooled proportions (between-report comparison)")]
+
+
+#: Said of every comparison of the second HCT with an alternative.
+NON_RANDOMISED = ("non-randomised comparison: who received a second HCT was decided by the clinicians "
+                  "(confounding by indication); the ratio is not the effect of choosing a second HCT")  # fmt: skip
+
+
 def _warnings(plan: Plan, effects: list[StudyEffect], excluded: list[Exclusion], by_key: Mapping[str, StudyExtraction]) -> list[str]:
     k = len(effects)
     notes = []
+    if plan.kind == "versus_alternative":
+        notes.append(NON_RANDOMISED)
     if k == 0:
-        return ["no report gives a usable estimate: nothing is pooled"]
+        return [*notes, "no report gives a usable estimate: nothing is pooled"]
     if k == 2:
         notes.append("only 2 reports: the between-study spread rests mainly on the prior for tau; "
                      "the sensitivity table shows the estimate under other models and a wider prior")  # fmt: skip
@@ -223,9 +266,11 @@ def _warnings(plan: Plan, effects: list[StudyEffect], excluded: list[Exclusion],
     if assumed:
         notes.append(f"'±' read as the SE (not stated in the paper): {', '.join(assumed)}")
     approx = [e.key for e in effects if e.effect.approximate]
-    if approx:
+    if approx and plan.contrasts_proportions:
+        notes.append(f"binomial approximation of a level's or arm's variance (ignores censoring): {', '.join(approx)}")
+    elif approx:
         notes.append(f"binomial approximation of the variance (ignores censoring): {', '.join(approx)}")
-    origins = {by_key[e.key].outcomes[e.index].time_origin or by_key[e.key].population.time_origin for e in effects} if not plan.is_ratio else set()
+    origins = {by_key[e.key].outcomes[e.index].time_origin or by_key[e.key].population.time_origin for e in effects} if not plan.takes_comparisons else set()
     if len(origins) > 1:
         notes.append(f"mixed time origins: {', '.join(sorted(origins))}")
     abstracts = [e.key for e in effects if by_key[e.key].study.publication == "meeting_abstract"]
@@ -238,7 +283,7 @@ def time_spread_reason(plan: Plan, effects: Sequence[StudyEffect], by_key: Mappi
     """Why the reports cannot be pooled together: their time points differ by more than the
     protocol's ``time.max_spread`` (None when they do not, or no limit is set)."""
     limit = max_spread_months(plan.analysis)
-    if limit is None or plan.is_ratio:
+    if limit is None or plan.takes_comparisons:
         return None
     times = {by_key[e.key].outcomes[e.index].time or "" for e in effects}
     months = {t: parse_time_point(t).months for t in times}
@@ -253,7 +298,7 @@ def time_spread_reason(plan: Plan, effects: Sequence[StudyEffect], by_key: Mappi
 def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> AnalysisResult:
     """Select, compute effect sizes, pool, and run the plan's sensitivity and subgroup analyses."""
     selection = select(plan, studies, years)
-    effects, dropped = _effects(plan, selection.included)
+    effects, dropped, level_rows = _effects(plan, selection.included, studies, years)
     excluded = sorted([*selection.excluded, *dropped], key=lambda x: x.key)
     by_key = {s.key: s for s in studies}
     spread = time_spread_reason(plan, effects, by_key)
@@ -272,7 +317,7 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
         )
     if note:
         warnings.append(f"pooling failed: {note}")
-    sensitivity = tuple(_sensitivity(plan, effects, studies, years, kind)) if kind in ("few_studies", "standard", "single_report") else ()
+    sensitivity = tuple(_sensitivity(plan, effects, studies, years, kind)) if kind in ("few_studies", "standard", "single_report", "none") else ()
     if kind == "single_report":  # only what a different set of reports would show
         sensitivity = tuple(s for s in sensitivity if set(s.keys) != {e.key for e in effects})
     warnings.extend(_tau2_zero_warning(MEASURES[plan.measure].family, pooled, sensitivity))
@@ -282,10 +327,12 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
         excluded=tuple(excluded),
         pooled=pooled,
         sensitivity=sensitivity,
-        factors=tuple(_factors(plan, effects, by_key)) if len(effects) > 1 and not by_level else (),
+        factors=tuple(_level_factor(plan, level_rows)) if plan.contrasts_proportions else
+        tuple(_factors(plan, effects, by_key)) if len(effects) > 1 and not by_level else (),
         warnings=tuple(warnings),
         studies=by_key,
         synthesis=kind,
+        level_rows=tuple(level_rows),
     )
 
 

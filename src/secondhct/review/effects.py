@@ -163,5 +163,9 @@ def ratio_effect(cand: Candidate, plan: Plan) -> StudyEffect | NoEffect:
     except PoolingError as exc:
         return NoEffect(cand.key, str(exc))
     if cand.inverted:
-        effect = EffectSize(-effect.yi, effect.vi, effect.measure, f"{effect.derivation}; inverted (reported as reference vs group)", effect.approximate)
+        flipped = f"{1 / comp.estimate:.4g}"
+        if comp.ci is not None:
+            flipped += f" (CI {1 / comp.ci.upper:.4g}-{1 / comp.ci.lower:.4g})"
+        how = f"{effect.derivation}; inverted (reported as reference vs group): {measure} {flipped}"
+        effect = EffectSize(-effect.yi, effect.vi, effect.measure, how, effect.approximate)
     return StudyEffect(cand.key, cand.index, None, cand.n, reported, effect)

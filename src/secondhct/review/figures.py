@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .analysis import AnalysisResult
+from .analysis import NON_RANDOMISED, AnalysisResult
+from .contrasts import contrast_words, favours, row_detail
 
 #: Funnel plots are drawn from this many reports on: with fewer, asymmetry cannot be told
 #: from chance (Sterne et al., BMJ 2011;343:d4002, recommend at least 10 for tests).
@@ -32,13 +33,17 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
     if not result.effects:
         return None
     # subtotals only where every level pools at least two reports (a level of one report is that report)
-    factor = next((f for f in result.factors if f.result is not None and all(len(k) >= 2 for k in f.levels.values())), None)
+    # (a contrast analysis's per-level estimates are a figure of their own: level_forest_data)
+    factor = None if result.plan.contrasts_proportions else next(
+        (f for f in result.factors if f.result is not None and all(len(k) >= 2 for k in f.levels.values())), None
+    )
     level_of = {key: level for level, keys in factor.levels.items() for key in keys} if factor else {}
+    plan = result.plan
     rows = []
     for e in result.effects:
         study = result.studies[e.key]
         label = labels.get(e.key, e.key)
-        if e.subgroup is not None:
+        if e.subgroup is not None and plan.kind == "proportion":
             sub = next(s for s in study.subgroups if s.id == e.subgroup)
             label = f"{label}: {sub.level}"
         note = _DERIVED["assumed_se"] if e.assumed_se else (_DERIVED["approximate"] if e.effect.approximate else None)
@@ -46,6 +51,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
             ForestRow(
                 label=label, yi=e.effect.yi, vi=e.effect.vi, disease=", ".join(d.replace("_", " ") for d in study.population.diseases),
                 patients=e.n, reported=e.reported, derived_note=note, subgroup=level_of.get(e.key),
+                detail=row_detail(plan, study, e.index),
             )
         )
     pooled = result.pooled.result if result.pooled else None
@@ -63,7 +69,44 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
     outcome = ", ".join(o.upper() for o in result.plan.analysis.outcomes)
     return ForestData(
         rows=tuple(rows), pooled=pooled, measure=result.plan.measure, title=result.plan.analysis.title,
-        outcome=outcome, subgroups=subgroups, subgroup_test=test,
+        outcome=outcome, subgroups=subgroups, subgroup_test=test, favours=favours(plan),
+        detail_header="Cut-off; adjusted" if plan.takes_comparisons else "Cut-off",
+        notes=(NON_RANDOMISED,) if plan.kind == "versus_alternative" else (),
+    )
+
+
+def level_forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData | None:
+    """A contrast analysis's rows per level (or arm), each level's proportions pooled in a subtotal
+    and the test for their difference (between reports: a comparison across studies, not within)."""
+    from ..plots import ForestData, ForestRow, SubgroupTestResult
+    from ..protocol.load import CONTRAST_SCALE
+
+    factor = next((f for f in result.factors if f.result is not None), None)
+    if factor is None or factor.result is None or not result.level_rows:
+        return None
+    words = contrast_words(result.plan) or ("", "")
+    names = dict(zip(sorted(factor.result.levels), sorted(factor.result.levels)))
+    wanted = result.plan.analysis.comparison
+    if wanted is not None:
+        names = {wanted.level: words[0], wanted.reference_level: words[1]}
+    elif result.plan.analysis.alternative is not None:
+        names = {"second_allo_hct": words[0], result.plan.analysis.alternative.comparator: words[1]}
+    order = list(names)
+    rows = []
+    for r in sorted(result.level_rows, key=lambda r: (order.index(r.level) if r.level in order else len(order), r.effect.key)):
+        e = r.effect
+        note = _DERIVED["assumed_se"] if e.assumed_se else (_DERIVED["approximate"] if e.effect.approximate else None)
+        rows.append(ForestRow(label=labels.get(e.key, e.key), yi=e.effect.yi, vi=e.effect.vi, patients=e.n, reported=e.reported,
+                              derived_note=note, subgroup=names.get(r.level, r.level),
+                              detail=row_detail(result.plan, result.studies[e.key], e.index)))  # fmt: skip
+    test = factor.result.test
+    return ForestData(
+        rows=tuple(rows), pooled=None, measure=CONTRAST_SCALE[result.plan.measure],
+        title=f"{result.plan.analysis.title}: each level's proportion, pooled per level",
+        outcome=", ".join(o.upper() for o in result.plan.analysis.outcomes),
+        subgroups=tuple((names.get(lev, lev), factor.result.results[lev]) for lev in order if lev in factor.result.results),
+        subgroup_test=None if test is None else SubgroupTestResult(q=test.q, df=test.df, p=test.p, df2=test.df2),
+        detail_header="Cut-off", notes=("the test for subgroup differences compares reports, not patients within a report",),
     )
 
 
@@ -83,6 +126,9 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
 
     out = {}
     out[f"{result.plan.id}.forest.svg"] = figure_bytes(forest_plot(data), "svg").decode("utf-8")
+    levels = level_forest_data(result, labels)
+    if levels is not None:
+        out[f"{result.plan.id}.levels.forest.svg"] = figure_bytes(forest_plot(levels), "svg").decode("utf-8")
     if len(result.effects) >= MIN_K_FUNNEL and result.pooled is not None:
         funnel = funnel_plot(funnel_data_from_forest(data))
         out[f"{result.plan.id}.funnel.svg"] = figure_bytes(funnel, "svg").decode("utf-8")

@@ -10,6 +10,7 @@ from ..measures import MEASURES
 from ..results import (
     AnalysisRecord,
     BayesRecord,
+    ContrastRecord,
     ExcludedRow,
     FactorRecord,
     Natural,
@@ -21,6 +22,7 @@ from ..results import (
     number,
 )
 from .analysis import AnalysisResult, Pooled
+from .contrasts import contrast_words, favours, row_detail
 from .effects import StudyEffect
 
 
@@ -39,11 +41,13 @@ def _study_row(result: AnalysisResult, effect: StudyEffect, weight: float | None
     measure = MEASURES[result.plan.measure]
     est, lo, hi = measure.study_interval(effect.effect.yi, effect.effect.vi, effect.n)
     extra: dict[str, str | None] = {}
-    if not result.plan.is_ratio:
+    if not result.plan.takes_comparisons:
         out = study.outcomes[effect.index]
         extra = {"time": out.time, "time_origin": out.time_origin or study.population.time_origin}
+    if result.plan.kind != "proportion":
+        extra["detail"] = row_detail(result.plan, study, effect.index)
     return StudyRow(
-        key=effect.key, label=label, source=f"{'comparisons' if result.plan.is_ratio else 'outcomes'}[{effect.index}]",
+        key=effect.key, label=label, source=f"{'comparisons' if result.plan.takes_comparisons else 'outcomes'}[{effect.index}]",
         subgroup=effect.subgroup, n=effect.n, reported=effect.reported, yi=number(effect.effect.yi),
         vi=number(effect.effect.vi), natural=Natural(estimate=number(est), ci_lb=number(lo), ci_ub=number(hi)),
         weight=number(weight), derivation=effect.effect.derivation, assumed_se=effect.assumed_se,
@@ -87,4 +91,13 @@ def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisR
         ],
         subgroup_factors=[_factor_record(f) for f in result.factors],
         warnings=list(result.warnings),
+        kind=plan.kind, contrast=_contrast_record(result),
     )  # fmt: skip
+
+
+def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:
+    words, sides = contrast_words(result.plan), favours(result.plan)
+    if words is None or sides is None:
+        return None
+    return ContrastRecord(group=words[0], reference=words[1], favours_below_1=sides[0], favours_above_1=sides[1],
+                          non_randomised=result.plan.kind == "versus_alternative")  # fmt: skip

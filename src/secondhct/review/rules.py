@@ -71,7 +71,7 @@ def model_for(plan: Plan, k: int) -> MethodChange | None:
 
 #: Sensitivity analyses that change which reports enter, so that they can matter even when the
 #: primary analysis has a single report (e.g. a selected cohort that would make it two).
-SET_CHANGING = ("all_overlap_reports", "include_selected_cohorts")
+SET_CHANGING = ("all_overlap_reports", "include_selected_cohorts", "include_unadjusted")
 
 
 def rule_sensitivity(plan: Plan, kind: str) -> list[MethodChange]:

@@ -149,6 +149,25 @@ class IncludeSelectedCohorts(SensitivitySpec):
         return [self._subset(ctx, everything)]
 
 
+class IncludeUnadjusted(SensitivitySpec):
+    """Reported ratios whatever their adjustment: unadjusted ones and those whose adjustment is not
+    stated join the adjusted ones of the primary analysis (``comparison.adjustment: adjusted``)."""
+
+    kind: Literal["include_unadjusted"]
+
+    @property
+    def title(self) -> str:
+        return "including unadjusted ratios (and those whose adjustment is not stated)"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        if not ctx.plan.takes_comparisons:
+            return []
+        everything = list(ctx.reselect(include_unadjusted=True))
+        if [(e.key, e.index) for e in everything] == [(e.key, e.index) for e in ctx.effects]:
+            return []  # every ratio is adjusted: the primary analysis already is this one
+        return [self._subset(ctx, everything)]
+
+
 class InflateApproximatedVariances(SensitivitySpec):
     """Approximated variances ('±' read as SE, binomial from n, which ignores censoring) multiplied by ``factor``."""
 
@@ -247,8 +266,8 @@ class LeaveOneOut(SensitivitySpec):
 
 #: Every registered kind, in the order the summary lists them by default.
 SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
-    MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, ExcludeApproximatedSe,
-    InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
+    MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
+    ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
 )  # fmt: skip
 
 def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | None = None, test: str | None = None,
@@ -258,8 +277,8 @@ def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | Non
 
 
 SensitivityEntry = Annotated[
-    Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, ExcludeApproximatedSe,
-          InflateApproximatedVariances, ExcludeSmall, LeaveOneOut],
+    Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
+          ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut],
     Field(discriminator="kind"),
 ]  # fmt: skip
 

@@ -19,6 +19,7 @@ from ..measures import MEASURES
 from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
 from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
 from ..stats.models import TESTS
+from .benefit import benefit_context
 from .changes import Baseline, describe_changes
 
 SUMMARY_MD = "evidence-summary.md"
@@ -160,10 +161,13 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, A
         estimate, ci = _interval_or(family, s.pooled, s.note or "no report left")
         ctx["sensitivity"].append({"title": s.title, "k": len(s.keys), "estimate": estimate, "ci": ci})
     ctx["factors"] = []
+    # the per-level estimates of a contrast analysis are proportions (its own measure is their ratio)
+    level_family = "proportion" if a.kind == "factor_levels" or a.kind == "versus_alternative" and a.included and \
+        a.included[0].source.startswith("outcomes") else family
     for f in a.subgroup_factors:
         levels = []
         for lev, keys in f.levels.items():
-            estimate, ci = _interval_or(family, f.pooled.get(lev), "–")
+            estimate, ci = _interval_or(level_family, f.pooled.get(lev), "–")
             levels.append({"level": lev, "k": len(keys), "estimate": estimate, "ci": ci})
         test = fmt_test(f.test.q, f.test.df, f.test.df2, f.test.p) if f.test else f.note or "not computed (too few reports per level)"
         ctx["factors"].append({"factor": f.factor, "levels": levels, "test": test})
@@ -273,6 +277,7 @@ def summary_context(
         "methods": methods_paragraphs(document),
         "studies": _study_rows(studies, labels, cite),
         "factors": _factor_rows(studies, labels, cite),
+        "benefit": benefit_context(document.analyses, cite),
         "prisma": prisma_context(searches, prisma_svg),
         "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),
         "references": [

@@ -308,3 +308,30 @@ def ratio_from_p(est: float, p: float | str, measure: str) -> EffectSize:
     if bound:
         how += f" (reported as p < {pv:g}: the bound gives the largest, conservative SE)"
     return EffectSize(float(np.log(est)), float(sei**2), measure, how, approximate=bound)
+
+
+def contrast_of_proportions(group: EffectSize, reference: EffectSize, measure: str) -> EffectSize:
+    r"""The within-report ratio of two independent proportions from their effect sizes.
+
+    Notes
+    -----
+    With both proportions on the logit scale (PLO) the difference is the log odds ratio, and
+    on the log scale (PLN) the log risk ratio; the two groups are independent, so
+
+    .. math:: y = y_1 - y_2, \qquad v = v_1 + v_2 .
+
+    From counts this is metafor's ``escalc(measure = "OR", ai, n1i, ci, n2i)`` without a
+    continuity correction: :math:`v = 1/a + 1/b + 1/c + 1/d` is the sum of the two PLO
+    variances :math:`1/x + 1/(n - x)`; from an SE or a CI each variance is the delta-method
+    one of :func:`proportion_from_se` / :func:`proportion_from_ci`.
+
+    References
+    ----------
+    Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package.
+    *J Stat Softw* 36(3):1-48 (``escalc``). Woolf B (1955). *Ann Hum Genet* 19:251-253.
+    """
+    scale = {"OR": "PLO", "RR": "PLN"}.get(measure)
+    if scale is None or group.measure != scale or reference.measure != scale:
+        raise PoolingError(f"a {measure} of two proportions needs both on the {scale or 'PLO/PLN'} scale")
+    how = f"{measure} = difference of {scale} ({group.derivation} | {reference.derivation}), variance the sum"
+    return EffectSize(group.yi - reference.yi, group.vi + reference.vi, measure, how, group.approximate or reference.approximate)
