@@ -197,6 +197,7 @@ class StudyRow(Record):
     approximate: bool
     design: str
     publication: str
+    source_type: str = Field(default="not stated", description="what the numbers were read from (secondhct.extraction.sourcetype)")
     diseases: list[str]
     overlap_group: str | None
     time: str | None = None

@@ -5,6 +5,7 @@ bibliography, values as extracted, derived values marked) and renders it; the
 caller writes the files.
 """
 
+from ..extraction.sourcetype import SOURCE_TYPE_SHORT, source_type
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -41,6 +42,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
         if e.subgroup is not None:
             sub = next(s for s in study.subgroups if s.id == e.subgroup)
             label = f"{label}: {sub.level}"
+        label = f"{label} ({SOURCE_TYPE_SHORT[source_type(study)]})"
         note = _DERIVED["assumed_se"] if e.assumed_se else (_DERIVED["approximate"] if e.effect.approximate else None)
         rows.append(
             ForestRow(

@@ -6,6 +6,8 @@ the analysis's order, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
+from ..extraction.sourcetype import source_type
+
 from ..measures import MEASURES
 from ..results import (
     AnalysisRecord,
@@ -48,7 +50,7 @@ def _study_row(result: AnalysisResult, effect: StudyEffect, weight: float | None
         vi=number(effect.effect.vi), natural=Natural(estimate=number(est), ci_lb=number(lo), ci_ub=number(hi)),
         weight=number(weight), derivation=effect.effect.derivation, assumed_se=effect.assumed_se,
         approximate=effect.effect.approximate, design=study.study.design, publication=study.study.publication,
-        diseases=list(study.population.diseases), overlap_group=study.study.overlap_group, **extra,
+        source_type=source_type(study), diseases=list(study.population.diseases), overlap_group=study.study.overlap_group, **extra,
     )  # fmt: skip
 
 

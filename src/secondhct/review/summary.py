@@ -14,6 +14,7 @@ from typing import Any
 
 from ..bibliography import Bibliography, Reference
 from ..extraction.schema import StudyExtraction
+from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
 from ..format import fmt_natural, fmt_num, fmt_percent, fmt_range, fmt_tau2, fmt_test
 from ..measures import MEASURES
 from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
@@ -147,6 +148,7 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, A
             "time": r.time or "", "estimate": fmt_natural(family, r.natural.estimate),
             "ci": fmt_range(family, r.natural.ci_lb, r.natural.ci_ub),
             "weight": "–" if r.weight is None else f"{r.weight:.1f}%",
+            "source_type": SOURCE_TYPE_WORDS.get(r.source_type, r.source_type),
             "flag": "†" if r.assumed_se else ("‡" if r.approximate else ""),
         }
         for r in a.included
@@ -177,7 +179,8 @@ def _study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], c
         countries = s.study.countries if isinstance(s.study.countries, str) else ", ".join(s.study.countries)
         rows.append({
             "label": labels.get(s.key, s.key), "ref": cite[s.key], "design": s.study.design.replace("_", " "),
-            "publication": s.study.publication.replace("_", " "), "countries": countries,
+            "publication": s.study.publication.replace("_", " "),
+            "source_type": SOURCE_TYPE_WORDS[source_type(s)], "countries": countries,
             "diseases": ", ".join(d.replace("_", " ") for d in s.population.diseases), "age_group": s.population.age_group, "n": s.population.n,
             "arms": ", ".join(f"{a.intervention.replace('_', ' ')} ({a.n})" for a in s.arms),
             "overlap": s.study.overlap_group or "–", "origin": s.population.time_origin.replace("_", " "),
