@@ -239,6 +239,32 @@ class FactorRecord(Record):
     note: str
 
 
+class CertaintyDomainRecord(Record):
+    """One GRADE domain: the build's suggestion and the protocol's judgement (``judged`` None: not yet judged)."""
+
+    domain: str
+    suggested: str
+    suggested_reason: str
+    judged: str | None
+    reason: str | None
+    override: str | None
+
+
+class CertaintyRecord(Record):
+    """GRADE certainty of an analysis (secondhct.review.grade): the start, the domains, the level.
+
+    ``level`` is the protocol's when every domain is judged, else the suggestion's; ``conflicts``
+    lists the domains whose judgement departs from the suggestion without an ``override`` reason.
+    """
+
+    start: str
+    suggested_level: str
+    level: str
+    judged: bool
+    domains: list[CertaintyDomainRecord]
+    conflicts: list[str]
+
+
 Synthesis = Literal["none", "single_report", "not_pooled", "few_studies", "standard"]
 
 
@@ -269,6 +295,7 @@ class AnalysisRecord(Record):
     sensitivity: list[SensitivityRecord]
     subgroup_factors: list[FactorRecord]
     warnings: list[str]
+    certainty: CertaintyRecord | None = None
 
 
 class ResultsDocument(Record):

@@ -5,12 +5,12 @@ bibliography, values as extracted, derived values marked) and renders it; the
 caller writes the files.
 """
 
-from ..extraction.sourcetype import SOURCE_TYPE_SHORT, source_type
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..extraction.sourcetype import SOURCE_TYPE_SHORT, source_type
 from .analysis import AnalysisResult
 
 #: Funnel plots are drawn from this many reports on: with fewer, asymmetry cannot be told
