@@ -6,6 +6,8 @@ the analysis's order, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..extraction.sourcetype import source_type
 from ..measures import MEASURES
 from ..results import (
@@ -94,7 +96,7 @@ def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisR
     )  # fmt: skip
 
 
-def certainty_record(result: AnalysisResult, row_weights: list[float | None]) -> CertaintyRecord | None:
+def certainty_record(result: AnalysisResult, row_weights: Sequence[float | None]) -> CertaintyRecord | None:
     """The GRADE suggestions of an analysis with the protocol's judgements beside them; None without reports."""
     from ..extraction.riskofbias import assessment
     from ..measures import MEASURES
@@ -122,9 +124,7 @@ def certainty_record(result: AnalysisResult, row_weights: list[float | None]) ->
     rec = pooled_record(result.pooled, analysis.thresholds) if result.pooled else None
     if rec is not None:
         nat = rec.natural
-        tau = getattr(rec, "tau", None)
-        if tau is None and getattr(rec, "tau2", None) is not None:
-            tau = float(rec.tau2) ** 0.5  # type: ignore[union-attr]
+        tau = rec.tau if isinstance(rec, BayesRecord) else (rec.tau2 ** 0.5 if rec.tau2 is not None else None)
         pooled = GradePooled(family=family, k=len(reports), estimate=nat.estimate, ci_lb=nat.ci_lb, ci_ub=nat.ci_ub,
                         pi_lb=nat.pi_lb, pi_ub=nat.pi_ub, i2=getattr(rec, "i2", None), tau=tau, q_p=getattr(rec, "q_p", None))  # fmt: skip
     else:  # one report, or listed only: the first report's own interval
