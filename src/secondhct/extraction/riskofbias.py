@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..diagnostics import FieldPath
     from .checks import Finding
-    from .schema import StudyExtraction
+    from .schema import RiskOfBias, StudyExtraction
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def needed_tools(study: StudyExtraction) -> list[str]:
     return need
 
 
-def assessment(study: StudyExtraction, tool: str) -> object | None:
+def assessment(study: StudyExtraction, tool: str) -> RiskOfBias | None:
     """The study's assessment with ``tool``, if any."""
     return next((a for a in study.risk_of_bias if a.tool == tool), None)
 

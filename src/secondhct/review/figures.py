@@ -83,9 +83,31 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
     from ..plots import figure_bytes, forest_plot
     from ..plots.funnel import funnel_data_from_forest, funnel_plot
 
-    out = {}
+    out = {f"{result.plan.id}.rob.svg": rob_plot(result, labels)}
     out[f"{result.plan.id}.forest.svg"] = figure_bytes(forest_plot(data), "svg").decode("utf-8")
     if len(result.effects) >= MIN_K_FUNNEL and result.pooled is not None:
         funnel = funnel_plot(funnel_data_from_forest(data))
         out[f"{result.plan.id}.funnel.svg"] = figure_bytes(funnel, "svg").decode("utf-8")
     return out
+
+
+def rob_plot(result: AnalysisResult, labels: Mapping[str, str]) -> str:
+    """The traffic-light risk-of-bias plot of the analysis's reports (JBI for proportions, QUIPS for ratios);
+    a report not yet assessed is a row that says so."""
+    from ..extraction.riskofbias import assessment
+    from ..plots.robplot import RobRow, rob_svg
+
+    tool = "quips" if result.plan.is_ratio else "jbi_case_series"
+    rows, seen = [], set()
+    for e in result.effects:
+        if e.key in seen:
+            continue
+        seen.add(e.key)
+        study = result.studies[e.key]
+        rob = assessment(study, tool)
+        label = f"{labels.get(e.key, e.key)} ({SOURCE_TYPE_SHORT[source_type(study)]})"
+        if rob is None:
+            rows.append(RobRow(label, None, None))
+        else:
+            rows.append(RobRow(label, {k: d.judgement for k, d in rob.domains.items()}, rob.overall.judgement))
+    return rob_svg(tool, rows, f"Risk of bias: {result.plan.analysis.title}")

@@ -304,8 +304,9 @@ def render_summaries(
     plots: Mapping[str, str] | None = None,
     searches: SearchLog | None = None,
     prisma_svg: str | None = None,
+    rob_plots: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The Markdown and HTML summaries; ``plots`` maps analysis id to SVG text to embed."""
+    """The Markdown and HTML summaries; ``plots`` (forest) and ``rob_plots`` (risk of bias) map analysis id to SVG text to embed."""
     import jinja2
 
     context = summary_context(document, studies, bib, previous, searches, prisma_svg)
@@ -317,9 +318,10 @@ def render_summaries(
         lstrip_blocks=True,
     )
     env.filters["md"] = markdown_text
-    md = env.get_template("summary.md.j2").render(**context, plots=plots or {})
+    md = env.get_template("summary.md.j2").render(**context, plots=plots or {}, rob_plots=rob_plots or {})
     env.autoescape = True
-    page = env.get_template("summary.html.j2").render(**context, plots={k: _svg_body(v) for k, v in (plots or {}).items()})
+    page = env.get_template("summary.html.j2").render(**context, plots={k: _svg_body(v) for k, v in (plots or {}).items()},
+                                                        rob_plots={k: _svg_body(v) for k, v in (rob_plots or {}).items()})
     return {SUMMARY_MD: md, SUMMARY_HTML: page}
 
 
