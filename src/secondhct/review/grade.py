@@ -21,6 +21,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..protocol.schema import Protocol
+    from ..results import ResultsDocument
 
 LEVELS = ("very_low", "low", "moderate", "high")
 LEVEL_WORDS = {"very_low": "very low", "low": "low", "moderate": "moderate", "high": "high"}
@@ -232,7 +237,8 @@ def statement(level: str, about: str, who: str, outcome: str, when: str) -> str:
     if level == "high":
         return f"{head} {who} {plain} {when}."
     if level == "moderate":
-        return f"{head} {who} probably {plain.replace('are ', 'are ', 1)} {when}."
+        verb, _, rest = plain.partition(" ")
+        return f"{head} {who} {verb} probably {rest} {when}."
     if level == "low":
         return f"{head} {who} may {base} {when}."
     return f"We are very uncertain how many {who} {plain} {when} (estimate: {about})."
@@ -240,3 +246,32 @@ def statement(level: str, about: str, who: str, outcome: str, when: str) -> str:
 
 def _show(family: str, value: float) -> str:
     return f"{100 * value:g}%" if family == "proportion" else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class CertaintyFinding:
+    severity: str
+    path: tuple[str | int, ...]
+    message: str
+
+
+def certainty_findings(protocol: Protocol, document: ResultsDocument) -> list[CertaintyFinding]:
+    """The protocol's GRADE judgements against the suggestions of the last build: a rating that departs
+    from its suggestion without an ``override`` reason is an error; an analysis with reports and no
+    ``certainty:`` block a warning (judge it once its suggestions exist)."""
+    out = []
+    for i, analysis in enumerate(protocol.analyses):
+        record = document.analysis(analysis.id)
+        if record is None or record.certainty is None:
+            continue
+        if analysis.certainty is None:
+            out.append(CertaintyFinding("warning", ("analyses", i, "id"),
+                                        f"no certainty: block; the build suggests {LEVEL_WORDS[record.certainty.suggested_level]}"))  # fmt: skip
+            continue
+        for d in record.certainty.domains:
+            judged = getattr(analysis.certainty, d.domain)
+            if judged.rating != d.suggested and judged.override is None:
+                out.append(CertaintyFinding("error", ("analyses", i, "certainty", d.domain, "rating"),
+                                            f"{d.domain} judged {judged.rating} but the build suggests {d.suggested} "
+                                            f"({d.suggested_reason}); give the reason in override:"))  # fmt: skip
+    return out
