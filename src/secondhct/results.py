@@ -202,6 +202,7 @@ class StudyRow(Record):
     approximate: bool
     design: str
     publication: str
+    source_type: str = Field(default="not stated", description="what the numbers were read from (secondhct.extraction.sourcetype)")
     diseases: list[str]
     overlap_group: str | None
     time: str | None = None
@@ -242,6 +243,32 @@ class FactorRecord(Record):
     pooled: dict[str, ModelRecord]
     test: SubgroupTestRecord | None
     note: str
+
+
+class CertaintyDomainRecord(Record):
+    """One GRADE domain: the build's suggestion and the protocol's judgement (``judged`` None: not yet judged)."""
+
+    domain: str
+    suggested: str
+    suggested_reason: str
+    judged: str | None
+    reason: str | None
+    override: str | None
+
+
+class CertaintyRecord(Record):
+    """GRADE certainty of an analysis (secondhct.review.grade): the start, the domains, the level.
+
+    ``level`` is the protocol's when every domain is judged, else the suggestion's; ``conflicts``
+    lists the domains whose judgement departs from the suggestion without an ``override`` reason.
+    """
+
+    start: str
+    suggested_level: str
+    level: str
+    judged: bool
+    domains: list[CertaintyDomainRecord]
+    conflicts: list[str]
 
 
 Synthesis = Literal["none", "single_report", "not_pooled", "few_studies", "standard"]
@@ -286,6 +313,7 @@ class AnalysisRecord(Record):
     warnings: list[str]
     kind: str = "proportion"
     contrast: ContrastRecord | None = None
+    certainty: CertaintyRecord | None = None
 
 
 class ResultsDocument(Record):

@@ -141,6 +141,25 @@ def _schema_diagnostics(project: Project) -> list[Diagnostic]:
     return out
 
 
+def _certainty_diagnostics(project: Project, loaded: LoadedModel[Protocol]) -> list[Diagnostic]:
+    """GRADE judgements in protocol.yaml against the suggestions of the last build (outputs/results.json)."""
+    from .results import read_results
+    from .review.grade import certainty_findings
+
+    path = project.outputs_dir / "results.json"
+    try:
+        document = read_results(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        document = None
+    if document is None or loaded.model is None:
+        return []
+    out = []
+    for f in certainty_findings(loaded.model, document):
+        line, column = loaded.positions.locate(f.path)
+        out.append(Diagnostic(loaded.file, f.severity, f.message, line, column, f.path, "certainty"))  # type: ignore[arg-type]
+    return out
+
+
 def _concerns(diag: Diagnostic, keys: set[str]) -> bool:
     """Whether a references.bib diagnostic matters to the studies ``keys``: it names one of
     their entries, or the file could not be read at all."""
@@ -197,6 +216,8 @@ def validate_project(
             for code in protocol_code_findings(loaded_protocol.model, vocabulary.model):
                 line, column = loaded_protocol.positions.locate(code.path)
                 diagnostics.append(Diagnostic(loaded_protocol.file, "error", code.message, line, column, code.path, code.code))
+        if loaded_protocol.model is not None:
+            diagnostics += _certainty_diagnostics(project, loaded_protocol)
     searches_path, loaded_searches = project.root / "searches.yaml", None
     if not paths and os.path.lexists(searches_path):
         from .searchlog import load_searches

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from ..diagnostics import FieldPath, Severity
 from .consistency import half_unit, printed_p_interval, ratio_p_range, se_matches_ci
 from .quotes import check_quotes
+from .riskofbias import check_risk_of_bias
 from .schema import CI, PROPORTION_SCALE, Age, FollowUp, Outcome, Range, Source, StudyExtraction
 from .slips import check_unit_slips
 from .timepoint import duration_in_months, parse_time_point
@@ -49,6 +50,7 @@ def check_study(study: StudyExtraction) -> list[Finding]:
         _ranges,
         check_unit_slips,
         check_quotes,
+        check_risk_of_bias,
     )
     return [finding for rule in rules for finding in rule(study)]
 

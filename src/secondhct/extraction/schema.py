@@ -359,6 +359,27 @@ class Patient(Strict):
     source: Source
 
 
+Judgement = Literal["low", "some_concerns", "high", "unclear", "not_applicable"]
+RobTool = Literal["jbi_case_series", "quips"]
+
+
+class DomainJudgement(Strict):
+    """One domain (or the overall) of a risk-of-bias tool: the judgement and why."""
+
+    judgement: Judgement = Field(description="low, some_concerns, high, unclear (not_applicable only for a JBI item)")
+    reason: Text = Field(description="a supporting quote or the reason for the judgement")
+
+
+class RiskOfBias(Strict):
+    """A risk-of-bias assessment of the report with one tool (domains in secondhct.extraction.riskofbias)."""
+
+    tool: RobTool = Field(description="jbi_case_series for single-arm outcomes; quips for prognostic-factor effects")
+    assessed_by: Text
+    assessed_on: DateText
+    domains: dict[Identifier, DomainJudgement] = Field(description="every domain of the tool, by its code")
+    overall: DomainJudgement
+
+
 class StudyExtraction(Strict):
     """Everything a curator records from one study. The file is ``studies/<key>.yaml``."""
 
@@ -373,6 +394,9 @@ class StudyExtraction(Strict):
     associations: list[Association] = Field(default_factory=list)
     patients: list[Patient] = Field(default_factory=list)
     notes: Text | None = None
+    risk_of_bias: list[RiskOfBias] = Field(
+        default_factory=list, description="one assessment per tool the report needs, at the end of the file"
+    )
 
     def default_arm(self) -> str | None:
         """The arm a row without ``arm:`` belongs to: the only arm not nested in another (else None)."""

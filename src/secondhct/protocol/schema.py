@@ -108,6 +108,26 @@ class Alternative(Strict):
     words: Text | None = Field(default=None, description="the comparator in words, e.g. 'donor lymphocyte infusion'")
 
 
+class CertaintyDomain(Strict):
+    """The review's judgement of one GRADE domain, with the reason (secondhct.review.grade)."""
+
+    rating: Literal["not_serious", "serious", "very_serious"]
+    reason: Text = Field(description="why; a downgrade says what is wrong")
+    override: Text | None = Field(
+        default=None, description="required when the rating differs from the one the build suggests: why the review departs from it"
+    )
+
+
+class Certainty(Strict):
+    """GRADE certainty of an analysis: one judgement per domain (start: low, observational evidence)."""
+
+    risk_of_bias: CertaintyDomain
+    inconsistency: CertaintyDomain
+    indirectness: CertaintyDomain
+    imprecision: CertaintyDomain
+    publication_bias: CertaintyDomain
+
+
 class Analysis(Strict):
     """One pre-specified analysis."""
 
@@ -147,6 +167,7 @@ class Analysis(Strict):
         description="natural-scale values (a proportion in 0-1, or a ratio) for which the Bayesian model gives P(mu > value)",
     )
     notes: Text | None = None
+    certainty: Certainty | None = Field(default=None, description="the review's GRADE judgements (each downgrade with a reason)")
 
 
 class FewStudies(Strict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..extraction.sourcetype import SOURCE_TYPE_SHORT, source_type
 from .analysis import NON_RANDOMISED, AnalysisResult
 from .contrasts import contrast_words, favours, row_detail
 
@@ -46,6 +47,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
         if e.subgroup is not None and plan.kind == "proportion":
             sub = next(s for s in study.subgroups if s.id == e.subgroup)
             label = f"{label}: {sub.level}"
+        label = f"{label} ({SOURCE_TYPE_SHORT[source_type(study)]})"
         note = _DERIVED["assumed_se"] if e.assumed_se else (_DERIVED["approximate"] if e.effect.approximate else None)
         rows.append(
             ForestRow(
@@ -124,7 +126,7 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
     from ..plots import figure_bytes, forest_plot
     from ..plots.funnel import funnel_data_from_forest, funnel_plot
 
-    out = {}
+    out = {f"{result.plan.id}.rob.svg": rob_plot(result, labels)}
     out[f"{result.plan.id}.forest.svg"] = figure_bytes(forest_plot(data), "svg").decode("utf-8")
     levels = level_forest_data(result, labels)
     if levels is not None:
@@ -133,3 +135,25 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
         funnel = funnel_plot(funnel_data_from_forest(data))
         out[f"{result.plan.id}.funnel.svg"] = figure_bytes(funnel, "svg").decode("utf-8")
     return out
+
+
+def rob_plot(result: AnalysisResult, labels: Mapping[str, str]) -> str:
+    """The traffic-light risk-of-bias plot of the analysis's reports (JBI for proportions, QUIPS for ratios);
+    a report not yet assessed is a row that says so."""
+    from ..extraction.riskofbias import assessment
+    from ..plots.robplot import RobRow, rob_svg
+
+    tool = "quips" if result.plan.is_ratio else "jbi_case_series"
+    rows, seen = [], set()
+    for e in result.effects:
+        if e.key in seen:
+            continue
+        seen.add(e.key)
+        study = result.studies[e.key]
+        rob = assessment(study, tool)
+        label = f"{labels.get(e.key, e.key)} ({SOURCE_TYPE_SHORT[source_type(study)]})"
+        if rob is None:
+            rows.append(RobRow(label, None, None))
+        else:
+            rows.append(RobRow(label, {k: d.judgement for k, d in rob.domains.items()}, rob.overall.judgement))
+    return rob_svg(tool, rows, f"Risk of bias: {result.plan.analysis.title}")

@@ -6,10 +6,15 @@ the analysis's order, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ..extraction.sourcetype import source_type
 from ..measures import MEASURES
 from ..results import (
     AnalysisRecord,
     BayesRecord,
+    CertaintyDomainRecord,
+    CertaintyRecord,
     ContrastRecord,
     ExcludedRow,
     FactorRecord,
@@ -52,7 +57,7 @@ def _study_row(result: AnalysisResult, effect: StudyEffect, weight: float | None
         vi=number(effect.effect.vi), natural=Natural(estimate=number(est), ci_lb=number(lo), ci_ub=number(hi)),
         weight=number(weight), derivation=effect.effect.derivation, assumed_se=effect.assumed_se,
         approximate=effect.effect.approximate, design=study.study.design, publication=study.study.publication,
-        diseases=list(study.population.diseases), overlap_group=study.study.overlap_group, **extra,
+        source_type=source_type(study), diseases=list(study.population.diseases), overlap_group=study.study.overlap_group, **extra,
     )  # fmt: skip
 
 
@@ -91,7 +96,7 @@ def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisR
         ],
         subgroup_factors=[_factor_record(f) for f in result.factors],
         warnings=list(result.warnings),
-        kind=plan.kind, contrast=_contrast_record(result),
+        kind=plan.kind, contrast=_contrast_record(result), certainty=certainty_record(result, row_weights),
     )  # fmt: skip
 
 
@@ -101,3 +106,55 @@ def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:
         return None
     return ContrastRecord(group=words[0], reference=words[1], favours_below_1=sides[0], favours_above_1=sides[1],
                           non_randomised=result.plan.kind == "versus_alternative")  # fmt: skip
+
+
+def certainty_record(result: AnalysisResult, row_weights: Sequence[float | None]) -> CertaintyRecord | None:
+    """The GRADE suggestions of an analysis with the protocol's judgements beside them; None without reports."""
+    from ..extraction.riskofbias import assessment
+    from ..measures import MEASURES
+    from .grade import DOMAINS, START, Report, level_after, suggest
+    from .grade import Pooled as GradePooled
+
+    if not result.effects:
+        return None
+    plan = result.plan
+    analysis = plan.analysis
+    tool = "quips" if plan.is_ratio else "jbi_case_series"
+    reports, times = [], set()
+    for e, w in zip(result.effects, row_weights):
+        study = result.studies[e.key]
+        rob = assessment(study, tool)
+        origin = None
+        if not plan.is_ratio:
+            origin = study.outcomes[e.index].time_origin
+            times.add(study.outcomes[e.index].time)
+        reports.append(Report(
+            key=e.key, weight=None if w is None else float(w), n=e.n, rob=getattr(getattr(rob, "overall", None), "judgement", None),
+            source_type=source_type(study), time_origin=origin or study.population.time_origin, selected=bool(study.population.selection),
+        ))  # fmt: skip
+    family = MEASURES[plan.measure].family
+    rec = pooled_record(result.pooled, analysis.thresholds) if result.pooled else None
+    if rec is not None:
+        nat = rec.natural
+        tau = rec.tau if isinstance(rec, BayesRecord) else (rec.tau2 ** 0.5 if rec.tau2 is not None else None)
+        pooled = GradePooled(family=family, k=len(reports), estimate=nat.estimate, ci_lb=nat.ci_lb, ci_ub=nat.ci_ub,
+                        pi_lb=nat.pi_lb, pi_ub=nat.pi_ub, i2=getattr(rec, "i2", None), tau=tau, q_p=getattr(rec, "q_p", None))  # fmt: skip
+    else:  # one report, or listed only: the first report's own interval
+        first = result.effects[0]
+        est, lo, hi = MEASURES[plan.measure].study_interval(first.effect.yi, first.effect.vi, first.n)
+        pooled = GradePooled(family=family, k=len(reports), estimate=number(est), ci_lb=number(lo), ci_ub=number(hi))
+    suggestions = suggest(reports, pooled, result.patients, analysis.thresholds, spread_time=len(times) > 1)
+    judged = analysis.certainty
+    domains, conflicts = [], []
+    for sug in suggestions:
+        j = getattr(judged, sug.domain) if judged is not None else None
+        if j is not None and j.rating != sug.rating and j.override is None:
+            conflicts.append(f"{sug.domain}: judged {j.rating}, suggested {sug.rating} ({sug.reason}); give an override reason")
+        domains.append(CertaintyDomainRecord(domain=sug.domain, suggested=sug.rating, suggested_reason=sug.reason,
+                                             judged=j.rating if j else None, reason=j.reason if j else None,
+                                             override=j.override if j else None))  # fmt: skip
+    suggested_level = level_after([s.rating for s in suggestions])
+    level = level_after([d.judged or d.suggested for d in domains]) if judged is not None else suggested_level
+    assert [d.domain for d in domains] == list(DOMAINS)
+    return CertaintyRecord(start=START, suggested_level=suggested_level, level=level, judged=judged is not None,
+                           domains=domains, conflicts=conflicts)  # fmt: skip

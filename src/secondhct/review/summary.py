@@ -14,6 +14,7 @@ from typing import Any
 
 from ..bibliography import Bibliography, Reference
 from ..extraction.schema import StudyExtraction
+from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
 from ..format import fmt_natural, fmt_num, fmt_percent, fmt_range, fmt_tau2, fmt_test
 from ..measures import MEASURES
 from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
@@ -148,6 +149,7 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, A
             "time": r.time or "", "estimate": fmt_natural(family, r.natural.estimate),
             "ci": fmt_range(family, r.natural.ci_lb, r.natural.ci_ub),
             "weight": "–" if r.weight is None else f"{r.weight:.1f}%",
+            "source_type": SOURCE_TYPE_WORDS.get(r.source_type, r.source_type),
             "flag": "†" if r.assumed_se else ("‡" if r.approximate else ""),
         }
         for r in a.included
@@ -181,7 +183,8 @@ def _study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], c
         countries = s.study.countries if isinstance(s.study.countries, str) else ", ".join(s.study.countries)
         rows.append({
             "label": labels.get(s.key, s.key), "ref": cite[s.key], "design": s.study.design.replace("_", " "),
-            "publication": s.study.publication.replace("_", " "), "countries": countries,
+            "publication": s.study.publication.replace("_", " "),
+            "source_type": SOURCE_TYPE_WORDS[source_type(s)], "countries": countries,
             "diseases": ", ".join(d.replace("_", " ") for d in s.population.diseases), "age_group": s.population.age_group, "n": s.population.n,
             "arms": ", ".join(f"{a.intervention.replace('_', ' ')} ({a.n})" for a in s.arms),
             "overlap": s.study.overlap_group or "–", "origin": s.population.time_origin.replace("_", " "),
@@ -274,6 +277,8 @@ def summary_context(
         "designs": count([s.study.design.replace("_", " ") for s in studies]),
         "diseases": count([d.replace("_", " ") for s in studies for d in s.population.diseases]),
         "analyses": [_analysis_context(a, cite) for a in document.analyses],
+        "sof": sof_rows(document),
+        "source_note": source_note(document),
         "methods": methods_paragraphs(document),
         "studies": _study_rows(studies, labels, cite),
         "factors": _factor_rows(studies, labels, cite),
@@ -304,8 +309,9 @@ def render_summaries(
     plots: Mapping[str, str] | None = None,
     searches: SearchLog | None = None,
     prisma_svg: str | None = None,
+    rob_plots: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The Markdown and HTML summaries; ``plots`` maps analysis id to SVG text to embed."""
+    """The Markdown and HTML summaries; ``plots`` (forest) and ``rob_plots`` (risk of bias) map analysis id to SVG text to embed."""
     import jinja2
 
     context = summary_context(document, studies, bib, previous, searches, prisma_svg)
@@ -317,9 +323,10 @@ def render_summaries(
         lstrip_blocks=True,
     )
     env.filters["md"] = markdown_text
-    md = env.get_template("summary.md.j2").render(**context, plots=plots or {})
+    md = env.get_template("summary.md.j2").render(**context, plots=plots or {}, rob_plots=rob_plots or {})
     env.autoescape = True
-    page = env.get_template("summary.html.j2").render(**context, plots={k: _svg_body(v) for k, v in (plots or {}).items()})
+    page = env.get_template("summary.html.j2").render(**context, plots={k: _svg_body(v) for k, v in (plots or {}).items()},
+                                                        rob_plots={k: _svg_body(v) for k, v in (rob_plots or {}).items()})
     return {SUMMARY_MD: md, SUMMARY_HTML: page}
 
 
@@ -327,3 +334,101 @@ def _svg_body(svg: str) -> str:
     """An SVG document without its XML prolog, for inline embedding."""
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else html.escape(svg)
+
+
+def _who(a: AnalysisRecord) -> str:
+    ages = set(a.population.get("age_groups", []))
+    if ages <= {"infant", "pediatric"}:
+        return "children"
+    if ages == {"adult"}:
+        return "adults"
+    return "patients"
+
+
+def _when(a: AnalysisRecord) -> str:
+    def words(text: str) -> str:
+        for suffix, unit in (("mo", "months"), ("y", "years"), ("d", "days")):
+            if text.endswith(suffix) and text[: -len(suffix)].isdigit():
+                return f"{text[: -len(suffix)]} {unit}"
+        return text
+
+    time = a.time or {}
+    if "exact" in time:
+        span = words(time["exact"])
+    elif "min" in time and "max" in time:
+        lo, hi = words(time["min"]), words(time["max"])
+        span = f"{lo.split()[0]} to {hi}" if lo.split()[1:] == hi.split()[1:] else f"{lo} to {hi}"
+    else:
+        span = "at any time"
+    return f"{span} after a second HCT"
+
+
+def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
+    """The summary-of-findings table (GRADEpro layout): one row per analysis with a certainty rating.
+    Absolute numbers are the estimate per 100 patients, rounded here (and only here)."""
+    from .grade import LEVEL_SYMBOLS, LEVEL_WORDS, OUTCOME_VERBS, statement
+
+    rows = []
+    for a in document.analyses:
+        c = a.certainty
+        if c is None:
+            continue
+        family = MEASURES[a.measure].family
+        if a.pooled is not None:
+            est, lo, hi = a.pooled.natural.estimate, a.pooled.natural.ci_lb, a.pooled.natural.ci_ub
+        else:
+            r = a.included[0]
+            est, lo, hi = r.natural.estimate, r.natural.ci_lb, r.natural.ci_ub
+        interval = "credible interval" if isinstance(a.pooled, BayesRecord) else "CI"
+        who, when = _who(a), _when(a)
+        outcome = a.outcomes[0]
+        if a.synthesis == "not_pooled":
+            each = ", ".join(fmt_natural(family, r.natural.estimate) for r in a.included)
+            rows.append({
+                "id": a.id, "title": a.title, "time": when, "k": a.k, "patients": a.patients,
+                "estimate": f"not pooled: {each}", "absolute": "–", "symbol": LEVEL_SYMBOLS[c.level],
+                "level": LEVEL_WORDS[c.level], "downgrades": ", ".join(
+                    d.domain.replace("_", " ") for d in c.domains if (d.judged or d.suggested) != "not_serious") or "none",
+                "statement": f"We are very uncertain how many {who} {OUTCOME_VERBS.get(outcome, ('', 'have the outcome'))[1]} {when}: "
+                             f"the {a.k} reports ({each}) were listed, not pooled.",
+                "judged": c.judged, "conflicts": c.conflicts, "domains": [],
+            })  # fmt: skip
+            continue
+        if family == "proportion" and est is not None and lo is not None and hi is not None:
+            about = f"about {100 * est:.0f} in 100"
+            absolute = f"about {100 * est:.0f} in 100 {who} ({100 * lo:.0f} to {100 * hi:.0f})"
+            plain = statement(c.level, about, who, outcome, when)
+        else:
+            absolute = "–"
+            subject = a.title[0].lower() + a.title[1:]
+            plain = (f"{'We are very uncertain about the' if c.level == 'very_low' else 'There may be a'} {subject}: "
+                     f"{fmt_natural(family, est)} (95% CI {fmt_range(family, lo, hi)}).")  # fmt: skip
+        if a.k == 1:
+            plain += " This is one report, not a pooled estimate."
+        downgrades = [f"{d.domain.replace('_', ' ')} ({(d.judged or d.suggested).replace('_', ' ')})"
+                      for d in c.domains if (d.judged or d.suggested) != "not_serious"]  # fmt: skip
+        rows.append({
+            "id": a.id, "title": a.title, "time": when, "k": a.k, "patients": a.patients,
+            "estimate": f"{fmt_natural(family, est)} (95% {interval} {fmt_range(family, lo, hi)})",
+            "absolute": absolute, "symbol": LEVEL_SYMBOLS[c.level], "level": LEVEL_WORDS[c.level],
+            "statement": plain, "downgrades": ", ".join(downgrades) or "none",
+            "judged": c.judged, "conflicts": c.conflicts,
+            "domains": [{"domain": d.domain.replace("_", " "), "suggested": d.suggested.replace("_", " "),
+                         "suggested_reason": d.suggested_reason, "judged": (d.judged or "not judged").replace("_", " "),
+                         "reason": d.reason or "", "override": d.override or ""} for d in c.domains],
+        })  # fmt: skip
+    return rows
+
+
+def source_note(document: ResultsDocument) -> str:
+    """What the pooled numbers were read from, counted over the reports that enter an analysis."""
+    kinds: dict[str, str] = {}
+    for a in document.analyses:
+        for r in a.included:
+            kinds[r.key] = r.source_type
+    full = sum(1 for v in kinds.values() if v == "full_text")
+    counts = sorted({v: sum(1 for x in kinds.values() if x == v) for v in kinds.values()}.items())
+    listed = ", ".join(f"{n} {SOURCE_TYPE_WORDS.get(v, v)}" for v, n in counts)
+    head = (f"None of the {len(kinds)} reports in an analysis was read in full ({listed}), so most risk-of-bias domains "
+            "could not be judged." if full == 0 else f"Of the {len(kinds)} reports in an analysis: {listed}.")  # fmt: skip
+    return head + " One report is one report: where an analysis has a single report, its number is that report's, not a pooled estimate."

@@ -1,0 +1,159 @@
+"""Risk-of-bias tools: their domains, defined once, and the checks of an extraction's assessments.
+
+Two tools, one per kind of evidence a report gives:
+
+* ``jbi_case_series``: the JBI critical appraisal checklist for case series, ten items
+  (Munn Z, Barker TH, Moola S, et al. Methodological quality of case series studies:
+  an introduction to the JBI critical appraisal tool. JBI Evid Synth 2020;18(10):2127-2133).
+  For single-arm outcome reports (case series and registry cohorts). Its answers
+  Yes / No / Unclear / Not applicable are recorded as ``low`` / ``high`` / ``unclear`` /
+  ``not_applicable`` (risk of bias, not quality: "yes" is low risk).
+* ``quips``: the Quality In Prognosis Studies tool, six domains (Hayden JA, van der Windt
+  DA, Cartwright JL, Côté P, Bombardier C. Assessing bias in studies of prognostic
+  factors. Ann Intern Med 2013;158(4):280-286. doi:10.7326/0003-4819-158-4-201302190-00009).
+  For prognostic-factor effects (``comparisons`` and ``associations``). QUIPS's
+  low / moderate / high is recorded as ``low`` / ``some_concerns`` / ``high``.
+
+A report with outcomes needs a ``jbi_case_series`` assessment; one with comparisons or
+associations a ``quips`` one. A missing assessment is a warning (reports are assessed
+after extraction), never an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..diagnostics import FieldPath
+    from .checks import Finding
+    from .schema import RiskOfBias, StudyExtraction
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A risk-of-bias tool: its name as printed, its citation, and its domains (code -> wording)."""
+
+    code: str
+    name: str
+    citation: str
+    domains: dict[str, str]
+    short: dict[str, str]
+    applies_to: str
+
+
+JBI_CASE_SERIES = Tool(
+    code="jbi_case_series",
+    name="JBI checklist for case series",
+    citation="Munn Z, et al. JBI Evid Synth 2020;18(10):2127-2133",
+    domains={
+        "inclusion_criteria": "Were there clear criteria for inclusion in the case series?",
+        "condition_measurement": "Was the condition measured in a standard, reliable way for all participants included?",
+        "condition_identification": "Were valid methods used for identification of the condition for all participants included?",
+        "consecutive_inclusion": "Did the case series have consecutive inclusion of participants?",
+        "complete_inclusion": "Did the case series have complete inclusion of participants?",
+        "demographics": "Was there clear reporting of the demographics of the participants in the study?",
+        "clinical_information": "Was there clear reporting of clinical information of the participants?",
+        "outcomes_follow_up": "Were the outcomes or follow up results of cases clearly reported?",
+        "site_demographics": "Was there clear reporting of the presenting site(s)/clinic(s) demographic information?",
+        "statistics": "Was statistical analysis appropriate?",
+    },
+    short={
+        "inclusion_criteria": "D1 Inclusion criteria",
+        "condition_measurement": "D2 Condition measured",
+        "condition_identification": "D3 Condition identified",
+        "consecutive_inclusion": "D4 Consecutive",
+        "complete_inclusion": "D5 Complete",
+        "demographics": "D6 Demographics",
+        "clinical_information": "D7 Clinical info",
+        "outcomes_follow_up": "D8 Outcomes, follow-up",
+        "site_demographics": "D9 Sites",
+        "statistics": "D10 Statistics",
+    },
+    applies_to="outcomes",
+)
+
+QUIPS = Tool(
+    code="quips",
+    name="QUIPS (Quality In Prognosis Studies)",
+    citation="Hayden JA, et al. Ann Intern Med 2013;158(4):280-286",
+    domains={
+        "participation": "Study participation: the sample represents the population of interest",
+        "attrition": "Study attrition: participants with follow-up data represent the sample",
+        "factor_measurement": "Prognostic factor measurement: measured similarly and validly for all participants",
+        "outcome_measurement": "Outcome measurement: measured similarly and validly for all participants",
+        "confounding": "Study confounding: important confounders measured and accounted for",
+        "analysis": "Statistical analysis and reporting: appropriate, and no selective reporting",
+    },
+    short={
+        "participation": "D1 Participation",
+        "attrition": "D2 Attrition",
+        "factor_measurement": "D3 Factor measurement",
+        "outcome_measurement": "D4 Outcome measurement",
+        "confounding": "D5 Confounding",
+        "analysis": "D6 Analysis, reporting",
+    },
+    applies_to="comparisons",
+)
+
+TOOLS: dict[str, Tool] = {t.code: t for t in (JBI_CASE_SERIES, QUIPS)}
+
+#: Judgement words as printed, and the symbol robvis draws in each circle.
+JUDGEMENT_WORDS = {"low": "low", "some_concerns": "some concerns", "high": "high", "unclear": "unclear",
+                   "not_applicable": "not applicable"}  # fmt: skip
+JUDGEMENT_SYMBOLS = {"low": "+", "some_concerns": "−", "high": "×", "unclear": "?", "not_applicable": ""}
+
+
+def needed_tools(study: StudyExtraction) -> list[str]:
+    """The tools a report needs: JBI for its outcomes, QUIPS for its prognostic-factor effects."""
+    need = []
+    if study.outcomes or study.patients:
+        need.append(JBI_CASE_SERIES.code)
+    if study.comparisons or study.associations:
+        need.append(QUIPS.code)
+    return need
+
+
+def assessment(study: StudyExtraction, tool: str) -> RiskOfBias | None:
+    """The study's assessment with ``tool``, if any."""
+    return next((a for a in study.risk_of_bias if a.tool == tool), None)
+
+
+def check_risk_of_bias(study: StudyExtraction) -> Iterator[Finding]:
+    """Unknown or missing domains are errors; a tool used twice is an error; a missing assessment a warning."""
+    from .checks import Finding
+
+    seen: dict[str, int] = {}
+    for i, rob in enumerate(study.risk_of_bias):
+        path: FieldPath = ("risk_of_bias", i)
+        if rob.tool in seen:
+            yield Finding("error", path + ("tool",), f"a second {rob.tool} assessment (also risk_of_bias[{seen[rob.tool]}])", "rob")
+        seen.setdefault(rob.tool, i)
+        tool = TOOLS[rob.tool]
+        for name in rob.domains:
+            if name not in tool.domains:
+                close = difflib.get_close_matches(name, list(tool.domains), n=1, cutoff=0.5)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; domains: {', '.join(tool.domains)}"
+                yield Finding("error", path + ("domains", name), f"unknown {tool.code} domain '{name}'{hint}", "rob-domain")
+        missing = [d for d in tool.domains if d not in rob.domains]
+        if missing:
+            yield Finding("error", path + ("domains",), f"{tool.code} domains not judged: {', '.join(missing)} (write 'unclear' with a reason when the report does not say)", "rob-domain")
+        if rob.overall.judgement == "not_applicable":
+            yield Finding("error", path + ("overall", "judgement"), "the overall judgement cannot be not_applicable", "rob")
+        worst = _worst([d.judgement for d in rob.domains.values()])
+        if worst == "high" and rob.overall.judgement == "low":
+            yield Finding("error", path + ("overall", "judgement"), "overall 'low' although a domain is judged 'high'", "rob")
+    for need in needed_tools(study):
+        if need not in seen:
+            what = "outcomes" if need == JBI_CASE_SERIES.code else "prognostic-factor effects"
+            yield Finding("warning", ("key",), f"no {need} risk-of-bias assessment for its {what} (add risk_of_bias at the end of the file)", "rob-missing")
+
+
+_ORDER = ("low", "unclear", "some_concerns", "high")
+
+
+def _worst(judgements: list[str]) -> str | None:
+    ranked = [j for j in judgements if j in _ORDER]
+    return max(ranked, key=_ORDER.index) if ranked else None

@@ -1,0 +1,84 @@
+"""Certainty in the built outputs: source types, the SoF table and key findings, and validate's GRADE check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from secondhct.extraction.schema import StudyExtraction
+from secondhct.extraction.sourcetype import source_type
+from secondhct.protocol.load import load_protocol
+from secondhct.results import read_results
+from secondhct.review.grade import certainty_findings
+from secondhct.review.summary import sof_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = ROOT / "tests" / "data" / "project" / "studies" / "smith2020.yaml"
+
+
+def _study(publication: str, *contents: str) -> StudyExtraction:
+    data = yaml.safe_load(BASE.read_text(encoding="utf-8"))
+    data["study"]["publication"] = publication
+    data["curation"]["documents"] = [{"id": f"d{i}", "content": c, "url": "https://example.org"} for i, c in enumerate(contents)]
+    return StudyExtraction.model_validate(data, strict=False)
+
+
+def test_source_type_from_documents_and_publication() -> None:
+    assert source_type(_study("article", "fact_sheet", "abstract")) == "abstract"
+    assert source_type(_study("article", "abstract", "full_text")) == "full_text"
+    assert source_type(_study("meeting_abstract", "abstract")) == "meeting_abstract"
+    assert source_type(_study("article", "fact_sheet", "news_report")) == "news_report"
+    assert source_type(_study("article", "review_table")) == "secondary_source"
+    assert source_type(_study("not stated", "fact_sheet", "citation_record")) == "citation_only"
+
+
+def _document():
+    document = read_results((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
+    assert document is not None
+    return document
+
+
+def test_sof_rows_of_the_corpus() -> None:
+    rows = {r["id"]: r for r in sof_rows(_document())}
+    kato = rows["os-children-all-2-3y"]
+    assert kato["absolute"] == "about 29 in 100 children (23 to 37)"
+    assert kato["estimate"] == "29.4% (95% CI 22.7% to 37.1%)"
+    assert (kato["symbol"], kato["level"], kato["k"], kato["patients"]) == ("⊕◯◯◯", "very low", 1, 171)
+    assert kato["statement"].endswith("(estimate: about 29 in 100). This is one report, not a pooled estimate.")
+    pooled = rows["os-children-acute-2-3y"]
+    assert pooled["absolute"] == "about 28 in 100 children (16 to 43)"
+    assert "credible interval 16.5% to 42.6%" in pooled["estimate"]
+    assert "indirectness" not in pooled["downgrades"]  # judged not serious, with an override reason
+    assert rows["lfs-children-acute-1-3y"]["estimate"] == "not pooled: 26.6%, 53.7%"
+    assert "relapse-children-acute-2-3y" not in rows  # no report: no certainty
+
+
+def test_summary_opens_with_key_findings_then_sof() -> None:
+    md = (ROOT / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
+    keys, sof, included = md.index("## Key findings"), md.index("## Summary of findings"), md.index("## What is included")
+    assert keys < sof < included
+    assert "None of the 10 reports in an analysis was read in full (8 abstract, 1 meeting abstract, 1 news report)" in md
+    html = (ROOT / "outputs" / "evidence-summary.html").read_text(encoding="utf-8")
+    assert html.index('id="key-findings"') < html.index('id="summary-of-findings"') < html.index("What is included")
+    assert "<td>about 29 in 100 children (23 to 37)</td>" in html
+    assert html.count('<figure class="rob">') == len(list((ROOT / "outputs").glob("*.rob.svg"))) > 0
+
+
+def test_certainty_judgement_departing_from_suggestion_needs_a_reason() -> None:
+    protocol = load_protocol(ROOT / "protocol.yaml", "protocol.yaml").model
+    assert protocol is not None
+    document = _document()
+    assert certainty_findings(protocol, document) == []
+    i = next(i for i, a in enumerate(protocol.analyses) if a.id == "os-children-all-2-3y")
+    analysis = protocol.analyses[i]
+    assert analysis.certainty is not None
+    changed = analysis.certainty.model_copy(update={"imprecision": analysis.certainty.imprecision.model_copy(update={"rating": "not_serious"})})
+    analyses = list(protocol.analyses)
+    analyses[i] = analysis.model_copy(update={"certainty": changed})
+    findings = certainty_findings(protocol.model_copy(update={"analyses": analyses}), document)
+    assert [(f.severity, f.path) for f in findings] == [("error", ("analyses", i, "certainty", "imprecision", "rating"))]
+    assert "imprecision judged not_serious but the build suggests serious (171 patients" in findings[0].message
+    analyses[i] = analysis.model_copy(update={"certainty": None})
+    missing = certainty_findings(protocol.model_copy(update={"analyses": analyses}), document)
+    assert [(f.severity, f.message) for f in missing] == [("warning", "no certainty: block; the build suggests very low")]
