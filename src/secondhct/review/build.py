@@ -107,7 +107,7 @@ PRISMA_SVG = "prisma.svg"
 
 
 def _prisma(searches: object, previous: dict[str, bytes], unchanged: bool) -> dict[str, str]:
-    """``prisma.svg`` from the search log: the previous drawing when code and inputs are unchanged
+    """``prisma.svg`` from the search log: the previous drawing when code and searches.yaml are unchanged
     (so that a no-op build imports no plotting library), else drawn anew."""
     if searches is None:
         return {}
@@ -227,7 +227,9 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     for named in figures.values():
         files.update(named)
     searches = report.searches.model if report.searches is not None else None
-    files.update(_prisma(searches, previous, same_code and previous_manifest.get("inputs_sha256") == data))
+    searches_path = project.root / "searches.yaml"
+    prisma_inputs = _sha(code.encode(), searches_path.read_bytes() if searches_path.is_file() else b"")
+    files.update(_prisma(searches, previous, not force and previous_manifest.get("prisma_sha256") == prisma_inputs))
     compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), explicit)
     build_report.baseline = compared.description
     summaries_current = (
@@ -251,7 +253,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
     manifest = {
         "code_sha256": code, "inputs_sha256": data, "analyses": hashes, "baseline_sha256": compared.identity,
-        "figures": {aid: sorted(named) for aid, named in figures.items()},
+        "prisma_sha256": prisma_inputs, "figures": {aid: sorted(named) for aid, named in figures.items()},
         "files": outputset.manifest_files(encoded),
     }
     encoded[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
