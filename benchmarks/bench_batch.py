@@ -14,7 +14,9 @@ import time
 import numpy as np
 
 from secondhct.stats.batch import gosh, leave_one_out
+from secondhct.stats.permutation import permutation_test
 from secondhct.stats.pooling import pool
+from secondhct.stats.rma import fit_rma
 
 
 def _median(fn: object, runs: int) -> float:
@@ -42,6 +44,13 @@ def main() -> None:
     looped = _median(lambda: [pool(y[m], v[m], method="DL", test="z") for m in keep], opts.runs)
     vector = _median(lambda: leave_one_out(y, v), opts.runs)
     print(f"leave-one-out k = {opts.k}: vectorised {vector * 1e3:.2f} ms, looped exact {looped * 1e3:.1f} ms ({looped / vector:.0f}x)")
+    X = np.column_stack([np.ones(opts.k), np.arange(opts.k) % 2])
+    rng_perm = np.random.default_rng(2)
+    orders = [rng_perm.permutation(opts.k) for _ in range(1000)]
+    looped = _median(lambda: [fit_rma(y, v, X[o], method="DL").qm for o in orders], max(1, opts.runs // 2))
+    vector = _median(lambda: permutation_test(y, v, X, iter=1000), opts.runs)
+    print(f"permutation test k = {opts.k}, 1,000 permutations: vectorised {vector * 1e3:.1f} ms, "
+          f"looped exact {looped * 1e3:.0f} ms ({looped / vector:.0f}x)")
 
 
 if __name__ == "__main__":
