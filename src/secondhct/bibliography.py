@@ -82,6 +82,8 @@ def decode_latex(text: str) -> str:
     """
     if "\\" not in text and "{" not in text and "~" not in text:
         return text
+    if _PLAIN_BRACED.fullmatch(text) and _balanced(text) and "{{{{" not in text:  # case-protecting braces only: pylatexenc drops them
+        return text.replace("{", "").replace("}", "").strip()
     try:
         return _latex_to_text(text).strip()
     except RecursionError:
@@ -89,6 +91,10 @@ def decode_latex(text: str) -> str:
     except Exception as exc:  # pylatexenc raises IndexError, AttributeError... on some inputs
         raise LatexError(f"the LaTeX cannot be decoded ({type(exc).__name__}: {exc})") from None
 
+
+#: Text with braces but nothing else pylatexenc would translate (no macro, tie, math, comment,
+#: special character or ligature such as ``--`` or quotes).
+_PLAIN_BRACED = re.compile(r"[A-Za-z0-9 ,.;:()/+=?!*{}\[\]\n\t]*")
 
 _LATEX: dict[str, object] = {}
 

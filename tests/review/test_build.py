@@ -191,3 +191,28 @@ def test_markdown_summary_escapes_text_from_bibtex() -> None:
     assert markdown_text("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert markdown_text("[x](javascript:alert(1))") == "\\[x\\](javascript:alert(1))"
     assert markdown_text("a | b") == "a \\| b"
+
+
+@pytest.mark.slow
+def test_one_study_edit_recomputes_only_its_analyses_and_equals_a_forced_build(review: Path, tmp_path: Path) -> None:
+    """An analysis is recomputed only when a report it can select changes; the incremental
+    outputs are byte for byte those of a clean --force build of the same inputs."""
+    build_module.build(Project(review), force=True)
+    kato = review / "studies" / "kato2012.yaml"
+    kato.write_text(_revise(kato.read_text()))
+    report = build_module.build(Project(review))
+    assert sorted(report.computed) == ["os-all-ages-2-3y", "os-children-acute-2-3y", "os-children-all-2-3y"]
+    assert "os-adults-2-3y" in report.reused and "os-adults-2-3y.forest.svg" not in report.written
+    clean = tmp_path / "clean"
+    shutil.copytree(review, clean, ignore=shutil.ignore_patterns("outputs"))
+    build_module.build(Project(clean), force=True)
+    assert _snapshot(review / "outputs") == _snapshot(clean / "outputs")
+
+
+@pytest.mark.slow
+def test_a_current_build_says_so_and_how_to_force(review: Path) -> None:
+    build_module.build(Project(review), force=True)
+    result = runner.invoke(app, ["build", "--root", str(review)])
+    assert result.exit_code == 0, result.output
+    assert "is current (15 analyses unchanged, nothing written" in result.output
+    assert "use `secondhct build --force` to recompute everything" in result.output

@@ -34,6 +34,12 @@ def build(
     report = run_build(project, force=force, progress=lambda message: typer.echo(message, err=True), baseline=baseline)
     elapsed = time.perf_counter() - start
     out = display_path(project.outputs_dir)
+    if not report.computed and not report.written:
+        typer.echo(
+            f"{out} is current ({len(report.reused)} analyses unchanged, nothing written; {elapsed:.2f} s); "
+            "use `secondhct build --force` to recompute everything"
+        )
+        return
     typer.echo(
         f"{len(report.computed)} analyses computed, {len(report.reused)} unchanged; "
         f"{len(report.written)} file(s) written to {out}, {len(report.unchanged)} unchanged ({elapsed:.2f} s)"

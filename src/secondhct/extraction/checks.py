@@ -76,15 +76,19 @@ def _identifiers(study: StudyExtraction) -> Iterator[Finding]:
 
 
 def _instances(obj: Any, cls: type[T], path: FieldPath = ()) -> Iterator[tuple[FieldPath, T]]:
-    """Every instance of ``cls`` inside a model tree, with its field path."""
-    if isinstance(obj, cls):
-        yield path, obj
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _instances(getattr(obj, name), cls, path + (name,))
-    elif isinstance(obj, list):
-        for i, item in enumerate(obj):
-            yield from _instances(item, cls, path + (i,))
+    """Every instance of ``cls`` inside a model tree, with its field path (depth first, in field order)."""
+    stack: list[tuple[FieldPath, Any]] = [(path, obj)]
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, cls):
+            yield here, node
+        elif isinstance(node, BaseModel):
+            stack.extend(
+                (here + (name,), value) for name in reversed(type(node).model_fields)
+                if isinstance(value := getattr(node, name), (BaseModel, list))
+            )  # fmt: skip
+        elif isinstance(node, list):
+            stack.extend((here + (i,), item) for i, item in reversed(list(enumerate(node))) if isinstance(item, (BaseModel, list)))
 
 
 def _references(study: StudyExtraction) -> Iterator[Finding]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from ..format import fmt_test
 from ..stats.bayes import BayesResult
+from ..stats.distributions import norm_isf
 from ..stats.models import ModelFit
 from .data import ForestData, ForestRow
 from .scale import DisplayScale
@@ -58,7 +58,7 @@ def split_header(text: str, level: float) -> list[str]:
 
 
 def _z(level: float) -> float:
-    return float(stats.norm.isf((1 - level) / 2))
+    return norm_isf((1 - level) / 2)
 
 
 def _summary_entry(

@@ -19,9 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, MaxNLocator
-from scipy import stats
 
 from ..measures import MEASURES
+from ..stats.distributions import norm_isf
 from ..stats.models import ModelFit
 from .data import ForestData, effect_arrays
 from .egger import EGGER_MIN_K, EggerTest, egger_test
@@ -116,7 +116,7 @@ def _draw(data: FunnelData, st: FunnelStyle) -> Figure:
     est = data.pooled.estimate if data.pooled is not None else float(np.average(y, weights=1 / se**2))
     c = 0.0 if centre_kind == "null" else est
     se_max = float(se.max()) * 1.08
-    z = [float(stats.norm.isf((1 - lev) / 2)) for lev in CONTOUR_LEVELS]
+    z = [norm_isf((1 - lev) / 2) for lev in CONTOUR_LEVELS]
     half = z[-1] * se_max
     lo = min(c - half, float(y.min()), est) - 0.05 * half
     hi = max(c + half, float(y.max()), est) + 0.05 * half

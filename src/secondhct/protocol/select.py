@@ -284,3 +284,16 @@ def select(
             excluded.append(Exclusion(key, "overlap", f"may share patients with {keep} (overlap group {group}); one report per group: {rule_text}"))
     kept = tuple(c for c in included if c.key not in dropped)
     return Selection(kept, tuple(sorted(excluded, key=lambda e: e.key)))
+
+
+def analysis_inputs(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> tuple[list[StudyExtraction], list[Exclusion]]:
+    """What an analysis can read of the corpus: the reports that pass its population and outcome
+    rules (selected cohorts and overlapping reports included, as its sensitivity analyses may take
+    them), and, of every other report, only its exclusion (key, stage, reason).
+
+    The analysis's result is a function of these, the plan, the vocabulary and the code, so a
+    build recomputes it only when they change (:mod:`secondhct.review.build`).
+    """
+    permissive = select(plan, studies, years, one_per_overlap_group=False, include_selected=True)
+    kept = {c.key for c in permissive.included}
+    return [s for s in sorted(studies, key=lambda s: s.key) if s.key in kept], list(permissive.excluded)

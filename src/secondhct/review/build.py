@@ -3,9 +3,12 @@
 Incremental and deterministic:
 
 * ``outputs/manifest.json`` records, per analysis, a SHA-256 of everything its
-  result depends on (the extractions, references.bib, the analysis and the
-  protocol defaults, and the tool's own source code). An analysis whose hash
-  did not change is taken from the previous ``results.json``, not recomputed.
+  result depends on (:func:`analysis_digest`): the extractions it can select (those
+  passing its population and outcome rules, :func:`~secondhct.protocol.select.analysis_inputs`),
+  the exclusion reasons and display labels of the other reports, the analysis and the
+  protocol defaults, vocabulary.yaml, and the tool's own source code. An analysis whose
+  hash did not change is taken, with its plots, from the previous outputs, not
+  recomputed; editing one study recomputes only the analyses that can select it.
 * Everything is computed in memory first. Then the whole set of files becomes
   ``outputs/`` in one step (:mod:`.outputset`: a staging folder, fsynced, swapped in
   by renames, with the manifest, which lists every file's SHA-256, written last).
@@ -74,6 +77,17 @@ def data_digest(project: Project) -> str:
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
 
 
+def analysis_digest(
+    code: str, defaults: bytes, vocabulary: bytes, analysis: bytes, inputs: list[tuple[str, bytes, str, int | None]],
+    exclusions: list[tuple[str, str, str, str]],
+) -> str:
+    """SHA-256 of one analysis's inputs: ``inputs`` are (key, extraction as canonical JSON, label,
+    year) of the reports it can select; ``exclusions`` (key, stage, reason, label) of the others."""
+    rows = [f"{key}\0{label}\0{year}\0".encode() + dumped for key, dumped, label, year in inputs]
+    excluded = ["\0".join(x).encode() for x in exclusions]
+    return _sha(code.encode(), defaults, vocabulary, analysis, b"inputs", *rows, b"excluded", *excluded)
+
+
 def _json(data: bytes | None) -> dict[str, Any]:
     try:
         parsed = json.loads(data.decode("utf-8")) if data is not None else {}
@@ -93,7 +107,7 @@ PRISMA_SVG = "prisma.svg"
 
 
 def _prisma(searches: object, previous: dict[str, bytes], unchanged: bool) -> dict[str, str]:
-    """``prisma.svg`` from the search log: the previous drawing when code and inputs are unchanged
+    """``prisma.svg`` from the search log: the previous drawing when code and searches.yaml are unchanged
     (so that a no-op build imports no plotting library), else drawn anew."""
     if searches is None:
         return {}
@@ -131,6 +145,7 @@ def build(
 
 def _build(project: Project, force: bool, progress: Callable[[str], None], baseline_file: Path | None) -> BuildReport:
     from ..protocol.load import plan
+    from ..protocol.select import analysis_inputs
     from ..validation import validate_project
 
     explicit = from_file(baseline_file, project.root) if baseline_file is not None else None
@@ -161,8 +176,19 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     analyses: list[AnalysisRecord] = []
     figures: dict[str, dict[str, str]] = {}
     build_report = BuildReport()
+    vocabulary_bytes = project.vocabulary_path.read_bytes() if project.vocabulary_path.is_file() else b""
+    dumped: dict[str, bytes] = {}
     for i, analysis in enumerate(protocol.analyses, 1):
-        h = _sha(code.encode(), data.encode(), defaults, analysis.model_dump_json().encode())
+        analysis_plan = plan(analysis, protocol.defaults, vocabulary)
+        inputs, others = analysis_inputs(analysis_plan, studies, years)
+        for s in inputs:
+            if s.key not in dumped:
+                dumped[s.key] = s.model_dump_json().encode()
+        h = analysis_digest(
+            code, defaults, vocabulary_bytes, analysis.model_dump_json().encode(),
+            [(s.key, dumped[s.key], bib.labels.get(s.key, s.key), years.get(s.key)) for s in inputs],
+            [(x.key, x.stage, x.reason, bib.labels.get(x.key, x.key)) for x in others],
+        )  # fmt: skip
         hashes[analysis.id] = h
         cached = previous_by_id.get(analysis.id)
         figure_names = previous_manifest.get("figures", {}).get(analysis.id, [])
@@ -182,7 +208,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         from .figures import render_figures
         from .results import analysis_record
 
-        result = run_analysis(plan(analysis, protocol.defaults, vocabulary), studies, years)
+        result = run_analysis(analysis_plan, studies, years)
         analyses.append(analysis_record(result, bib.labels))
         figures[analysis.id] = render_figures(result, bib.labels)
         build_report.computed.append(analysis.id)
@@ -201,7 +227,9 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     for named in figures.values():
         files.update(named)
     searches = report.searches.model if report.searches is not None else None
-    files.update(_prisma(searches, previous, same_code and previous_manifest.get("inputs_sha256") == data))
+    searches_path = project.root / "searches.yaml"
+    prisma_inputs = _sha(code.encode(), searches_path.read_bytes() if searches_path.is_file() else b"")
+    files.update(_prisma(searches, previous, not force and previous_manifest.get("prisma_sha256") == prisma_inputs))
     compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), explicit)
     build_report.baseline = compared.description
     summaries_current = (
@@ -228,7 +256,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
     manifest = {
         "code_sha256": code, "inputs_sha256": data, "analyses": hashes, "baseline_sha256": compared.identity,
-        "figures": {aid: sorted(named) for aid, named in figures.items()},
+        "prisma_sha256": prisma_inputs, "figures": {aid: sorted(named) for aid, named in figures.items()},
         "files": outputset.manifest_files(encoded),
     }
     encoded[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")

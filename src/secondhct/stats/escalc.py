@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from ..errors import PoolingError
 from ..measures import CI_SCALES, LOG, Transform, codes, get_measure
+from .distributions import norm_isf
 
 PROPORTION_MEASURES: tuple[str, ...] = codes("proportion")
 RATIO_MEASURES: tuple[str, ...] = codes("ratio")
@@ -182,7 +182,7 @@ def se_from_ci(lower: float, upper: float, scale: str, *, level: float = 0.95) -
 
     ``scale`` is one of :data:`CI_SCALES` for proportions or ``log`` for ratios.
     """
-    z = float(stats.norm.isf((1 - level) / 2))
+    z = norm_isf((1 - level) / 2)
     g = scale_transform(scale).forward
     return float(g(upper) - g(lower)) / (2 * z)
 
@@ -302,7 +302,7 @@ def ratio_from_p(est: float, p: float | str, measure: str) -> EffectSize:
         raise PoolingError(f"{measure} {est:g} must be positive")
     if est == 1:
         raise PoolingError(f"{measure} = 1: the SE cannot be recovered from a p-value")
-    z = float(stats.norm.isf(pv / 2))
+    z = norm_isf(pv / 2)
     sei = abs(np.log(est)) / z
     how = f"ln {measure} {est:g}; SE from two-sided p = {pv:g}"
     if bound:

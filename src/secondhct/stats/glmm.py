@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 from ..errors import PoolingError
+from .distributions import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
 from .escalc import escalc_proportions
 from .models import check_test
 from .pooling import PooledResult, TestType
@@ -310,7 +311,7 @@ def _heterogeneity(x: Array, n: Array, tau2: float) -> tuple[float, float, float
     ll_sat = np.sum(special.xlogy(x, x / n) + special.xlogy(n - x, 1 - x / n))
     q = max(0.0, float(-2 * (ll_fe - ll_sat)))
     vt = (k - 1) / Residual.of(np.ones((k, 1)), 1 / vi).trace()
-    return q, float(stats.chi2.sf(q, k - 1)), 100 * tau2 / (vt + tau2), tau2 / vt + 1, vi
+    return q, chi2_sf(q, k - 1), 100 * tau2 / (vt + tau2), tau2 / vt + 1, vi
 
 
 def glmm_pool(
@@ -358,12 +359,11 @@ def glmm_pool(
         notes.insert(0, f"GLMM: test '{test}' means metafor's test='t' (t with k-1 df, no Knapp-Hartung scaling)")
     tau2 = theta**2
     df = None if test == "z" else k - 1
-    dist = stats.norm() if df is None else stats.t(df)
-    crit = float(dist.isf((1 - level) / 2))
+    crit = norm_isf((1 - level) / 2) if df is None else t_isf((1 - level) / 2, df)
     q, q_p, i2, h2, _ = _heterogeneity(x, n, tau2)
     half_pi = crit * np.sqrt(se**2 + tau2)
     return PooledResult(
-        k=k, estimate=beta, se=se, stat=beta / se, pval=float(2 * dist.sf(abs(beta / se))),
+        k=k, estimate=beta, se=se, stat=beta / se, pval=2 * (norm_sf(abs(beta / se)) if df is None else t_sf(abs(beta / se), df)),
         ci_lb=beta - crit * se, ci_ub=beta + crit * se, pi_lb=float(beta - half_pi), pi_ub=float(beta + half_pi),
         df=df, tau2=tau2, tau2_se=None, tau2_lb=None, tau2_ub=None, i2=i2, i2_lb=None, i2_ub=None,
         h2=h2, h2_lb=None, h2_ub=None, q=q, q_df=k - 1, q_p=q_p, method="GLMM", test=test, level=level,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
 
+from .distributions import brentq, chi2_isf, chi2_ppf
 from .models import TESTS
 from .rma import RmaFit, TestType, check_inputs, fit_rma
 from .tau2 import (
@@ -101,8 +101,8 @@ def tau2_qprofile_ci(
     """
     k, p = X.shape
     alpha = 1 - level
-    crit_u = float(stats.chi2.isf(alpha / 2, k - p))
-    crit_l = float(stats.chi2.ppf(alpha / 2, k - p))
+    crit_u = chi2_isf(alpha / 2, k - p)
+    crit_l = chi2_ppf(alpha / 2, k - p)
     tmin = min(0.0, tau2)
     tmax = max(DEFAULT_TAU2_MAX, 10 * tau2, 10 * tmin)
     q_max = generalised_q(tmax, yi, vi, X)
@@ -114,7 +114,7 @@ def tau2_qprofile_ci(
     def root(target: float) -> float | None:
         try:
             return float(
-                optimize.brentq(lambda t: generalised_q(t, yi, vi, X) - target, tmin, tmax, xtol=tol, maxiter=maxiter)
+                brentq(lambda t: generalised_q(t, yi, vi, X) - target, tmin, tmax, xtol=tol, maxiter=maxiter)
             )
         except RuntimeError:
             notes.append(f"Q-profile root search did not converge in {maxiter} iterations: a tau^2 bound is missing")

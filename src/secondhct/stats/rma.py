@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special
 
 from ..errors import PoolingError
+from .distributions import chi2_sf, f_sf, norm_isf, t_isf
 from .models import check_test
 from .residual import Residual
 from .tau2 import DEFAULT_MAXITER, DEFAULT_THRESHOLD, DEFAULT_TOL, Tau2Estimate, Tau2Method, check_method, estimate_tau2
@@ -260,17 +261,17 @@ def _inference(
     alpha = 1 - level
     if test == "z":
         df: int | None = None
-        crit = float(stats.norm.isf(alpha / 2))
-        pval = 2 * stats.norm.sf(np.abs(stat))
+        crit = norm_isf(alpha / 2)
+        pval = 2 * special.ndtr(-np.abs(stat))
         qm_df: tuple[int, int | None] = (m, None)
-        qm_p = float(stats.chi2.sf(qm, m))
+        qm_p = chi2_sf(qm, m)
     else:
         df = k - p
-        crit = float(stats.t.isf(alpha / 2, df))
-        pval = 2 * stats.t.sf(np.abs(stat), df)
+        crit = t_isf(alpha / 2, df)
+        pval = 2 * special.stdtr(df, -np.abs(stat))
         qm = qm / m
         qm_df = (m, k - p)
-        qm_p = float(stats.f.sf(qm, m, k - p))
+        qm_p = f_sf(qm, m, k - p)
     return crit, df, pval, qm, qm_df, qm_p
 
 
@@ -283,7 +284,7 @@ def _heterogeneity(
         return 0.0, 1.0, 0.0, 1.0, 0.0
     P0 = Residual.of(Xm, 1.0 / v)
     q = max(0.0, P0.quad(y))
-    q_p = float(stats.chi2.sf(q, k - p))
+    q_p = chi2_sf(q, k - p)
     vt = (k - p) / P0.trace()
     if common:
         return q, q_p, (max(0.0, 100 * (q - (k - p)) / q) if q > 0 else 0.0), q / (k - p), vt

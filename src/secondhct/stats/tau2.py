@@ -21,9 +21,9 @@ from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize
 
 from ..errors import PoolingError
+from .distributions import brentq
 from .residual import Residual
 
 Tau2Method = Literal["EE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB"]
@@ -203,7 +203,7 @@ def estimate_tau2(
     else:
         try:
             tau2 = float(
-                optimize.brentq(lambda t: generalised_q(t, ymc, vi, X) - target, 0.0, tau2_max, xtol=tol, maxiter=maxiter)
+                brentq(lambda t: generalised_q(t, ymc, vi, X) - target, 0.0, tau2_max, xtol=tol, maxiter=maxiter)
             )
         except RuntimeError:
             return Tau2Estimate(
