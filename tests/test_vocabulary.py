@@ -179,6 +179,15 @@ def test_without_a_vocabulary_codes_match_exactly() -> None:
 # What the two ratio analyses selected at the branch point (outputs/results.json at b56fee3,
 # when they matched comparisons by their printed text): the codes select the same reports.
 # hazar2020's HR is selected and then left out for want of a CI (as before: "no effect size").
+# The comparison is made on the reports that existed then; reports added later (issue 15)
+# are outside what "before" can say.
+BRANCH_POINT_KEYS = frozenset({
+    "actahaematol2009", "anon2012", "bader_nd", "bejanyan2015", "bosi1997", "chang2004", "christopeit2013", "dliped2008",
+    "duncan2015", "ebmt2008ash", "ebmtalwp2012ric", "fan2019", "gmall2012", "hazar2020", "hosing2005", "htctbrazil_nd",
+    "infantbmt1998", "jmml2hsct_nd", "jplsg2010", "kato2012", "kozhokar2019", "kuhlen_nd", "leuklymph2016cb", "mciver2013",
+    "menon2016", "mrsic1992", "nagayama1999", "oda2009", "sakaguchi2024", "sharma2021", "shimomura2019", "taga2016",
+    "toranomon2014ash", "uden2020", "walther2026", "yalniz_nd", "yan2016", "yaniv2018",
+})
 BEFORE: dict[str, dict[str, Any]] = {
     "hr-active-disease-at-second-hct": {"included": [("hazar2020", 0, False)], "outcome": {
         "bejanyan2015", "bosi1997", "christopeit2013", "duncan2015", "ebmtalwp2012ric", "hosing2005", "infantbmt1998",
@@ -196,7 +205,9 @@ def test_ratio_analyses_select_the_same_reports_as_before(analysis_id: str) -> N
     protocol = load_protocol(ROOT / "protocol.yaml", "protocol.yaml").model
     assert protocol is not None
     analysis = next(a for a in protocol.analyses if a.id == analysis_id)
-    studies = [s.study for p in PROJECT.study_files() if (s := load_study(p)).study is not None]
+    studies = [s.study for p in PROJECT.study_files()
+               if (s := load_study(p)).study is not None and s.study.key in BRANCH_POINT_KEYS]
+    assert len(studies) == len(BRANCH_POINT_KEYS)
     chosen = select(plan(analysis, protocol.defaults, VOCAB), studies, {})
     assert [(c.key, c.index, c.inverted) for c in chosen.included] == BEFORE[analysis_id]["included"]
     assert {e.key for e in chosen.excluded if e.stage == "outcome"} == BEFORE[analysis_id]["outcome"]
