@@ -210,8 +210,8 @@ def test_ratio_analyses_select_the_same_reports_as_before(analysis_id: str) -> N
     protocol = load_protocol(ROOT / "protocol.yaml", "protocol.yaml").model
     assert protocol is not None
     analysis = next(a for a in protocol.analyses if a.id == analysis_id)
-    studies = [s.study for p in PROJECT.study_files() if (s := load_study(p)).study is not None]
-    studies = [s for s in studies if s.key in BRANCH_POINT_KEYS]
+    studies = [s.study for p in PROJECT.study_files()
+               if (s := load_study(p)).study is not None and s.study.key in BRANCH_POINT_KEYS]
     assert len(studies) == len(BRANCH_POINT_KEYS)
     chosen = select(plan(analysis, protocol.defaults, VOCAB), studies, {})
     assert [(c.key, c.index, c.inverted) for c in chosen.included] == BEFORE[analysis_id]["included"]
