@@ -198,7 +198,7 @@ class StudyRow(Record):
     design: str
     publication: str
     diseases: list[str]
-    overlap_group: str | None
+    data_source: str
     time: str | None = None
     time_origin: str | None = None
 

@@ -28,8 +28,10 @@ def test_kato2012_enters_the_childrens_analysis_and_says_why_not_the_others() ->
 
 
 def test_overlap_and_selected_cohorts_and_effect_sizes_are_named() -> None:
-    _, lines = _explain("leuklymph2016cb")
-    assert any(line.startswith("  not      os-all-ages-2-3y: overlap: may share patients with kato2012") for line in lines)
+    _, lines = _explain("leuklymph2016cb")  # adults: cannot share patients with kato2012 (children) of the same registry
+    assert "  entered  os-all-ages-2-3y: outcomes[2] (os 3y)" in lines
+    _, lines = _explain("christopeit2013")
+    assert any(line.startswith("  not      os-all-ages-2-3y: overlap: may share patients with ebmt2008ash: same data source EBMT") for line in lines)
     _, lines = _explain("taga2016")
     assert any("selected cohort: selected cohort (all in second remission" in line for line in lines)
     _, lines = _explain("hazar2020")  # selected, then left out by run_analysis: no effect size

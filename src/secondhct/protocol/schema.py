@@ -41,7 +41,7 @@ else:
     Test = Literal[tuple(TESTS)]
 OverlapRule = Literal["largest", "most_recent"]
 SelectedCohorts = Literal["exclude", "include"]
-StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "overlap_group"]
+StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "data_source"]
 Factor = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 _DEFAULT_ORIGINS: tuple[TimeOrigin, ...] = ("second_hct",)
 
