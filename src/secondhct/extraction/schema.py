@@ -66,8 +66,12 @@ AgeGroup = Literal["infant", "pediatric", "aya", "adult", "mixed", "not stated"]
 Indication = Literal["relapse", "graft_failure", "not stated"]
 TimeOrigin = Literal["second_hct", "treatment_start", "relapse", "first_hct", "diagnosis", "not stated"]
 Intervention = Literal[
-    "second_allo_hct", "dli", "il2_lak", "car_t", "chemotherapy", "immunotherapy", "none", "mixed", "other",
+    "second_allo_hct", "dli", "il2_lak", "car_t", "chemotherapy", "immunotherapy", "none", "mixed",
+    "not_specified", "no_dli_other", "other",
 ]
+"""``none``: the source says no salvage was given; ``not_specified``: a comparator whose salvage the
+source does not specify ("salvage type not specified", "no second HSCT"); ``no_dli_other``: patients
+not treated with DLI, whatever else (if anything) they received, as a DLI report's comparator."""
 Design = Literal[
     "registry", "multicentre", "single_centre", "case_series", "case_report", "literature_review", "not stated",
 ]
