@@ -81,6 +81,8 @@ def main(side_files: list[str]) -> None:
         text = path.read_text(encoding="utf-8")
         m = re.search(r"^  overlap_group: *(\S+) *\n", text, flags=re.M)
         key = path.stem
+        if re.search(r"^  data_source:", text, flags=re.M):
+            continue  # already migrated: running the script again changes nothing
         if m is None and key not in spec:
             continue
         if key in spec:
