@@ -44,7 +44,7 @@ def _make_project(root: Path) -> Path:
     shutil.copytree(DATA / "project", root)
     (root / "protocol.yaml").write_text(PROTOCOL, encoding="utf-8")
     smith = (root / "studies" / "smith2020.yaml").read_text(encoding="utf-8")
-    lee = smith.replace("key: smith2020", "key: lee2019").replace("  overlap_group: TEST-GROUP\n", "")
+    lee = smith.replace("key: smith2020", "key: lee2019").replace("  data_source: CIBMTR\n", "")
     (root / "studies" / "lee2019.yaml").write_text(lee.replace("estimate: 40.0", "estimate: 55.0").replace("lower: 30.4, upper: 49.6", "lower: 45.4, upper: 64.6"), encoding="utf-8")
     return root
 

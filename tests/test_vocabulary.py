@@ -141,7 +141,7 @@ BASE: dict[str, Any] = yaml.safe_load((DATA / "studies" / "smith2020.yaml").read
 
 def _study(level: str, reference_level: str) -> StudyExtraction:
     data = copy.deepcopy(BASE)
-    data["study"]["overlap_group"] = None
+    data["study"]["data_source"] = "not stated"
     data["comparisons"][0].update(level=level, reference_level=reference_level)
     return StudyExtraction.model_validate(data)
 

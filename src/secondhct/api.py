@@ -127,7 +127,7 @@ class Review:
         return pd.DataFrame([
             {"key": s.key, "label": self.bibliography.labels.get(s.key, s.key), "design": s.study.design,
              "publication": s.study.publication, "diseases": ", ".join(s.population.diseases),
-             "age_group": s.population.age_group, "n": s.population.n, "overlap_group": s.study.overlap_group,
+             "age_group": s.population.age_group, "n": s.population.n, "data_source": s.study.data_source,
              "time_origin": s.population.time_origin, "outcomes": len(s.outcomes), "comparisons": len(s.comparisons)}
             for s in self.studies
         ])

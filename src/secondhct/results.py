@@ -204,7 +204,7 @@ class StudyRow(Record):
     publication: str
     source_type: str = Field(default="not stated", description="what the numbers were read from (secondhct.extraction.sourcetype)")
     diseases: list[str]
-    overlap_group: str | None
+    data_source: str
     time: str | None = None
     time_origin: str | None = None
     detail: str | None = None

@@ -5,6 +5,7 @@ Nothing here writes a file; the result is a list of diagnostics.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -101,25 +102,29 @@ def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, root:
 def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     by_key: dict[str, list[LoadedStudy]] = defaultdict(list)
-    by_group: dict[str, list[LoadedStudy]] = defaultdict(list)
     for loaded in studies:
         if loaded.study is None:
             continue
         by_key[loaded.study.key].append(loaded)
-        if loaded.study.study.overlap_group:
-            by_group[loaded.study.study.overlap_group].append(loaded)
     for key, group in by_key.items():
         if len(group) < 2:
             continue
         for loaded in group:
             others = ", ".join(o.file for o in group if o is not loaded)
             diags.append(_at(loaded, "error", ("key",), f"duplicate key '{key}': also used by {others}", "duplicate-key"))
-    for name, group in by_group.items():
-        if len(group) < 2:
+    for loaded in studies:
+        if loaded.study is None:
             continue
-        for loaded in group:
-            others = ", ".join(o.study.key for o in group if o is not loaded and o.study)
-            diags.append(_at(loaded, "warning", ("study", "overlap_group"), f"overlap group '{name}' is shared with {others}: the cohorts may share patients; pool one report per group", "overlap"))
+        for i, link in enumerate(loaded.study.study.may_share_patients_with):
+            path = ("study", "may_share_patients_with", i, "key")
+            if link.key == loaded.study.key:
+                diags.append(_at(loaded, "error", path, "a report cannot be linked to itself", "overlap-link-self"))
+            elif link.key not in by_key:
+                close = difflib.get_close_matches(link.key, list(by_key), n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                diags.append(_at(loaded, "error", path, f"may_share_patients_with names '{link.key}', which no file in studies/ has{hint}", "overlap-link-unknown"))
+            elif not any(back.key == loaded.study.key for other in by_key[link.key] if other.study for back in other.study.study.may_share_patients_with):
+                diags.append(_at(loaded, "warning", path, f"{link.key} does not link back to {loaded.study.key}: add the reciprocal may_share_patients_with entry", "overlap-link-one-way"))
     return diags
 
 

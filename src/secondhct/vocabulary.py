@@ -78,13 +78,50 @@ class Factor(Strict):
         return [code for code in self.levels if code not in self.roll_ups]
 
 
+SourceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9\-]*$", description="an upper-case code: letters, digits and '-'")]
+
+
+class DataSource(Strict):
+    """A registry or centre that accrues patients; ``part_of`` nests it (EBMT-ALWP within EBMT)."""
+
+    label: Text = Field(description="what it is, e.g. 'EBMT Acute Leukemia Working Party'")
+    part_of: SourceCode | None = Field(
+        default=None, description="the larger registry it reports to (its patients may also be in that one's reports)"
+    )
+
+
 class Vocabulary(Strict):
-    """``vocabulary.yaml``: the factors (and their levels) extractions and the protocol may use."""
+    """``vocabulary.yaml``: the factors (and their levels) extractions and the protocol may use,
+    and the data sources (registries and centres) extractions name."""
 
     common_levels: dict[Code, Text] = Field(
         default_factory=dict, description="levels valid for every factor, e.g. other: a level without a code"
     )
     factors: dict[Code, Factor] = Field(min_length=1)
+    data_sources: dict[SourceCode, DataSource] = Field(
+        default_factory=dict, description="registries and centres: code -> label and the registry it is part of"
+    )
+
+    @model_validator(mode="after")
+    def _sources_nest(self) -> Vocabulary:
+        for code, source in self.data_sources.items():
+            seen = {code}
+            parent = source.part_of
+            while parent is not None:
+                if parent not in self.data_sources:
+                    raise ValueError(f"data source '{code}': part_of '{parent}' is not a data source")
+                if parent in seen:
+                    raise ValueError(f"data sources from '{code}' are part of each other in a circle")
+                seen.add(parent)
+                parent = self.data_sources[parent].part_of
+        return self
+
+    def source_chain(self, code: str) -> list[str]:
+        """``code`` and every registry it is part of, innermost first (just ``code`` if unknown)."""
+        chain = [code]
+        while chain[-1] in self.data_sources and (parent := self.data_sources[chain[-1]].part_of) is not None:
+            chain.append(parent)
+        return chain
 
     @model_validator(mode="after")
     def _common_levels_distinct(self) -> Vocabulary:
@@ -168,8 +205,13 @@ def _rows(study: StudyExtraction) -> Iterator[tuple[FieldPath, str, list[tuple[s
 
 
 def code_findings(study: StudyExtraction, vocab: Vocabulary) -> list[CodeFinding]:
-    """Unknown factor or level codes, and cut-offs on factors that have none, with suggestions."""
+    """Unknown factor, level or data source codes, and cut-offs on factors that have none, with suggestions."""
     found: list[CodeFinding] = []
+    source = study.study.data_source
+    if source != NOT_STATED and source not in vocab.data_sources:
+        close = _closest(source, list(vocab.data_sources))
+        hint = f"; did you mean '{close}'?" if close else f"; add it to {VOCABULARY_FILE} data_sources first"
+        found.append(CodeFinding(("study", "data_source"), f"unknown data source '{source}' (not in {VOCABULARY_FILE} data_sources){hint}", "unknown-data-source"))
     for path, factor, levels, cutoff in _rows(study):
         if factor not in vocab.factors:
             found.append(_unknown_factor(factor, vocab, (*path, "factor")))

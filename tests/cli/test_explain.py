@@ -22,14 +22,18 @@ def test_kato2012_enters_the_childrens_analysis_and_says_why_not_the_others() ->
     assert lines[0].startswith("kato2012 (Kato 2012) enters ")
     assert "  entered  os-children-acute-2-3y: outcomes[0] (os 2y)" in lines
     assert "  not      os-adults-2-3y: population: age group pediatric (analysis: adult)" in lines
-    assert "  not      os-children-acute-4-5y: outcome: os reported at 2y only (analysis: 4y-5y)" in lines
+    assert "  not      os-children-all-4-5y: outcome: os reported at 2y only (analysis: 4y-5y)" in lines
     shown = [line.split(":")[0].split()[-1] for line in lines[1:]]
     assert len(shown) == len(set(shown)) and "os-children-aml-4-5y" in shown  # every analysis once
 
 
 def test_overlap_and_selected_cohorts_and_effect_sizes_are_named() -> None:
-    _, lines = _explain("leuklymph2016cb")
-    assert any(line.startswith("  not      os-all-ages-2-3y: overlap: may share patients with kato2012") for line in lines)
+    _, lines = _explain("leuklymph2016cb")  # adults: cannot share patients with kato2012 (children) of the same registry
+    assert "  entered  os-all-ages-2-3y: outcomes[2] (os 3y)" in lines
+    _, lines = _explain("ebmt2008ash")  # not all leukemia: a selected cohort, so christopeit2013 (same EBMT) enters
+    assert any(line.startswith("  not      os-all-ages-2-3y: selected cohort: selected cohort (not only leukemia: lymphoma 73") for line in lines)
+    _, lines = _explain("christopeit2013")
+    assert "  entered  os-all-ages-2-3y: outcomes[1] (os 2y)" in lines
     _, lines = _explain("taga2016")
     assert any("selected cohort: selected cohort (all in second remission" in line for line in lines)
     _, lines = _explain("hazar2020")  # adjustment not stated: out of the primary (adjusted) analysis at selection

@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from secondhct.extraction.schema import StudyExtraction
-from secondhct.protocol.load import load_protocol, plan, window_text
+from secondhct.protocol.load import Plan, load_protocol, plan, window_text
 from secondhct.protocol.schema import Analysis, Defaults
 from secondhct.protocol.select import select
+from secondhct.vocabulary import Vocabulary
 
 BASE: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[1] / "data/project/studies/smith2020.yaml").read_text())
 
@@ -101,12 +102,12 @@ def _plan(**options: Any):
 
 def test_selection_reasons_and_overlap_rule() -> None:
     studies = [
-        _study("small2020"),  # n 100, group TEST-GROUP, OS 2y
+        _study("small2020"),  # n 100, data source CIBMTR, OS 2y
         _study("big2019", **{"population.n": 150, "arms.0.n": 150}),
-        _study("adult2018", **{"population.age_group": "adult", "study.overlap_group": None}),
-        _study("late2017", **{"outcomes.0.time": "5y", "study.overlap_group": None}),
-        _study("origin2016", **{"population.time_origin": "relapse", "study.overlap_group": None}),
-        _study("cml2015", **{"population.diseases": ["CML"], "population.disease_counts": None, "study.overlap_group": None}),
+        _study("adult2018", **{"population.age_group": "adult", "study.data_source": "not stated"}),
+        _study("late2017", **{"outcomes.0.time": "5y", "study.data_source": "not stated"}),
+        _study("origin2016", **{"population.time_origin": "relapse", "study.data_source": "not stated"}),
+        _study("cml2015", **{"population.diseases": ["CML"], "population.disease_counts": None, "study.data_source": "not stated"}),
     ]
     years = {"small2020": 2020, "big2019": 2019, "adult2018": 2018, "late2017": 2017, "origin2016": 2016, "cml2015": 2015}
     selection = select(_plan(), studies, years)
@@ -117,7 +118,8 @@ def test_selection_reasons_and_overlap_rule() -> None:
         "cml2015": ("population", "disease CML outside the analysis (ALL, AML)"),
         "late2017": ("outcome", "os reported at 5y only (analysis: 2y-3y)"),
         "origin2016": ("outcome", "time origin relapse (analysis: second_hct)"),
-        "small2020": ("overlap", "may share patients with big2019 (overlap group TEST-GROUP); one report per group: the largest cohort"),
+        "small2020": ("overlap", "may share patients with big2019: same data source CIBMTR, accrual 2001-2010 and 2001-2010 overlap, "
+                      "both pediatric, diseases ALL, AML; kept big2019, the larger cohort (n 100 vs 150)"),
     }
     recent = select(_plan(overlap_rule="most_recent"), studies, years)
     assert [c.key for c in recent.included] == ["small2020"]
@@ -126,7 +128,7 @@ def test_selection_reasons_and_overlap_rule() -> None:
 
 
 def test_earliest_time_point_in_the_window_and_subgroup_rows() -> None:
-    study = _study("two2020", **{"outcomes.3.time": "3y", "study.overlap_group": None})
+    study = _study("two2020", **{"outcomes.3.time": "3y", "study.data_source": "not stated"})
     extra = copy.deepcopy(BASE["outcomes"][0])
     extra["time"] = "3y"
     data = study.model_dump(mode="python")
@@ -190,3 +192,72 @@ def test_validate_warns_when_an_editor_schema_is_stale(tmp_path: Path) -> None:
     stale = [d for d in validate_project(Project(review), schemas=True).diagnostics if d.code == "schema-stale"]
     assert not [d for d in validate_project(Project(review)).diagnostics if d.code == "schema-stale"]  # builds skip it
     assert [(Path(d.file).name, d.severity, d.line) for d in stale] == [("protocol.schema.json", "warning", 1)]
+
+
+def _vocab() -> Vocabulary:
+    return Vocabulary.model_validate({
+        "factors": {"f": {"description": "d", "levels": {"a": "a"}}},
+        "data_sources": {"EBMT": {"label": "EBMT"}, "EBMT-ALWP": {"label": "ALWP", "part_of": "EBMT"},
+                         "GITMO": {"label": "Italian centres", "part_of": "EBMT"}, "JSHCT": {"label": "Japan"}},
+    })  # fmt: skip
+
+
+def _overlap_plan() -> Plan:
+    analysis = Analysis.model_validate({
+        "id": "a", "title": "t", "outcomes": ["os"], "time": {"min": "2y", "max": "3y"},
+        "population": {"diseases": ["ALL", "AML", "acute_leukemia"], "age_groups": ["pediatric", "adult", "mixed"]},
+    })  # fmt: skip
+    return plan(analysis, Defaults(), _vocab())
+
+
+def _kept(*studies: StudyExtraction) -> tuple[list[str], dict[str, str]]:
+    chosen = select(_overlap_plan(), list(studies), {})
+    return sorted(c.key for c in chosen.included), {e.key: e.reason for e in chosen.excluded}
+
+
+def test_disjoint_age_groups_cannot_share_patients() -> None:
+    """The JP-REG case of issue 15: adult cord blood and pediatric ALL of one registry both stay."""
+    child = _study("kato2020", **{"study.data_source": "JSHCT"})
+    adult = _study("cord2019", **{"study.data_source": "JSHCT", "population.age_group": "adult", "population.n": 150, "arms.0.n": 150})
+    assert _kept(child, adult) == (["cord2019", "kato2020"], {})
+    mixed = _study("mixed2018", **{"study.data_source": "JSHCT", "population.age_group": "mixed", "population.n": 200, "arms.0.n": 200})
+    kept, reasons = _kept(child, adult, mixed)
+    assert kept == ["mixed2018"]
+    assert reasons["kato2020"].startswith("may share patients with mixed2018: same data source JSHCT, accrual 2001-2010 and 2001-2010 overlap, age groups pediatric and mixed intersect")
+
+
+def test_disjoint_periods_and_diseases_cannot_share_patients() -> None:
+    early = _study("early2020", **{"study.data_source": "EBMT", "study.accrual.start": "1990", "study.accrual.end": "2000"})
+    late = _study("late2019", **{"study.data_source": "EBMT", "population.n": 150, "arms.0.n": 150})
+    aml = _study("aml2018", **{"study.data_source": "EBMT", "population.diseases": ["AML"], "population.disease_counts": None})
+    assert _kept(early, late)[0] == ["early2020", "late2019"]
+    # ALL+AML meets AML: aml2018 (n 100, older) goes; an unknown period may overlap anything
+    kept, reasons = _kept(late, aml)
+    assert kept == ["late2019"] and "diseases AML and ALL, AML" in reasons["aml2018"]
+    all_only = _study("all2017", **{"study.data_source": "EBMT", "population.diseases": ["ALL"], "population.disease_counts": None})
+    assert _kept(aml, all_only) == (["all2017", "aml2018"], {})
+    unknown = _study("unknown2021", **{"study.data_source": "EBMT", "study.accrual": None, "population.n": 90, "arms.0.n": 90})
+    assert _kept(early, unknown)[1] == {"unknown2021": "may share patients with early2020: same data source EBMT, accrual not stated and 1990-2000 "
+                                       "(not stated: may overlap), both pediatric, diseases ALL, AML; kept early2020, the larger cohort (n 90 vs 100)"}
+
+
+def test_nested_sources_share_patients_and_siblings_do_not() -> None:
+    registry = _study("ebmt2020", **{"study.data_source": "EBMT", "population.n": 500, "arms.0.n": 500})
+    alwp = _study("alwp2019", **{"study.data_source": "EBMT-ALWP"})
+    gitmo = _study("gitmo2018", **{"study.data_source": "GITMO", "population.n": 40, "arms.0.n": 40})
+    kept, reasons = _kept(registry, alwp, gitmo)
+    assert kept == ["ebmt2020"] and reasons["alwp2019"].startswith("may share patients with ebmt2020: EBMT-ALWP is part of EBMT, ")
+    assert _kept(alwp, gitmo)[0] == ["alwp2019", "gitmo2018"]  # two parts of EBMT: not nested in each other
+
+
+def test_an_explicit_link_overrides_the_rule_and_the_greedy_rule_keeps_what_it_can() -> None:
+    link = [{"key": "jp2019", "reason": "fact sheet: same co-authors"}]
+    eu = _study("eu2020", **{"study.data_source": "EBMT", "study.may_share_patients_with": link})
+    jp = _study("jp2019", **{"study.data_source": "JSHCT", "population.n": 150, "arms.0.n": 150})
+    assert _kept(eu, jp) == (["jp2019"], {"eu2020": "may share patients with jp2019: declared by eu2020: fact sheet: same co-authors; "
+                                           "kept jp2019, the larger cohort (n 100 vs 150)"})
+    # a large 1995-2005 report overlaps both halves; the halves do not overlap each other
+    wide = _study("wide2021", **{"study.data_source": "EBMT", "study.accrual.start": "1995", "study.accrual.end": "2005", "population.n": 50, "arms.0.n": 50})
+    first = _study("first2020", **{"study.data_source": "EBMT", "study.accrual.start": "1990", "study.accrual.end": "1999"})
+    second = _study("second2019", **{"study.data_source": "EBMT", "study.accrual.start": "2000", "study.accrual.end": "2009"})
+    assert _kept(wide, first, second)[0] == ["first2020", "second2019"]

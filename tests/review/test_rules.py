@@ -11,6 +11,9 @@ import pytest
 
 from secondhct.api import load_review
 from secondhct.review.analysis import _tau2_zero_warning
+from secondhct.protocol.load import plan
+from secondhct.protocol.schema import TimeWindow
+from secondhct.review.analysis import run_analysis
 from secondhct.stats.bayes import BayesResult, bayes_pool
 from secondhct.stats.pooling import PooledResult, pool
 
@@ -56,6 +59,15 @@ def test_more_reports_keep_the_frequentist_model_and_say_when_tau2_is_zero(revie
     result = review.run("os-all-ages-2-3y").result
     assert result.synthesis == "standard" and len(result.effects) == 7
     assert isinstance(result.pooled.result, PooledResult) and result.pooled.result.method == "REML"
+    assert result.pooled.result.tau2 == pytest.approx(0.001970336297813649, rel=1e-6)
+    assert not any(w.startswith("tau^2 is estimated at 0") for w in result.warnings)
+    # with the selected cohorts (ebmt2008ash, not all leukemia) the registry report replaces
+    # christopeit2013 (same data source EBMT) and tau^2 is 0
+    base = next(a for a in review.protocol.analyses if a.id == "os-all-ages-2-3y")
+    years = {k: int(r.year) if r.year else None for k, r in review.bibliography.references.items()}
+    wide = base.model_copy(update={"selected_cohorts": "include"})
+    result = run_analysis(plan(wide, review.protocol.defaults, review.vocabulary), review.studies, years)
+    assert "ebmt2008ash" in {e.key for e in result.effects} and "christopeit2013" not in {e.key for e in result.effects}
     bayes = result.sensitivity[0]
     assert isinstance(bayes.pooled.result, BayesResult) and bayes.name == "bayes-halfnormal-0.5"
     # With the seventh report (clml2016all) REML stops just above 0 (Q = 6.39 on 6 df), so the
@@ -71,7 +83,14 @@ def test_more_reports_keep_the_frequentist_model_and_say_when_tau2_is_zero(revie
 
 
 def test_time_points_further_apart_than_max_spread_are_not_pooled(review) -> None:  # type: ignore[no-untyped-def]
-    result = review.run("lfs-children-acute-1-3y").result
+    # The protocol keeps 1-year and 2-3-year LFS apart (menon2016 1y, hazar2020 3y) ...
+    assert [e.key for e in review.run("lfs-children-acute-1y").result.effects] == ["menon2016"]
+    assert [e.key for e in review.run("lfs-children-acute-2-3y").result.effects] == ["hazar2020"]
+    # ... and a 1-3-year window would list them, not pool them (the time-spread rule)
+    base = next(a for a in review.protocol.analyses if a.id == "lfs-children-acute-2-3y")
+    wide = base.model_copy(update={"id": "lfs-1-3y", "time": TimeWindow(min="1y", max="3y", max_spread="1y")})
+    years = {k: int(r.year) if r.year else None for k, r in review.bibliography.references.items()}
+    result = run_analysis(plan(wide, review.protocol.defaults, review.vocabulary), review.studies, years)
     assert result.synthesis == "not_pooled" and result.pooled is None and len(result.effects) == 2
     assert any("differ by more than the protocol's max_spread (1y)" in w for w in result.warnings)
 

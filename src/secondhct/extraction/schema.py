@@ -66,8 +66,12 @@ AgeGroup = Literal["infant", "pediatric", "aya", "adult", "mixed", "not stated"]
 Indication = Literal["relapse", "graft_failure", "not stated"]
 TimeOrigin = Literal["second_hct", "treatment_start", "relapse", "first_hct", "diagnosis", "not stated"]
 Intervention = Literal[
-    "second_allo_hct", "dli", "il2_lak", "car_t", "chemotherapy", "immunotherapy", "none", "mixed", "other",
+    "second_allo_hct", "dli", "il2_lak", "car_t", "chemotherapy", "immunotherapy", "none", "mixed",
+    "not_specified", "no_dli_other", "other",
 ]
+"""``none``: the source says no salvage was given; ``not_specified``: a comparator whose salvage the
+source does not specify ("salvage type not specified", "no second HSCT"); ``no_dli_other``: patients
+not treated with DLI, whatever else (if anything) they received, as a DLI report's comparator."""
 Design = Literal[
     "registry", "multicentre", "single_centre", "case_series", "case_report", "literature_review", "not stated",
 ]
@@ -166,6 +170,23 @@ class FollowUp(Strict):
     source: Source
 
 
+DataSourceCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z][A-Z0-9\-]*$",
+        description="code of the registry or centre that accrued the patients, defined in vocabulary.yaml data_sources "
+        "(e.g. CIBMTR, EBMT-ALWP, JSHCT, US-MDACC)",
+    ),
+]
+
+
+class OverlapLink(Strict):
+    """An explicit statement that this cohort may share patients with another report."""
+
+    key: Key = Field(description="the other report's key (studies/<key>.yaml)")
+    reason: Text = Field(description="why, with where it is said, e.g. 'fact sheet: Yaniv is a co-author; same centres'")
+
+
 class Study(Strict):
     """Design and setting of the study."""
 
@@ -178,8 +199,14 @@ class Study(Strict):
     countries: list[Text] | NotStated = "not stated"
     accrual: Period | None = None
     follow_up: FollowUp | None = None
-    overlap_group: Identifier | None = Field(
-        default=None, description="cohorts that may share patients get the same group, e.g. 'JP-REG'"
+    data_source: DataSourceCode | NotStated = Field(
+        default="not stated",
+        description="the registry or centre that accrued the patients (a code of vocabulary.yaml data_sources); "
+        "two reports may share patients when their sources are the same or nested and their accrual periods, age "
+        "groups and diseases intersect",
+    )
+    may_share_patients_with: list[OverlapLink] = Field(
+        default_factory=list, description="reports this cohort may share patients with whatever the rule above says"
     )
     overlap_note: Text | None = None
     source: Source | None = None

@@ -43,7 +43,7 @@ OverlapRule = Literal["largest", "most_recent"]
 AnalysisKind = Literal["proportion", "factor_ratio", "factor_levels", "versus_alternative"]
 Adjustment = Literal["adjusted", "unadjusted", "any"]
 SelectedCohorts = Literal["exclude", "include"]
-StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "overlap_group"]
+StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "data_source"]
 Factor = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 _DEFAULT_ORIGINS: tuple[TimeOrigin, ...] = ("second_hct",)
 

@@ -19,15 +19,16 @@ Rules, in order:
    e.g. second remission only) is left out when the protocol says ``selected_cohorts:
    exclude`` (the default), with the selection as the reason; the sensitivity analysis
    ``include_selected_cohorts`` keeps it.
-4. *Overlap*: one report per overlap group: the largest cohort for that
-   outcome (``largest``; ties to the most recent, then the key), or the most
-   recent (``most_recent``; ties to the largest). The sensitivity analysis
-   ``all_overlap_reports`` skips this step.
+4. *Overlap*: of reports that may share patients (:mod:`secondhct.protocol.overlap`:
+   an explicit link, or the same or nested data source with intersecting accrual
+   periods, age groups and diseases), keep the largest cohort for that outcome
+   (``largest``; ties to the most recent, then the key), or the most recent
+   (``most_recent``; ties to the largest); each left-out report gets the reason in
+   words. The sensitivity analysis ``all_overlap_reports`` skips this step.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,7 @@ from typing import Literal
 from ..extraction.schema import Arm, Comparison, Outcome, StudyExtraction, Subgroup
 from ..extraction.timepoint import parse_time_point
 from .load import Plan, window_months, window_text
+from .overlap import may_share
 
 Stage = Literal["population", "outcome", "selected", "overlap"]
 _EPS = 1e-9
@@ -268,21 +270,10 @@ def select(
         included.extend(rows)
     if not one_per_overlap_group:
         return Selection(tuple(included), tuple(excluded))
-    groups: dict[str, list[Candidate]] = defaultdict(list)
-    for cand in included:
-        if cand.study.study.overlap_group:
-            groups[cand.study.study.overlap_group].append(cand)
-    dropped: set[str] = set()
-    rule_text = "the largest cohort" if plan.overlap_rule == "largest" else "the most recent report"
-    for group, cands in groups.items():
-        keys = {c.key for c in cands}
-        if len(keys) < 2:
-            continue
-        keep = min(cands, key=lambda c: _overlap_key(c, plan.overlap_rule, years)).key
-        for key in sorted(keys - {keep}):
-            dropped.add(key)
-            excluded.append(Exclusion(key, "overlap", f"may share patients with {keep} (overlap group {group}); one report per group: {rule_text}"))
-    kept = tuple(c for c in included if c.key not in dropped)
+    dropped = _overlap_exclusions(included, plan, years)
+    excluded.extend(dropped)
+    gone = {e.key for e in dropped}
+    kept = tuple(c for c in included if c.key not in gone)
     return Selection(kept, tuple(sorted(excluded, key=lambda e: e.key)))
 
 
@@ -297,3 +288,35 @@ def analysis_inputs(plan: Plan, studies: Sequence[StudyExtraction], years: Mappi
     permissive = select(plan, studies, years, one_per_overlap_group=False, include_selected=True)
     kept = {c.key for c in permissive.included}
     return [s for s in sorted(studies, key=lambda s: s.key) if s.key in kept], list(permissive.excluded)
+
+
+def _overlap_exclusions(included: Sequence[Candidate], plan: Plan, years: Mapping[str, int | None]) -> list[Exclusion]:
+    """Among reports that may share patients (:func:`may_share`), keep by the protocol rule.
+
+    Reports are taken in the rule's order (largest cohort for the outcome, ties to the most
+    recent; or the reverse); a report is kept unless it may share patients with one already
+    kept. Within a connected cluster of overlapping reports the first is always kept, and a
+    later one is kept too when it cannot share patients with any kept report (a 1978-1989
+    and a 1990-2010 cohort of one registry both survive a 1980-2009 one only if it is smaller).
+    """
+    best: dict[str, Candidate] = {}
+    for cand in included:  # one size per report: its largest qualifying row
+        if cand.key not in best or _overlap_key(cand, plan.overlap_rule, years) < _overlap_key(best[cand.key], plan.overlap_rule, years):
+            best[cand.key] = cand
+    order = sorted(best.values(), key=lambda c: _overlap_key(c, plan.overlap_rule, years))
+    rule_text = "the larger cohort" if plan.overlap_rule == "largest" else "the more recent report"
+    kept: list[Candidate] = []
+    out: list[Exclusion] = []
+    for cand in order:
+        why = next(((k, r) for k in kept if (r := may_share(cand.study, k.study, plan.vocabulary)) is not None), None)
+        if why is None:
+            kept.append(cand)
+            continue
+        other, reason = why
+        sizes = f"n {_n_text(cand)} vs {_n_text(other)}"
+        out.append(Exclusion(cand.key, "overlap", f"may share patients with {other.key}: {reason}; kept {other.key}, {rule_text} ({sizes})"))
+    return out
+
+
+def _n_text(c: Candidate) -> str:
+    return str(c.n) if c.n is not None else "not stated"

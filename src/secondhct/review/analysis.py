@@ -189,7 +189,7 @@ def study_level(study: StudyExtraction, factor: str) -> str:
         return study.study.publication
     if factor == "time_origin":
         return study.population.time_origin
-    return study.study.overlap_group or "none"
+    return study.study.data_source
 
 
 def _factors(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyExtraction]) -> list[FactorResult]:
@@ -259,9 +259,6 @@ def _warnings(plan: Plan, effects: list[StudyEffect], excluded: list[Exclusion],
         notes.append("only case reports, case series or literature reviews")
     if any(x.stage == "overlap" for x in excluded):
         notes.append("some reports were left out because their cohorts overlap (see the sensitivity analysis with all reports)")
-    if any(by_key[e.key].study.overlap_group for e in effects):
-        groups = sorted({g for e in effects if (g := by_key[e.key].study.overlap_group)})
-        notes.append(f"overlap groups among the included reports: {', '.join(groups)} (one report each)")
     assumed = [e.key for e in effects if e.assumed_se]
     if assumed:
         notes.append(f"'±' read as the SE (not stated in the paper): {', '.join(assumed)}")

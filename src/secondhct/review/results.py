@@ -57,7 +57,7 @@ def _study_row(result: AnalysisResult, effect: StudyEffect, weight: float | None
         vi=number(effect.effect.vi), natural=Natural(estimate=number(est), ci_lb=number(lo), ci_ub=number(hi)),
         weight=number(weight), derivation=effect.effect.derivation, assumed_se=effect.assumed_se,
         approximate=effect.effect.approximate, design=study.study.design, publication=study.study.publication,
-        source_type=source_type(study), diseases=list(study.population.diseases), overlap_group=study.study.overlap_group, **extra,
+        source_type=source_type(study), diseases=list(study.population.diseases), data_source=study.study.data_source, **extra,
     )  # fmt: skip
 
 

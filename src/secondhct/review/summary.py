@@ -187,7 +187,7 @@ def _study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], c
             "source_type": SOURCE_TYPE_WORDS[source_type(s)], "countries": countries,
             "diseases": ", ".join(d.replace("_", " ") for d in s.population.diseases), "age_group": s.population.age_group, "n": s.population.n,
             "arms": ", ".join(f"{a.intervention.replace('_', ' ')} ({a.n})" for a in s.arms),
-            "overlap": s.study.overlap_group or "–", "origin": s.population.time_origin.replace("_", " "),
+            "overlap": s.study.data_source, "origin": s.population.time_origin.replace("_", " "),
             "numbers": "yes" if s.outcomes or s.comparisons else "reported, no extractable data",
         })
     return rows

@@ -1,0 +1,126 @@
+"""Whether two reports may share patients, decided from what each extraction declares.
+
+Each extraction declares its ``study.data_source`` (a registry or centre code of
+``vocabulary.yaml``, which may be ``part_of`` a larger registry), its accrual period,
+age group and diseases, and optional explicit ``may_share_patients_with`` links. Two
+reports may share patients when
+
+* one links to the other (either direction), or
+* their data sources are the same or nested (EBMT-ALWP within EBMT), **and** their
+  accrual periods intersect (a period not stated may intersect anything), **and** their
+  age groups intersect (children and adults cannot be the same patients; mixed or not
+  stated intersects every group), **and** their diseases intersect (acute leukemia
+  covers AML and ALL; hematologic malignancy covers every disease).
+
+The answer is a sentence a reviewer can check ("same registry JSHCT, accrual 1990-2005
+and 1998-2009 overlap, both pediatric, both ALL"), or None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ..extraction.schema import Period, StudyExtraction
+
+if TYPE_CHECKING:
+    from ..vocabulary import Vocabulary
+
+#: Age groups whose patients can be the same people (mixed and not stated meet every group).
+_AGES_MEET: dict[str, frozenset[str]] = {
+    "infant": frozenset({"infant", "pediatric"}),
+    "pediatric": frozenset({"infant", "pediatric", "aya"}),
+    "aya": frozenset({"pediatric", "aya", "adult"}),
+    "adult": frozenset({"aya", "adult"}),
+}
+_ANY_AGE = frozenset({"mixed", "not stated"})
+#: Broad disease codes and the specific codes they cover.
+_COVERS: dict[str, frozenset[str]] = {
+    "acute_leukemia": frozenset({"AML", "ALL", "acute_leukemia"}),
+}
+_EVERY_DISEASE = "hematologic_malignancy"
+
+
+def _years(period: Period | None) -> tuple[int | None, int | None]:
+    if period is None:
+        return None, None
+    start = int(period.start[:4]) if period.start else None
+    end = int(period.end[:4]) if period.end else None
+    return start, end
+
+
+def _period_text(period: Period | None) -> str:
+    start, end = _years(period)
+    if start is None and end is None:
+        return "not stated"
+    return f"{start if start is not None else '?'}-{end if end is not None else '?'}"
+
+
+def periods_intersect(a: Period | None, b: Period | None) -> bool:
+    """Whether two accrual periods share a year (an unknown bound reaches as far as needed)."""
+    a0, a1 = _years(a)
+    b0, b1 = _years(b)
+    lo_a, hi_a = a0 if a0 is not None else -(10**6), a1 if a1 is not None else 10**6
+    lo_b, hi_b = b0 if b0 is not None else -(10**6), b1 if b1 is not None else 10**6
+    return lo_a <= hi_b and lo_b <= hi_a
+
+
+def ages_intersect(a: str, b: str) -> bool:
+    """Whether two age groups can hold the same patients (pediatric and adult cannot)."""
+    if a in _ANY_AGE or b in _ANY_AGE:
+        return True
+    return b in _AGES_MEET.get(a, frozenset({a}))
+
+
+def diseases_intersect(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two disease lists can hold the same patients."""
+    if _EVERY_DISEASE in a or _EVERY_DISEASE in b:
+        return True
+    wide_a = set().union(*(_COVERS.get(d, {d}) for d in a))
+    wide_b = set().union(*(_COVERS.get(d, {d}) for d in b))
+    return bool(wide_a & wide_b)
+
+
+def sources_nested(a: str, b: str, vocab: Vocabulary | None) -> str | None:
+    """'same registry X' / 'X is part of Y' when two source codes are the same or nested, else None."""
+    if a == "not stated" or b == "not stated":
+        return None
+    if a == b:
+        return f"same data source {a}"
+    chain_a = vocab.source_chain(a) if vocab is not None else [a]
+    chain_b = vocab.source_chain(b) if vocab is not None else [b]
+    if b in chain_a:
+        return f"{a} is part of {b}"
+    if a in chain_b:
+        return f"{b} is part of {a}"
+    return None
+
+
+def _link(a: StudyExtraction, b: StudyExtraction) -> str | None:
+    for x, y in ((a, b), (b, a)):
+        for link in x.study.may_share_patients_with:
+            if link.key == y.key:
+                return f"declared by {x.key}: {link.reason}"
+    return None
+
+
+def may_share(a: StudyExtraction, b: StudyExtraction, vocab: Vocabulary | None) -> str | None:
+    """Why reports ``a`` and ``b`` may share patients (a sentence), or None when they cannot (see module)."""
+    link = _link(a, b)
+    if link is not None:
+        return link
+    nested = sources_nested(a.study.data_source, b.study.data_source, vocab)
+    if nested is None:
+        return None
+    pa, pb = a.study.accrual, b.study.accrual
+    ga, gb = a.population.age_group, b.population.age_group
+    da, db = a.population.diseases, b.population.diseases
+    if not (periods_intersect(pa, pb) and ages_intersect(ga, gb) and diseases_intersect(da, db)):
+        return None
+    if pa is None or pb is None or _period_text(pa) == "not stated" or _period_text(pb) == "not stated":
+        period = f"accrual {_period_text(pa)} and {_period_text(pb)} (not stated: may overlap)"
+    else:
+        period = f"accrual {_period_text(pa)} and {_period_text(pb)} overlap"
+    ages = f"both {ga}" if ga == gb else f"age groups {ga} and {gb} intersect"
+    shared = ", ".join(da) if sorted(da) == sorted(db) else f"{', '.join(da)} and {', '.join(db)}"
+    return f"{nested}, {period}, {ages}, diseases {shared}"
