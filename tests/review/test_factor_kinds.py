@@ -48,7 +48,8 @@ POPULATION = {"diseases": ["ALL", "AML"], "age_groups": ["pediatric"], "time_ori
 def _study(key: str, **parts: Any) -> StudyExtraction:
     data = copy.deepcopy(BASE)
     data["key"] = key
-    data["study"]["overlap_group"] = None
+    data["study"]["data_source"] = "not stated"  # fictional reports that cannot share patients
+    data["study"].pop("may_share_patients_with", None)
     data.update({"subgroups": [], "outcomes": [], "comparisons": [], "associations": []}, **parts)
     return StudyExtraction.model_validate(data)
 

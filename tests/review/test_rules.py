@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from secondhct.api import load_review
-from secondhct.review.analysis import _tau2_zero_warning
 from secondhct.protocol.load import plan
 from secondhct.protocol.schema import TimeWindow
-from secondhct.review.analysis import run_analysis
+from secondhct.review.analysis import _tau2_zero_warning, run_analysis
 from secondhct.stats.bayes import BayesResult, bayes_pool
 from secondhct.stats.pooling import PooledResult, pool
 
@@ -59,27 +58,25 @@ def test_more_reports_keep_the_frequentist_model_and_say_when_tau2_is_zero(revie
     result = review.run("os-all-ages-2-3y").result
     assert result.synthesis == "standard" and len(result.effects) == 7
     assert isinstance(result.pooled.result, PooledResult) and result.pooled.result.method == "REML"
-    assert result.pooled.result.tau2 == pytest.approx(0.001970336297813649, rel=1e-6)
-    assert not any(w.startswith("tau^2 is estimated at 0") for w in result.warnings)
-    # with the selected cohorts (ebmt2008ash, not all leukemia) the registry report replaces
-    # christopeit2013 (same data source EBMT) and tau^2 is 0
-    base = next(a for a in review.protocol.analyses if a.id == "os-all-ages-2-3y")
-    years = {k: int(r.year) if r.year else None for k, r in review.bibliography.references.items()}
-    wide = base.model_copy(update={"selected_cohorts": "include"})
-    result = run_analysis(plan(wide, review.protocol.defaults, review.vocabulary), review.studies, years)
-    assert "ebmt2008ash" in {e.key for e in result.effects} and "christopeit2013" not in {e.key for e in result.effects}
-    bayes = result.sensitivity[0]
-    assert isinstance(bayes.pooled.result, BayesResult) and bayes.name == "bayes-halfnormal-0.5"
-    # With the seventh report (clml2016all) REML stops just above 0 (Q = 6.39 on 6 df), so the
-    # review does not say "estimated at 0"; the same fit with tau^2 at 0 does, and points to the
-    # Bayesian predictive interval.
-    assert 0 < result.pooled.result.tau2 < 1e-8
-    assert not any(w.startswith("tau^2 is estimated at 0") for w in result.warnings)
-    at_zero = replace(result.pooled, result=replace(result.pooled.result, tau2=0.0))
-    (warning,) = _tau2_zero_warning("proportion", at_zero, result.sensitivity)
+    # Seven reports and REML at tau^2 = 0: the review says so and points to the Bayesian
+    # predictive interval of its sensitivity analysis.
+    assert result.pooled.result.tau2 == 0.0
+    bayes = next(s for s in result.sensitivity if s.name == "bayes-halfnormal-0.5")
+    assert isinstance(bayes.pooled.result, BayesResult)
+    (warning,) = [w for w in result.warnings if w.startswith("tau^2 is estimated at 0")]
     assert warning.startswith("tau^2 is estimated at 0 from 7 reports")
     low, high = bayes.pooled.natural[3], bayes.pooled.natural[4]
     assert f"{100 * low:.1f}% to {100 * high:.1f}%" in warning
+    assert _tau2_zero_warning("proportion", result.pooled, result.sensitivity) == [warning]
+    # with tau^2 above 0 there is no such warning
+    above = replace(result.pooled, result=replace(result.pooled.result, tau2=0.01))
+    assert _tau2_zero_warning("proportion", above, result.sensitivity) == []
+    # with the selected cohorts the EBMT registry report (not all leukemia) enters
+    base = next(a for a in review.protocol.analyses if a.id == "os-all-ages-2-3y")
+    years = {k: int(r.year) if r.year else None for k, r in review.bibliography.references.items()}
+    wide = base.model_copy(update={"selected_cohorts": "include"})
+    wider = run_analysis(plan(wide, review.protocol.defaults, review.vocabulary), review.studies, years)
+    assert "ebmt2008ash" in {e.key for e in wider.effects}
 
 
 def test_time_points_further_apart_than_max_spread_are_not_pooled(review) -> None:  # type: ignore[no-untyped-def]
