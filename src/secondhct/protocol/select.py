@@ -34,6 +34,7 @@ from typing import Literal
 
 from ..extraction.schema import Arm, Comparison, Outcome, StudyExtraction, Subgroup
 from ..extraction.timepoint import parse_time_point
+from ..words import code_words, origin_words, outcome_group
 from .load import Plan, window_months, window_text
 
 Stage = Literal["population", "outcome", "selected", "overlap"]
@@ -108,7 +109,7 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
     analysis = plan.analysis
     arms = _arms(study, plan)
     subgroups = {s.id: s for s in study.subgroups}
-    names = ", ".join(analysis.outcomes)
+    names = outcome_group(analysis.outcomes)
     rows = []
     for i, out in enumerate(study.outcomes):
         if out.outcome not in analysis.outcomes or _arm_of(study, out.arm) not in arms or out.conditional_on:
@@ -117,7 +118,7 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
         if analysis.subgroup is None and sub is None or sub is not None and sub.factor == analysis.subgroup:
             rows.append((i, out, sub))
     if not rows:
-        scope = f"by {analysis.subgroup}" if analysis.subgroup else "for the whole arm"
+        scope = f"by {code_words(analysis.subgroup)}" if analysis.subgroup else "for the whole arm"
         return [], f"no {names} reported {scope}"
     window = window_months(analysis)
     assert window is not None
@@ -132,7 +133,7 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
     origins_ok = [r for r in in_window if (r[1].time_origin or study.population.time_origin) in allowed]
     if not origins_ok:
         origin = in_window[0][1].time_origin or study.population.time_origin
-        return [], f"time origin {origin} (analysis: {', '.join(allowed)})"
+        return [], f"time origin: {origin_words(origin)} (analysis: {', '.join(origin_words(o) for o in allowed)})"
     chosen: dict[tuple[str | None, str | None], tuple[int, Outcome, Subgroup | None, float]] = {}
     for i, out, sub, months in origins_ok:  # earliest time point per arm and subgroup level
         slot = (_arm_of(study, out.arm), sub.id if sub else None)

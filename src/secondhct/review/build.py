@@ -197,7 +197,9 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         few_studies=protocol.defaults.few_studies.model_dump(),
         analyses=analyses,
     )
-    files: dict[str, str] = {RESULTS: document.text()}
+    from .rscripts import r_scripts
+
+    files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document)}
     for named in figures.values():
         files.update(named)
     searches = report.searches.model if report.searches is not None else None

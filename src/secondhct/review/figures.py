@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..format import DERIVED_FOOTNOTES
 from .analysis import AnalysisResult
 
 #: Funnel plots are drawn from this many reports on: with fewer, asymmetry cannot be told
@@ -19,10 +20,7 @@ MIN_K_FUNNEL = 5
 if TYPE_CHECKING:  # matplotlib is imported only where a plot is drawn
     from ..plots import ForestData, ForestRow
 
-_DERIVED = {
-    "assumed_se": "'±' read as the SE (not stated in the paper)",
-    "approximate": "variance from the number of patients (binomial approximation; ignores censoring)",
-}
+_DERIVED = {name: words for name, (_, words) in DERIVED_FOOTNOTES.items()}
 
 
 def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData | None:
@@ -34,6 +32,8 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
     # subtotals only where every level pools at least two reports (a level of one report is that report)
     factor = next((f for f in result.factors if f.result is not None and all(len(k) >= 2 for k in f.levels.values())), None)
     level_of = {key: level for level, keys in factor.levels.items() for key in keys} if factor else {}
+    window = result.plan.analysis.time
+    several_times = not result.plan.is_ratio and window is not None and window.exact is None and window.min != window.max
     rows = []
     for e in result.effects:
         study = result.studies[e.key]
@@ -46,6 +46,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
             ForestRow(
                 label=label, yi=e.effect.yi, vi=e.effect.vi, disease=", ".join(d.replace("_", " ") for d in study.population.diseases),
                 patients=e.n, reported=e.reported, derived_note=note, subgroup=level_of.get(e.key),
+                time=(study.outcomes[e.index].time or "not stated") if several_times else "",
             )
         )
     pooled = result.pooled.result if result.pooled else None
@@ -80,10 +81,20 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
         return {}
     from ..plots import figure_bytes, forest_plot
     from ..plots.funnel import funnel_data_from_forest, funnel_plot
+    from ..plots.save import svg_with_title
 
+    title = result.plan.analysis.title
+    reports = "; ".join(r.label for r in data.rows)
     out = {}
-    out[f"{result.plan.id}.forest.svg"] = figure_bytes(forest_plot(data), "svg").decode("utf-8")
+    forest = figure_bytes(forest_plot(data), "svg").decode("utf-8")
+    out[f"{result.plan.id}.forest.svg"] = svg_with_title(
+        forest, f"Forest plot: {title}",
+        f"One row per report with its estimate and 95% confidence interval, then the pooled estimate. Reports: {reports}.",
+    )
     if len(result.effects) >= MIN_K_FUNNEL and result.pooled is not None:
-        funnel = funnel_plot(funnel_data_from_forest(data))
-        out[f"{result.plan.id}.funnel.svg"] = figure_bytes(funnel, "svg").decode("utf-8")
+        funnel = figure_bytes(funnel_plot(funnel_data_from_forest(data)), "svg").decode("utf-8")
+        out[f"{result.plan.id}.funnel.svg"] = svg_with_title(
+            funnel, f"Funnel plot: {title}",
+            f"Each report's estimate against its standard error, with the pooled estimate and pseudo 95% limits. Reports: {reports}.",
+        )
     return out
