@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -191,3 +192,24 @@ def test_markdown_summary_escapes_text_from_bibtex() -> None:
     assert markdown_text("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert markdown_text("[x](javascript:alert(1))") == "\\[x\\](javascript:alert(1))"
     assert markdown_text("a | b") == "a \\| b"
+
+
+HOSTILE = "<script>alert(1)</script> [x](javascript:alert(2)) *bold* | pipe"
+
+
+def test_hostile_bibtex_title_and_label_stay_text_in_both_summaries(review: Path) -> None:
+    """A BibTeX title and display label with HTML and link syntax reach the Markdown and the
+    HTML summary as literal text (every BibTeX and extraction string goes through the escaper)."""
+    bib = (review / "references.bib").read_text(encoding="utf-8")
+    bib = bib.replace("title   = {Second allogeneic hematopoietic SCT for relapsed ALL in children}", f"title   = {{{HOSTILE}}}")
+    bib = bib.replace("@article{kato2012,\n", f"@article{{kato2012,\n  shortauthor = {{{HOSTILE}}},\n")
+    (review / "references.bib").write_text(bib, encoding="utf-8")
+    result = runner.invoke(app, ["build", "--root", str(review), "--force"])
+    assert result.exit_code == 0, result.output
+    md = (review / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
+    page = (review / "outputs" / "evidence-summary.html").read_text(encoding="utf-8")
+    assert "<script>" not in md and "<script>alert" not in page
+    assert not re.search(r"(?<!\\)\]\(javascript:", md)  # only the escaped \](... remains
+    assert 'href="javascript' not in page
+    assert md.count("&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](javascript:alert(2)) \\*bold\\* \\| pipe") >= 3  # label, reference
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -264,14 +264,15 @@ def synonym_paragraph(document: ResultsDocument) -> str:
     groups = {tuple(a.outcomes) for a in document.analyses if len(a.outcomes) > 1}
     if not groups:
         return ""
-    said = "; ".join(f"{outcome_words(g[0])} also counts {', '.join(outcome_words(o) for o in g[1:])}" for g in sorted(groups))
-    return (f"Outcomes that reports name differently are pooled as one: {said}. Where an analysis says "
-            "'or a synonym', it means this list.")
+    said = "; ".join(f"{outcome_words(g[0])} together with {', '.join(outcome_words(o) for o in g[1:])}" for g in sorted(groups))
+    return (f"Some analyses take outcomes that reports name differently as one outcome: {said}. Where an analysis "
+            "or an exclusion reason says 'or a synonym', it means this list.")
 
 
 def methods_paragraphs(document: ResultsDocument) -> list[str]:
     """How the reports were combined, with the assumptions and references, in the protocol's own settings."""
     from ..stats.priors import parse_mu_prior, parse_tau_prior
+    from .figures import MIN_K_FUNNEL
 
     few = document.few_studies
     tau = parse_tau_prior(few["tau_prior"]).describe()
@@ -296,6 +297,8 @@ def methods_paragraphs(document: ResultsDocument) -> list[str]:
         "No frequentist prediction interval is given below 3 reports. Proportions are pooled on the logit scale and "
         "back-transformed; intervals of single reports are Wald intervals on that scale.",
         *filter(None, [synonym_paragraph(document)]),
+        f"Funnel plots are drawn only for analyses of at least {MIN_K_FUNNEL} reports: with fewer, asymmetry "
+        "cannot be told from chance (Sterne et al. 2011, BMJ 343:d4002, recommend at least 10 for a test).",
         "Marks in tables and forest plots: "
         + "; ".join(f"{mark} {text}" for mark, text in DERIVED_FOOTNOTES.values()) + ".",
     ]
