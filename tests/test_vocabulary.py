@@ -168,7 +168,7 @@ def test_coarser_or_other_levels_do_not_count() -> None:
     for level, reference in (("not_cr", "cr"), ("other", "cr"), ("active_disease", "not stated")):
         chosen = select(_ratio_plan("active_disease", "cr"), [_study(level, reference)], {})
         assert chosen.included == (), (level, reference)
-        assert "no HR for remission_at_second_hct (active_disease vs cr)" in chosen.excluded[0].reason
+        assert "no HR for disease status at the second allogeneic HCT (active disease vs cr)" in chosen.excluded[0].reason
 
 
 def test_without_a_vocabulary_codes_match_exactly() -> None:

@@ -16,7 +16,7 @@ OUTCOME_WORDS: dict[str, str] = {
     "cr": "complete remission", "response": "response", "engraftment": "engraftment",
     "graft_failure": "graft failure", "agvhd": "acute GVHD", "cgvhd": "chronic GVHD", "death": "death",
     "time_to_relapse": "time to relapse", "remission_duration": "remission duration", "other": "another outcome",
-    "not stated": "an unstated outcome",
+    "not stated": "outcome (which not stated)",
 }  # fmt: skip
 
 #: Time origins (time zero of survival) in words.

@@ -82,8 +82,8 @@ def _population_reason(study: StudyExtraction, plan: Plan) -> str | None:
     if study.population.age_group not in wanted.age_groups:
         return f"age group {study.population.age_group} (analysis: {', '.join(wanted.age_groups)})"
     if not _arms(study, plan):
-        kinds = ", ".join(sorted({a.intervention for a in study.arms}))
-        return f"no {wanted.intervention} arm (arms: {kinds})"
+        kinds = ", ".join(sorted({code_words(a.intervention) for a in study.arms}))
+        return f"no {code_words(wanted.intervention)} arm (arms: {kinds})"
     return None
 
 
@@ -174,7 +174,8 @@ def _ratio_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate], st
         elif _is(plan, factor, comp.level, comparison.reference_level) and _is(plan, factor, comp.reference_level, comparison.level):
             cands.append(Candidate(study.key, study, i, n, inverted=True))
     if not cands:
-        return [], f"no {plan.measure} for {factor} ({comparison.level} vs {comparison.reference_level})"
+        factor_words = plan.vocabulary.factors[factor].description if plan.vocabulary is not None and factor in plan.vocabulary.factors else code_words(factor)
+        return [], f"no {plan.measure} for {factor_words} ({code_words(comparison.level)} vs {code_words(comparison.reference_level)})"
     return cands[:1], ""
 
 

@@ -216,13 +216,14 @@ def _factor_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], 
             ci = f" (95% CI {c.ci.lower}-{c.ci.upper})" if c.ci is not None else ""
             p = f", p {c.p}" if c.p is not None else ""
             rows.append({"factor": c.factor.replace("_", " "), "label": labels.get(s.key, s.key), "ref": cite[s.key],
-                         "text": f"{c.measure} {c.estimate}{ci}{p} for {c.outcome.upper()}: {c.group} vs {c.reference}"
+                         "text": f"{c.measure} {c.estimate}{ci}{p} for {outcome_words(c.outcome)}: {c.group} vs {c.reference}"
                          + (" (adjusted)" if c.adjusted is True else "")})
         for assoc in s.associations:
             if assoc.direction == "not stated":
                 continue
             rows.append({"factor": assoc.factor.replace("_", " "), "label": labels.get(s.key, s.key), "ref": cite[s.key],
-                         "text": f"{assoc.level}: {assoc.direction.replace('_', ' ')} {assoc.outcome.upper()} ({assoc.analysis}, no numbers)"})
+                         "text": f"{code_words(assoc.level)}: {code_words(assoc.direction)} {outcome_words(assoc.outcome)} "
+                                 f"({'analysis not stated' if assoc.analysis == 'not stated' else assoc.analysis}, no numbers)"})
     return sorted(rows, key=lambda r: (r["factor"], r["ref"]))
 
 
