@@ -73,3 +73,16 @@ def fmt_test(q: float | None, df: int, df2: int | None, p: float | None) -> str:
 def fmt_percent(x: float | None, digits: int = 0) -> str:
     """A percentage that is already in percent (I^2): ``45%``."""
     return MISSING if not _finite(x) else f"{x:.{digits}f}%"
+
+
+#: The footnote marks of derived numbers, one mark per meaning, the same in plots and tables.
+#: Other notes (ad hoc plots) take the marks after these (:func:`secondhct.plots.text.footnote_mark`).
+DERIVED_FOOTNOTES: dict[str, tuple[str, str]] = {
+    "assumed_se": ("†", "'±' read as the SE (not stated in the paper)"),
+    "approximate": ("‡", "variance from the number of patients (binomial approximation; ignores censoring)"),
+}
+
+
+def derived_mark(text: str | None) -> str | None:
+    """The fixed mark of a derived-number note (None for a note that has no fixed mark)."""
+    return next((mark for mark, words in DERIVED_FOOTNOTES.values() if words == text), None)

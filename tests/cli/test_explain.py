@@ -22,7 +22,7 @@ def test_kato2012_enters_the_childrens_analysis_and_says_why_not_the_others() ->
     assert lines[0].startswith("kato2012 (Kato 2012) enters ")
     assert "  entered  os-children-acute-2-3y: outcomes[0] (os 2y)" in lines
     assert "  not      os-adults-2-3y: population: age group pediatric (analysis: adult)" in lines
-    assert "  not      os-children-all-4-5y: outcome: os reported at 2y only (analysis: 4y-5y)" in lines
+    assert "  not      os-children-all-4-5y: outcome: overall survival reported at 2y only (analysis: 4y-5y)" in lines
     shown = [line.split(":")[0].split()[-1] for line in lines[1:]]
     assert len(shown) == len(set(shown)) and "os-children-aml-4-5y" in shown  # every analysis once
 

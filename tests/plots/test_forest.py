@@ -235,9 +235,28 @@ def test_footer_reports_method_k_patients_heterogeneity_and_footnotes() -> None:
     assert "Random-effects model: REML, Knapp-Hartung (ad hoc), logit; k = 5 studies, 95 patients" in all_text
     assert f"I² = {p.i2:.0f}% [{p.i2_lb:.0f}%, {p.i2_ub:.0f}%]" in all_text
     assert f"Q = {p.q:.2f}, df = 4, p < 0.001" in all_text
-    assert "13.3 ± 7.1%‡" in all_text and "0/12†" in all_text
-    assert "‡ events reconstructed from the Kaplan-Meier estimate and its SE" in all_text
-    assert "† 1/2 added to events and non-events (zero cell)" in all_text
+    # † and ‡ are reserved for the review's two derived numbers; other notes take § on
+    assert "13.3 ± 7.1%‖" in all_text and "0/12§" in all_text
+    assert "‖ events reconstructed from the Kaplan-Meier estimate and its SE" in all_text
+    assert "§ 1/2 added to events and non-events (zero cell)" in all_text
+
+
+def test_derived_numbers_have_the_same_mark_as_in_the_summary_tables() -> None:
+    """† always means '±' read as the SE and ‡ the binomial variance, whatever the row order."""
+    from dataclasses import replace
+
+    from secondhct.format import DERIVED_FOOTNOTES
+
+    se_mark, se_text = DERIVED_FOOTNOTES["assumed_se"]
+    bin_mark, bin_text = DERIVED_FOOTNOTES["approximate"]
+    assert (se_mark, bin_mark) == ("†", "‡")
+    data = ex.extremes()
+    rows = list(data.rows)
+    rows[0] = replace(rows[0], derived_note=bin_text)  # the binomial note comes first in the plot
+    rows[1] = replace(rows[1], derived_note=se_text)
+    all_text = " ".join(texts(forest_plot(replace(data, rows=tuple(rows)))))
+    assert f"{bin_mark} {bin_text}" in all_text and f"{se_mark} {se_text}" in all_text
+    assert all_text.index(f"{se_mark} {se_text}") < all_text.index(f"{bin_mark} {bin_text}")
 
 
 def test_subgroups_have_subtotal_diamonds_and_the_test_for_differences() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -201,7 +202,10 @@ def test_one_study_edit_recomputes_only_its_analyses_and_equals_a_forced_build(r
     kato = review / "studies" / "kato2012.yaml"
     kato.write_text(_revise(kato.read_text()))
     report = build_module.build(Project(review))
-    assert sorted(report.computed) == ["os-all-ages-2-3y", "os-children-acute-2-3y", "os-children-all-2-3y"]
+    # kato2012's OS analyses, and the second-HCT-versus-alternative analyses: they select every
+    # second-HCT arm and look for the comparator arm of the same report afterwards
+    assert sorted(report.computed) == ["os-all-ages-2-3y", "os-children-acute-2-3y", "os-children-all-2-3y",
+                                       "versus-chemotherapy-os", "versus-dli-os", "versus-no-second-hct-os"]
     assert "os-adults-2-3y" in report.reused and "os-adults-2-3y.forest.svg" not in report.written
     clean = tmp_path / "clean"
     shutil.copytree(review, clean, ignore=shutil.ignore_patterns("outputs"))
@@ -214,5 +218,26 @@ def test_a_current_build_says_so_and_how_to_force(review: Path) -> None:
     build_module.build(Project(review), force=True)
     result = runner.invoke(app, ["build", "--root", str(review)])
     assert result.exit_code == 0, result.output
-    assert "is current (15 analyses unchanged, nothing written" in result.output
+    assert re.search(r"is current \(\d+ analyses unchanged, nothing written", result.output)
     assert "use `secondhct build --force` to recompute everything" in result.output
+
+
+HOSTILE = "<script>alert(1)</script> [x](javascript:alert(2)) *bold* | pipe"
+
+
+def test_hostile_bibtex_title_and_label_stay_text_in_both_summaries(review: Path) -> None:
+    """A BibTeX title and display label with HTML and link syntax reach the Markdown and the
+    HTML summary as literal text (every BibTeX and extraction string goes through the escaper)."""
+    bib = (review / "references.bib").read_text(encoding="utf-8")
+    bib = bib.replace("title   = {Second allogeneic hematopoietic SCT for relapsed ALL in children}", f"title   = {{{HOSTILE}}}")
+    bib = bib.replace("@article{kato2012,\n", f"@article{{kato2012,\n  shortauthor = {{{HOSTILE}}},\n")
+    (review / "references.bib").write_text(bib, encoding="utf-8")
+    result = runner.invoke(app, ["build", "--root", str(review), "--force"])
+    assert result.exit_code == 0, result.output
+    md = (review / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
+    page = (review / "outputs" / "evidence-summary.html").read_text(encoding="utf-8")
+    assert "<script>" not in md and "<script>alert" not in page
+    assert not re.search(r"(?<!\\)\]\(javascript:", md)  # only the escaped \](... remains
+    assert 'href="javascript' not in page
+    assert md.count("&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](javascript:alert(2)) \\*bold\\* \\| pipe") >= 3  # label, reference
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -89,7 +89,7 @@ def test_time_points_further_apart_than_max_spread_are_not_pooled(review) -> Non
     years = {k: int(r.year) if r.year else None for k, r in review.bibliography.references.items()}
     result = run_analysis(plan(wide, review.protocol.defaults, review.vocabulary), review.studies, years)
     assert result.synthesis == "not_pooled" and result.pooled is None and len(result.effects) == 2
-    assert any("differ by more than the protocol's max_spread (1y)" in w for w in result.warnings)
+    assert any("differ by more than the protocol allows (1y)" in w for w in result.warnings)
 
 
 def test_a_selected_cohort_is_left_out_with_its_reason_and_kept_in_a_sensitivity_analysis(review) -> None:  # type: ignore[no-untyped-def]

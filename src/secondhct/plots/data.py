@@ -24,7 +24,8 @@ class ForestRow:
     (analysis scale).  ``weight`` is in percent of the model shown (None for excluded
     studies).  ``reported`` is the value as extracted ("29.4 ± 3.7%", "7/13");
     ``derived_note`` says how a number was derived or approximated (it becomes a
-    footnote mark); ``excluded_reason`` greys the row and keeps it out of the pooling.
+    footnote mark); ``time`` is the time point as reported (a column when an analysis
+    admits several); ``excluded_reason`` greys the row and keeps it out of the pooling.
     """
 
     label: str
@@ -41,6 +42,8 @@ class ForestRow:
     subgroup: str | None = None
     detail: str = ""
     """A factor analysis's cut-off and adjustment as reported ("< 6 mo; adjusted"), a column of its own."""
+    time: str = ""
+    """The time point as reported; shown as a column when any row has one."""
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.yi):

@@ -31,7 +31,7 @@ from .text import (
     wrap_to_width,
 )
 
-LEFT_COLUMNS = ("label", "disease", "detail", "patients", "reported")
+LEFT_COLUMNS = ("label", "disease", "detail", "patients", "reported", "time")
 RIGHT_COLUMNS = ("estimate", "weight")
 RIGHT_ALIGNED = ("patients", "estimate", "weight")
 #: Spacing of the second and later lines of a row, in rows.
@@ -61,7 +61,8 @@ def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
 def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
     entries, footnotes = build_entries(data, scale, st)
     header = Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
-                               "reported": ["Reported"], "detail": data.detail_header.split("; "), "estimate": split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
+                               "reported": ["Reported"], "detail": data.detail_header.split("; "), "time": ["Time"],
+                               "estimate": split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
     present = {c for e in entries for c, v in e.cells.items() if any(v)}
     columns_left = [c for c in LEFT_COLUMNS if c == "label" or c in present]
     columns_right = [c for c in RIGHT_COLUMNS if c in present]

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..format import fmt_test
+from ..format import DERIVED_FOOTNOTES, derived_mark, fmt_test
 from ..stats.bayes import BayesResult
 from ..stats.distributions import norm_isf
 from ..stats.models import ModelFit
 from .data import ForestData, ForestRow
 from .scale import DisplayScale
 from .style import ForestStyle
-from .text import fmt_interval, footnote_mark, heterogeneity_text, method_line, wrap
+from .text import FOOTNOTE_MARKS, fmt_interval, footnote_mark, heterogeneity_text, method_line, wrap
 
 #: Height of a continuation line (a wrapped label or reason), in rows.
 CONTINUATION = 0.78
@@ -111,13 +111,16 @@ def build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tup
         reported = r.reported
         label = wrap(r.label, st.label_wrap)
         if r.derived_note:
-            mark = notes.setdefault(r.derived_note, footnote_mark(len(notes)))
+            fixed = derived_mark(r.derived_note)
+            free = sum(derived_mark(t) is None for t in notes)
+            mark = notes.setdefault(r.derived_note, fixed or footnote_mark(len(DERIVED_FOOTNOTES) + free))
             if reported:
                 reported += mark
             else:
                 label[-1] += mark
         cells = {"label": label, "disease": wrap(r.disease, 18) if r.disease else [], "reported": [reported],
-                 "detail": wrap(r.detail, 18) if r.detail else []}
+                 "detail": wrap(r.detail, 18) if r.detail else [],
+                 "time": [r.time] if r.time else []}
         if r.patients is not None:
             cells["patients"] = [f"{r.patients:,}"]
         cells["estimate"] = [fmt_interval(scale, float(d[0]), float(d[1]), float(d[2]))]
@@ -163,7 +166,7 @@ def build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tup
             pi = _prediction_entry(data.pooled, scale)
             if pi is not None:
                 entries.append(pi)
-    footnotes = [f"{mark} {text}" for text, mark in notes.items()]
+    footnotes = [f"{mark} {text}" for text, mark in sorted(notes.items(), key=lambda tm: (len(tm[1]), FOOTNOTE_MARKS.index(tm[1][0])))]
     return entries, footnotes
 
 

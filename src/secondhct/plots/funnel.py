@@ -125,11 +125,14 @@ def _draw(data: FunnelData, st: FunnelStyle) -> Figure:
     meas = TextMeasurer([FONT_FAMILY], st.font_size)
     lines = wrap_to_width(text, (st.width - 0.24) * 72, meas, st.font_size - 0.5)
     foot_h = 0.12 + len(lines) * (st.font_size + 2) / 72
-    title_h = 0.3 if data.title else 0.0
+    title_size = st.font_size + 1.5
+    title_lines = wrap_to_width(data.title, (st.width - 0.24) * 72, meas, title_size, weight="bold") if data.title else []
+    title_step = (title_size + 3) / 72
+    title_h = 0.12 + title_step * len(title_lines) if title_lines else 0.0
     ax_top, ax_left, ax_bottom = 0.15 + title_h, 0.62, 0.5 + foot_h
-    fig = Figure(figsize=(st.width, st.height + foot_h), dpi=100)
+    fig = Figure(figsize=(st.width, st.height + foot_h + max(0.0, title_h - 0.3)), dpi=100)
     FigureCanvasAgg(fig)
-    W, H = st.width, st.height + foot_h
+    W, H = st.width, st.height + foot_h + max(0.0, title_h - 0.3)
     ax = fig.add_axes((ax_left / W, ax_bottom / H, (W - ax_left - 0.2) / W, (H - ax_top - ax_bottom) / H))
     ax.set_xlim(lo, hi)
     ax.set_ylim(se_max, 0)
@@ -166,6 +169,6 @@ def _draw(data: FunnelData, st: FunnelStyle) -> Figure:
     for ln in lines:
         yb -= (st.font_size + 2) / 72
         fig.text(0.12 / W, (yb + 0.04) / H, ln, fontsize=st.font_size - 0.5, ha="left", va="bottom", gid=None)
-    if data.title:
-        fig.text(0.12 / W, 1 - 0.2 / H, data.title, fontsize=st.font_size + 1.5, fontweight="bold", ha="left", va="center")
+    for i, ln in enumerate(title_lines):  # wrapped to the figure's width: never clipped
+        fig.text(0.12 / W, 1 - (0.1 + title_step * (i + 0.5)) / H, ln, fontsize=title_size, fontweight="bold", ha="left", va="center")
     return fig

@@ -14,17 +14,15 @@ the Figure; :func:`prisma_svg` the SVG text (deterministic, with ``<title>`` and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from ..searchlog import DATABASE_SOURCES, SearchLog
-from .save import figure_bytes
+from .save import figure_bytes, svg_with_title
 from .style import BLACK, FONT_FAMILY, rc_context
 from .text import TextMeasurer, wrap_to_width
 
@@ -222,11 +220,7 @@ def prisma_svg(log: SearchLog) -> str:
     """The diagram as SVG text with a ``<title>`` and a ``<desc>`` listing every box."""
     svg = figure_bytes(prisma_figure(log), "svg").decode("utf-8")
     desc = " | ".join(" ".join(paragraphs) for paragraphs in box_texts(log).values()) + " | " + caption(log)
-    match = re.search(r"<svg\b[^>]*>", svg)
-    if match is None:  # pragma: no cover - matplotlib always writes one
-        return svg
-    head = f'\n <title>{escape(TITLE)}</title>\n <desc>{escape(desc)}</desc>'
-    return svg[: match.end()] + head + svg[match.end():]
+    return svg_with_title(svg, TITLE, desc)
 
 
 def prisma_files(log: SearchLog | None) -> dict[str, str]:

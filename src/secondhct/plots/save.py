@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -90,3 +91,18 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = Non
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def svg_with_title(svg: str, title: str, desc: str) -> str:
+    """SVG text with a ``<title>`` and a ``<desc>`` (what screen readers and tooltips show)
+    as the first children of its root element, and ``role="img"``; deterministic."""
+    from html import escape
+
+    match = re.search(r"<svg\b[^>]*>", svg)
+    if match is None:  # pragma: no cover - matplotlib always writes one
+        return svg
+    root = match.group(0)
+    if "role=" not in root:
+        root = root[:-1] + ' role="img">'
+    head = f"\n <title>{escape(title, quote=False)}</title>\n <desc>{escape(desc, quote=False)}</desc>"
+    return svg[: match.start()] + root + head + svg[match.end():]

@@ -35,6 +35,7 @@ from typing import Literal
 
 from ..extraction.schema import Arm, Comparison, Outcome, StudyExtraction, Subgroup
 from ..extraction.timepoint import parse_time_point
+from ..words import code_words, origin_words, outcome_group
 from .load import Plan, window_months, window_text
 from .overlap import may_share
 
@@ -83,8 +84,8 @@ def _population_reason(study: StudyExtraction, plan: Plan) -> str | None:
     if study.population.age_group not in wanted.age_groups:
         return f"age group {study.population.age_group} (analysis: {', '.join(wanted.age_groups)})"
     if not _arms(study, plan):
-        kinds = ", ".join(sorted({a.intervention for a in study.arms}))
-        return f"no {wanted.intervention} arm (arms: {kinds})"
+        kinds = ", ".join(sorted({code_words(a.intervention) for a in study.arms}))
+        return f"no {code_words(wanted.intervention)} arm (arms: {kinds})"
     return None
 
 
@@ -118,7 +119,7 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
     analysis = plan.analysis
     arms = _arms(study, plan)
     subgroups = {s.id: s for s in study.subgroups}
-    names = ", ".join(analysis.outcomes)
+    names = outcome_group(analysis.outcomes)
     by = level_factor(plan)
     rows = []
     for i, out in enumerate(study.outcomes):
@@ -128,7 +129,7 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
         if by is None and sub is None or sub is not None and sub.factor == by:
             rows.append((i, out, sub))
     if not rows:
-        scope = f"by {by}" if by else "for the whole arm"
+        scope = f"by {code_words(by)}" if by else "for the whole arm"
         return [], f"no {names} reported {scope}"
     window = window_months(analysis)
     assert window is not None
@@ -143,7 +144,7 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
     origins_ok = [r for r in in_window if (r[1].time_origin or study.population.time_origin) in allowed]
     if not origins_ok:
         origin = in_window[0][1].time_origin or study.population.time_origin
-        return [], f"time origin {origin} (analysis: {', '.join(allowed)})"
+        return [], f"time origin: {origin_words(origin)} (analysis: {', '.join(origin_words(o) for o in allowed)})"
     chosen: dict[tuple[str | None, str | None], tuple[int, Outcome, Subgroup | None, float]] = {}
     for i, out, sub, months in origins_ok:  # earliest time point per arm and subgroup level
         slot = (_arm_of(study, out.arm), sub.id if sub else None)
@@ -231,7 +232,8 @@ def _ratio_rows(study: StudyExtraction, plan: Plan, include_unadjusted: bool = F
     if not cands:
         if reasons:
             return [], "; ".join(dict.fromkeys(reasons))
-        return [], f"no {plan.measure} for {factor} ({comparison.level} vs {comparison.reference_level})"
+        factor_words = plan.vocabulary.factors[factor].description if plan.vocabulary is not None and factor in plan.vocabulary.factors else code_words(factor)
+        return [], f"no {plan.measure} for {factor_words} ({code_words(comparison.level)} vs {code_words(comparison.reference_level)})"
     return cands[:1], ""
 
 

@@ -19,6 +19,7 @@ from ..protocol.select import Candidate, Exclusion, select
 from ..stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure
 from ..stats.pooling import PooledResult
 from ..stats.subgroups import SubgroupResult, subgroup_analysis
+from ..words import origin_words
 from . import rules
 from .contrasts import LevelRow, arm_contrasts, level_contrasts
 from .effects import NoEffect, StudyEffect, proportion_effect, ratio_effect
@@ -252,7 +253,7 @@ def _warnings(plan: Plan, effects: list[StudyEffect], excluded: list[Exclusion],
     if k == 0:
         return [*notes, "no report gives a usable estimate: nothing is pooled"]
     if k == 2:
-        notes.append("only 2 reports: the between-study spread rests mainly on the prior for tau; "
+        notes.append("only 2 reports: the between-study spread rests mainly on the prior for τ; "
                      "the sensitivity table shows the estimate under other models and a wider prior")  # fmt: skip
     designs = {by_key[e.key].study.design for e in effects}
     if designs <= {"case_report", "case_series", "literature_review"}:
@@ -269,7 +270,7 @@ def _warnings(plan: Plan, effects: list[StudyEffect], excluded: list[Exclusion],
         notes.append(f"binomial approximation of the variance (ignores censoring): {', '.join(approx)}")
     origins = {by_key[e.key].outcomes[e.index].time_origin or by_key[e.key].population.time_origin for e in effects} if not plan.takes_comparisons else set()
     if len(origins) > 1:
-        notes.append(f"mixed time origins: {', '.join(sorted(origins))}")
+        notes.append(f"mixed time origins: {', '.join(origin_words(o) for o in sorted(origins))}")
     abstracts = [e.key for e in effects if by_key[e.key].study.publication == "meeting_abstract"]
     if abstracts:
         notes.append(f"meeting abstracts: {', '.join(abstracts)}")
@@ -289,7 +290,7 @@ def time_spread_reason(plan: Plan, effects: Sequence[StudyEffect], by_key: Mappi
         return None
     shown = ", ".join(sorted(months, key=lambda t: months[t] or 0))
     assert plan.analysis.time is not None
-    return f"time points {shown} differ by more than the protocol's max_spread ({plan.analysis.time.max_spread}): listed, not pooled"
+    return f"time points {shown} differ by more than the protocol allows ({plan.analysis.time.max_spread}): listed, not pooled"
 
 
 def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> AnalysisResult:

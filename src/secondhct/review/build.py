@@ -223,7 +223,9 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         few_studies=protocol.defaults.few_studies.model_dump(),
         analyses=analyses,
     )
-    files: dict[str, str] = {RESULTS: document.text()}
+    from .rscripts import r_scripts
+
+    files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document)}
     for named in figures.values():
         files.update(named)
     searches = report.searches.model if report.searches is not None else None
@@ -251,7 +253,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         forests |= {f"{aid}.levels": named[f"{aid}.levels.forest.svg"] for aid, named in figures.items()
                     if f"{aid}.levels.forest.svg" in named}  # a contrast analysis's per-level plot  # fmt: skip
         robs = {aid: named[f"{aid}.rob.svg"] for aid, named in figures.items() if f"{aid}.rob.svg" in named}
-        files.update(render_summaries(document, studies, bib, compared, forests, searches, files.get(PRISMA_SVG), robs))
+        files.update(render_summaries(document, studies, bib, compared, forests, searches, files.get(PRISMA_SVG), robs, vocabulary))
 
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
     manifest = {

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..extraction.sourcetype import SOURCE_TYPE_SHORT, source_type
+from ..format import DERIVED_FOOTNOTES
 from .analysis import NON_RANDOMISED, AnalysisResult
 from .contrasts import contrast_words, favours, row_detail
 
@@ -21,10 +22,7 @@ MIN_K_FUNNEL = 5
 if TYPE_CHECKING:  # matplotlib is imported only where a plot is drawn
     from ..plots import ForestData, ForestRow
 
-_DERIVED = {
-    "assumed_se": "'±' read as the SE (not stated in the paper)",
-    "approximate": "variance from the number of patients (binomial approximation; ignores censoring)",
-}
+_DERIVED = {name: words for name, (_, words) in DERIVED_FOOTNOTES.items()}
 
 
 def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData | None:
@@ -40,6 +38,8 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
     )
     level_of = {key: level for level, keys in factor.levels.items() for key in keys} if factor else {}
     plan = result.plan
+    window = result.plan.analysis.time
+    several_times = not result.plan.is_ratio and window is not None and window.exact is None and window.min != window.max
     rows = []
     for e in result.effects:
         study = result.studies[e.key]
@@ -54,6 +54,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
                 label=label, yi=e.effect.yi, vi=e.effect.vi, disease=", ".join(d.replace("_", " ") for d in study.population.diseases),
                 patients=e.n, reported=e.reported, derived_note=note, subgroup=level_of.get(e.key),
                 detail=row_detail(plan, study, e.index),
+                time=(study.outcomes[e.index].time or "not stated") if several_times else "",
             )
         )
     pooled = result.pooled.result if result.pooled else None
@@ -125,15 +126,28 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
         return {}
     from ..plots import figure_bytes, forest_plot
     from ..plots.funnel import funnel_data_from_forest, funnel_plot
+    from ..plots.save import svg_with_title
 
+    title = result.plan.analysis.title
+    reports = "; ".join(r.label for r in data.rows)
     out = {f"{result.plan.id}.rob.svg": rob_plot(result, labels)}
-    out[f"{result.plan.id}.forest.svg"] = figure_bytes(forest_plot(data), "svg").decode("utf-8")
+    forest = figure_bytes(forest_plot(data), "svg").decode("utf-8")
+    out[f"{result.plan.id}.forest.svg"] = svg_with_title(
+        forest, f"Forest plot: {title}",
+        f"One row per report with its estimate and 95% confidence interval, then the pooled estimate. Reports: {reports}.",
+    )
     levels = level_forest_data(result, labels)
     if levels is not None:
-        out[f"{result.plan.id}.levels.forest.svg"] = figure_bytes(forest_plot(levels), "svg").decode("utf-8")
+        out[f"{result.plan.id}.levels.forest.svg"] = svg_with_title(
+            figure_bytes(forest_plot(levels), "svg").decode("utf-8"), f"Per-level forest plot: {title}",
+            "One row per report and level with its estimate and 95% confidence interval, a subtotal per level and the test for subgroup differences.",
+        )
     if len(result.effects) >= MIN_K_FUNNEL and result.pooled is not None:
-        funnel = funnel_plot(funnel_data_from_forest(data))
-        out[f"{result.plan.id}.funnel.svg"] = figure_bytes(funnel, "svg").decode("utf-8")
+        funnel = figure_bytes(funnel_plot(funnel_data_from_forest(data)), "svg").decode("utf-8")
+        out[f"{result.plan.id}.funnel.svg"] = svg_with_title(
+            funnel, f"Funnel plot: {title}",
+            f"Each report's estimate against its standard error, with the pooled estimate and pseudo 95% limits. Reports: {reports}.",
+        )
     return out
 
 

@@ -214,6 +214,7 @@ class MethodChange(SensitivitySpec):
     @property
     def title(self) -> str:
         from ..stats.models import METHODS, TESTS
+        from ..stats.priors import parse_tau_prior
 
         if self.label:
             return self.label
@@ -221,7 +222,7 @@ class MethodChange(SensitivitySpec):
             return "binomial-normal GLMM instead of inverse variance (reports with events/total only)"
         words = METHODS[self.method].words
         if self.tau_prior:
-            words += f", prior on tau {self.tau_prior}"
+            words += f", {parse_tau_prior(self.tau_prior).describe()} prior on τ"
         if self.test:
             words += f", {TESTS.get(self.test, self.test)}"
         return f"{words} instead of the primary model"

@@ -15,11 +15,13 @@ from typing import Any
 from ..bibliography import Bibliography, Reference
 from ..extraction.schema import StudyExtraction
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
-from ..format import fmt_natural, fmt_num, fmt_percent, fmt_range, fmt_tau2, fmt_test
+from ..format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_percent, fmt_range, fmt_tau2, fmt_test
 from ..measures import MEASURES
 from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
 from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
 from ..stats.models import TESTS
+from ..vocabulary import Vocabulary
+from ..words import STAGE_WORDS, code_words, origin_words, outcome_words
 from .benefit import benefit_context
 from .changes import Baseline, describe_changes
 
@@ -136,9 +138,26 @@ def _interval_or(family: str, pooled: PooledRecord | BayesRecord | None, otherwi
     return fmt_natural(family, pooled.natural.estimate), fmt_range(family, pooled.natural.ci_lb, pooled.natural.ci_ub)
 
 
-def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, Any]:
+def readable(text: str, labels: Mapping[str, str], cite: Mapping[str, int]) -> str:
+    """A build message for readers: every study key in it replaced by the report's label and
+    citation number (``yalniz_nd`` -> ``Yalniz [13]``)."""
+    if not cite:
+        return text
+    keys = sorted(cite, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])")
+    return pattern.sub(lambda m: f"{labels.get(m.group(1), m.group(1))} [{cite[m.group(1)]}]", text)
+
+
+def level_words(factor: str, level: str) -> str:
+    """A subgroup level in words (time origins and codes with underscores)."""
+    return origin_words(level) if factor == "time_origin" else code_words(level)
+
+
+def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping[str, str]) -> dict[str, Any]:
     family = MEASURES[a.measure].family
-    ctx: dict[str, Any] = {"id": a.id, "title": a.title, "k": a.k, "patients": a.patients, "warnings": a.warnings}
+    words = lambda text: readable(text, labels, cite)  # noqa: E731
+    ctx: dict[str, Any] = {"id": a.id, "title": a.title, "k": a.k, "patients": a.patients,
+                           "warnings": [words(w) for w in a.warnings]}  # fmt: skip
     time = a.time or {}
     ctx["time"] = time.get("exact") or (f"{time['min']} to {time['max']}" if time else "any")
     ctx["method"] = MEASURES[a.measure].title
@@ -150,18 +169,19 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, A
             "ci": fmt_range(family, r.natural.ci_lb, r.natural.ci_ub),
             "weight": "–" if r.weight is None else f"{r.weight:.1f}%",
             "source_type": SOURCE_TYPE_WORDS.get(r.source_type, r.source_type),
-            "flag": "†" if r.assumed_se else ("‡" if r.approximate else ""),
+            "flag": DERIVED_FOOTNOTES["assumed_se"][0] if r.assumed_se else (DERIVED_FOOTNOTES["approximate"][0] if r.approximate else ""),
         }
         for r in a.included
     ]  # fmt: skip
     ctx["excluded"] = [
-        {"label": r.label, "ref": cite[r.key], "stage": r.stage, "reason": r.reason} for r in a.excluded if r.stage != "population"
+        {"label": r.label, "ref": cite[r.key], "stage": STAGE_WORDS.get(r.stage, r.stage), "reason": words(r.reason)}
+        for r in a.excluded if r.stage != "population"
     ]
     ctx["not_eligible"] = sum(1 for r in a.excluded if r.stage == "population")
     ctx["sensitivity"] = []
     for s in a.sensitivity:
         estimate, ci = _interval_or(family, s.pooled, s.note or "no report left")
-        ctx["sensitivity"].append({"title": s.title, "k": len(s.keys), "estimate": estimate, "ci": ci})
+        ctx["sensitivity"].append({"title": words(s.title), "k": len(s.keys), "estimate": estimate, "ci": ci})
     ctx["factors"] = []
     # the per-level estimates of a contrast analysis are proportions (its own measure is their ratio)
     level_family = "proportion" if a.kind == "factor_levels" or a.kind == "versus_alternative" and a.included and \
@@ -170,10 +190,12 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, A
         levels = []
         for lev, keys in f.levels.items():
             estimate, ci = _interval_or(level_family, f.pooled.get(lev), "–")
-            levels.append({"level": lev, "k": len(keys), "estimate": estimate, "ci": ci})
+            shown = f"{estimate} ({ci})" if ci != "–" else "no pooled estimate"
+            levels.append({"level": level_words(f.factor, lev), "k": len(keys), "shown": shown})
         test = fmt_test(f.test.q, f.test.df, f.test.df2, f.test.p) if f.test else f.note or "not computed (too few reports per level)"
-        ctx["factors"].append({"factor": f.factor, "levels": levels, "test": test})
-    ctx["derived_note"] = any(r["flag"] for r in ctx["included"])
+        ctx["factors"].append({"factor": code_words(f.factor), "levels": levels, "test": words(test)})
+    used = {r["flag"] for r in ctx["included"]}
+    ctx["footnotes"] = [f"{mark} {text[0].upper()}{text[1:]}." for mark, text in DERIVED_FOOTNOTES.values() if mark in used]
     return ctx
 
 
@@ -202,19 +224,78 @@ def _factor_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], 
             ci = f" (95% CI {c.ci.lower}-{c.ci.upper})" if c.ci is not None else ""
             p = f", p {c.p}" if c.p is not None else ""
             rows.append({"factor": c.factor.replace("_", " "), "label": labels.get(s.key, s.key), "ref": cite[s.key],
-                         "text": f"{c.measure} {c.estimate}{ci}{p} for {c.outcome.upper()}: {c.group} vs {c.reference}"
+                         "text": f"{c.measure} {c.estimate}{ci}{p} for {outcome_words(c.outcome)}: {c.group} vs {c.reference}"
                          + (" (adjusted)" if c.adjusted is True else "")})
         for assoc in s.associations:
             if assoc.direction == "not stated":
                 continue
             rows.append({"factor": assoc.factor.replace("_", " "), "label": labels.get(s.key, s.key), "ref": cite[s.key],
-                         "text": f"{assoc.level}: {assoc.direction.replace('_', ' ')} {assoc.outcome.upper()} ({assoc.analysis}, no numbers)"})
+                         "text": f"{code_words(assoc.level)}: {code_words(assoc.direction)} {outcome_words(assoc.outcome)} "
+                                 f"({'analysis not stated' if assoc.analysis == 'not stated' else assoc.analysis}, no numbers)"})
     return sorted(rows, key=lambda r: (r["factor"], r["ref"]))
+
+
+def second_hct_patients(studies: Sequence[StudyExtraction], vocabulary: Vocabulary | None = None) -> tuple[int, int, int]:
+    """Patients counted once: the second-HCT arms only (comparator arms left out), and of each
+    group of reports that may share patients (:func:`secondhct.protocol.overlap.may_share`,
+    joined transitively) only the largest report.
+
+    Returns (patients, reports or groups counted, reports whose size is not stated). A report
+    without arms counts its population.
+    """
+    from ..protocol.overlap import may_share
+
+    group_of = {s.key: s.key for s in studies}
+
+    def root(key: str) -> str:
+        while group_of[key] != key:
+            key = group_of[key]
+        return key
+
+    for i, a in enumerate(studies):
+        for b in studies[i + 1:]:
+            if may_share(a, b, vocabulary) is not None:
+                group_of[root(b.key)] = root(a.key)
+    sizes: dict[str, int] = {}
+    unknown = 0
+    for s in studies:
+        arms = [a.n for a in s.arms if a.intervention == "second_allo_hct"]
+        known = [n for n in arms if isinstance(n, int)]
+        if not s.arms and isinstance(s.population.n, int):
+            known, arms = [s.population.n], [s.population.n]
+        if not known or len(known) != len(arms):
+            unknown += 1
+            if not known:
+                continue
+        group = root(s.key)
+        sizes[group] = max(sizes.get(group, 0), sum(known))
+    return sum(sizes.values()), len(sizes), unknown
+
+
+#: Who the review is by, as CITATION.cff names them.
+AUTHORS = "secondhct contributors"
+
+
+def citation_text(document: ResultsDocument) -> str:
+    """How to cite this review: authors, title, version, data date (the same as CITATION.cff)."""
+    return (f"{AUTHORS}. {document.title}. Living meta-analysis, version {document.tool_version}; "
+            f"extractions dated up to {document.data_date}. Generated by secondhct from the data and protocol in its repository.")
+
+
+def synonym_paragraph(document: ResultsDocument) -> str:
+    """The outcomes pooled together as one (said once, not in every analysis)."""
+    groups = {tuple(a.outcomes) for a in document.analyses if len(a.outcomes) > 1}
+    if not groups:
+        return ""
+    said = "; ".join(f"{outcome_words(g[0])} together with {', '.join(outcome_words(o) for o in g[1:])}" for g in sorted(groups))
+    return (f"Some analyses take outcomes that reports name differently as one outcome: {said}. Where an analysis "
+            "or an exclusion reason says 'or a synonym', it means this list.")
 
 
 def methods_paragraphs(document: ResultsDocument) -> list[str]:
     """How the reports were combined, with the assumptions and references, in the protocol's own settings."""
     from ..stats.priors import parse_mu_prior, parse_tau_prior
+    from .figures import MIN_K_FUNNEL
 
     few = document.few_studies
     tau = parse_tau_prior(few["tau_prior"]).describe()
@@ -238,6 +319,11 @@ def methods_paragraphs(document: ResultsDocument) -> list[str]:
         "prediction interval (IntHout et al. 2016, BMJ Open 6:e010247); the Bayesian model is a sensitivity analysis. "
         "No frequentist prediction interval is given below 3 reports. Proportions are pooled on the logit scale and "
         "back-transformed; intervals of single reports are Wald intervals on that scale.",
+        *filter(None, [synonym_paragraph(document)]),
+        f"Funnel plots are drawn only for analyses of at least {MIN_K_FUNNEL} reports: with fewer, asymmetry "
+        "cannot be told from chance (Sterne et al. 2011, BMJ 343:d4002, recommend at least 10 for a test).",
+        "Marks in tables and forest plots: "
+        + "; ".join(f"{mark} {text}" for mark, text in DERIVED_FOOTNOTES.values()) + ".",
     ]
 
 
@@ -258,14 +344,18 @@ def prisma_context(log: SearchLog | None, svg: str | None) -> dict[str, Any] | N
 
 def summary_context(
     document: ResultsDocument, studies: Sequence[StudyExtraction], bib: Bibliography, previous: Baseline | None,
-    searches: SearchLog | None = None, prisma_svg: str | None = None,
+    searches: SearchLog | None = None, prisma_svg: str | None = None, vocabulary: Vocabulary | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already rounded and cited."""
     order = _citation_order(document, studies)
     cite = {key: i for i, key in enumerate(order, 1)}
     labels = document.studies
     refs = vancouver(order, bib)
-    patients = sum(s.population.n for s in studies if isinstance(s.population.n, int))
+    patients, counted, unknown = second_hct_patients(studies, vocabulary)
+    from .rscripts import INTRO, appendix, r_scripts
+
+    scripts = appendix(document, r_scripts(document))
+    script_of = {a.id: x["file"] for a, x in ((a, x) for a in document.analyses for x in scripts if x["file"] == f"{a.id}.R")}
     count = lambda values: sorted({v: sum(1 for x in values if x == v) for v in values}.items())  # noqa: E731
     return {
         "title": document.title,
@@ -273,10 +363,12 @@ def summary_context(
         "tool_version": document.tool_version,
         "inputs_sha256": document.inputs_sha256[:16],
         "n_studies": len(studies),
-        "patients": patients,
+        "patients": patients, "patients_reports": counted, "patients_unknown": unknown,
+        "citation": citation_text(document),
         "designs": count([s.study.design.replace("_", " ") for s in studies]),
         "diseases": count([d.replace("_", " ") for s in studies for d in s.population.diseases]),
-        "analyses": [_analysis_context(a, cite) for a in document.analyses],
+        "analyses": [{**_analysis_context(a, cite, labels), "r_script": script_of.get(a.id)} for a in document.analyses],
+        "r_scripts": scripts, "r_intro": INTRO,
         "sof": sof_rows(document),
         "source_note": source_note(document),
         "methods": methods_paragraphs(document),
@@ -310,11 +402,12 @@ def render_summaries(
     searches: SearchLog | None = None,
     prisma_svg: str | None = None,
     rob_plots: Mapping[str, str] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> dict[str, str]:
     """The Markdown and HTML summaries; ``plots`` (forest) and ``rob_plots`` (risk of bias) map analysis id to SVG text to embed."""
     import jinja2
 
-    context = summary_context(document, studies, bib, previous, searches, prisma_svg)
+    context = summary_context(document, studies, bib, previous, searches, prisma_svg, vocabulary)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("secondhct", "templates"),
         undefined=jinja2.StrictUndefined,

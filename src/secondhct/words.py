@@ -1,0 +1,55 @@
+"""Reader words for the codes of the extraction format (outcomes, time origins, factors).
+
+Codes (``lfs``, ``second_hct``, ``remission_at_second_hct``) are for files; every text a
+reader sees (summary, plots, exclusion reasons) names them with these words instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+#: Outcome codes in words, as a clinician says them.
+OUTCOME_WORDS: dict[str, str] = {
+    "os": "overall survival", "efs": "event-free survival", "lfs": "leukemia-free survival",
+    "dfs": "disease-free survival", "pfs": "progression-free survival", "rfs": "relapse-free survival",
+    "relapse": "relapse incidence", "nrm": "non-relapse mortality", "trm": "transplant-related mortality",
+    "cr": "complete remission", "response": "response", "engraftment": "engraftment",
+    "graft_failure": "graft failure", "agvhd": "acute GVHD", "cgvhd": "chronic GVHD", "death": "death",
+    "time_to_relapse": "time to relapse", "remission_duration": "remission duration", "other": "another outcome",
+    "not stated": "outcome (which not stated)",
+}  # fmt: skip
+
+#: Time origins (time zero of survival) in words.
+TIME_ORIGIN_WORDS: dict[str, str] = {
+    "second_hct": "the second HCT", "treatment_start": "the start of treatment", "relapse": "the relapse",
+    "first_hct": "the first HCT", "diagnosis": "diagnosis", "not stated": "not stated",
+}  # fmt: skip
+
+
+def outcome_words(code: str) -> str:
+    """One outcome code in words (an unknown code is shown with its underscores as spaces)."""
+    return OUTCOME_WORDS.get(code, code.replace("_", " "))
+
+
+def outcome_group(codes: Sequence[str]) -> str:
+    """An analysis's outcomes as one name: the first outcome, 'or a synonym' when there are more
+    (the synonyms are listed once, in the summary's methods)."""
+    if not codes:
+        return "no outcome"
+    head = outcome_words(codes[0])
+    return head if len(codes) == 1 else f"{head} (or a synonym)"
+
+
+def origin_words(code: str) -> str:
+    return TIME_ORIGIN_WORDS.get(code, code.replace("_", " "))
+
+
+def code_words(code: str) -> str:
+    """Any other code (design, factor, level) in words: underscores as spaces."""
+    return code.replace("_", " ")
+
+
+#: Why a report left an analysis, by selection stage, in words.
+STAGE_WORDS: dict[str, str] = {
+    "population": "population", "outcome": "outcome", "selected": "selected cohort", "overlap": "overlapping cohort",
+}
