@@ -38,7 +38,7 @@ def test_overlap_and_selected_cohorts_and_effect_sizes_are_named() -> None:
     _, lines = _explain("taga2016")
     assert any("selected cohort: selected cohort (all in second remission" in line for line in lines)
     _, lines = _explain("hazar2020")  # adjustment not stated: out of the primary (adjusted) analysis at selection
-    assert ("  not      hr-active-disease-at-second-hct: outcome: HR adjustment not stated (primary analysis: adjusted "
+    assert ("  not      factor-remission-lfs-hr: outcome: HR adjustment not stated (primary analysis: adjusted "
             "ratios; see the sensitivity analysis with all ratios)") in lines
 
 

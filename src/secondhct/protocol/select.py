@@ -106,6 +106,13 @@ def _cohort_n(study: StudyExtraction, arm_id: str | None, row_n: int | None) -> 
     return study.population.n if isinstance(study.population.n, int) else None
 
 
+def _factor_words(plan: Plan, factor: str) -> str:
+    """A factor in words: its description in the vocabulary, else its code with spaces."""
+    if plan.vocabulary is not None and factor in plan.vocabulary.factors:
+        return plan.vocabulary.factors[factor].description
+    return code_words(factor)
+
+
 def level_factor(plan: Plan) -> str | None:
     """The factor whose levels an analysis takes rows for: ``subgroup``, or the factor of a
     factor_levels contrast (None: whole arms)."""
@@ -129,7 +136,7 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
         if by is None and sub is None or sub is not None and sub.factor == by:
             rows.append((i, out, sub))
     if not rows:
-        scope = f"by {code_words(by)}" if by else "for the whole arm"
+        scope = f"by {_factor_words(plan, by)}" if by else "for the whole arm"
         return [], f"no {names} reported {scope}"
     window = window_months(analysis)
     assert window is not None
@@ -232,8 +239,7 @@ def _ratio_rows(study: StudyExtraction, plan: Plan, include_unadjusted: bool = F
     if not cands:
         if reasons:
             return [], "; ".join(dict.fromkeys(reasons))
-        factor_words = plan.vocabulary.factors[factor].description if plan.vocabulary is not None and factor in plan.vocabulary.factors else code_words(factor)
-        return [], f"no {plan.measure} for {factor_words} ({code_words(comparison.level)} vs {code_words(comparison.reference_level)})"
+        return [], f"no {plan.measure} for {_factor_words(plan, factor)} ({code_words(comparison.level)} vs {code_words(comparison.reference_level)})"
     return cands[:1], ""
 
 

@@ -442,7 +442,8 @@ def _when(a: AnalysisRecord) -> str:
     def words(text: str) -> str:
         for suffix, unit in (("mo", "months"), ("y", "years"), ("d", "days")):
             if text.endswith(suffix) and text[: -len(suffix)].isdigit():
-                return f"{text[: -len(suffix)]} {unit}"
+                n = text[: -len(suffix)]
+                return f"{n} {unit[:-1] if n == '1' else unit}"
         return text
 
     time = a.time or {}
@@ -450,7 +451,7 @@ def _when(a: AnalysisRecord) -> str:
         span = words(time["exact"])
     elif "min" in time and "max" in time:
         lo, hi = words(time["min"]), words(time["max"])
-        span = f"{lo.split()[0]} to {hi}" if lo.split()[1:] == hi.split()[1:] else f"{lo} to {hi}"
+        span = f"{lo.split()[0]} to {hi}" if lo.split()[1:] == hi.split()[1:] or lo.split()[1:] == [hi.split()[-1][:-1]] else f"{lo} to {hi}"
     else:
         span = "at any time"
     return f"{span} after a second HCT"
