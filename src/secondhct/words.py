@@ -50,6 +50,19 @@ def code_words(code: str) -> str:
 
 
 #: Why a report left an analysis, by selection stage, in words.
+INTERVENTION_WORDS: dict[str, str] = {
+    "second_allo_hct": "second allogeneic HCT", "dli": "donor lymphocyte infusion", "il2_lak": "IL-2/LAK cells",
+    "car_t": "CAR T cells", "chemotherapy": "chemotherapy", "immunotherapy": "immunotherapy",
+    "none": "no further treatment", "mixed": "mixed salvage", "not_specified": "salvage not specified",
+    "no_dli_other": "treatment other than DLI", "other": "other salvage",
+}
+
+
+def intervention_words(code: str) -> str:
+    """An arm's intervention (extraction ``arms[].intervention``) in words."""
+    return INTERVENTION_WORDS.get(code, code_words(code))
+
+
 STAGE_WORDS: dict[str, str] = {
     "population": "population", "outcome": "outcome", "selected": "selected cohort", "overlap": "overlapping cohort",
 }

@@ -35,7 +35,7 @@ from typing import Literal
 
 from ..extraction.schema import Arm, Comparison, Outcome, StudyExtraction, Subgroup
 from ..extraction.timepoint import parse_time_point
-from ..words import code_words, origin_words, outcome_group
+from ..words import code_words, intervention_words, origin_words, outcome_group
 from .load import Plan, window_months, window_text
 from .overlap import may_share
 
@@ -84,8 +84,8 @@ def _population_reason(study: StudyExtraction, plan: Plan) -> str | None:
     if study.population.age_group not in wanted.age_groups:
         return f"age group {study.population.age_group} (analysis: {', '.join(wanted.age_groups)})"
     if not _arms(study, plan):
-        kinds = ", ".join(sorted({code_words(a.intervention) for a in study.arms}))
-        return f"no {code_words(wanted.intervention)} arm (arms: {kinds})"
+        kinds = "; ".join(sorted({intervention_words(a.intervention) for a in study.arms}))
+        return f"no arm of {intervention_words(wanted.intervention)} (arms: {kinds})"
     return None
 
 
@@ -215,7 +215,7 @@ def _ratio_rows(study: StudyExtraction, plan: Plan, include_unadjusted: bool = F
         if comp.outcome not in plan.analysis.outcomes or comp.factor != factor or not in_arm:
             continue
         if comp.measure == "none":
-            reasons.append(f"only a p-value for {factor} ({comp.p}): no ratio to pool")
+            reasons.append(f"only a p-value for {_factor_words(plan, factor)} ({comp.p}): no ratio to pool")
             continue
         printed = f"'{comp.group}' vs '{comp.reference}'"
         direction = _direction(plan, comp)

@@ -22,6 +22,7 @@ from ..extraction.timepoint import parse_time_point
 from ..protocol.load import CONTRAST_SCALE, Plan
 from ..protocol.select import Candidate, Exclusion, rolls_up_to, select
 from ..stats.escalc import contrast_of_proportions
+from ..words import intervention_words
 from .effects import NoEffect, StudyEffect, proportion_effect
 
 
@@ -140,7 +141,7 @@ def arm_contrasts(
     for cand in candidates:
         other = comparators.get(cand.key)
         if other is None:
-            dropped.append(Exclusion(cand.key, "outcome", f"comparator arm ({alternative.comparator}): {why.get(cand.key, 'no row')}"))
+            dropped.append(Exclusion(cand.key, "outcome", f"comparator arm ({intervention_words(alternative.comparator)}): {why.get(cand.key, 'no row')}"))
             continue
         for side, c in (("second_allo_hct", cand), (alternative.comparator, other)):
             made = proportion_effect(replace(c, n=row_n(c)), scale)
