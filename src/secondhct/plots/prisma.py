@@ -23,7 +23,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from ..searchlog import DATABASE_SOURCES, SearchLog
 from .save import figure_bytes, svg_with_title
-from .style import BLACK, FONT_FAMILY, rc_context
+from .style import BLACK, FONT_FAMILY, inch_canvas, rc_context
 from .text import TextMeasurer, wrap_to_width
 
 PRISMA_SVG = "prisma.svg"
@@ -176,11 +176,7 @@ def prisma_figure(log: SearchLog) -> Figure:
     note_lines = wrap_to_width(caption(log), (SIDE[1] - BAND[0]) * 72, measurer, FONT - 0.5)
     height = bottom + len(note_lines) * LINE + 0.1
     with rc_context():
-        fig = Figure(figsize=(WIDTH, height))
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, WIDTH)
-        ax.set_ylim(height, 0)
-        ax.set_axis_off()
+        fig, ax = inch_canvas(WIDTH, height)
         for phase, top, end in bands:
             ax.add_patch(FancyBboxPatch((BAND[0], top), BAND[1] - BAND[0], end - top, boxstyle="round,pad=0,rounding_size=0.08",
                                         facecolor=BAND_FILL, edgecolor="none"))

@@ -9,18 +9,16 @@ judgement reads in greyscale too. Below: what each domain is, and the legend.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
 from ..extraction.riskofbias import JUDGEMENT_SYMBOLS, JUDGEMENT_WORDS, TOOLS
-from .save import figure_bytes
-from .style import BLACK, GREEN, LIGHT_GREY, SKY_BLUE, VERMILLION, YELLOW, rc_context
+from .save import figure_bytes, svg_with_title
+from .style import BLACK, GREEN, LIGHT_GREY, SKY_BLUE, VERMILLION, YELLOW, inch_canvas, rc_context
 
 COLOURS = {"low": GREEN, "some_concerns": YELLOW, "high": VERMILLION, "unclear": SKY_BLUE, "not_applicable": "white"}
 FONT = 7.5
@@ -54,11 +52,7 @@ def rob_figure(tool_code: str, rows: Sequence[RobRow], title: str) -> Figure:
     grid_bottom = top + len(rows) * ROW
     height = grid_bottom + 0.25 + (legend_rows + 1) * LINE + 0.25
     with rc_context():
-        fig = Figure(figsize=(width, height))
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, width)
-        ax.set_ylim(height, 0)
-        ax.set_axis_off()
+        fig, ax = inch_canvas(width, height)
         ax.set_aspect("equal")
         for i, line in enumerate(title_lines):
             ax.text(0.1, 0.18 + i * 0.17, line, ha="left", va="center", fontsize=FONT + 1, fontweight="bold")
@@ -107,8 +101,4 @@ def rob_svg(tool_code: str, rows: Sequence[RobRow], title: str) -> str:
             continue
         cells = ", ".join(f"{tool.short[c]} {JUDGEMENT_WORDS.get(row.judgements.get(c, ''), 'not judged')}" for c in tool.domains)
         parts.append(f"{row.label}: {cells}; overall {JUDGEMENT_WORDS.get(row.overall or '', 'not judged')}")
-    match = re.search(r"<svg\b[^>]*>", svg)
-    if match is None:  # pragma: no cover - matplotlib always writes one
-        return svg
-    head = f"\n <title>{escape(title)}</title>\n <desc>{escape(tool.name + '. ' + ' | '.join(parts))}</desc>"
-    return svg[: match.end()] + head + svg[match.end():]
+    return svg_with_title(svg, title, tool.name + ". " + " | ".join(parts))

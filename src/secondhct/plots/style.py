@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 #: Okabe-Ito colours (Okabe M, Ito K. Color Universal Design, 2008).
 BLACK = "#000000"
@@ -62,6 +64,17 @@ RC: Any = {  # rcParams keys; typed Any because matplotlib stubs want a literal-
 def rc_context() -> AbstractContextManager[None]:
     """A ``matplotlib.rc_context`` with :data:`RC` (restores every rcParam on exit)."""
     return matplotlib.rc_context(cast(Any, RC))
+
+
+def inch_canvas(width: float, height: float) -> tuple[Figure, Axes]:
+    """A figure of ``width`` x ``height`` inches with one axes spanning it in inch
+    coordinates, y growing downwards (as a page is read), no axis drawn."""
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    ax.set_axis_off()
+    return fig, ax
 
 
 @dataclass(frozen=True)

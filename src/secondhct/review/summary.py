@@ -21,7 +21,7 @@ from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
 from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
 from ..stats.models import TESTS
 from ..vocabulary import Vocabulary
-from ..words import STAGE_WORDS, code_words, origin_words, outcome_words
+from ..words import STAGE_WORDS, code_words, intervention_words, origin_words, outcome_words
 from .benefit import benefit_context
 from .changes import Baseline, describe_changes
 
@@ -208,7 +208,7 @@ def _study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], c
             "publication": s.study.publication.replace("_", " "),
             "source_type": SOURCE_TYPE_WORDS[source_type(s)], "countries": countries,
             "diseases": ", ".join(d.replace("_", " ") for d in s.population.diseases), "age_group": s.population.age_group, "n": s.population.n,
-            "arms": ", ".join(f"{a.intervention.replace('_', ' ')} ({a.n})" for a in s.arms),
+            "arms": ", ".join(f"{intervention_words(a.intervention)} ({a.n})" for a in s.arms),
             "overlap": s.study.data_source, "origin": s.population.time_origin.replace("_", " "),
             "numbers": "yes" if s.outcomes or s.comparisons else "reported, no extractable data",
         })
