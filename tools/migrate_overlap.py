@@ -4,7 +4,7 @@ Usage: python tools/migrate_overlap.py [SIDE.yaml ...]
 Edits studies/*.yaml in place (text edit: comments and layout are kept). Per key, the
 data source and links come from PER_KEY below or from side files mapping
 ``key: {data_source: CODE, may_share_patients_with: [{key: K, reason: R}]}``; a key in
-neither gets the default of its old group from overlap-mapping.yaml (``default``).
+neither gets the default of its old group from tools/overlap-migration/overlap-mapping.yaml (``default``).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _block(spec: dict) -> str:
 
 
 def main(side_files: list[str]) -> None:
-    mapping = yaml.safe_load((ROOT / "overlap-mapping.yaml").read_text(encoding="utf-8"))
+    mapping = yaml.safe_load((ROOT / "tools" / "overlap-migration" / "overlap-mapping.yaml").read_text(encoding="utf-8"))
     spec = dict(PER_KEY)
     for side in side_files:
         for key, value in (yaml.safe_load(Path(side).read_text(encoding="utf-8")) or {}).items():

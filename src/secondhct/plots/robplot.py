@@ -9,7 +9,6 @@ judgement reads in greyscale too. Below: what each domain is, and the legend.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +17,8 @@ from matplotlib.patches import Circle
 
 from ..extraction.riskofbias import JUDGEMENT_SYMBOLS, JUDGEMENT_WORDS, TOOLS
 from .save import figure_bytes, svg_with_title
-from .style import BLACK, GREEN, LIGHT_GREY, SKY_BLUE, VERMILLION, YELLOW, inch_canvas, rc_context
+from .style import BLACK, FONT_FAMILY, GREEN, LIGHT_GREY, SKY_BLUE, VERMILLION, YELLOW, inch_canvas, rc_context
+from .text import TextMeasurer, wrap_to_width
 
 COLOURS = {"low": GREEN, "some_concerns": YELLOW, "high": VERMILLION, "unclear": SKY_BLUE, "not_applicable": "white"}
 FONT = 7.5
@@ -46,7 +46,8 @@ def rob_figure(tool_code: str, rows: Sequence[RobRow], title: str) -> Figure:
     judgement_keys = [j for j in ("low", "some_concerns", "high", "unclear", "not_applicable") if j != "not_applicable" or tool_code == "jbi_case_series"]
     legend_rows = (len(legend) + 1) // 2
     width = LABEL_WIDTH + n_cols * COL + 0.3
-    title_lines = textwrap.wrap(title, width=int(width * 12))  # about 12 bold 8.5-pt characters per inch
+    measurer = TextMeasurer([FONT_FAMILY], FONT)
+    title_lines = wrap_to_width(title, (width - 0.2) * 72, measurer, FONT + 1, weight="bold")
     offset = (len(title_lines) - 1) * 0.17
     top = 0.55 + offset
     grid_bottom = top + len(rows) * ROW
@@ -86,7 +87,7 @@ def rob_figure(tool_code: str, rows: Sequence[RobRow], title: str) -> Figure:
             ax.text(x + 0.06, y, JUDGEMENT_SYMBOLS[key], ha="center", va="center", fontsize=FONT - 2)
             label = JUDGEMENT_WORDS[key]
             ax.text(x + 0.16, y, label, ha="left", va="center", fontsize=FONT - 1)
-            x += 0.3 + 0.055 * len(label)
+            x += 0.3 + measurer.width(label, size=FONT - 1) / 72
     return fig
 
 
