@@ -11,8 +11,8 @@ from secondhct.review.grade import Pooled, Report
 
 
 def report(key: str = "a", weight: float | None = 50.0, n: int | None = 100, rob: str | None = "some_concerns",
-           source: str = "full_text", origin: str | None = "second_hct", selected: bool = False) -> Report:  # fmt: skip
-    return Report(key=key, weight=weight, n=n, rob=rob, source_type=source, time_origin=origin, selected=selected)
+           source: str = "full_text", origin: str | None = "second_hct", selected: bool = False, leukemia: bool = True) -> Report:  # fmt: skip
+    return Report(key=key, weight=weight, n=n, rob=rob, source_type=source, time_origin=origin, selected=selected, leukemia=leukemia)
 
 
 def test_shares_use_weights_then_patients_then_equal() -> None:
@@ -70,6 +70,10 @@ def test_indirectness() -> None:
     assert unstated.rating == "serious" and unstated.reason.startswith("70% of the weight")
     assert grade.indirectness([report(selected=True)]).rating == "serious"
     assert grade.indirectness([report()], spread_time=True).rating == "serious"
+    mds = grade.indirectness([report(weight=29.0, leukemia=False), report(weight=71.0)])
+    assert (mds.rating, mds.reason) == ("not_serious", "29% of the weight from reports of no leukemia (e.g. MDS only); otherwise as the protocol asks")
+    mostly_mds = grade.indirectness([report(weight=60.0, leukemia=False), report(weight=40.0)])
+    assert (mostly_mds.rating, mostly_mds.reason) == ("serious", "60% of the weight from reports of no leukemia (e.g. MDS only)")
 
 
 def test_publication_bias() -> None:

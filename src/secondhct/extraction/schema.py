@@ -62,6 +62,8 @@ Disease = Literal[
     "ALL", "AML", "JMML", "MDS", "CML", "MPN", "myelofibrosis", "acute_leukemia", "hematologic_malignancy",
     "marrow_failure", "other",
 ]
+#: The diseases that are leukemia, the review's question (MDS, MPN and myelofibrosis are not).
+LEUKEMIAS = frozenset({"ALL", "AML", "JMML", "CML", "acute_leukemia"})
 AgeGroup = Literal["infant", "pediatric", "aya", "adult", "mixed", "not stated"]
 Indication = Literal["relapse", "graft_failure", "not stated"]
 TimeOrigin = Literal["second_hct", "treatment_start", "relapse", "first_hct", "diagnosis", "not stated"]

@@ -63,6 +63,8 @@ class Report:
     source_type: str
     time_origin: str | None
     selected: bool
+    leukemia: bool = True
+    """False when none of the cohort's diseases is a leukemia (e.g. a report of MDS only)"""
 
 
 @dataclass(frozen=True)
@@ -171,12 +173,16 @@ def imprecision(p: Pooled, patients: int, thresholds: Sequence[float] = ()) -> S
 
 
 def indirectness(reports: Sequence[Report], spread_time: bool = False) -> Suggestion:
-    """Serious when half or more of the evidence has no stated time origin or comes from a selected
-    cohort, or when the reports' time points differ within the analysis window."""
+    """Serious when half or more of the evidence has no stated time origin, comes from a selected
+    cohort or from reports of no leukemia (e.g. MDS only), or when the reports' time points differ
+    within the analysis window. A smaller share from reports of no leukemia is named in the reason."""
     shares = report_shares(reports)
     origin = sum(s for s, r in zip(shares, reports) if r.time_origin in (None, "not stated"))
     selected = sum(s for s, r in zip(shares, reports) if r.selected)
+    other = sum(s for s, r in zip(shares, reports) if not r.leukemia)
     signs = []
+    if other >= 0.5:
+        signs.append(f"{_pct(other)} of the weight from reports of no leukemia (e.g. MDS only)")
     if origin >= 0.5:
         signs.append(f"{_pct(origin)} of the weight from reports that do not state the time origin")
     if selected >= 0.5:
@@ -185,6 +191,9 @@ def indirectness(reports: Sequence[Report], spread_time: bool = False) -> Sugges
         signs.append("the reports' time points differ within the window")
     if signs:
         return Suggestion("indirectness", "serious", "; ".join(signs))
+    if other > 0:
+        return Suggestion("indirectness", "not_serious",
+                          f"{_pct(other)} of the weight from reports of no leukemia (e.g. MDS only); otherwise as the protocol asks")  # fmt: skip
     return Suggestion("indirectness", "not_serious", "population, time point and time origin as the protocol asks")
 
 

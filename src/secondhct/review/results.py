@@ -111,6 +111,7 @@ def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:
 def certainty_record(result: AnalysisResult, row_weights: Sequence[float | None]) -> CertaintyRecord | None:
     """The GRADE suggestions of an analysis with the protocol's judgements beside them; None without reports."""
     from ..extraction.riskofbias import assessment
+    from ..extraction.schema import LEUKEMIAS
     from ..measures import MEASURES
     from .grade import DOMAINS, START, Report, level_after, suggest
     from .grade import Pooled as GradePooled
@@ -131,6 +132,7 @@ def certainty_record(result: AnalysisResult, row_weights: Sequence[float | None]
         reports.append(Report(
             key=e.key, weight=None if w is None else float(w), n=e.n, rob=getattr(getattr(rob, "overall", None), "judgement", None),
             source_type=source_type(study), time_origin=origin or study.population.time_origin, selected=bool(study.population.selection),
+            leukemia=bool(LEUKEMIAS.intersection(study.population.diseases)),
         ))  # fmt: skip
     family = MEASURES[plan.measure].family
     rec = pooled_record(result.pooled, analysis.thresholds) if result.pooled else None

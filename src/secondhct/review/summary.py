@@ -429,13 +429,29 @@ def _svg_body(svg: str) -> str:
     return svg[start:] if start >= 0 else html.escape(svg)
 
 
+#: The disease named beside the age group in plain-language statements, when an analysis is
+#: limited to it; broader sets (leukemia with MDS or MPN) are named by the age group alone.
+_DISEASE_WORDS = {frozenset({"ALL"}): "with ALL", frozenset({"AML"}): "with AML",
+                  frozenset({"ALL", "AML", "acute_leukemia"}): "with acute leukemia"}  # fmt: skip
+
+
 def _who(a: AnalysisRecord) -> str:
+    """Who an analysis is about in words: "children with ALL", "adults", "patients"."""
     ages = set(a.population.get("age_groups", []))
-    if ages <= {"infant", "pediatric"}:
-        return "children"
-    if ages == {"adult"}:
-        return "adults"
-    return "patients"
+    people = "children" if ages <= {"infant", "pediatric"} else "adults" if ages == {"adult"} else "patients"
+    disease = _DISEASE_WORDS.get(frozenset(a.population.get("diseases", [])))
+    return f"{people} {disease}" if disease else people
+
+
+def _single_report_note(a: AnalysisRecord) -> str:
+    """For an analysis of one report: what the report printed, and where the interval came from."""
+    row = a.included[0]
+    note = f"printed: {row.reported}"
+    if row.approximate:
+        return note + "; the interval is computed here and approximate (it ignores censoring)"
+    if row.assumed_se:
+        return note + "; the interval is computed here (the printed ± taken as the SE)"
+    return note
 
 
 def _when(a: AnalysisRecord) -> str:
@@ -495,15 +511,19 @@ def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
         else:
             absolute = "–"
             subject = a.title[0].lower() + a.title[1:]
-            plain = (f"{'We are very uncertain about the' if c.level == 'very_low' else 'There may be a'} {subject}: "
-                     f"{fmt_natural(family, est)} (95% CI {fmt_range(family, lo, hi)}).")  # fmt: skip
+            figure = f"{fmt_natural(family, est)} (95% CI {fmt_range(family, lo, hi)})"
+            if a.k == 1:  # a printed ratio is quoted as printed; a ratio computed here says from what
+                printed = a.included[0].reported
+                figure = f"{printed}, as printed" if a.measure == "HR" else f"{figure}, computed from the printed {printed}"
+            plain = f"{'We are very uncertain about the' if c.level == 'very_low' else 'There may be a'} {subject}: {figure}."
         if a.k == 1:
             plain += " This is one report, not a pooled estimate."
         downgrades = [f"{d.domain.replace('_', ' ')} ({(d.judged or d.suggested).replace('_', ' ')})"
                       for d in c.domains if (d.judged or d.suggested) != "not_serious"]  # fmt: skip
         rows.append({
             "id": a.id, "title": a.title, "time": when, "k": a.k, "patients": a.patients,
-            "estimate": f"{fmt_natural(family, est)} (95% {interval} {fmt_range(family, lo, hi)})",
+            "estimate": f"{fmt_natural(family, est)} (95% {interval} {fmt_range(family, lo, hi)})"
+                        + (f"; {_single_report_note(a)}" if a.k == 1 else ""),
             "absolute": absolute, "symbol": LEVEL_SYMBOLS[c.level], "level": LEVEL_WORDS[c.level],
             "statement": plain, "downgrades": ", ".join(downgrades) or "none",
             "judged": c.judged, "conflicts": c.conflicts,
