@@ -45,7 +45,8 @@ def test_sof_rows_of_the_corpus() -> None:
     kato = rows["os-children-all-2-3y"]
     assert kato["absolute"] == "about 29 in 100 children with ALL (23 to 37)"
     # one report: what it printed, and that the interval is this tool's
-    assert kato["estimate"] == "29.4% (95% CI 22.7% to 37.1%); printed: 29.4 ± 3.7%; the interval is computed here (the printed ± taken as the SE)"
+    assert kato["estimate"] == "29.4% (95% CI 22.7% to 37.1%)"
+    assert kato["note"] == "printed: 29.4 ± 3.7%; the interval is computed here (the printed ± taken as the SE)"
     assert (kato["symbol"], kato["level"], kato["k"], kato["patients"]) == ("⊕◯◯◯", "very low", 1, 171)
     assert kato["statement"].endswith("(estimate: about 29 in 100). This is one report, not a pooled estimate.")
     pooled = rows["os-children-acute-2-3y"]
@@ -54,8 +55,10 @@ def test_sof_rows_of_the_corpus() -> None:
     assert "indirectness" not in pooled["downgrades"]  # judged not serious, with an override reason
     # 1-year and 3-year LFS are separate analyses (never "not pooled" side by side)
     approximate = "the interval is computed here and approximate (it ignores censoring)"
-    assert rows["lfs-children-acute-1y"]["estimate"] == f"53.7% (95% CI 38.6% to 68.2%); printed: 53.7%; {approximate}"
-    assert rows["lfs-children-acute-2-3y"]["estimate"] == f"26.6% (95% CI 16.3% to 40.3%); printed: 26.6%; {approximate}"
+    assert rows["lfs-children-acute-1y"]["estimate"] == "53.7% (95% CI 38.6% to 68.2%)"
+    assert rows["lfs-children-acute-1y"]["note"] == f"printed: 53.7%; {approximate}"
+    assert rows["lfs-children-acute-2-3y"]["note"] == f"printed: 26.6%; {approximate}"
+    assert pooled["note"] == ""
     # a single printed hazard ratio is quoted as printed, not as re-derived from its rounded CI
     hr = rows["factor-early-relapse-os-hr"]["statement"]
     assert "HR 2.78 (95% CI 1.08-7.21), p = .035, as printed. This is one report" in hr

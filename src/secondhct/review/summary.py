@@ -496,7 +496,7 @@ def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
             each = ", ".join(fmt_natural(family, r.natural.estimate) for r in a.included)
             rows.append({
                 "id": a.id, "title": a.title, "time": when, "k": a.k, "patients": a.patients,
-                "estimate": f"not pooled: {each}", "absolute": "–", "symbol": LEVEL_SYMBOLS[c.level],
+                "estimate": f"not pooled: {each}", "note": "", "absolute": "–", "symbol": LEVEL_SYMBOLS[c.level],
                 "level": LEVEL_WORDS[c.level], "downgrades": ", ".join(
                     d.domain.replace("_", " ") for d in c.domains if (d.judged or d.suggested) != "not_serious") or "none",
                 "statement": f"We are very uncertain how many {who} {OUTCOME_VERBS.get(outcome, ('', 'have the outcome'))[1]} {when}: "
@@ -522,8 +522,8 @@ def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
                       for d in c.domains if (d.judged or d.suggested) != "not_serious"]  # fmt: skip
         rows.append({
             "id": a.id, "title": a.title, "time": when, "k": a.k, "patients": a.patients,
-            "estimate": f"{fmt_natural(family, est)} (95% {interval} {fmt_range(family, lo, hi)})"
-                        + (f"; {_single_report_note(a)}" if a.k == 1 else ""),
+            "estimate": f"{fmt_natural(family, est)} (95% {interval} {fmt_range(family, lo, hi)})",
+            "note": _single_report_note(a) if a.k == 1 else "",
             "absolute": absolute, "symbol": LEVEL_SYMBOLS[c.level], "level": LEVEL_WORDS[c.level],
             "statement": plain, "downgrades": ", ".join(downgrades) or "none",
             "judged": c.judged, "conflicts": c.conflicts,
