@@ -50,9 +50,8 @@ def forest(
 
     With ANALYSIS, the studies, method and options come from protocol.yaml (--measure,
     --method, --test and --by apply to --csv only).
-
-    (Longer than 60 lines on purpose: typer declares each option in the signature.)
     """
+    # Longer than 60 lines on purpose: typer declares each option in the signature.
     from ..errors import InputError
     from ..plots.csvinput import forest_data_from_csv
     from ..plots.forest import forest_plot
