@@ -17,12 +17,24 @@ Two tools, one per kind of evidence a report gives:
 A report with outcomes needs a ``jbi_case_series`` assessment; one with comparisons or
 associations a ``quips`` one. A missing assessment is a warning (reports are assessed
 after extraction), never an error.
+
+Neither tool defines an overall judgement; this project's rule (``overall_from_domains``)
+is: high if any domain is high; else unclear if half or more of the applicable domains
+are unclear; else some concerns if any is unclear or some concerns; else low. An
+assessor may rate the overall high for a reason outside the domains (numbers read from
+a secondary source or a news report), saying so in its reason; any other departure
+from the rule is an error.
+
+Two assessors: ``assessed_by``/``assessed_on`` is the first (or a rule-based draft),
+``checked_by``/``checked_on`` the independent second assessor, who judged every domain
+again from the source. Where the second changed a domain, the first's judgement is kept
+in that domain's ``first_judgement``, so agreement (``agreement``) is read from the files.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -140,20 +152,82 @@ def check_risk_of_bias(study: StudyExtraction) -> Iterator[Finding]:
         missing = [d for d in tool.domains if d not in rob.domains]
         if missing:
             yield Finding("error", path + ("domains",), f"{tool.code} domains not judged: {', '.join(missing)} (write 'unclear' with a reason when the report does not say)", "rob-domain")
-        if rob.overall.judgement == "not_applicable":
-            yield Finding("error", path + ("overall", "judgement"), "the overall judgement cannot be not_applicable", "rob")
-        worst = _worst([d.judgement for d in rob.domains.values()])
-        if worst == "high" and rob.overall.judgement == "low":
-            yield Finding("error", path + ("overall", "judgement"), "overall 'low' although a domain is judged 'high'", "rob")
+        yield from _check_overall(rob, path)
+        yield from _check_second_assessor(rob, path)
     for need in needed_tools(study):
         if need not in seen:
             what = "outcomes" if need == JBI_CASE_SERIES.code else "prognostic-factor effects"
             yield Finding("warning", ("key",), f"no {need} risk-of-bias assessment for its {what} (add risk_of_bias at the end of the file)", "rob-missing")
 
 
-_ORDER = ("low", "unclear", "some_concerns", "high")
+def overall_from_domains(judgements: Iterable[str]) -> str:
+    """The overall judgement the domain judgements give, by this project's rule.
+
+    high if any domain is high; else unclear if half or more of the applicable domains
+    (``not_applicable`` left out) are unclear; else some_concerns if any is unclear or
+    some_concerns; else low. JBI and QUIPS define no overall; the rule follows the
+    worst-domain convention of RoB 2 (Sterne JAC, et al. BMJ 2019;366:l4898) with
+    "unclear" for reports that mostly cannot be judged.
+    """
+    applicable = [j for j in judgements if j != "not_applicable"]
+    if "high" in applicable:
+        return "high"
+    if applicable and 2 * applicable.count("unclear") >= len(applicable):
+        return "unclear"
+    if "unclear" in applicable or "some_concerns" in applicable:
+        return "some_concerns"
+    return "low"
 
 
-def _worst(judgements: list[str]) -> str | None:
-    ranked = [j for j in judgements if j in _ORDER]
-    return max(ranked, key=_ORDER.index) if ranked else None
+def _check_overall(rob: RiskOfBias, path: FieldPath) -> Iterator[Finding]:
+    from .checks import Finding
+
+    given = rob.overall.judgement
+    if given == "not_applicable":
+        yield Finding("error", path + ("overall", "judgement"), "the overall judgement cannot be not_applicable", "rob")
+        return
+    rule = overall_from_domains(d.judgement for d in rob.domains.values())
+    if given != rule and given != "high":
+        because = "a domain is judged 'high'" if rule == "high" else "of the domain judgements"
+        yield Finding("error", path + ("overall", "judgement"),
+                      f"overall '{given}' but the domains give '{rule}' ({because}; rule: high if any domain is high, "
+                      "unclear if half or more are unclear, some_concerns if any is, else low)", "rob")  # fmt: skip
+
+
+def _check_second_assessor(rob: RiskOfBias, path: FieldPath) -> Iterator[Finding]:
+    from .checks import Finding
+
+    if (rob.checked_by is None) != (rob.checked_on is None):
+        given, missing = ("checked_by", "checked_on") if rob.checked_on is None else ("checked_on", "checked_by")
+        yield Finding("error", path + (given,), f"{missing} missing: the second assessor and the date go together", "rob-check")
+    if rob.checked_on is not None and rob.checked_on < rob.assessed_on:
+        yield Finding("error", path + ("checked_on",), f"checked on {rob.checked_on}, before the first assessment ({rob.assessed_on})", "rob-check")
+    for name, domain in [*rob.domains.items(), ("overall", rob.overall)]:
+        if domain.first_judgement is None:
+            continue
+        where = path + (("overall",) if name == "overall" else ("domains", name)) + ("first_judgement",)
+        if rob.checked_by is None:
+            yield Finding("error", where, "first_judgement without a second assessor (checked_by)", "rob-check")
+        elif domain.first_judgement == domain.judgement:
+            yield Finding("error", where, "first_judgement equals the judgement (leave it out where the assessors agreed)", "rob-check")
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Domains judged by both assessors, and on how many they agreed."""
+
+    agreed: int
+    total: int
+    assessments: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.agreed / self.total if self.total else None
+
+
+def agreement(assessments: Iterable[RiskOfBias]) -> Agreement:
+    """Agreement between first and second assessor over the domains of checked assessments (overall not counted)."""
+    checked = [a for a in assessments if a.checked_by is not None]
+    domains = [d for a in checked for d in a.domains.values()]
+    agreed = sum(d.first_judgement is None for d in domains)
+    return Agreement(agreed=agreed, total=len(domains), assessments=len(checked))
