@@ -110,3 +110,9 @@ def test_every_number_bearing_row_has_a_quote() -> None:
         if not item.source.quote
     ]
     assert unquoted == []
+
+
+def test_every_report_has_a_risk_of_bias_assessment() -> None:
+    """Issue 12: every report is assessed (a report with no usable numbers too: its gaps are the finding)."""
+    unassessed = [p.stem for p in STUDY_FILES if not _load(p).risk_of_bias]
+    assert unassessed == []
