@@ -94,7 +94,7 @@ def r_scripts(document: ResultsDocument) -> dict[str, str]:
             continue
         rows = [r for r in a.included if r.yi is not None and r.vi is not None]
         out[script_name(a.id)] = template.render(
-            id=a.id, title=a.title, file=script_name(a.id), version=document.tool_version, inputs=document.inputs_sha256[:16],
+            id=a.id, title=a.title, file=script_name(a.id), version=document.tool_version,
             scale=MEASURES[a.measure].scale_words, models=models,
             keys=", ".join(_r_string(r.key) for r in rows), labels=", ".join(_r_string(r.label) for r in rows),
             yi=", ".join(_r_num(r.yi) for r in rows), vi=", ".join(_r_num(r.vi) for r in rows),
