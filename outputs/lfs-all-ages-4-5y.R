@@ -1,6 +1,6 @@
 # Leukemia-free (disease-free, event-free) survival 4-5 years after a second allogeneic HCT, all ages
 # Reproduces the pooled results of analysis "lfs-all-ages-4-5y" of secondhct 0.1.0
-# (outputs/results.json, inputs b95345fa1b04ac8f) from the same study-level numbers.
+# (outputs/results.json, inputs c282f6d68e22e999) from the same study-level numbers.
 # Usage: Rscript lfs-all-ages-4-5y.R   (needs the R package metafor; the Bayesian model also bayesmeta)
 # Prints one JSON object: for each model its estimate, se, CI and tau^2 on the analysis
 # scale (logit), for comparison with results.json.
@@ -100,7 +100,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
 sub <- dat[dat$key %in% c("eapen2004"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "z", control = CTRL)
 print(res)
-models[["sensitivity[7]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[9]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 cat(paste0('{"analysis": "lfs-all-ages-4-5y", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))
