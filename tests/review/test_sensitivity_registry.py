@@ -92,6 +92,9 @@ def test_exclude_small_takes_its_threshold_from_the_protocol() -> None:
 def test_all_overlap_reports_pools_every_selected_report() -> None:
     _, calls = run({"kind": "all_overlap_reports"})
     assert calls == [(("a", "b", "c", "d", "e"), None)]
+    empty = SensitivityContext(plan=SimpleNamespace(), effects=[], studies={}, pool=lambda kept, model: (None, ""),  # type: ignore[arg-type]
+                               reselect=lambda **_: [])  # fmt: skip
+    assert ENTRY.validate_python({"kind": "all_overlap_reports"}).run(empty) == []  # no report at all: no row
 
 
 def test_including_selected_cohorts_adds_them() -> None:

@@ -131,7 +131,10 @@ class AllOverlapReports(SensitivitySpec):
         return "all reports, not one per overlap group"
 
     def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
-        return [self._subset(ctx, list(ctx.reselect(one_per_overlap_group=False)))]
+        everything = list(ctx.reselect(one_per_overlap_group=False))
+        if not everything:
+            return []  # no report at all (an analysis with none): nothing to show
+        return [self._subset(ctx, everything)]
 
 
 class IncludeSelectedCohorts(SensitivitySpec):
