@@ -55,49 +55,49 @@ models[["sensitivity[2]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric
 sub <- dat[dat$key %in% c("fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[7]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[9]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without fan2019
 sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[8]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[10]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without hazar2020
 sub <- dat[dat$key %in% c("clml2016all", "fan2019", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[9]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[11]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without kato2012
 sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[10]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[12]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without leuklymph2016cb
 sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[11]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[13]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without nagler2019
 sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[12]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[14]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without yalniz_nd
 sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[13]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[15]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 cat(paste0('{"analysis": "os-all-ages-2-3y", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

@@ -53,6 +53,7 @@ def code_words(code: str) -> str:
 INTERVENTION_WORDS: dict[str, str] = {
     "second_allo_hct": "second allogeneic HCT", "dli": "donor lymphocyte infusion", "il2_lak": "IL-2/LAK cells",
     "car_t": "CAR T cells", "chemotherapy": "chemotherapy", "immunotherapy": "immunotherapy",
+    "chemotherapy_or_dli": "chemotherapy and/or DLI",
     "none": "no further treatment", "mixed": "mixed salvage", "not_specified": "salvage not specified",
     "no_dli_other": "treatment other than DLI", "other": "other salvage",
 }

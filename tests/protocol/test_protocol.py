@@ -127,6 +127,18 @@ def test_selection_reasons_and_overlap_rule() -> None:
     assert [c.key for c in everything.included] == ["big2019", "small2020"]
 
 
+def test_unstated_time_origin_enters_only_the_sensitivity_selection() -> None:
+    unstated = _study("unstated2021", **{"population.time_origin": "not stated", "study.data_source": "not stated"})
+    relapse = _study("origin2016", **{"population.time_origin": "relapse", "study.data_source": "not stated"})
+    strict = select(_plan(), [unstated, relapse], {})
+    assert strict.included == () and {e.key: e.reason for e in strict.excluded} == {
+        "origin2016": "time origin: the relapse (analysis: the second HCT)",
+        "unstated2021": "time origin: not stated (analysis: the second HCT)",
+    }
+    relaxed = select(_plan(), [unstated, relapse], {}, include_time_origin_not_stated=True)
+    assert [c.key for c in relaxed.included] == ["unstated2021"]  # a stated other origin stays out
+
+
 def test_earliest_time_point_in_the_window_and_subgroup_rows() -> None:
     study = _study("two2020", **{"outcomes.3.time": "3y", "study.data_source": "not stated"})
     extra = copy.deepcopy(BASE["outcomes"][0])

@@ -182,7 +182,7 @@ def test_funnel_plots_only_from_five_reports() -> None:
     results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
     drawn = {p.name.removesuffix(".funnel.svg") for p in (ROOT / "outputs").glob("*.funnel.svg")}
     expected = {a["id"] for a in results["analyses"] if a["k"] >= 5 and a["pooled"] is not None}
-    assert drawn == expected == {"os-all-ages-2-3y"}
+    assert drawn == expected == {"os-all-ages-2-3y", "lfs-all-ages-2-3y", "relapse-all-ages-2-3y", "nrm-all-ages-2-3y"}
 
 
 def test_markdown_summary_escapes_text_from_bibtex() -> None:
@@ -205,7 +205,8 @@ def test_one_study_edit_recomputes_only_its_analyses_and_equals_a_forced_build(r
     # kato2012's OS analyses, and the second-HCT-versus-alternative analyses: they select every
     # second-HCT arm and look for the comparator arm of the same report afterwards
     assert sorted(report.computed) == ["os-all-ages-2-3y", "os-children-acute-2-3y", "os-children-all-2-3y",
-                                       "versus-chemotherapy-os", "versus-dli-os", "versus-no-second-hct-os"]
+                                       "versus-chemotherapy-or-dli-os", "versus-chemotherapy-os", "versus-dli-os",
+                                       "versus-no-second-hct-os"]
     assert "os-adults-2-3y" in report.reused and "os-adults-2-3y.forest.svg" not in report.written
     clean = tmp_path / "clean"
     shutil.copytree(review, clean, ignore=shutil.ignore_patterns("outputs"))

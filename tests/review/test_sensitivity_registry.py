@@ -35,17 +35,27 @@ EFFECTS = [
 STUDIES = {"a": study(), "b": study("case_report"), "c": study(publication="meeting_abstract"), "d": study()}
 
 
-def context(is_ratio: bool = False) -> tuple[SensitivityContext, list[tuple[tuple[str, ...], str | None]]]:
+def context(is_ratio: bool = False, origins: tuple[str, ...] = ("second_hct",)) -> tuple[SensitivityContext, list[tuple[tuple[str, ...], str | None]]]:
     calls: list[tuple[tuple[str, ...], str | None]] = []
 
     def pool(kept: Any, model: Any) -> tuple[Any, str]:
         calls.append((tuple(e.key for e in kept), model.method if model is not None else None))
         return None, "pooled"
 
-    plan = SimpleNamespace(is_ratio=is_ratio)
-    def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None) -> list[Any]:
+    plan = SimpleNamespace(is_ratio=is_ratio, takes_comparisons=is_ratio,
+                           analysis=SimpleNamespace(population=SimpleNamespace(time_origins=list(origins))))
+
+    def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None, include_unadjusted: bool = False,
+                 include_time_origin_not_stated: bool = False) -> list[Any]:
+        # e: a report of an overlap group; s: a selected cohort; u: an unadjusted ratio (only a ratio plan
+        # has one); t: a report with an unstated time origin (only a proportion plan); st: a selected cohort
+        # with an unstated time origin; su: a selected cohort whose ratio is unadjusted
         extra = [effect("e", 5)] if not one_per_overlap_group else []
         extra += [effect("s", 50)] if include_selected else []
+        extra += [effect("u", 60)] if include_unadjusted and is_ratio else []
+        extra += [effect("su", 61)] if include_unadjusted and include_selected and is_ratio else []
+        extra += [effect("t", 70)] if include_time_origin_not_stated and not is_ratio else []
+        extra += [effect("st", 71)] if include_time_origin_not_stated and include_selected and not is_ratio else []
         return [*EFFECTS, *extra]
 
     ctx = SensitivityContext(plan=plan, effects=EFFECTS, studies=STUDIES, pool=pool,  # type: ignore[arg-type]
@@ -53,8 +63,8 @@ def context(is_ratio: bool = False) -> tuple[SensitivityContext, list[tuple[tupl
     return ctx, calls
 
 
-def run(spec: dict[str, Any], is_ratio: bool = False) -> tuple[list[Any], list[tuple[tuple[str, ...], str | None]]]:
-    ctx, calls = context(is_ratio)
+def run(spec: dict[str, Any], is_ratio: bool = False, origins: tuple[str, ...] = ("second_hct",)) -> tuple[list[Any], list[tuple[tuple[str, ...], str | None]]]:
+    ctx, calls = context(is_ratio, origins)
     return ENTRY.validate_python(spec).run(ctx), calls
 
 
@@ -82,11 +92,34 @@ def test_exclude_small_takes_its_threshold_from_the_protocol() -> None:
 def test_all_overlap_reports_pools_every_selected_report() -> None:
     _, calls = run({"kind": "all_overlap_reports"})
     assert calls == [(("a", "b", "c", "d", "e"), None)]
+    empty = SensitivityContext(plan=SimpleNamespace(), effects=[], studies={}, pool=lambda kept, model: (None, ""),  # type: ignore[arg-type]
+                               reselect=lambda **_: [])  # fmt: skip
+    assert ENTRY.validate_python({"kind": "all_overlap_reports"}).run(empty) == []  # no report at all: no row
 
 
 def test_including_selected_cohorts_adds_them() -> None:
     results, calls = run({"kind": "include_selected_cohorts"})
     assert calls == [(("a", "b", "c", "d", "s"), None)] and results[0].name == "include_selected_cohorts"
+
+
+def test_including_selected_cohorts_with_unadjusted_ratios_adds_both_for_ratios_only() -> None:
+    results, calls = run({"kind": "include_selected_cohorts", "with_unadjusted": True}, is_ratio=True)
+    assert calls == [(("a", "b", "c", "d", "s", "u", "su"), None)]
+    assert results[0].name == "include_selected_cohorts-unadjusted" and "unadjusted ratios" in results[0].title
+    assert run({"kind": "include_selected_cohorts", "with_unadjusted": True}) == ([], [])  # proportions: not applicable
+
+
+def test_including_unstated_time_origins_adds_them_and_optionally_selected_cohorts() -> None:
+    results, calls = run({"kind": "include_time_origin_not_stated"})
+    assert calls == [(("a", "b", "c", "d", "t"), None)]
+    assert results[0].name == "include_time_origin_not_stated"
+    assert results[0].title == "including reports that do not state the time origin of survival"
+    results, calls = run({"kind": "include_time_origin_not_stated", "with_selected_cohorts": True})
+    assert calls == [(("a", "b", "c", "d", "s", "t", "st"), None)]
+    assert results[0].name == "include_time_origin_not_stated-selected" and results[0].title.endswith("and selected cohorts")
+    # an analysis that already admits 'not stated', and a ratio analysis, have nothing to add
+    assert run({"kind": "include_time_origin_not_stated"}, origins=("second_hct", "not stated")) == ([], [])
+    assert run({"kind": "include_time_origin_not_stated"}, is_ratio=True) == ([], [])
 
 
 def test_inflating_approximated_variances_touches_only_derived_rows() -> None:

@@ -68,12 +68,15 @@ AgeGroup = Literal["infant", "pediatric", "aya", "adult", "mixed", "not stated"]
 Indication = Literal["relapse", "graft_failure", "not stated"]
 TimeOrigin = Literal["second_hct", "treatment_start", "relapse", "first_hct", "diagnosis", "not stated"]
 Intervention = Literal[
-    "second_allo_hct", "dli", "il2_lak", "car_t", "chemotherapy", "immunotherapy", "none", "mixed",
+    "second_allo_hct", "dli", "il2_lak", "car_t", "chemotherapy", "immunotherapy", "chemotherapy_or_dli", "none", "mixed",
     "not_specified", "no_dli_other", "other",
 ]
 """``none``: the source says no salvage was given; ``not_specified``: a comparator whose salvage the
 source does not specify ("salvage type not specified", "no second HSCT"); ``no_dli_other``: patients
-not treated with DLI, whatever else (if anything) they received, as a DLI report's comparator."""
+not treated with DLI, whatever else (if anything) they received, as a DLI report's comparator;
+``chemotherapy_or_dli``: chemotherapy and/or DLI, not split by the source ("CTx and/or DLI"), no second
+HCT; ``mixed``: a cohort whose treatments are not one kind (e.g. all relapsed patients, some of whom
+had a second HCT)."""
 Design = Literal[
     "registry", "multicentre", "single_centre", "case_series", "case_report", "literature_review", "not stated",
 ]

@@ -15,6 +15,8 @@ Rules, in order:
    the window (the earliest such time point when several are), with an allowed
    time origin (the row's own, else the population's); conditional (landmark)
    estimates never enter.
+   The sensitivity analysis ``include_time_origin_not_stated`` also admits rows whose time
+   origin is not stated (the primary analyses never do unless their population lists it).
 3. *Selected cohort*: a report whose cohort is a selected subset (``population.selection``,
    e.g. second remission only) is left out when the protocol says ``selected_cohorts:
    exclude`` (the default), with the selection as the reason; the sensitivity analysis
@@ -121,7 +123,13 @@ def level_factor(plan: Plan) -> str | None:
     return plan.analysis.subgroup
 
 
-def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate], str]:
+def allowed_origins(plan: Plan, include_time_origin_not_stated: bool = False) -> tuple[str, ...]:
+    """The time origins an analysis admits (``include_time_origin_not_stated``: also 'not stated')."""
+    allowed = tuple(plan.analysis.population.time_origins)
+    return (*allowed, "not stated") if include_time_origin_not_stated and "not stated" not in allowed else allowed
+
+
+def _proportion_rows(study: StudyExtraction, plan: Plan, include_time_origin_not_stated: bool = False) -> tuple[list[Candidate], str]:
     """The qualifying outcome rows of one report, or none and the reason."""
     analysis = plan.analysis
     arms = _arms(study, plan)
@@ -147,7 +155,7 @@ def _proportion_rows(study: StudyExtraction, plan: Plan) -> tuple[list[Candidate
         if not stated:
             return [], f"{names}: time point not stated"
         return [], f"{names} reported at {', '.join(stated)} only (analysis: {window_text(analysis)})"
-    allowed = analysis.population.time_origins
+    allowed = allowed_origins(plan, include_time_origin_not_stated)
     origins_ok = [r for r in in_window if (r[1].time_origin or study.population.time_origin) in allowed]
     if not origins_ok:
         origin = in_window[0][1].time_origin or study.population.time_origin
@@ -258,6 +266,7 @@ def select(
     one_per_overlap_group: bool = True,
     include_selected: bool | None = None,
     include_unadjusted: bool = False,
+    include_time_origin_not_stated: bool = False,
 ) -> Selection:
     """The rows that enter ``plan`` and the reports left out, with reasons (see module docstring)."""
     included: list[Candidate] = []
@@ -268,7 +277,8 @@ def select(
         if reason is not None:
             excluded.append(Exclusion(study.key, "population", reason))
             continue
-        rows, reason = _ratio_rows(study, plan, include_unadjusted) if plan.takes_comparisons else _proportion_rows(study, plan)
+        rows, reason = (_ratio_rows(study, plan, include_unadjusted) if plan.takes_comparisons
+                        else _proportion_rows(study, plan, include_time_origin_not_stated))
         if not rows:
             excluded.append(Exclusion(study.key, "outcome", reason))
         elif study.population.selection and not keep_selected:
@@ -287,13 +297,14 @@ def select(
 
 def analysis_inputs(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> tuple[list[StudyExtraction], list[Exclusion]]:
     """What an analysis can read of the corpus: the reports that pass its population and outcome
-    rules (selected cohorts and overlapping reports included, as its sensitivity analyses may take
-    them), and, of every other report, only its exclusion (key, stage, reason).
+    rules (selected cohorts, overlapping reports, unadjusted ratios and unstated time origins
+    included, as its sensitivity analyses may take them), and, of every other report, only its exclusion (key, stage, reason).
 
     The analysis's result is a function of these, the plan, the vocabulary and the code, so a
     build recomputes it only when they change (:mod:`secondhct.review.build`).
     """
-    permissive = select(plan, studies, years, one_per_overlap_group=False, include_selected=True)
+    permissive = select(plan, studies, years, one_per_overlap_group=False, include_selected=True, include_unadjusted=True,
+                        include_time_origin_not_stated=True)
     kept = {c.key for c in permissive.included}
     return [s for s in sorted(studies, key=lambda s: s.key) if s.key in kept], list(permissive.excluded)
 

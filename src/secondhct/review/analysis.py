@@ -161,9 +161,9 @@ def _sensitivity(
     analyses (:mod:`secondhct.review.sensitivity`), each fitted with the primary model."""
 
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None,
-                 include_unadjusted: bool = False) -> list[StudyEffect]:
+                 include_unadjusted: bool = False, include_time_origin_not_stated: bool = False) -> list[StudyEffect]:
         chosen = select(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected,
-                        include_unadjusted=include_unadjusted)
+                        include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated)
         return _effects(plan, chosen.included, studies, years)[0]
 
     ctx = SensitivityContext(
@@ -171,10 +171,8 @@ def _sensitivity(
         pool=lambda kept, model: _pool_or_reason(plan, kept, model or rules.model_for(plan, len(kept))), reselect=reselect,
     )  # fmt: skip
     specs = [*rules.rule_sensitivity(plan, kind), *plan.sensitivity]
-    if kind == "single_report":
+    if kind in ("single_report", "none"):  # with no report or one, only the analyses that change the set can matter
         specs = [s for s in specs if s.name in rules.SET_CHANGING]
-    elif kind == "none":  # only the ratios the primary analysis leaves out for their adjustment
-        specs = [s for s in specs if s.name == "include_unadjusted"]
     return [result for spec in specs for result in spec.run(ctx)]
 
 

@@ -54,7 +54,8 @@ class SensitivityContext:
     pool: Callable[[Sequence[StudyEffect], MethodChange | None], tuple[Pooled | None, str]]
     """``pool(effects, model)``: fit the primary model (``model`` None) or another one."""
     reselect: Callable[..., Sequence[StudyEffect]]
-    """``reselect(one_per_overlap_group=..., include_selected=...)``: the effects of a selection with other rules."""
+    """``reselect(one_per_overlap_group=..., include_selected=..., include_unadjusted=...,
+    include_time_origin_not_stated=...)``: the effects of a selection with other rules."""
 
 
 class SensitivitySpec(Strict):
@@ -130,22 +131,70 @@ class AllOverlapReports(SensitivitySpec):
         return "all reports, not one per overlap group"
 
     def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
-        return [self._subset(ctx, list(ctx.reselect(one_per_overlap_group=False)))]
+        everything = list(ctx.reselect(one_per_overlap_group=False))
+        if not everything:
+            return []  # no report at all (an analysis with none): nothing to show
+        return [self._subset(ctx, everything)]
 
 
 class IncludeSelectedCohorts(SensitivitySpec):
-    """Also the reports of selected cohorts (``population.selection``), which the primary analysis leaves out."""
+    """Also the reports of selected cohorts (``population.selection``), which the primary analysis leaves out;
+    ``with_unadjusted``: for ratio analyses, also the ratios whose adjustment is not stated or that are unadjusted
+    (a selected cohort that reports only such a ratio enters no other analysis)."""
 
     kind: Literal["include_selected_cohorts"]
+    with_unadjusted: bool = Field(default=False, description="also unadjusted ratios and those whose adjustment is not stated")
+
+    @property
+    def name(self) -> str:
+        return "include_selected_cohorts-unadjusted" if self.with_unadjusted else "include_selected_cohorts"
 
     @property
     def title(self) -> str:
+        if self.with_unadjusted:
+            return "including selected cohorts and unadjusted ratios (and those whose adjustment is not stated)"
         return "including selected cohorts (e.g. second remission only)"
 
     def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
-        everything = list(ctx.reselect(include_selected=True))
+        if self.with_unadjusted and not ctx.plan.takes_comparisons:
+            return []
+        everything = list(ctx.reselect(include_selected=True, include_unadjusted=self.with_unadjusted))
         if {e.key for e in everything} == {e.key for e in ctx.effects}:
             return []  # no selected cohort among the candidates: the primary analysis already is this one
+        if self.with_unadjusted and {e.key for e in everything} in (
+            {e.key for e in ctx.reselect(include_selected=True)}, {e.key for e in ctx.reselect(include_unadjusted=True)},
+        ):
+            return []  # the same reports as one of the two single relaxations
+        return [self._subset(ctx, everything)]
+
+
+class IncludeTimeOriginNotStated(SensitivitySpec):
+    """Also the rows whose time origin is not stated (survival from the second HCT, from relapse or
+    from diagnosis cannot be told apart), which a primary analysis measured from the second HCT leaves
+    out; ``with_selected_cohorts``: also the selected cohorts among them."""
+
+    kind: Literal["include_time_origin_not_stated"]
+    with_selected_cohorts: bool = Field(default=False, description="also the reports of selected cohorts")
+
+    @property
+    def name(self) -> str:
+        return "include_time_origin_not_stated-selected" if self.with_selected_cohorts else "include_time_origin_not_stated"
+
+    @property
+    def title(self) -> str:
+        words = "including reports that do not state the time origin of survival"
+        return f"{words}, and selected cohorts" if self.with_selected_cohorts else words
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        if ctx.plan.takes_comparisons or "not stated" in ctx.plan.analysis.population.time_origins:
+            return []  # ratios have no time origin; an analysis that admits 'not stated' already is this one
+        selected = True if self.with_selected_cohorts else None
+        everything = list(ctx.reselect(include_time_origin_not_stated=True, include_selected=selected))
+        keys = {e.key for e in everything}
+        if keys == {e.key for e in ctx.reselect(include_selected=selected)}:
+            return []  # no report with an unstated time origin among the candidates
+        if self.with_selected_cohorts and keys == {e.key for e in ctx.reselect(include_time_origin_not_stated=True)}:
+            return []  # no selected cohort among them: the same reports as without selected cohorts
         return [self._subset(ctx, everything)]
 
 
@@ -268,7 +317,7 @@ class LeaveOneOut(SensitivitySpec):
 #: Every registered kind, in the order the summary lists them by default.
 SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
     MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
-    ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
+    IncludeTimeOriginNotStated, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
 )  # fmt: skip
 
 def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | None = None, test: str | None = None,
@@ -279,7 +328,7 @@ def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | Non
 
 SensitivityEntry = Annotated[
     Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
-          ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut],
+          IncludeTimeOriginNotStated, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut],
     Field(discriminator="kind"),
 ]  # fmt: skip
 
