@@ -273,3 +273,22 @@ def test_an_explicit_link_overrides_the_rule_and_the_greedy_rule_keeps_what_it_c
     first = _study("first2020", **{"study.data_source": "EBMT", "study.accrual.start": "1990", "study.accrual.end": "1999"})
     second = _study("second2019", **{"study.data_source": "EBMT", "study.accrual.start": "2000", "study.accrual.end": "2009"})
     assert _kept(wide, first, second)[0] == ["first2020", "second2019"]
+
+
+def test_overlap_is_resolved_among_reports_that_give_an_effect_size() -> None:
+    """A preferred overlapping report whose row gives no effect size does not displace one that has one."""
+    from secondhct.review.analysis import choose
+
+    small = _study("small2020")  # n 100, data source CIBMTR, OS 40% (SE 4.9) at 2y
+    unweighted = {"population.n": "not stated", "arms.0.n": "not stated", "outcomes.0.se": None, "outcomes.0.ci": None}
+    recent = _study("recent2021", **unweighted)  # the same cohort's 40%, with nothing to weight it
+    years = {"small2020": 2020, "recent2021": 2021}
+    rule = _plan(overlap_rule="most_recent")
+    assert [c.key for c in select(rule, [small, recent], years).included] == ["recent2021"]  # select alone keeps the recent one
+    chosen = choose(rule, [small, recent], years)
+    assert [e.key for e in chosen.effects] == ["small2020"]
+    assert [(x.key, x.stage) for x in chosen.excluded] == [("recent2021", "outcome")]
+    assert chosen.excluded[0].reason == "no effect size: 40.0%: no SE, CI, counts or number of patients to weight it"
+    usable = choose(rule, [small, _study("recent2021")], years)
+    assert [e.key for e in usable.effects] == ["recent2021"]  # both usable: the rule decides, as before
+    assert [(x.key, x.stage) for x in usable.excluded] == [("small2020", "overlap")]

@@ -55,25 +55,19 @@ def verdicts(
     plans: Sequence[Plan], studies: Sequence[StudyExtraction], years: Mapping[str, int | None], key: str
 ) -> list[Verdict]:
     """For each plan: does report ``key`` enter it, and if not, the first exclusion, in words."""
-    from ..protocol.select import select
-    from ..review.analysis import run_analysis
+    from ..review.analysis import choose
 
     study = next(s for s in studies if s.key == key)
     out = []
     for plan in plans:
         title = plan.analysis.title
-        selection = select(plan, studies, years)
-        mine = [c for c in selection.included if c.key == key]
+        chosen = choose(plan, studies, years)  # the build's own selection, effect sizes and overlap rule
+        mine = [e for e in chosen.effects if e.key == key] or [r.effect for r in chosen.level_rows if r.effect.key == key]
         if not mine:
-            first = next(x for x in selection.excluded if x.key == key)
+            first = next(x for x in chosen.excluded if x.key == key)
             out.append(Verdict(plan.id, title, False, first.reason, first.stage))
             continue
-        alone = run_analysis(plan, [study], years)  # one report: no pooling, only its effect sizes
-        if not alone.effects:
-            first = next(x for x in alone.excluded if x.key == key)
-            out.append(Verdict(plan.id, title, False, first.reason, first.stage))
-            continue
-        rows = _rows(study, plan, [e.index for e in alone.effects], [e.subgroup for e in alone.effects])
+        rows = _rows(study, plan, [e.index for e in mine], [e.subgroup for e in mine])
         out.append(Verdict(plan.id, title, True, rows))
     return out
 

@@ -26,7 +26,10 @@ Rules, in order:
    periods, age groups and diseases), keep the largest cohort for that outcome
    (``largest``; ties to the most recent, then the key), or the most recent
    (``most_recent``; ties to the largest); each left-out report gets the reason in
-   words. The sensitivity analysis ``all_overlap_reports`` skips this step.
+   words. The sensitivity analysis ``all_overlap_reports`` skips this step. The build
+   (:func:`secondhct.review.analysis.choose`) applies this step only among the reports
+   whose rows give an effect size, so a report that cannot enter never displaces one
+   that can.
 """
 
 from __future__ import annotations
@@ -288,7 +291,7 @@ def select(
         included.extend(rows)
     if not one_per_overlap_group:
         return Selection(tuple(included), tuple(excluded))
-    dropped = _overlap_exclusions(included, plan, years)
+    dropped = overlap_exclusions(included, plan, years)
     excluded.extend(dropped)
     gone = {e.key for e in dropped}
     kept = tuple(c for c in included if c.key not in gone)
@@ -309,7 +312,7 @@ def analysis_inputs(plan: Plan, studies: Sequence[StudyExtraction], years: Mappi
     return [s for s in sorted(studies, key=lambda s: s.key) if s.key in kept], list(permissive.excluded)
 
 
-def _overlap_exclusions(included: Sequence[Candidate], plan: Plan, years: Mapping[str, int | None]) -> list[Exclusion]:
+def overlap_exclusions(included: Sequence[Candidate], plan: Plan, years: Mapping[str, int | None]) -> list[Exclusion]:
     """Among reports that may share patients (:func:`may_share`), keep by the protocol rule.
 
     Reports are taken in the rule's order (largest cohort for the outcome, ties to the most

@@ -15,7 +15,7 @@ from ..extraction.schema import StudyExtraction
 from ..extraction.timepoint import parse_time_point
 from ..measures import MEASURES
 from ..protocol.load import CONTRAST_SCALE, Plan, max_spread_months
-from ..protocol.select import Candidate, Exclusion, select
+from ..protocol.select import Candidate, Exclusion, overlap_exclusions, select
 from ..stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure
 from ..stats.pooling import PooledResult
 from ..stats.subgroups import SubgroupResult, subgroup_analysis
@@ -153,6 +153,36 @@ def _effects(
     return effects, dropped, []
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """The rows of an analysis with their effect sizes, and every report left out with its reason."""
+
+    effects: list[StudyEffect]
+    excluded: list[Exclusion]
+    level_rows: list[LevelRow]
+
+
+def choose(
+    plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, one_per_overlap_group: bool = True,
+    include_selected: bool | None = None, include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
+) -> Chosen:
+    """Select (:func:`secondhct.protocol.select.select`), compute effect sizes, then keep one report per
+    cluster of reports that may share patients, among those that gave an effect size: a larger
+    overlapping report with no usable number does not displace a smaller one that has one."""
+    chosen = select(plan, studies, years, one_per_overlap_group=False, include_selected=include_selected,
+                    include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated)  # fmt: skip
+    effects, dropped, level_rows = _effects(plan, chosen.included, studies, years)
+    excluded = [*chosen.excluded, *dropped]
+    if one_per_overlap_group:
+        usable = {e.key for e in effects} | {r.effect.key for r in level_rows}
+        overlap = overlap_exclusions([c for c in chosen.included if c.key in usable], plan, years)
+        gone = {x.key for x in overlap}
+        excluded.extend(overlap)
+        effects = [e for e in effects if e.key not in gone]
+        level_rows = [r for r in level_rows if r.effect.key not in gone]
+    return Chosen(effects, sorted(excluded, key=lambda x: x.key), level_rows)
+
+
 def _sensitivity(
     plan: Plan, effects: list[StudyEffect], studies: Sequence[StudyExtraction], years: Mapping[str, int | None],
     kind: str,
@@ -162,9 +192,8 @@ def _sensitivity(
 
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None,
                  include_unadjusted: bool = False, include_time_origin_not_stated: bool = False) -> list[StudyEffect]:
-        chosen = select(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected,
-                        include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated)
-        return _effects(plan, chosen.included, studies, years)[0]
+        return choose(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected,
+                      include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated).effects
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},
@@ -293,9 +322,8 @@ def time_spread_reason(plan: Plan, effects: Sequence[StudyEffect], by_key: Mappi
 
 def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> AnalysisResult:
     """Select, compute effect sizes, pool, and run the plan's sensitivity and subgroup analyses."""
-    selection = select(plan, studies, years)
-    effects, dropped, level_rows = _effects(plan, selection.included, studies, years)
-    excluded = sorted([*selection.excluded, *dropped], key=lambda x: x.key)
+    chosen = choose(plan, studies, years)
+    effects, excluded, level_rows = chosen.effects, chosen.excluded, chosen.level_rows
     by_key = {s.key: s for s in studies}
     spread = time_spread_reason(plan, effects, by_key)
     by_level = plan.analysis.subgroup is not None or spread is not None
