@@ -93,3 +93,17 @@ def test_certainty_judgement_departing_from_suggestion_needs_a_reason() -> None:
     analyses[i] = analysis.model_copy(update={"certainty": None})
     missing = certainty_findings(protocol.model_copy(update={"analyses": analyses}), document)
     assert [(f.severity, f.message) for f in missing] == [("warning", "no certainty: block; the build suggests very low")]
+
+
+def test_questions_without_a_report_are_listed_not_dropped() -> None:
+    from secondhct.review.summary import no_evidence_rows
+
+    document = _document()
+    rows = {r["id"]: r for r in no_evidence_rows(document)}
+    empty = {a.id for a in document.analyses if a.k == 0}
+    assert set(rows) == empty and "relapse-children-acute-2-3y" in rows
+    assert rows["relapse-children-acute-2-3y"]["note"] == "the analysis section says why each report was left out"
+    md = (ROOT / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
+    assert f"No report gave usable numbers for {len(empty)} of the protocol's {len(document.analyses)} questions" in md
+    title = next(a.title for a in document.analyses if a.id == "relapse-children-acute-2-3y")
+    assert f"| {title} | 2 to 3 years after a second HCT | 0 | no report (" in md

@@ -370,6 +370,8 @@ def summary_context(
         "analyses": [{**_analysis_context(a, cite, labels), "r_script": script_of.get(a.id)} for a in document.analyses],
         "r_scripts": scripts, "r_intro": INTRO,
         "sof": sof_rows(document),
+        "no_evidence": no_evidence_rows(document),
+        "n_analyses": len(document.analyses),
         "source_note": source_note(document),
         "methods": methods_paragraphs(document),
         "studies": _study_rows(studies, labels, cite),
@@ -469,7 +471,7 @@ def _when(a: AnalysisRecord) -> str:
         lo, hi = words(time["min"]), words(time["max"])
         span = f"{lo.split()[0]} to {hi}" if lo.split()[1:] == hi.split()[1:] or lo.split()[1:] == [hi.split()[-1][:-1]] else f"{lo} to {hi}"
     else:
-        span = "at any time"
+        span = "over the follow-up"
     return f"{span} after a second HCT"
 
 
@@ -531,6 +533,22 @@ def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
                          "suggested_reason": d.suggested_reason, "judged": (d.judged or "not judged").replace("_", " "),
                          "reason": d.reason or "", "override": d.override or ""} for d in c.domains],
         })  # fmt: skip
+    return rows
+
+
+def no_evidence_rows(document: ResultsDocument) -> list[dict[str, Any]]:
+    """The protocol's questions no report answers in its primary analysis (GRADEpro's "no studies"
+    rows), with the sensitivity analyses that do hold reports named, so a question asked and not
+    answered is shown rather than dropped."""
+    rows = []
+    for a in document.analyses:
+        if a.k or a.certainty is not None:
+            continue
+        held = sorted({len(s.keys) for s in a.sensitivity if s.keys})
+        most = held[-1] if held else 0
+        note = (f"a sensitivity analysis holds {most} report{'s' if most != 1 else ''}; see the analysis section" if most
+                else "the analysis section says why each report was left out")
+        rows.append({"id": a.id, "title": a.title, "time": _when(a), "note": note})
     return rows
 
 
