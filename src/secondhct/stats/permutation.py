@@ -2,15 +2,20 @@ r"""Permutation test of the moderators of a meta-regression (subgroup difference
 as metafor's ``permutest`` for ``rma.uni``, with all refits in one PyMARE pass.
 
 The observed omnibus statistic :math:`Q_M = b_s^\top \mathrm{Var}(b_s)^{-1} b_s` (every
-coefficient but the intercept) is compared with its values when the rows of the moderator
+coefficient but the intercept; under the Knapp-Hartung tests ``knha`` and ``adhoc`` the F
+statistic :math:`Q_M / (m s^2)` with :math:`s^2 = \sum w_i (y_i - x_i b)^2 / (k - p)`, truncated
+below at 1 for ``adhoc``, as ``rma.uni`` reports it) is compared with its values when the rows of the moderator
 matrix are permuted, which is the same as permuting the (y_i, v_i) pairs against a fixed X:
 so every permutation is one column of a (k, d) matrix and PyMARE fits them all at once.
 The p-value is :math:`\#\{Q_M^{(j)} \ge Q_M - \epsilon\} / d` with
 :math:`\epsilon = \sqrt{\text{machine epsilon}}`, the identity among the d permutations
 (metafor's definition). Exact when the number of distinct row permutations of X is at most
 ``iter`` (all of them, enumerated), else ``iter`` permutations drawn with numpy's seeded
-generator (the first is the identity). DL and HE only (closed form; PyMARE's REML stops at
-about 1e-5).
+generator (the first is the identity), or the row orders given as ``permutations`` (e.g. the
+ones metafor drew, to compare like with like). DL and HE only: their tau^2 is closed-form, so
+each Q_M is exact to rounding; PyMARE's REML locates its optimum from likelihood values
+(about 2e-7 relative in tau^2), and an error of that size in Q_M could move a permutation
+across the sqrt(machine epsilon) tie margin of the p-value.
 
 Good, P. (2000). *Permutation Tests*, 2nd ed. Springer. Higgins, J. P. T. & Thompson, S. G.
 (2004). Controlling the risk of spurious findings from meta-regression. Stat Med 23:1663-1682.
@@ -24,7 +29,7 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -42,15 +47,26 @@ class PermutationTest:
     permutations: int  # how many were fitted (the identity included)
     exact: bool
     seed: int | None
+    method: str = "DL"
+    test: str = "z"
+    distribution: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0), compare=False, repr=False)
+    """Q_M of every permutation fitted, in the order fitted (the identity first unless enumerated)."""
 
 
-def qm_columns(y: NDArray[np.float64], v: NDArray[np.float64], X: NDArray[np.float64], method: BatchMethod = "DL") -> NDArray[np.float64]:
+def qm_columns(
+    y: NDArray[np.float64], v: NDArray[np.float64], X: NDArray[np.float64], method: BatchMethod = "DL", test: str = "z"
+) -> NDArray[np.float64]:
     r"""Q_M of the coefficients 2..p of the mixed-effects meta-regression of each column of (k, d)
     ``y``, ``v`` on the fixed (k, p) design ``X`` (first column: the intercept): tau^2 from PyMARE,
     then :math:`b = (X^\top W X)^{-1} X^\top W y` with :math:`W = \mathrm{diag}(1/(v_i + \hat\tau^2))`
-    and :math:`\mathrm{Var}(b) = (X^\top W X)^{-1}`, for all columns at once."""
+    and :math:`\mathrm{Var}(b) = (X^\top W X)^{-1}`, for all columns at once; under ``knha`` and
+    ``adhoc`` divided by :math:`m s^2` (the F statistic, Knapp & Hartung 2003)."""
     from pymare.estimators import DerSimonianLaird, Hedges
 
+    if method not in ("DL", "HE"):
+        raise PoolingError(f"the permutation test fits DL or HE (closed-form tau^2), not {method}")
+    if test not in ("z", "knha", "adhoc"):
+        raise PoolingError(f"unknown test {test!r}: z, knha or adhoc")
     estimator = {"DL": DerSimonianLaird, "HE": Hedges}[method]()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -61,7 +77,16 @@ def qm_columns(y: NDArray[np.float64], v: NDArray[np.float64], X: NDArray[np.flo
     b = np.linalg.solve(xtwx, np.einsum("kd,ki,kd->di", w, X, y)[:, :, None])[:, :, 0]  # (d, p)
     cov = np.linalg.inv(xtwx)[:, 1:, 1:]
     bs = b[:, 1:]
-    return np.einsum("di,di->d", np.linalg.solve(cov, bs[:, :, None])[:, :, 0], bs)
+    qm = np.einsum("di,di->d", np.linalg.solve(cov, bs[:, :, None])[:, :, 0], bs)
+    if test == "z":
+        return qm
+    k, p = X.shape
+    rss = (w * (y - X @ b.T) ** 2).sum(axis=0)  # weighted residual sum of squares per column
+    s2 = np.where(rss <= np.finfo(float).eps, 0.0, rss / (k - p))
+    if test == "adhoc":
+        s2 = np.maximum(s2, 1.0)
+    with np.errstate(divide="ignore"):
+        return qm / ((p - 1) * s2)
 
 
 def distinct_permutations(X: NDArray[np.float64]) -> int:
@@ -92,17 +117,26 @@ def _unique_orders(rows: list[int]) -> Iterator[list[int]]:
 
 
 def permutation_test(
-    yi: ArrayLike, vi: ArrayLike, X: ArrayLike, *, method: BatchMethod = "DL", iter: int = 1000, seed: int = 1
+    yi: ArrayLike, vi: ArrayLike, X: ArrayLike, *, method: BatchMethod = "DL", test: str = "z", iter: int = 1000,
+    seed: int = 1, permutations: ArrayLike | None = None,
 ) -> PermutationTest:
-    """metafor's ``permutest(rma(yi, vi, mods = X[, -1], method = method))`` for the omnibus test."""
+    """metafor's ``permutest(rma(yi, vi, mods = X[, -1], method = method, test = test))`` for the
+    omnibus test: exact when X has at most ``iter`` distinct row orders, else ``iter`` seeded draws;
+    ``permutations`` (d, k): the row orders of X to fit instead (design j is ``X[permutations[j]]``;
+    the first should be the identity, whose Q_M metafor counts as one of the d)."""
     y, v, design = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float), np.asarray(X, dtype=float)
     k = len(y)
     if design.ndim != 2 or design.shape[0] != k or design.shape[1] < 2:
         raise PoolingError("a permutation test needs a (k, p) design with an intercept and at least one moderator")
-    observed = float(qm_columns(y[:, None], v[:, None], design, method)[0])
+    observed = float(qm_columns(y[:, None], v[:, None], design, method, test)[0])
     n_distinct = distinct_permutations(design)
-    exact = n_distinct <= iter
-    if exact:
+    exact = n_distinct <= iter and permutations is None
+    if permutations is not None:
+        orders = np.asarray(permutations, dtype=np.int64)
+        if orders.ndim != 2 or orders.shape[1] != k or not (np.sort(orders, axis=1) == np.arange(k)).all():
+            raise PoolingError(f"permutations must be a (d, {k}) array of row orders")
+        inverse = np.argsort(orders.T, axis=0)
+    elif exact:
         _, label = np.unique(design, axis=0, return_inverse=True)
         label = np.ravel(label)
         # Each distinct arrangement of the design's rows, as a permutation of the data against X.
@@ -116,6 +150,7 @@ def permutation_test(
     else:
         rng = np.random.default_rng(seed)
         inverse = np.column_stack([np.arange(k), *(rng.permutation(k) for _ in range(iter - 1))])
-    qm = qm_columns(y[inverse], v[inverse], design, method)
+    qm = qm_columns(y[inverse], v[inverse], design, method, test)
     pval = float(np.mean(qm >= observed - COMPTOL))
-    return PermutationTest(observed, pval, int(qm.size), exact, None if exact else seed)
+    seed_used = None if exact or permutations is not None else seed
+    return PermutationTest(observed, pval, int(qm.size), exact, seed_used, method, test, qm)
