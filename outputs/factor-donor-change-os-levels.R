@@ -1,6 +1,6 @@
 # Donor change: overall survival at 1-5 years, a different donor vs the same donor (odds ratio within reports)
 # Reproduces the pooled results of analysis "factor-donor-change-os-levels" of secondhct 0.1.0
-# (outputs/results.json, inputs b95345fa1b04ac8f) from the same study-level numbers.
+# (outputs/results.json, inputs 19c497e1d698fc40) from the same study-level numbers.
 # Usage: Rscript factor-donor-change-os-levels.R   (needs the R package metafor; the Bayesian model also bayesmeta)
 # Prints one JSON object: for each model its estimate, se, CI and tau^2 on the analysis
 # scale (log odds ratio), for comparison with results.json.

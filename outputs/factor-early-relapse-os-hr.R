@@ -1,6 +1,6 @@
 # Early vs late relapse after the first HCT: hazard ratio for overall survival (cut-offs as reported)
 # Reproduces the pooled results of analysis "factor-early-relapse-os-hr" of secondhct 0.1.0
-# (outputs/results.json, inputs b95345fa1b04ac8f) from the same study-level numbers.
+# (outputs/results.json, inputs 19c497e1d698fc40) from the same study-level numbers.
 # Usage: Rscript factor-early-relapse-os-hr.R   (needs the R package metafor; the Bayesian model also bayesmeta)
 # Prints one JSON object: for each model its estimate, se, CI and tau^2 on the analysis
 # scale (log hazard ratio), for comparison with results.json.

@@ -1,6 +1,6 @@
 # Overall survival 2-3 years after a second allogeneic HCT, adults
 # Reproduces the pooled results of analysis "os-adults-2-3y" of secondhct 0.1.0
-# (outputs/results.json, inputs b95345fa1b04ac8f) from the same study-level numbers.
+# (outputs/results.json, inputs 19c497e1d698fc40) from the same study-level numbers.
 # Usage: Rscript os-adults-2-3y.R   (needs the R package metafor; the Bayesian model also bayesmeta)
 # Prints one JSON object: for each model its estimate, se, CI and tau^2 on the analysis
 # scale (logit), for comparison with results.json.
