@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from secondhct.errors import PoolingError
-from secondhct.stats.permutation import COMPTOL, distinct_permutations, permutation_test, qm_columns
+from secondhct.stats.permutation import COMPTOL, distinct_orders, distinct_permutations, permutation_test, qm_columns
 from secondhct.stats.rma import fit_rma
 
 RNG = np.random.default_rng(7)
@@ -53,3 +53,12 @@ def test_a_seeded_sample_when_there_are_too_many_permutations() -> None:
     first = permutation_test(Y, V, X, iter=50, seed=3)
     assert not first.exact and first.permutations == 50 and first.seed == 3
     assert permutation_test(Y, V, X, iter=50, seed=3) == first
+
+
+@pytest.mark.parametrize("labels", [[0, 0, 1, 1, 1], [2, 0, 1, 0, 2, 1, 0], [0, 1, 2, 3], [1, 1, 1, 0]])
+def test_distinct_orders_are_every_distinct_design_once(labels: list[int]) -> None:
+    label = np.array(labels)
+    orders = distinct_orders(label)
+    designs = {tuple(label[list(p)]) for p in itertools.permutations(range(len(label)))}
+    assert len(orders) == len(designs) == len({tuple(label[o]) for o in orders})
+    assert (np.sort(orders, axis=1) == np.arange(len(label))).all()  # each a permutation of the rows

@@ -368,14 +368,14 @@ def batch_paragraphs(document: ResultsDocument) -> list[str]:
             "enumerated when there are at most as many as the protocol allows (exact), otherwise a random sample with a "
             "fixed seed is drawn (reproducible). With few reports the p-value cannot fall below one over the number of "
             "distinct permutations. The refits use the closed-form DerSimonian-Laird (or Hedges) τ², computed for all "
-            "permutations at once with PyMARE, and the analysis's test statistic; the subgroup test beside it uses REML."
+            "permutations at once with PyMARE, and the analysis's test statistic; the subgroup test beside it uses the analysis's estimator (REML)."
         )
     if any(a.gosh is not None for a in document.analyses):
         out.append(
             "Where the protocol asks, a GOSH plot (graphical display of study heterogeneity; Olkin, Dahabreh & Trikalinos "
             "2012, Res Synth Methods 3:214-223; as metafor's gosh) shows the random-effects model refitted to every subset "
             "of 2 or more of the reports, each subset's pooled estimate against its I²; all subsets are fitted at once with "
-            "PyMARE's vectorised estimators (REML to about 1e-7 relative of the exact fit)."
+            "PyMARE's vectorised estimators (REML to about 2e-7 relative of the exact fit, ample for a plot)."
         )
     return out
 

@@ -25,10 +25,10 @@ moderator analyses in meta-analysis. Z Psychol 215:104-121.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,8 +58,8 @@ def qm_columns(
 ) -> NDArray[np.float64]:
     r"""Q_M of the coefficients 2..p of the mixed-effects meta-regression of each column of (k, d)
     ``y``, ``v`` on the fixed (k, p) design ``X`` (first column: the intercept): tau^2 from PyMARE,
-    then :math:`b = (X^\top W X)^{-1} X^\top W y` with :math:`W = \mathrm{diag}(1/(v_i + \hat\tau^2))`
-    and :math:`\mathrm{Var}(b) = (X^\top W X)^{-1}`, for all columns at once; under ``knha`` and
+    and at it (also PyMARE's) :math:`b = (X^\top W X)^{-1} X^\top W y` with
+    :math:`W = \mathrm{diag}(1/(v_i + \hat\tau^2))` and :math:`\mathrm{Var}(b) = (X^\top W X)^{-1}`, for all columns at once; under ``knha`` and
     ``adhoc`` divided by :math:`m s^2` (the F statistic, Knapp & Hartung 2003)."""
     from pymare.estimators import DerSimonianLaird, Hedges
 
@@ -67,21 +67,21 @@ def qm_columns(
         raise PoolingError(f"the permutation test fits DL or HE (closed-form tau^2), not {method}")
     if test not in ("z", "knha", "adhoc"):
         raise PoolingError(f"unknown test {test!r}: z, knha or adhoc")
-    estimator = {"DL": DerSimonianLaird, "HE": Hedges}[method]()
+    estimator = {"DL": DerSimonianLaird, "HE": Hedges}[method](small_sample_correction="wald")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         estimator.fit(y, v, X)
-    tau2 = np.asarray(estimator.params_["tau2"], dtype=float).reshape(-1)  # (d,): PyMARE's closed form
-    w = 1.0 / (v + tau2)  # (k, d); the coefficients and their covariance follow by weighted least squares
-    xtwx = np.einsum("kd,ki,kj->dij", w, X, X)
-    b = np.linalg.solve(xtwx, np.einsum("kd,ki,kd->di", w, X, y)[:, :, None])[:, :, 0]  # (d, p)
-    cov = np.linalg.inv(xtwx)[:, 1:, 1:]
+    # PyMARE's closed-form tau^2 (d,), and at it the weighted least-squares b (p, d) and
+    # Var(b) = (X'WX)^{-1} (p, p, d): "wald", no small-sample correction (applied below)
+    tau2 = np.asarray(estimator.params_["tau2"], dtype=float).reshape(-1)
+    b = np.asarray(estimator.params_["fe_params"], dtype=float).T  # (d, p)
+    cov = np.moveaxis(np.asarray(estimator.params_["inv_cov"], dtype=float), -1, 0)[:, 1:, 1:]  # (d, p-1, p-1)
     bs = b[:, 1:]
-    qm = np.einsum("di,di->d", np.linalg.solve(cov, bs[:, :, None])[:, :, 0], bs)
+    qm = (np.linalg.solve(cov, bs[:, :, None])[:, :, 0] * bs).sum(axis=1)
     if test == "z":
         return qm
     k, p = X.shape
-    rss = (w * (y - X @ b.T) ** 2).sum(axis=0)  # weighted residual sum of squares per column
+    rss = ((y - X @ b.T) ** 2 / (v + tau2)).sum(axis=0)  # weighted residual sum of squares per column
     s2 = np.where(rss <= np.finfo(float).eps, 0.0, rss / (k - p))
     if test == "adhoc":
         s2 = np.maximum(s2, 1.0)
@@ -95,25 +95,32 @@ def distinct_permutations(X: NDArray[np.float64]) -> int:
     return math.factorial(len(X)) // math.prod(math.factorial(m) for m in counts.values())
 
 
-def _unique_orders(rows: list[int]) -> Iterator[list[int]]:
-    """Every distinct arrangement of a multiset of row labels, lexicographically."""
-    counts = Counter(rows)
-    labels = sorted(counts)
-    order: list[int] = []
+def distinct_orders(label: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Every distinct row order of a design whose row i has the label ``label[i]`` (equal rows, equal
+    labels), as a (d, k) array of row indices, d = k! / prod(m_r!): design j is ``X[orders[j]]``.
 
-    def walk() -> Iterator[list[int]]:
-        if len(order) == len(rows):
-            yield list(order)
-            return
-        for label in labels:
-            if counts[label]:
-                counts[label] -= 1
-                order.append(label)
-                yield from walk()
-                order.pop()
-                counts[label] += 1
-
-    return walk()
+    Built without a Python loop over the d orders: the positions of each label in turn are every
+    combination of the positions still free (the last label takes the rest), and the rows of one
+    label fill its positions in their original order (so each distinct design appears once).
+    """
+    label = np.asarray(label, dtype=np.int64)
+    k = label.size
+    labels, counts = np.unique(label, return_counts=True)
+    arrangement = np.full((1, k), -1, dtype=np.int64)  # (partial) label of each position
+    for lab, m in zip(labels[:-1], counts[:-1]):
+        free = np.nonzero(arrangement[0] < 0)[0].size
+        free_pos = np.argsort(arrangement >= 0, axis=1, kind="stable")[:, :free]  # the free positions, in order
+        combos = np.array(list(itertools.combinations(range(free), int(m))), dtype=np.int64)  # (c, m)
+        grown = np.repeat(arrangement, len(combos), axis=0)
+        chosen = np.repeat(free_pos, len(combos), axis=0)[np.arange(len(grown))[:, None], np.tile(combos, (len(arrangement), 1))]
+        grown[np.arange(len(grown))[:, None], chosen] = lab
+        arrangement = grown
+    arrangement[arrangement < 0] = labels[-1]
+    orders = np.empty_like(arrangement)
+    for lab in labels:
+        rows = np.nonzero(label == lab)[0]
+        orders[arrangement == lab] = np.tile(rows, len(arrangement))  # row-major: each order's positions in turn
+    return orders
 
 
 def permutation_test(
@@ -138,15 +145,8 @@ def permutation_test(
         inverse = np.argsort(orders.T, axis=0)
     elif exact:
         _, label = np.unique(design, axis=0, return_inverse=True)
-        label = np.ravel(label)
-        # Each distinct arrangement of the design's rows, as a permutation of the data against X.
-        by_label = {lab: [i for i in range(k) if label[i] == lab] for lab in set(label.tolist())}
-        perms = []
-        for order in _unique_orders(label.tolist()):  # row i of the permuted design has label order[i]
-            pools = {lab: list(rows) for lab, rows in by_label.items()}
-            perms.append([pools[lab].pop(0) for lab in order])
-        # Fitting the data against X[perm] is fitting the data permuted by perm's inverse against X.
-        inverse = np.argsort(np.array(perms).T, axis=0)  # (k, d)
+        # Fitting the data against X[order] is fitting the data permuted by order's inverse against X.
+        inverse = np.argsort(distinct_orders(np.ravel(label)).T, axis=0)  # (k, d)
     else:
         rng = np.random.default_rng(seed)
         inverse = np.column_stack([np.arange(k), *(rng.permutation(k) for _ in range(iter - 1))])
