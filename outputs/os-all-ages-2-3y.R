@@ -100,4 +100,12 @@ print(res)
 models[["sensitivity[15]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
+# permutation test of the subgroup differences by age group
+sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+sub$level <- c("not stated", "mixed", "pediatric", "pediatric", "adult", "adult", "adult")[match(sub$key, c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"))]
+res <- rma(yi, vi, mods = ~ factor(level), data = sub, method = "DL", test = "adhoc", control = CTRL)
+pt <- permutest(res, exact = TRUE, progbar = FALSE)
+print(pt)
+models[["permutation[age_group]"]] <- obj(list(QM = num(res$QM), pval = num(pt$QMp)))
+
 cat(paste0('{"analysis": "os-all-ages-2-3y", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

@@ -70,6 +70,15 @@ def fmt_test(q: float | None, df: int, df2: int | None, p: float | None) -> str:
     return f"{head}, {fmt_p(p)}"
 
 
+def fmt_permutation(p: float | None, permutations: int, exact: bool, seed: int | None, model: str) -> str:
+    """A permutation p-value with how it was obtained: ``permutation test p = 0.43 (all 420 distinct
+    permutations, exact; DerSimonian-Laird τ², Knapp-Hartung (ad hoc))`` or ``(1,000 random
+    permutations, seed 7; ...)``."""
+    how = f"all {permutations:,} distinct permutations, exact" if exact else (
+        f"{permutations:,} random permutations" + (f", seed {seed}" if seed is not None else ""))
+    return f"permutation test {fmt_p(p)} ({how}; {model})"
+
+
 def fmt_percent(x: float | None, digits: int = 0) -> str:
     """A percentage that is already in percent (I^2): ``45%``."""
     return MISSING if not _finite(x) else f"{x:.{digits}f}%"

@@ -20,6 +20,8 @@ Format versions (``ResultsDocument.format``):
    compared group and the reference in words, what a ratio below and above 1 favours, and
    whether the comparison is non-randomised); a row of those kinds has its ``detail``
    (cut-off and adjustment as reported). A format-2 file is rebuilt, not read.
+   Added within format 3 (optional, present only where the protocol's ``batch:`` asks, so
+   earlier files still read): a subgroup factor's ``permutation`` test and an analysis's ``gosh``.
 """
 
 from __future__ import annotations
@@ -235,6 +237,21 @@ class SubgroupTestRecord(Record):
     distribution: str
 
 
+class PermutationRecord(Record):
+    """A permutation test of the test for subgroup differences (metafor's ``permutest``): the observed
+    statistic ``Q`` (the F statistic under knha/adhoc), its permutation p-value, how many permutations
+    were fitted (the observed order included), whether that is all of them (``exact``) or a sample
+    drawn with ``seed``, and the refits' tau^2 ``method`` and ``test``."""
+
+    q: float | None = Field(alias="Q")
+    p: float | None
+    permutations: int
+    exact: bool
+    seed: int | None
+    method: str
+    test: str
+
+
 class FactorRecord(Record):
     """Subgroups by a study-level factor: reports per level, a model per level, the test."""
 
@@ -242,6 +259,23 @@ class FactorRecord(Record):
     levels: dict[str, list[str]]
     pooled: dict[str, ModelRecord]
     test: SubgroupTestRecord | None
+    note: str
+    permutation: PermutationRecord | None = None
+
+
+class GoshRecord(Record):
+    """A GOSH analysis (every subset of the reports refitted; metafor's ``gosh``): the estimator,
+    the number of reports and of subsets of 2 or more, the range of their pooled estimates (natural
+    scale) and I², the figure's file name (None and a ``note`` when not drawn)."""
+
+    method: str
+    k: int
+    subsets: int
+    estimate_min: float | None
+    estimate_max: float | None
+    i2_min: float | None
+    i2_max: float | None
+    figure: str | None
     note: str
 
 
@@ -314,6 +348,7 @@ class AnalysisRecord(Record):
     kind: str = "proportion"
     contrast: ContrastRecord | None = None
     certainty: CertaintyRecord | None = None
+    gosh: GoshRecord | None = None
 
 
 class ResultsDocument(Record):

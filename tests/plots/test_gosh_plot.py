@@ -16,6 +16,7 @@ def test_one_dot_per_subset_of_two_or_more_and_same_bytes_twice() -> None:
     result = gosh(Y, V)
     fig = gosh_figure(result, highlight=4, label="study 5")
     ax = fig.axes[0]
-    assert sum(len(c.get_offsets()) for c in ax.collections) == 2**6 - 1 - 6 == 57
+    assert sum(len(c.get_offsets()) for c in ax.collections[:2]) == 2**6 - 1 - 6 == 57
+    assert len(ax.collections[2].get_offsets()) == 1  # the fit of all six, a diamond
     assert ax.get_title() == "GOSH: 57 subsets of 6 studies" and ax.get_ylabel() == "I² (%)"
     assert figure_bytes(fig, "svg") == figure_bytes(gosh_figure(result, highlight=4, label="study 5"), "svg")

@@ -67,7 +67,7 @@ def test_summary_renders_with_every_figure(tmp_path: Path) -> None:
     match = re.search(r'data-probe="([^"]*)"', dom)
     assert match, "the page did not finish loading"
     probe = json.loads(match.group(1).replace("&quot;", '"'))
-    forests = len(list((ROOT / "outputs").glob("*.forest.svg"))) + len(list((ROOT / "outputs").glob("*.rob.svg")))  # and risk of bias
+    forests = sum(len(list((ROOT / "outputs").glob(f"*.{kind}.svg"))) for kind in ("forest", "rob", "gosh"))  # and risk of bias, GOSH
     assert probe["images_loaded"] is True
     figures = forests + int((ROOT / "outputs" / "prisma.svg").is_file())  # and the PRISMA flow diagram
     assert probe["figures"] == figures and forests > 0 and probe["figures_drawn"] == figures

@@ -64,6 +64,13 @@ def test_scripts_reproduce_results_json() -> None:
                 assert row.yi is not None and row.vi is not None
                 assert _close(got["estimate"], row.yi) and _close(got["se"], row.vi**0.5), path.name
                 continue
+            if name.startswith("permutation["):  # permutest on the same levels, estimator and test
+                perm = next(f.permutation for f in a.subgroup_factors if f"permutation[{f.factor}]" == name)
+                assert perm is not None and _close(got["QM"], perm.q), (path.name, name)
+                if perm.exact:  # every distinct permutation on both sides: the same p-value
+                    assert abs(got["pval"] - perm.p) < 1e-12, (path.name, name, got["pval"], perm.p)
+                checked += 1
+                continue
             record = a.pooled if name == "primary" else a.sensitivity[int(name.removeprefix("sensitivity[").rstrip("]"))].pooled
             assert record is not None, (path.name, name)
             fields = ["estimate", "ci_lb", "ci_ub"] + (["se", "tau2"] if record.model == "frequentist" else ["tau"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..extraction.schema import (
     AgeGroup,
@@ -128,6 +128,58 @@ class Certainty(Strict):
     publication_bias: CertaintyDomain
 
 
+class PermutationTestSpec(Strict):
+    """A permutation test of each subgroup factor's test for subgroup differences (metafor's
+    ``permutest``; :mod:`secondhct.stats.permutation`): the moderator test's statistic is compared
+    with its values when the reports' levels are permuted, all refits in one vectorised pass."""
+
+    iterations: int = Field(
+        default=1000, ge=2, le=100_000,
+        description="every distinct permutation when there are at most this many (exact), else this many random ones, "
+        "the observed order first",
+    )  # fmt: skip
+    seed: int = Field(default=1, ge=0, description="seed of numpy's random generator for the random permutations (reproducible)")
+    method: Literal["DL", "HE"] = Field(
+        default="DL",
+        description="tau^2 estimator of the refits: DerSimonian-Laird or Hedges, closed-form (the p-value counts ties "
+        "within 1.5e-8, finer than PyMARE's REML search resolves); the test (z, knha, adhoc) is the analysis's",
+    )
+
+
+class GoshSpec(Strict):
+    """A GOSH plot (Olkin, Dahabreh & Trikalinos 2012; metafor's ``gosh``): the model fitted to every
+    subset of the reports (k <= 15), estimate against I²."""
+
+    method: Literal["DL", "HE", "REML"] | None = Field(
+        default=None, description="tau^2 estimator of the subset fits (default: the analysis's method, or DL if it is another)"
+    )
+
+
+def _also_true(schema: dict[str, Any]) -> None:
+    """In protocol.schema.json: ``true`` also stands for the defaults (see :meth:`BatchAnalyses._flag`)."""
+    schema["anyOf"] = [*schema.get("anyOf", []), {"type": "boolean"}]
+
+
+class BatchAnalyses(Strict):
+    """Analyses that refit the model many times, vectorised with PyMARE (secondhct.stats.batch)."""
+
+    gosh: GoshSpec | None = Field(
+        default=None, description="draw a GOSH plot: true or {method: DL|HE|REML}", json_schema_extra=_also_true
+    )
+    permutation: PermutationTestSpec | None = Field(
+        default=None, description="a permutation test of each subgroup factor: true or {iterations, seed, method}",
+        json_schema_extra=_also_true,
+    )  # fmt: skip
+
+    @field_validator("gosh", "permutation", mode="before")
+    @classmethod
+    def _flag(cls, value: object) -> object:
+        """``true`` asks with the defaults, ``false`` not at all."""
+        if value is True:
+            return {}
+        return None if value is False else value
+
+
 class Analysis(Strict):
     """One pre-specified analysis."""
 
@@ -165,6 +217,9 @@ class Analysis(Strict):
     thresholds: list[Annotated[float, Field(gt=0)]] = Field(
         default_factory=list,
         description="natural-scale values (a proportion in 0-1, or a ratio) for which the Bayesian model gives P(mu > value)",
+    )
+    batch: BatchAnalyses | None = Field(
+        default=None, description="a GOSH plot and permutation tests of the subgroup factors (refits vectorised with PyMARE)"
     )
     notes: Text | None = None
     certainty: Certainty | None = Field(default=None, description="the review's GRADE judgements (each downgrade with a reason)")

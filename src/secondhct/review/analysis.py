@@ -17,10 +17,12 @@ from ..measures import MEASURES
 from ..protocol.load import CONTRAST_SCALE, Plan, max_spread_months
 from ..protocol.select import Candidate, Exclusion, overlap_exclusions, select
 from ..stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure
+from ..stats.permutation import PermutationTest
 from ..stats.pooling import PooledResult
 from ..stats.subgroups import SubgroupResult, subgroup_analysis
 from ..words import origin_words
 from . import rules
+from .batch import GoshResult, gosh_for, permutation_for
 from .contrasts import LevelRow, arm_contrasts, level_contrasts
 from .effects import NoEffect, StudyEffect, proportion_effect, ratio_effect
 from .sensitivity import MethodChange, Sensitivity, SensitivityContext
@@ -43,6 +45,8 @@ class FactorResult:
     result: SubgroupResult | None
     natural: dict[str, Pooled]
     note: str = ""
+    permutation: PermutationTest | None = None
+    """The permutation test of the moderator test, when the protocol's ``batch.permutation`` asks."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class AnalysisResult:
     synthesis: str = "standard"
     level_rows: tuple[LevelRow, ...] = ()
     """For the contrast kinds: each level's (or arm's) own proportion, behind the per-level estimates."""
+    gosh: GoshResult | None = None
+    """The fits of every subset of the reports, when the protocol's ``batch.gosh`` asks."""
 
     @property
     def patients(self) -> int:
@@ -242,7 +248,10 @@ def _factors(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyE
             lev: natural_pooled(plan.measure, res, None)
             for lev, res in result.results.items() if not MEASURES[plan.measure].needs_n
         }  # fmt: skip
-        out.append(FactorResult(factor, levels, result, natural))
+        permutation, why = (None, "") if result.test is None else permutation_for(
+            plan, [e.effect.yi for e in effects], [e.effect.vi for e in effects], groups
+        )
+        out.append(FactorResult(factor, levels, result, natural, why, permutation))
     return out
 
 
@@ -357,6 +366,7 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
         studies=by_key,
         synthesis=kind,
         level_rows=tuple(level_rows),
+        gosh=gosh_for(plan, effects) if pooled is not None else None,
     )
 
 

@@ -252,6 +252,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         forests = {aid: named[f"{aid}.forest.svg"] for aid, named in figures.items() if f"{aid}.forest.svg" in named}
         forests |= {f"{aid}.levels": named[f"{aid}.levels.forest.svg"] for aid, named in figures.items()
                     if f"{aid}.levels.forest.svg" in named}  # a contrast analysis's per-level plot  # fmt: skip
+        forests |= {f"{aid}.gosh": named[f"{aid}.gosh.svg"] for aid, named in figures.items() if f"{aid}.gosh.svg" in named}
         robs = {aid: named[f"{aid}.rob.svg"] for aid, named in figures.items() if f"{aid}.rob.svg" in named}
         files.update(render_summaries(document, studies, bib, compared, forests, searches, files.get(PRISMA_SVG), robs, vocabulary))
 

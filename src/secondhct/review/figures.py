@@ -142,6 +142,11 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
             figure_bytes(forest_plot(levels), "svg").decode("utf-8"), f"Per-level forest plot: {title}",
             "One row per report and level with its estimate and 95% confidence interval, a subtotal per level and the test for subgroup differences.",
         )
+    gosh = gosh_svg(result)
+    if gosh is not None:
+        from .results import gosh_file
+
+        out[gosh_file(result.plan.id)] = gosh
     if len(result.effects) >= MIN_K_FUNNEL and result.pooled is not None:
         funnel = figure_bytes(funnel_plot(funnel_data_from_forest(data)), "svg").decode("utf-8")
         out[f"{result.plan.id}.funnel.svg"] = svg_with_title(
@@ -149,6 +154,40 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
             f"Each report's estimate against its standard error, with the pooled estimate and pseudo 95% limits. Reports: {reports}.",
         )
     return out
+
+
+def gosh_svg(result: AnalysisResult) -> str | None:
+    """The GOSH plot of an analysis whose protocol asks for one (estimates back on the natural
+    scale: percent for proportions, a log axis for ratios); None when not drawn."""
+    if result.gosh is None or result.gosh.fits is None:
+        return None
+    import numpy as np
+
+    from ..measures import MEASURES
+    from ..plots import figure_bytes
+    from ..plots.gosh import gosh_figure
+    from ..plots.save import svg_with_title
+    from ..stats.models import METHODS
+    from ..words import outcome_words
+
+    measure = MEASURES[result.plan.measure]
+    g, fits = result.gosh, result.gosh.fits
+    k = len(g.keys)
+    outcome = outcome_words(result.plan.analysis.outcomes[0])
+    if measure.needs_n:  # PFT: no back-transformation without each subset's sample sizes
+        transform, xlabel, log_x = None, f"pooled estimate ({measure.scale_words} scale)", False
+    elif measure.family == "proportion":
+        transform, xlabel, log_x = (lambda y: 100 * np.asarray(measure.inverse(y))), f"pooled {outcome} (%)", False
+    else:
+        transform, xlabel, log_x = (lambda y: np.asarray(measure.inverse(y))), f"pooled {result.plan.measure} ({outcome})", True
+    subsets = int((fits.fit.k >= 2).sum())
+    fig = gosh_figure(fits, xlabel=xlabel, transform=transform, log_x=log_x,
+                      title=f"GOSH: {subsets} subsets of {k} reports ({METHODS[g.method].words})")  # fmt: skip
+    return svg_with_title(
+        figure_bytes(fig, "svg").decode("utf-8"), f"GOSH plot: {result.plan.analysis.title}",
+        f"The model refitted to each of the {subsets} subsets of 2 or more of the {k} reports ({', '.join(g.keys)}): "
+        "each dot is one subset's pooled estimate against its I²; the black diamond is the fit of all reports.",
+    )
 
 
 def rob_plot(result: AnalysisResult, labels: Mapping[str, str]) -> str:

@@ -18,7 +18,9 @@ from ..results import (
     ContrastRecord,
     ExcludedRow,
     FactorRecord,
+    GoshRecord,
     Natural,
+    PermutationRecord,
     PooledRecord,
     SensitivityRecord,
     StudyRow,
@@ -66,13 +68,42 @@ def _factor_record(f: object) -> FactorRecord:
 
     assert isinstance(f, FactorResult)
     test = f.result.test if f.result is not None else None
-    return FactorRecord(
+    record = FactorRecord(
         factor=f.factor,
         levels={lev: list(keys) for lev, keys in sorted(f.levels.items())},
         pooled={lev: pooled_record(p) for lev, p in sorted(f.natural.items())},
         test=None if test is None else SubgroupTestRecord(q=number(test.q), df=test.df, df2=test.df2, p=number(test.p), distribution=test.distribution),
         note=f.note,
     )
+    if f.permutation is None:
+        return record  # the field stays unset: results.json is unchanged where the protocol does not ask
+    t = f.permutation
+    perm = PermutationRecord(q=number(t.qm), p=number(t.pval), permutations=t.permutations, exact=t.exact, seed=t.seed,
+                             method=t.method, test=t.test)  # fmt: skip
+    return record.model_copy(update={"permutation": perm})
+
+
+def gosh_file(analysis_id: str) -> str:
+    """The GOSH figure's file name in outputs/."""
+    return f"{analysis_id}.gosh.svg"
+
+
+def _gosh_record(result: AnalysisResult) -> GoshRecord | None:
+    g = result.gosh
+    if g is None:
+        return None
+    if g.fits is None:
+        return GoshRecord(method=g.method, k=len(g.keys), subsets=0, estimate_min=None, estimate_max=None, i2_min=None,
+                          i2_max=None, figure=None, note=g.note)  # fmt: skip
+    keep = g.fits.fit.k >= 2
+    measure = MEASURES[result.plan.measure]
+    estimates = g.fits.fit.estimate[keep]
+    lo, hi = (float(estimates.min()), float(estimates.max())) if not measure.needs_n else (None, None)
+    if lo is not None and hi is not None:
+        lo, hi = (float(x) for x in measure.inverse([lo, hi]))
+    return GoshRecord(method=g.method, k=len(g.keys), subsets=int(keep.sum()), estimate_min=number(lo), estimate_max=number(hi),
+                      i2_min=number(float(g.fits.fit.i2[keep].min())), i2_max=number(float(g.fits.fit.i2[keep].max())),
+                      figure=gosh_file(result.plan.id), note=g.note)  # fmt: skip
 
 
 def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisRecord:
@@ -81,7 +112,7 @@ def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisR
     analysis = plan.analysis
     weights = result.pooled.result.weights if result.pooled else None  # None: k = 1, not pooled, or a model without weights
     row_weights = list(weights) if weights is not None else [None] * len(result.effects)
-    return AnalysisRecord(
+    record = AnalysisRecord(
         id=analysis.id, title=analysis.title, outcomes=list(analysis.outcomes),
         time=analysis.time.model_dump(exclude_none=True) if analysis.time else None,
         population=analysis.population.model_dump(), measure=plan.measure, method=plan.method, test=plan.test,
@@ -98,6 +129,8 @@ def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisR
         warnings=list(result.warnings),
         kind=plan.kind, contrast=_contrast_record(result), certainty=certainty_record(result, row_weights),
     )  # fmt: skip
+    gosh = _gosh_record(result)
+    return record if gosh is None else record.model_copy(update={"gosh": gosh})
 
 
 def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:

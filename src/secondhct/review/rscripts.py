@@ -67,7 +67,7 @@ def script_models(a: AnalysisRecord) -> list[dict[str, Any]]:
     """What a script refits: the primary model, then every inverse-variance sensitivity model."""
     rows = [r for r in a.included if r.yi is not None and r.vi is not None]
     keys = [r.key for r in rows]
-    models = []
+    models: list[dict[str, Any]] = []
     if a.synthesis == "single_report" and rows:
         models.append({"kind": "single", "name": "primary", "title": "the single report (Wald interval)", "keys": _r_string(keys[0])})
     primary = _model("primary", "primary model", keys, a.pooled)
@@ -77,6 +77,16 @@ def script_models(a: AnalysisRecord) -> list[dict[str, Any]]:
         m = _model(f"sensitivity[{i}]", f"sensitivity analysis: {s.title}", s.keys, s.pooled)
         if m is not None and s.keys and all(k in keys for k in s.keys) and s.name not in CHANGED_DATA:
             models.append(m)
+    for f in a.subgroup_factors:  # metafor's permutest of the subgroup test, where the protocol asked for one
+        t = f.permutation
+        level = {key: lev for lev, members in f.levels.items() for key in members}
+        if t is not None and all(k in level for k in keys):
+            models.append({
+                "kind": "permutest", "name": f"permutation[{f.factor}]", "keys": ", ".join(_r_string(k) for k in keys),
+                "title": f"permutation test of the subgroup differences by {f.factor.replace('_', ' ')}",
+                "levels": ", ".join(_r_string(level[k]) for k in keys), "method": t.method, "test": t.test,
+                "how": "exact = TRUE" if t.exact else f"iter = {t.permutations}, seed = {t.seed}", "exact": t.exact,
+            })  # fmt: skip
     return models
 
 

@@ -15,9 +15,9 @@ from typing import Any
 from ..bibliography import Bibliography, Reference
 from ..extraction.schema import StudyExtraction
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
-from ..format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_percent, fmt_range, fmt_tau2, fmt_test
+from ..format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_percent, fmt_permutation, fmt_range, fmt_tau2, fmt_test
 from ..measures import MEASURES
-from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
+from ..results import AnalysisRecord, BayesRecord, GoshRecord, PermutationRecord, PooledRecord, ResultsDocument
 from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
 from ..stats.models import TESTS
 from ..vocabulary import Vocabulary
@@ -193,10 +193,38 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mappin
             shown = f"{estimate} ({ci})" if ci != "–" else "no pooled estimate"
             levels.append({"level": level_words(f.factor, lev), "k": len(keys), "shown": shown})
         test = fmt_test(f.test.q, f.test.df, f.test.df2, f.test.p) if f.test else f.note or "not computed (too few reports per level)"
-        ctx["factors"].append({"factor": code_words(f.factor), "levels": levels, "test": words(test)})
+        ctx["factors"].append({"factor": code_words(f.factor), "levels": levels, "test": words(test),
+                               "permutation": permutation_words(f.permutation)})  # fmt: skip
+    ctx["gosh"] = gosh_words(a.gosh, family)
     used = {r["flag"] for r in ctx["included"]}
     ctx["footnotes"] = [f"{mark} {text[0].upper()}{text[1:]}." for mark, text in DERIVED_FOOTNOTES.values() if mark in used]
     return ctx
+
+
+def permutation_words(t: PermutationRecord | None) -> str:
+    """The permutation test of a subgroup factor in words ("" when the protocol does not ask)."""
+    from ..stats.models import METHODS, TESTS
+
+    if t is None:
+        return ""
+    statistic = "Q statistic" if t.test == "z" else f"{TESTS[t.test]} F statistic"
+    model = f"{METHODS[t.method].words} τ², {statistic}"
+    return fmt_permutation(t.p, t.permutations, t.exact, t.seed, model)
+
+
+def gosh_words(g: GoshRecord | None, family: str) -> dict[str, str] | None:
+    """The GOSH figure's caption, or why it was not drawn (None when the protocol does not ask)."""
+    from ..stats.models import METHODS
+
+    if g is None:
+        return None
+    if g.figure is None:
+        return {"figure": "", "caption": f"GOSH plot {g.note}."}
+    spread = f"pooled estimates {fmt_range(family, g.estimate_min, g.estimate_max)}, " if g.estimate_min is not None else ""
+    return {"figure": g.figure, "caption": (
+        f"GOSH plot: the model ({METHODS[g.method].words}) refitted to each of the {g.subsets} subsets of 2 or more of the "
+        f"{g.k} reports; {spread}I² {fmt_percent(g.i2_min)} to {fmt_percent(g.i2_max)}. The black diamond is the fit of "
+        "all reports; a cluster of subsets apart from the rest would point to reports that drive the heterogeneity.")}
 
 
 def _study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], cite: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -322,9 +350,34 @@ def methods_paragraphs(document: ResultsDocument) -> list[str]:
         *filter(None, [synonym_paragraph(document)]),
         f"Funnel plots are drawn only for analyses of at least {MIN_K_FUNNEL} reports: with fewer, asymmetry "
         "cannot be told from chance (Sterne et al. 2011, BMJ 343:d4002, recommend at least 10 for a test).",
+        *batch_paragraphs(document),
         "Marks in tables and forest plots: "
         + "; ".join(f"{mark} {text}" for mark, text in DERIVED_FOOTNOTES.values()) + ".",
     ]
+
+
+def batch_paragraphs(document: ResultsDocument) -> list[str]:
+    """How the permutation tests and GOSH plots were computed (only when some analysis has one)."""
+    out = []
+    if any(f.permutation is not None for a in document.analyses for f in a.subgroup_factors):
+        out.append(
+            "Where the protocol asks, the test for subgroup differences is also given as a permutation test (Higgins & "
+            "Thompson 2004, Stat Med 23:1663-1682; as metafor's permutest): the reports' subgroup levels are permuted, the "
+            "meta-regression on the level is refitted to each permutation, and the p-value is the share of permutations "
+            "whose statistic reaches the observed one (the observed order counts as one). Every distinct permutation is "
+            "enumerated when there are at most as many as the protocol allows (exact), otherwise a random sample with a "
+            "fixed seed is drawn (reproducible). With few reports the p-value cannot fall below one over the number of "
+            "distinct permutations. The refits use the closed-form DerSimonian-Laird (or Hedges) τ², computed for all "
+            "permutations at once with PyMARE, and the analysis's test statistic; the subgroup test beside it uses the analysis's estimator (REML)."
+        )
+    if any(a.gosh is not None for a in document.analyses):
+        out.append(
+            "Where the protocol asks, a GOSH plot (graphical display of study heterogeneity; Olkin, Dahabreh & Trikalinos "
+            "2012, Res Synth Methods 3:214-223; as metafor's gosh) shows the random-effects model refitted to every subset "
+            "of 2 or more of the reports, each subset's pooled estimate against its I²; all subsets are fitted at once with "
+            "PyMARE's vectorised estimators (REML to about 2e-7 relative of the exact fit, ample for a plot)."
+        )
+    return out
 
 
 def prisma_context(log: SearchLog | None, svg: str | None) -> dict[str, Any] | None:
