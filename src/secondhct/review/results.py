@@ -7,6 +7,7 @@ the analysis's order, so the same inputs always give the same bytes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..extraction.sourcetype import source_type
 from ..measures import MEASURES
@@ -31,6 +32,10 @@ from ..results import (
 from .analysis import AnalysisResult, Pooled
 from .contrasts import contrast_words, favours, row_detail
 from .effects import StudyEffect
+
+if TYPE_CHECKING:
+    from .grade import Pooled as GradePooled
+    from .grade import Report as GradeReport
 
 
 def pooled_record(pooled: Pooled, thresholds: list[float] | None = None) -> PooledRecord | BayesRecord:
@@ -141,18 +146,14 @@ def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:
                           non_randomised=result.plan.kind == "versus_alternative")  # fmt: skip
 
 
-def certainty_record(result: AnalysisResult, row_weights: Sequence[float | None]) -> CertaintyRecord | None:
-    """The GRADE suggestions of an analysis with the protocol's judgements beside them; None without reports."""
+def _grade_reports(result: AnalysisResult, row_weights: Sequence[float | None]) -> tuple[list[GradeReport], set[str | None]]:
+    """What GRADE reads of each included report (weight, size, risk of bias, source, origin,
+    selection, disease), and the time points the rows were read at."""
     from ..extraction.riskofbias import assessment
     from ..extraction.schema import LEUKEMIAS
-    from ..measures import MEASURES
-    from .grade import DOMAINS, START, Report, level_after, suggest
-    from .grade import Pooled as GradePooled
+    from .grade import Report
 
-    if not result.effects:
-        return None
     plan = result.plan
-    analysis = plan.analysis
     tool = "quips" if plan.is_ratio else "jbi_case_series"
     reports, times = [], set()
     for e, w in zip(result.effects, row_weights):
@@ -167,18 +168,38 @@ def certainty_record(result: AnalysisResult, row_weights: Sequence[float | None]
             source_type=source_type(study), time_origin=origin or study.population.time_origin, selected=bool(study.population.selection),
             leukemia=bool(LEUKEMIAS.intersection(study.population.diseases)),
         ))  # fmt: skip
+    return reports, times
+
+
+def _grade_pooled(result: AnalysisResult, k: int) -> GradePooled:
+    """The pooled result on the natural scale, or for one report (or rows listed only) the first
+    report's own interval."""
+    from .grade import Pooled as GradePooled
+
+    plan = result.plan
     family = MEASURES[plan.measure].family
-    rec = pooled_record(result.pooled, analysis.thresholds) if result.pooled else None
-    if rec is not None:
-        nat = rec.natural
-        tau = rec.tau if isinstance(rec, BayesRecord) else (rec.tau2 ** 0.5 if rec.tau2 is not None else None)
-        pooled = GradePooled(family=family, k=len(reports), estimate=nat.estimate, ci_lb=nat.ci_lb, ci_ub=nat.ci_ub,
-                        pi_lb=nat.pi_lb, pi_ub=nat.pi_ub, i2=getattr(rec, "i2", None), tau=tau, q_p=getattr(rec, "q_p", None))  # fmt: skip
-    else:  # one report, or listed only: the first report's own interval
+    rec = pooled_record(result.pooled, plan.analysis.thresholds) if result.pooled else None
+    if rec is None:
         first = result.effects[0]
         est, lo, hi = MEASURES[plan.measure].study_interval(first.effect.yi, first.effect.vi, first.n)
-        pooled = GradePooled(family=family, k=len(reports), estimate=number(est), ci_lb=number(lo), ci_ub=number(hi))
-    suggestions = suggest(reports, pooled, result.patients, analysis.thresholds, spread_time=len(times) > 1)
+        return GradePooled(family=family, k=k, estimate=number(est), ci_lb=number(lo), ci_ub=number(hi))
+    nat = rec.natural
+    tau = rec.tau if isinstance(rec, BayesRecord) else (rec.tau2 ** 0.5 if rec.tau2 is not None else None)
+    return GradePooled(family=family, k=k, estimate=nat.estimate, ci_lb=nat.ci_lb, ci_ub=nat.ci_ub,
+                       pi_lb=nat.pi_lb, pi_ub=nat.pi_ub, i2=getattr(rec, "i2", None), tau=tau, q_p=getattr(rec, "q_p", None))  # fmt: skip
+
+
+def certainty_record(result: AnalysisResult, row_weights: Sequence[float | None]) -> CertaintyRecord | None:
+    """The GRADE suggestions of an analysis (:mod:`secondhct.review.grade`) with the protocol's
+    judgements beside them, and each departure without an override reason; None without reports."""
+    from .grade import DOMAINS, START, level_after, suggest
+
+    if not result.effects:
+        return None
+    analysis = result.plan.analysis
+    reports, times = _grade_reports(result, row_weights)
+    suggestions = suggest(reports, _grade_pooled(result, len(reports)), result.patients, analysis.thresholds,
+                          spread_time=len(times) > 1)  # fmt: skip
     judged = analysis.certainty
     domains, conflicts = [], []
     for sug in suggestions:
