@@ -12,7 +12,7 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
   key = c("nagler2019", "yalniz_nd"),
-  label = c("Nagler n.d.", "Yalniz n.d."),
+  label = c("Nagler n.d.", "Yalniz 2021"),
   yi = c(-1.3862943611198906, -0.9946225751440619),
   vi = c(0.02551020408163265, 0.055753480411014654),
   stringsAsFactors = FALSE

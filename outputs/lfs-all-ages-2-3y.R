@@ -12,7 +12,7 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
   key = c("bosi1997", "clml2016all", "fan2019", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"),
-  label = c("Bosi 1997", "Clin Lymphoma Myeloma Leuk 2016", "Fan 2019", "Hazar 2020", "Mrsic 1992", "Nagler n.d.", "Yalniz n.d."),
+  label = c("Bosi 1997", "Clin Lymphoma Myeloma Leuk 2016", "Fan 2019", "Hazar 2020", "Mrsic 1992", "Nagler n.d.", "Yalniz 2021"),
   yi = c(-0.3227733922630512, -0.8664189018339818, -1.550597412411167, -1.0150127198328165, -1.3249254147435987, -1.3862943611198906, -0.9946225751440619),
   vi = c(0.10802869242070695, 0.17773455273455271, 0.10656010656010656, 0.10042737875302135, 0.06053283579739266, 0.02551020408163265, 0.055753480411014654),
   stringsAsFactors = FALSE

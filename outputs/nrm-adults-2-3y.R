@@ -12,7 +12,7 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
   key = c("leuklymph2016cb", "nagler2019", "yalniz_nd"),
-  label = c("Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz n.d."),
+  label = c("Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz 2021"),
   yi = c(-0.9844989819006885, -1.1526795099383855, -1.5163474893680886),
   vi = c(0.14853226358416668, 0.022377372001432153, 0.0744512939634891),
   stringsAsFactors = FALSE

@@ -12,7 +12,7 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
   key = c("bosi1997", "leuklymph2016cb", "mrsic1992", "nagler2019", "yalniz_nd"),
-  label = c("Bosi 1997", "Leukemia & Lymphoma 2016", "Mrsic 1992", "Nagler n.d.", "Yalniz n.d."),
+  label = c("Bosi 1997", "Leukemia & Lymphoma 2016", "Mrsic 1992", "Nagler n.d.", "Yalniz 2021"),
   yi = c(-0.9444616088408512, -0.9844989819006885, -0.3639653772014119, -1.1526795099383855, -1.5163474893680886),
   vi = c(0.13053467000835423, 0.14853226358416668, 0.058833916791897936, 0.022377372001432153, 0.0744512939634891),
   stringsAsFactors = FALSE

@@ -12,7 +12,7 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
   key = c("leuklymph2016cb", "nagler2019", "yalniz_nd"),
-  label = c("Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz n.d."),
+  label = c("Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz 2021"),
   yi = c(-0.8953840470548413, -0.8472978603872036, -0.5753641449035618),
   vi = c(0.1428448990086564, 0.019436345966958212, 0.04769536019536019),
   stringsAsFactors = FALSE

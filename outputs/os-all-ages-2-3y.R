@@ -12,7 +12,7 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
   key = c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"),
-  label = c("Clin Lymphoma Myeloma Leuk 2016", "Fan 2019", "Hazar 2020", "Kato 2012", "Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz n.d."),
+  label = c("Clin Lymphoma Myeloma Leuk 2016", "Fan 2019", "Hazar 2020", "Kato 2012", "Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz 2021"),
   yi = c(-0.3763812135551304, -1.2310368743174411, -1.0668635903535293, -0.8760354701545604, -0.8953840470548413, -0.8472978603872036, -0.5753641449035618),
   vi = c(0.15345715177081112, 0.0879502834637636, 0.10294776512755639, 0.03177601158897151, 0.1428448990086564, 0.019436345966958212, 0.04769536019536019),
   stringsAsFactors = FALSE

@@ -12,7 +12,7 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
   key = c("leuklymph2016cb", "nagler2019", "yalniz_nd"),
-  label = c("Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz n.d."),
+  label = c("Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz 2021"),
   yi = c(0.43471917919023695, 0.24116205681688824, -0.3227733922630512),
   vi = c(0.12329340353166555, 0.01656506758547575, 0.045110882549306196),
   stringsAsFactors = FALSE

@@ -12,7 +12,7 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
   key = c("bosi1997", "leuklymph2016cb", "mrsic1992", "nagler2019", "yalniz_nd"),
-  label = c("Bosi 1997", "Leukemia & Lymphoma 2016", "Mrsic 1992", "Nagler n.d.", "Yalniz n.d."),
+  label = c("Bosi 1997", "Leukemia & Lymphoma 2016", "Mrsic 1992", "Nagler n.d.", "Yalniz 2021"),
   yi = c(-0.4054651081081643, 0.43471917919023695, 0.6190392084062236, 0.24116205681688824, -0.3227733922630512),
   vi = c(0.10964912280701755, 0.12329340353166555, 0.0608592206098156, 0.01656506758547575, 0.045110882549306196),
   stringsAsFactors = FALSE
