@@ -172,7 +172,8 @@ def _concerns(diag: Diagnostic, keys: set[str]) -> bool:
 
 
 def validate_project(
-    project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None, schemas: bool = False
+    project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None, schemas: bool = False,
+    certainty: bool = True,
 ) -> ValidationReport:
     """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
 
@@ -182,6 +183,9 @@ def validate_project(
     whole project is validated). ``protocol.yaml`` is checked too when ``protocol``
     is true, or by default when the whole project is validated and the file exists;
     ``searches.yaml`` (the search log) whenever the whole project is validated and it exists.
+    With ``certainty`` the protocol's GRADE judgements are checked against the last build's
+    suggestions; the build itself leaves that out (it is about to replace those suggestions,
+    and reports the departures from the new ones).
     """
     bib = load_bibliography(project.bib_path, display_path(project.bib_path))
     corpus = {canonical(p): p for p in project.study_entries()}
@@ -221,7 +225,7 @@ def validate_project(
             for code in protocol_code_findings(loaded_protocol.model, vocabulary.model):
                 line, column = loaded_protocol.positions.locate(code.path)
                 diagnostics.append(Diagnostic(loaded_protocol.file, "error", code.message, line, column, code.path, code.code))
-        if loaded_protocol.model is not None:
+        if loaded_protocol.model is not None and certainty:
             diagnostics += _certainty_diagnostics(project, loaded_protocol)
     searches_path, loaded_searches = project.root / "searches.yaml", None
     if not paths and os.path.lexists(searches_path):

@@ -242,3 +242,21 @@ def test_hostile_bibtex_title_and_label_stay_text_in_both_summaries(review: Path
     assert 'href="javascript' not in page
     assert md.count("&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](javascript:alert(2)) \\*bold\\* \\| pipe") >= 3  # label, reference
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.slow
+def test_a_stale_certainty_judgement_does_not_block_the_build_that_would_correct_it(review: Path) -> None:
+    """The GRADE check compares protocol.yaml with a build's suggestions: the build runs on new evidence
+    and warns of the judgements its own suggestions contradict; validate then reports them as errors."""
+    protocol = review / "protocol.yaml"
+    text = protocol.read_text(encoding="utf-8")
+    marker = "  - id: os-children-all-2-3y\n"
+    start = text.index(marker)
+    line = next(l for l in text[start:].splitlines() if l.strip().startswith("imprecision:"))
+    assert "rating: serious" in line and "override" not in line
+    protocol.write_text(text[:start] + text[start:].replace(line, line.replace("rating: serious", "rating: not_serious"), 1), encoding="utf-8")
+    result = runner.invoke(app, ["build", "--root", str(review)])
+    assert result.exit_code == 0, result.output
+    assert "protocol.yaml: warning: certainty of os-children-all-2-3y: imprecision: judged not_serious, suggested serious" in result.output
+    checked = runner.invoke(app, ["validate", "--root", str(review)])
+    assert checked.exit_code == 1 and "imprecision judged not_serious but the build suggests serious" in checked.output

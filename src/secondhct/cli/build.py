@@ -34,6 +34,10 @@ def build(
     report = run_build(project, force=force, progress=lambda message: typer.echo(message, err=True), baseline=baseline)
     elapsed = time.perf_counter() - start
     out = display_path(project.outputs_dir)
+    for conflict in report.certainty_conflicts:  # the summary flags them too; validate reports them as errors
+        typer.echo(f"protocol.yaml: warning: certainty of {conflict}", err=True)
+    if report.certainty_conflicts:
+        typer.echo("protocol.yaml: draft new certainty blocks with `python tools/certainty_drafts.py --write`, then read them", err=True)
     if not report.computed and not report.written:
         typer.echo(
             f"{out} is current ({len(report.reused)} analyses unchanged, nothing written; {elapsed:.2f} s); "

@@ -53,6 +53,8 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     baseline: str = ""
+    certainty_conflicts: list[str] = field(default_factory=list)
+    """GRADE judgements in protocol.yaml that depart from this build's suggestions without an override"""
 
 
 def _sha(*parts: bytes) -> str:
@@ -149,7 +151,8 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     from ..validation import validate_project
 
     explicit = from_file(baseline_file, project.root) if baseline_file is not None else None
-    report = validate_project(project, protocol=True)
+    # GRADE judgements are checked against this build's suggestions, not the last one's (see the report's certainty notes)
+    report = validate_project(project, protocol=True, certainty=False)
     errors = [d.format() for d in report.diagnostics if d.severity == "error"]
     loaded = report.protocol
     if errors or loaded is None or loaded.model is None or report.bibliography is None:
@@ -223,6 +226,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         few_studies=protocol.defaults.few_studies.model_dump(),
         analyses=analyses,
     )
+    build_report.certainty_conflicts = [f"{a.id}: {c}" for a in analyses if a.certainty is not None for c in a.certainty.conflicts]
     from .rscripts import r_scripts
 
     files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document)}
