@@ -252,7 +252,7 @@ def test_a_stale_certainty_judgement_does_not_block_the_build_that_would_correct
     text = protocol.read_text(encoding="utf-8")
     marker = "  - id: os-children-all-2-3y\n"
     start = text.index(marker)
-    line = next(l for l in text[start:].splitlines() if l.strip().startswith("imprecision:"))
+    line = next(row for row in text[start:].splitlines() if row.strip().startswith("imprecision:"))
     assert "rating: serious" in line and "override" not in line
     protocol.write_text(text[:start] + text[start:].replace(line, line.replace("rating: serious", "rating: not_serious"), 1), encoding="utf-8")
     result = runner.invoke(app, ["build", "--root", str(review)])
