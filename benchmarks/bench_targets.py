@@ -1,0 +1,240 @@
+"""Issue 13's speed targets, each beside the floor measured in the same run.
+
+Run from the project root:  python3 benchmarks/bench_targets.py [--runs 5] [--synthetic 5000] [--only NAME ...]
+
+Every figure is a fresh process, as a curator would start it, and the median of ``--runs``
+runs; floors (``python -c pass``, ``python -c 'import typer'``) are run in turn with the
+commands (floor, command, floor, command, ...), so drift of the machine's speed hits both.
+Each run is started by a small wrapper process that reports the child's wall time, its CPU
+time (user + system, ``resource.getrusage(RUSAGE_CHILDREN)``) and its peak resident memory.
+
+Timings on a loaded machine (the reference machine has 2 cores shared with other jobs)
+should be read as CPU time: wall time then includes waiting for a processor. CPU time
+still grows somewhat with load (caches, frequency), so compare figures of one run.
+
+Targets (issue 13, item 4):
+
+* ``--help`` <= 0.10 s, or within 0.02 s of ``python -c 'import typer'`` if that is higher;
+* ``validate`` on the corpus <= 0.25 s;
+* ``pool`` on a 10-row CSV <= 0.35 s;
+* one forest PNG (``forest ANALYSIS --format png``) <= 1 s;
+* cold build <= 3 s; a build after editing one study that one analysis can select <= 1.5 s;
+* ``validate`` of a synthetic corpus of 5,000 studies (``synthetic_corpus.py``) <= 8 s and
+  <= 50 KB of peak memory per study. It is run twice per round: "first" without the parse
+  cache (``.secondhct-cache/`` removed before the run), "cached" with it.
+
+The builds, the forest plot and the synthetic corpus run in a temporary copy of the
+project (with ``../shared`` linked, so quotes are checked against their documents).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "benchmarks")]
+# the commands import the package of this checkout, whatever else is installed
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
+
+from synthetic_corpus import generate  # noqa: E402
+
+PROJECT_FILES = ("references.bib", "protocol.yaml", "vocabulary.yaml", "searches.yaml",
+                 "protocol.schema.json", "vocabulary.schema.json")  # fmt: skip
+FOREST_ANALYSIS = "os-all-ages-2-3y"
+
+# The wrapper: runs argv, prints wall seconds, child CPU seconds and the child's peak RSS (KB).
+WRAPPER = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "rc = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+    "wall = time.perf_counter() - t\n"
+    "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(wall, r.ru_utime + r.ru_stime, r.ru_maxrss, rc)\n"
+)
+
+
+@dataclass
+class Measure:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss_kb: list[float] = field(default_factory=list)
+
+
+def run_once(argv: list[str], cwd: Path) -> tuple[float, float, float]:
+    out = subprocess.run([sys.executable, "-c", WRAPPER, str(cwd), *argv], capture_output=True, text=True, check=True).stdout.split()
+    wall, cpu, rss, rc = float(out[0]), float(out[1]), float(out[2]), int(out[3])
+    if rc != 0:
+        raise SystemExit(f"{' '.join(argv)} (in {cwd}) exited with {rc}")
+    return wall, cpu, rss
+
+
+def secondhct() -> list[str]:
+    return [sys.executable, "-m", "secondhct"]
+
+
+@dataclass
+class Target:
+    name: str
+    limit: float
+    argv: list[str]
+    cwd: Path
+    before: Callable[[], None] = lambda: None  # set-up before each run (not timed)
+    measure: Measure = field(default_factory=Measure)
+
+
+def copy_project(into: Path) -> Path:
+    """A copy of the project (studies, inputs, outputs) in ``into/review``, with ``into/shared`` linked."""
+    review = into / "review"
+    shutil.copytree(ROOT / "studies", review / "studies")
+    shutil.copytree(ROOT / "outputs", review / "outputs")
+    for name in PROJECT_FILES:
+        if (ROOT / name).is_file():
+            shutil.copy(ROOT / name, review / name)
+    if (ROOT.parent / "shared").is_dir():
+        (into / "shared").symlink_to(ROOT.parent / "shared")
+    return review
+
+
+def one_analysis_study(review: Path) -> Path:
+    """A study file that exactly one analysis of protocol.yaml can select (the edit of the incremental build)."""
+    from secondhct.project import find_project
+    from secondhct.protocol.load import plan
+    from secondhct.protocol.select import analysis_inputs
+    from secondhct.validation import validate_project
+
+    project = find_project(review)
+    report = validate_project(project, protocol=True)
+    assert report.protocol is not None and report.protocol.model is not None and report.bibliography is not None
+    protocol = report.protocol.model
+    studies = [s.study for s in report.studies if s.study is not None]
+    years = {k: int(r.year) if r.year else None for k, r in report.bibliography.references.items()}
+    vocabulary = report.vocabulary.model if report.vocabulary is not None else None
+    count: dict[str, int] = {}
+    for analysis in protocol.analyses:
+        inputs, _ = analysis_inputs(plan(analysis, protocol.defaults, vocabulary), studies, years)
+        for s in inputs:
+            count[s.key] = count.get(s.key, 0) + 1
+    key = min(k for k, n in count.items() if n == 1)
+    return project.study_path(key)
+
+
+def editor(path: Path) -> Callable[[], None]:
+    """Each call changes who extracted the study (a new name each time), as a curator's edit would."""
+    original = path.read_text(encoding="utf-8")
+    assert re.search(r"^  extracted_by: .*$", original, re.MULTILINE), path
+    state = {"n": 0}
+
+    def edit() -> None:
+        state["n"] += 1
+        changed = re.sub(r"^  extracted_by: .*$", f'  extracted_by: "benchmark edit {state["n"]}"', original, count=1, flags=re.MULTILINE)
+        path.write_text(changed, encoding="utf-8")
+
+    return edit
+
+
+def small_csv(folder: Path) -> Path:
+    path = folder / "small.csv"
+    rows = [(0.1, 0.01), (0.3, 0.02), (0.2, 0.015), (0.5, 0.03), (0.25, 0.01), (0.4, 0.02), (0.1, 0.04), (0.35, 0.02), (0.15, 0.01), (0.3, 0.025)]
+    path.write_text("yi,vi\n" + "".join(f"{y},{v}\n" for y, v in rows), encoding="utf-8")
+    return path
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--synthetic", type=int, default=5000, help="studies in the synthetic corpus (0: skip it)")
+    parser.add_argument("--synthetic-runs", type=int, default=2)
+    parser.add_argument("--only", nargs="*", default=None, help="names of the targets to run (default: all)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    opts = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="secondhct-bench-"))
+    try:
+        review = copy_project(tmp / "copy")
+        cold_review = copy_project(tmp / "cold")
+        edit = editor(one_analysis_study(review))
+        subprocess.run(secondhct() + ["build"], cwd=review, check=True, capture_output=True)  # the copy's outputs are current
+        csv = small_csv(tmp)
+
+        def cold() -> None:
+            shutil.rmtree(cold_review / "outputs", ignore_errors=True)
+            shutil.rmtree(cold_review / ".secondhct-cache", ignore_errors=True)
+
+        targets = [
+            Target("--help", 0.10, secondhct() + ["--help"], ROOT),
+            Target("validate", 0.25, secondhct() + ["validate", "--quiet"], ROOT),
+            Target("pool", 0.35, secondhct() + ["pool", str(csv)], ROOT),
+            Target("forest png", 1.0, secondhct() + ["forest", FOREST_ANALYSIS, "--format", "png", "--out", str(tmp / "f.png")], review),
+            Target("cold build", 3.0, secondhct() + ["build"], cold_review, cold),
+            Target("edit build", 1.5, secondhct() + ["build"], review, edit),
+        ]
+        synthetic = None
+        if opts.synthetic:
+            synthetic = generate(opts.synthetic, tmp / "synthetic")
+            cache = synthetic / ".secondhct-cache"
+            argv = secondhct() + ["validate", "--quiet"]
+            targets += [
+                Target(f"validate {opts.synthetic} first", 8.0, argv, synthetic, lambda: shutil.rmtree(cache, ignore_errors=True)),
+                Target(f"validate {opts.synthetic} cached", 8.0, argv, synthetic),
+            ]
+        if opts.only:
+            targets = [t for t in targets if any(o in t.name for o in opts.only)]
+        floors = {"python -c pass": [sys.executable, "-c", "pass"], "python -c 'import typer'": [sys.executable, "-c", "import typer"]}
+        floor_measures = {name: Measure() for name in floors}
+        for target in targets:  # warm-up: file caches, .pyc, matplotlib's font cache
+            target.before()
+            run_once(target.argv, target.cwd)
+        for i in range(opts.runs):
+            for target in targets:
+                if target.name.startswith("validate ") and i >= opts.synthetic_runs:
+                    continue
+                for name, argv in floors.items():
+                    w, c, r = run_once(argv, ROOT)
+                    m = floor_measures[name]
+                    m.wall.append(w), m.cpu.append(c), m.rss_kb.append(r)
+                target.before()
+                w, c, r = run_once(target.argv, target.cwd)
+                target.measure.wall.append(w), target.measure.cpu.append(c), target.measure.rss_kb.append(r)
+        n_studies = len([p for p in (ROOT / "studies").glob("*.yaml") if not p.name.startswith("_")])
+        print(f"issue 13 speed targets: {n_studies} studies, Python {sys.version.split()[0]}, median of {opts.runs} fresh processes "
+              f"(synthetic corpus: {opts.synthetic_runs}); seconds")
+        print(f"{'target':<24} {'limit':>6} {'wall':>7} {'cpu':>7} {'peak MB':>8}  met (cpu)")
+        floor_pass = median(floor_measures["python -c pass"].cpu)
+        floor_typer = median(floor_measures["python -c 'import typer'"].cpu)
+        figures: dict[str, dict[str, float]] = {}
+        for name, m in floor_measures.items():
+            print(f"{'floor: ' + name:<24} {'':>6} {median(m.wall):7.3f} {median(m.cpu):7.3f} {median(m.rss_kb) / 1024:8.1f}")
+            figures[name] = {"wall": median(m.wall), "cpu": median(m.cpu), "peak_mb": median(m.rss_kb) / 1024}
+        for t in targets:
+            m = t.measure
+            limit = max(t.limit, floor_typer + 0.02) if t.name == "--help" else t.limit
+            cpu, wall, peak = median(m.cpu), median(m.wall), median(m.rss_kb) / 1024
+            extra = ""
+            if t.name.startswith("validate ") and opts.synthetic:
+                per_study = (peak - median(floor_measures["python -c pass"].rss_kb) / 1024) * 1024 / opts.synthetic
+                extra = f"  {per_study:.0f} KB a study above the floor (limit 50)"
+            print(f"{t.name:<24} {limit:6.2f} {wall:7.3f} {cpu:7.3f} {peak:8.1f}  {'yes' if cpu <= limit else 'NO'}{extra}")
+            figures[t.name] = {"limit": limit, "wall": wall, "cpu": cpu, "peak_mb": peak}
+        print(f"(floors: python -c pass {floor_pass:.3f} s cpu, import typer {floor_typer:.3f} s cpu)")
+        if opts.json:
+            opts.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
