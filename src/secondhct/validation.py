@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from .bibliography import Bibliography, load_bibliography
 from .diagnostics import Diagnostic, FieldPath, Severity, count_by_severity
 from .extraction.checks import check_study
-from .extraction.load import LoadedStudy, load_study
+from .extraction.load import LoadedStudy, load_study, remember
 from .extraction.verbatim import check_verbatim
 from .keys import key_problem
+from .parsecache import ParseCache
 from .project import Project, canonical, display_path
 
 if TYPE_CHECKING:
@@ -83,7 +84,11 @@ def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, root:
     study = loaded.study
     if study is None:
         return diags
-    for finding in [*check_study(study), *check_verbatim(study, root)]:
+    findings = loaded.slot.findings if loaded.slot is not None else None
+    if findings is None:
+        findings = check_study(study)
+        remember(loaded, findings)
+    for finding in [*findings, *check_verbatim(study, root)]:
         diags.append(_at(loaded, finding.severity, finding.path, finding.message, finding.code))
     if vocab is not None:
         from .vocabulary import code_findings
@@ -136,12 +141,20 @@ def _schema_diagnostics(project: Project) -> list[Diagnostic]:
     out = []
     pairs = ((project.schema_path, schema_text), (project.protocol_schema_path, protocol_schema_text),
              (project.vocabulary_schema_path, vocabulary_schema_text))  # fmt: skip
-    for path, text in pairs:
+    # the schemas are a function of the code alone: generated once per version of it (parse cache)
+    cache, name = ParseCache(project.root), "<editor schemas>"
+    key = cache.key(name, "")
+    cached = cache.get(name, key)
+    texts = list(cached) if isinstance(cached, tuple) and len(cached) == len(pairs) and all(isinstance(t, str) for t in cached) else None
+    for i, (path, _) in enumerate(pairs):
         try:
             current = path.read_text(encoding="utf-8") if path.is_file() else None
         except (OSError, UnicodeDecodeError):
             current = None
-        if current is not None and current != text():
+        if current is not None and texts is None:
+            texts = [generate() for _, generate in pairs]
+            cache.put(name, key, tuple(texts))
+        if current is not None and texts is not None and current != texts[i]:
             out.append(Diagnostic(display_path(path), "warning", "out of date with the models; run: secondhct schema", 1, 1, code="schema-stale"))
     return out
 
@@ -172,7 +185,8 @@ def _concerns(diag: Diagnostic, keys: set[str]) -> bool:
 
 
 def validate_project(
-    project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None, schemas: bool = False
+    project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None, schemas: bool = False,
+    cache_parses: bool = True,
 ) -> ValidationReport:
     """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
 
@@ -182,13 +196,16 @@ def validate_project(
     whole project is validated). ``protocol.yaml`` is checked too when ``protocol``
     is true, or by default when the whole project is validated and the file exists;
     ``searches.yaml`` (the search log) whenever the whole project is validated and it exists.
+    Study files are read through the project's parse cache (:mod:`.parsecache`) unless
+    ``cache_parses`` is false.
     """
     bib = load_bibliography(project.bib_path, display_path(project.bib_path))
     corpus = {canonical(p): p for p in project.study_entries()}
     selected = [canonical(p) for p in paths] if paths else list(corpus)
     for p in selected:
         corpus.setdefault(p, p)
-    loaded = {p: load_study(p, display_path(p)) for p in corpus}
+    cache = ParseCache(project.root) if cache_parses else None
+    loaded = {p: load_study(p, display_path(p), cache) for p in corpus}
     vocabulary = _load_vocabulary(project)
     chosen = set(selected)
     keys = {st.key for p in chosen if (st := loaded[p].study) is not None} | {p.stem for p in chosen}
@@ -229,6 +246,8 @@ def validate_project(
 
         loaded_searches = load_searches(searches_path, display_path(searches_path), len(project.study_entries()))
         diagnostics += loaded_searches.diagnostics
+    for study in loaded.values():  # those not checked here (or invalid) are cached as read
+        remember(study, None)
     diagnostics.sort(key=Diagnostic.sort_key)
     return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol, loaded_searches, vocabulary)
 
