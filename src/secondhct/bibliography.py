@@ -84,8 +84,11 @@ def decode_latex(text: str) -> str:
         return text
     if _PLAIN_BRACED.fullmatch(text) and _balanced(text) and "{{{{" not in text:  # case-protecting braces only: pylatexenc drops them
         return text.replace("{", "").replace("}", "").strip()
+    if text in _DECODED:  # the same field text (a journal, an author) recurs across entries
+        return _DECODED[text]
     try:
-        return _latex_to_text(text).strip()
+        _DECODED[text] = _latex_to_text(text).strip()
+        return _DECODED[text]
     except RecursionError:
         raise LatexError("braces are nested too deeply to decode") from None
     except Exception as exc:  # pylatexenc raises IndexError, AttributeError... on some inputs
@@ -97,6 +100,7 @@ def decode_latex(text: str) -> str:
 _PLAIN_BRACED = re.compile(r"[A-Za-z0-9 ,.;:()/+=?!*{}\[\]\n\t]*")
 
 _LATEX: dict[str, object] = {}
+_DECODED: dict[str, str] = {}  # decode_latex's results for text pylatexenc decoded
 
 
 def _latex_to_text(text: str) -> str:

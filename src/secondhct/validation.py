@@ -20,6 +20,7 @@ from .extraction.verbatim import check_verbatim
 from .keys import key_problem
 from .parsecache import ParseCache
 from .project import Project, canonical, display_path
+from .yamlsource import Positions
 
 if TYPE_CHECKING:
     from .modelerrors import LoadedModel
@@ -102,6 +103,18 @@ def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, root:
         hint = f"; did you mean {' or '.join(repr(k) for k in close)}?" if close else "; add its entry to references.bib first"
         diags.append(_at(loaded, "error", ("key",), f"BibTeX key '{study.key}' is not in references.bib{hint}", "bib-missing"))
     return diags
+
+
+def _slim(loaded: LoadedStudy) -> LoadedStudy:
+    """``loaded`` without what only its own diagnostics use (the parsed text, most positions):
+    only the positions of the fields :func:`_cross_file` points at are kept."""
+    marks = loaded.positions.marks
+    keep = {p: m for p, m in marks.items() if len(p) < 2 and p[:1] in ((), ("key",), ("study",)) or p[:2] == _LINKS}
+    loaded.raw, loaded.positions, loaded.slot = None, Positions(keep), None
+    return loaded
+
+
+_LINKS = ("study", "may_share_patients_with")
 
 
 def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
@@ -205,15 +218,22 @@ def validate_project(
     for p in selected:
         corpus.setdefault(p, p)
     cache = ParseCache(project.root) if cache_parses else None
-    loaded = {p: load_study(p, display_path(p), cache) for p in corpus}
     vocabulary = _load_vocabulary(project)
     chosen = set(selected)
+    loaded: dict[Path, LoadedStudy] = {}
+    own: dict[Path, list[Diagnostic]] = {}
+    for p in corpus:  # one file at a time: what only its own diagnostics need is released at once
+        study = load_study(p, display_path(p), cache)
+        if p in chosen:
+            own[p] = _study_diagnostics(study, p, bib, project.root, vocabulary.model if vocabulary else None)
+        remember(study, None)  # those not checked here (or invalid) are cached as read
+        loaded[p] = _slim(study)
     keys = {st.key for p in chosen if (st := loaded[p].study) is not None} | {p.stem for p in chosen}
     diagnostics = [d for d in bib.diagnostics if not paths or _concerns(d, keys)]
     if vocabulary is not None and (not paths or vocabulary.model is None):
         diagnostics += vocabulary.diagnostics
     for p in selected:
-        diagnostics += _study_diagnostics(loaded[p], p, bib, project.root, vocabulary.model if vocabulary else None)
+        diagnostics += own[p]
     chosen_files = {loaded[p].file for p in chosen}
     if vocabulary is None:
         diagnostics += _no_vocabulary([loaded[p] for p in selected], project)
@@ -246,8 +266,6 @@ def validate_project(
 
         loaded_searches = load_searches(searches_path, display_path(searches_path), len(project.study_entries()))
         diagnostics += loaded_searches.diagnostics
-    for study in loaded.values():  # those not checked here (or invalid) are cached as read
-        remember(study, None)
     diagnostics.sort(key=Diagnostic.sort_key)
     return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol, loaded_searches, vocabulary)
 
