@@ -3,10 +3,14 @@
 Run from the project root:  python3 benchmarks/bench_targets.py [--runs 5] [--synthetic 5000] [--only NAME ...]
 
 Every figure is a fresh process, as a curator would start it, and the median of ``--runs``
-runs; floors (``python -c pass``, ``python -c 'import typer'``) are run in turn with the
-commands (floor, command, floor, command, ...), so drift of the machine's speed hits both.
+runs. Each round runs every floor, then every command, once, so drift of the machine's speed
+hits both. The floors: ``python -c pass`` (the interpreter), ``python -c 'import typer'`` (the
+command-line library), and the imports of numpy + ``scipy.special`` (the statistics) and of
+matplotlib's Agg canvas (the plots), which the commands that need them cannot go below.
 Each run is started by a small wrapper process that reports the child's wall time, its CPU
 time (user + system, ``resource.getrusage(RUSAGE_CHILDREN)``) and its peak resident memory.
+``--src DIR`` times another copy of the package (e.g. an older commit's ``src/``) on the same
+inputs, for a before/after comparison in one sitting.
 
 Timings on a loaded machine (the reference machine has 2 cores shared with other jobs)
 should be read as CPU time: wall time then includes waiting for a processor. CPU time
@@ -44,8 +48,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "benchmarks")]
-# the commands import the package of this checkout, whatever else is installed
-os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 from synthetic_corpus import generate  # noqa: E402
 
@@ -161,7 +163,10 @@ def main() -> None:
     parser.add_argument("--synthetic-runs", type=int, default=2)
     parser.add_argument("--only", nargs="*", default=None, help="names of the targets to run (default: all)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--src", type=Path, default=ROOT / "src", help="the package to time (default: this checkout's src/)")
     opts = parser.parse_args()
+    # the commands import that package, whatever else is installed
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(opts.src.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])])
     tmp = Path(tempfile.mkdtemp(prefix="secondhct-bench-"))
     try:
         review = copy_project(tmp / "copy")
@@ -193,31 +198,36 @@ def main() -> None:
             ]
         if opts.only:
             targets = [t for t in targets if any(o in t.name for o in opts.only)]
-        floors = {"python -c pass": [sys.executable, "-c", "pass"], "python -c 'import typer'": [sys.executable, "-c", "import typer"]}
+        floors = {  # the interpreter, the command-line library, and the libraries the commands cannot do without
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "python -c 'import typer'": [sys.executable, "-c", "import typer"],
+            "import numpy, scipy.special": [sys.executable, "-c", "import numpy, scipy.special"],
+            "import matplotlib (Agg)": [sys.executable, "-c", "import matplotlib.figure, matplotlib.backends.backend_agg"],
+        }
         floor_measures = {name: Measure() for name in floors}
         for target in targets:  # warm-up: file caches, .pyc, matplotlib's font cache
             target.before()
             run_once(target.argv, target.cwd)
-        for i in range(opts.runs):
+        for i in range(opts.runs):  # a round: each floor, then each command, once
+            for name, argv in floors.items():
+                w, c, r = run_once(argv, ROOT)
+                m = floor_measures[name]
+                m.wall.append(w), m.cpu.append(c), m.rss_kb.append(r)
             for target in targets:
                 if target.name.startswith("validate ") and i >= opts.synthetic_runs:
                     continue
-                for name, argv in floors.items():
-                    w, c, r = run_once(argv, ROOT)
-                    m = floor_measures[name]
-                    m.wall.append(w), m.cpu.append(c), m.rss_kb.append(r)
                 target.before()
                 w, c, r = run_once(target.argv, target.cwd)
                 target.measure.wall.append(w), target.measure.cpu.append(c), target.measure.rss_kb.append(r)
         n_studies = len([p for p in (ROOT / "studies").glob("*.yaml") if not p.name.startswith("_")])
         print(f"issue 13 speed targets: {n_studies} studies, Python {sys.version.split()[0]}, median of {opts.runs} fresh processes "
-              f"(synthetic corpus: {opts.synthetic_runs}); seconds")
-        print(f"{'target':<24} {'limit':>6} {'wall':>7} {'cpu':>7} {'peak MB':>8}  met (cpu)")
+              f"(synthetic corpus: {opts.synthetic_runs}); seconds; package {opts.src}")
+        print(f"{'target':<30} {'limit':>6} {'wall':>7} {'cpu':>7} {'peak MB':>8}  met (cpu)")
         floor_pass = median(floor_measures["python -c pass"].cpu)
         floor_typer = median(floor_measures["python -c 'import typer'"].cpu)
         figures: dict[str, dict[str, float]] = {}
         for name, m in floor_measures.items():
-            print(f"{'floor: ' + name:<24} {'':>6} {median(m.wall):7.3f} {median(m.cpu):7.3f} {median(m.rss_kb) / 1024:8.1f}")
+            print(f"{'floor: ' + name:<30} {'':>6} {median(m.wall):7.3f} {median(m.cpu):7.3f} {median(m.rss_kb) / 1024:8.1f}")
             figures[name] = {"wall": median(m.wall), "cpu": median(m.cpu), "peak_mb": median(m.rss_kb) / 1024}
         for t in targets:
             m = t.measure
@@ -227,7 +237,7 @@ def main() -> None:
             if t.name.startswith("validate ") and opts.synthetic:
                 per_study = (peak - median(floor_measures["python -c pass"].rss_kb) / 1024) * 1024 / opts.synthetic
                 extra = f"  {per_study:.0f} KB a study above the floor (limit 50)"
-            print(f"{t.name:<24} {limit:6.2f} {wall:7.3f} {cpu:7.3f} {peak:8.1f}  {'yes' if cpu <= limit else 'NO'}{extra}")
+            print(f"{t.name:<30} {limit:6.2f} {wall:7.3f} {cpu:7.3f} {peak:8.1f}  {'yes' if cpu <= limit else 'NO'}{extra}")
             figures[t.name] = {"limit": limit, "wall": wall, "cpu": cpu, "peak_mb": peak}
         print(f"(floors: python -c pass {floor_pass:.3f} s cpu, import typer {floor_typer:.3f} s cpu)")
         if opts.json:

@@ -4,7 +4,9 @@ Reading an extraction (YAML composition with positions) and checking it (the rul
 :mod:`.extraction.checks`) are functions of the file's text and of this package's code,
 so their results are kept per study file, keyed by a SHA-256 of both (and of the name
 the diagnostics use). A later run whose key matches takes them from the cache instead
-of parsing again; any other change is a miss and the file is read afresh.
+of parsing again; any other change is a miss and the file is read afresh. The same holds
+for ``references.bib`` (its parse), the editor schemas (a function of the code) and the
+GRADE checks of ``protocol.yaml`` against ``outputs/results.json``.
 
 The cache is only an optimisation; it is never the reason for a result:
 
@@ -46,10 +48,10 @@ def source_digest() -> str:
 
 
 class ParseCache:
-    """Entries by study file, under ``<root>/.secondhct-cache/studies/``."""
+    """Entries by name (a study file, references.bib, ...), under ``<root>/.secondhct-cache/parsed/``."""
 
     def __init__(self, root: Path) -> None:
-        self.folder = root / CACHE_DIR / "studies"
+        self.folder = root / CACHE_DIR / "parsed"
         self.salt = source_digest().encode()
 
     def key(self, file: str, text: str) -> bytes:

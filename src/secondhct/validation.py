@@ -1,6 +1,7 @@
 """Validate the whole corpus: every extraction, its BibTeX entry, and the rules across files.
 
-Nothing here writes a file; the result is a list of diagnostics.
+Nothing here writes a file but the parse cache (:mod:`.parsecache`, inside the project's
+``.secondhct-cache/``); the result is a list of diagnostics.
 """
 
 from __future__ import annotations
@@ -174,20 +175,41 @@ def _schema_diagnostics(project: Project) -> list[Diagnostic]:
 
 def _certainty_diagnostics(project: Project, loaded: LoadedModel[Protocol]) -> list[Diagnostic]:
     """GRADE judgements in protocol.yaml against the suggestions of the last build (outputs/results.json)."""
-    from .results import read_results
-    from .review.grade import certainty_findings
-
     path = project.outputs_dir / "results.json"
     try:
-        document = read_results(path.read_text(encoding="utf-8")) if path.is_file() else None
+        text = path.read_text(encoding="utf-8") if path.is_file() else None
     except (OSError, UnicodeDecodeError):
-        document = None
-    if document is None or loaded.model is None:
+        text = None
+    if text is None or loaded.model is None:
         return []
+    # a function of protocol.yaml and results.json (and the code): kept in the parse cache, as
+    # reading results.json into its models costs more than the rest of the protocol's checks
+    cache, name = ParseCache(project.root), "<certainty>"
+    try:
+        protocol_text = (project.root / "protocol.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        protocol_text = None
+    key = cache.key(name, f"{loaded.file}\0{protocol_text}\0{text}") if protocol_text is not None else None
+    cached = cache.get(name, key) if key is not None else None
+    try:
+        findings = [(str(sev), tuple(fpath), str(message)) for sev, fpath, message in cached] if isinstance(cached, list) else None
+    except (TypeError, ValueError):
+        findings = None
+    if findings is None:
+        from .results import read_results
+        from .review.grade import certainty_findings
+
+        document = read_results(text)
+        if document is None:
+            findings = []
+        else:
+            findings = [(f.severity, f.path, f.message) for f in certainty_findings(loaded.model, document)]
+        if key is not None:
+            cache.put(name, key, findings)
     out = []
-    for f in certainty_findings(loaded.model, document):
-        line, column = loaded.positions.locate(f.path)
-        out.append(Diagnostic(loaded.file, f.severity, f.message, line, column, f.path, "certainty"))  # type: ignore[arg-type]
+    for severity, fpath, message in findings:
+        line, column = loaded.positions.locate(fpath)
+        out.append(Diagnostic(loaded.file, severity, message, line, column, fpath, "certainty"))  # type: ignore[arg-type]
     return out
 
 
@@ -212,12 +234,12 @@ def validate_project(
     Study files are read through the project's parse cache (:mod:`.parsecache`) unless
     ``cache_parses`` is false.
     """
-    bib = load_bibliography(project.bib_path, display_path(project.bib_path))
+    cache = ParseCache(project.root) if cache_parses else None
+    bib = load_bibliography(project.bib_path, display_path(project.bib_path), cache)
     corpus = {canonical(p): p for p in project.study_entries()}
     selected = [canonical(p) for p in paths] if paths else list(corpus)
     for p in selected:
         corpus.setdefault(p, p)
-    cache = ParseCache(project.root) if cache_parses else None
     vocabulary = _load_vocabulary(project)
     chosen = set(selected)
     loaded: dict[Path, LoadedStudy] = {}
