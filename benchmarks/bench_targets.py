@@ -54,6 +54,7 @@ from synthetic_corpus import generate  # noqa: E402
 PROJECT_FILES = ("references.bib", "protocol.yaml", "vocabulary.yaml", "searches.yaml",
                  "protocol.schema.json", "vocabulary.schema.json")  # fmt: skip
 FOREST_ANALYSIS = "os-all-ages-2-3y"
+CACHE_DIR = ".secondhct-cache"  # secondhct.parsecache.CACHE_DIR (the --before package may not have it)
 
 # The wrapper: runs argv, prints wall seconds, child CPU seconds and the child's peak RSS (KB).
 WRAPPER = (
@@ -73,8 +74,8 @@ class Measure:
     rss_kb: list[float] = field(default_factory=list)
 
 
-def run_once(argv: list[str], cwd: Path) -> tuple[float, float, float]:
-    out = subprocess.run([sys.executable, "-c", WRAPPER, str(cwd), *argv], capture_output=True, text=True, check=True).stdout.split()
+def run_once(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    out = subprocess.run([sys.executable, "-c", WRAPPER, str(cwd), *argv], capture_output=True, text=True, check=True, env=env).stdout.split()
     wall, cpu, rss, rc = float(out[0]), float(out[1]), float(out[2]), int(out[3])
     if rc != 0:
         raise SystemExit(f"{' '.join(argv)} (in {cwd}) exited with {rc}")
@@ -92,11 +93,14 @@ class Target:
     argv: list[str]
     cwd: Path
     before: Callable[[], None] = lambda: None  # set-up before each run (not timed)
+    env: dict[str, str] | None = None  # None: this process's (PYTHONPATH: the package timed)
     measure: Measure = field(default_factory=Measure)
+    baseline: Target | None = None  # the same command with the --before package, run just after it
 
 
 def copy_project(into: Path) -> Path:
     """A copy of the project (studies, inputs, outputs) in ``into/review``, with ``into/shared`` linked."""
+    into.mkdir(parents=True, exist_ok=True)
     review = into / "review"
     shutil.copytree(ROOT / "studies", review / "studies")
     shutil.copytree(ROOT / "outputs", review / "outputs")
@@ -152,6 +156,34 @@ def small_csv(folder: Path) -> Path:
     return path
 
 
+def make_targets(folder: Path, csv: Path, synthetic: Path | None, n_synthetic: int, env: dict[str, str] | None) -> list[Target]:
+    """The commands of the targets, each build in its own copy of the project under ``folder``."""
+    review = copy_project(folder / "copy")
+    cold_review = copy_project(folder / "cold")
+    edit = editor(one_analysis_study(review))
+    subprocess.run(secondhct() + ["build"], cwd=review, check=True, capture_output=True, env=env)  # the copy's outputs are current
+
+    def cold() -> None:
+        shutil.rmtree(cold_review / "outputs", ignore_errors=True)
+        shutil.rmtree(cold_review / CACHE_DIR, ignore_errors=True)
+
+    targets = [
+        Target("--help", 0.10, secondhct() + ["--help"], ROOT, env=env),
+        Target("validate", 0.25, secondhct() + ["validate", "--quiet"], ROOT, env=env),
+        Target("pool", 0.35, secondhct() + ["pool", str(csv)], ROOT, env=env),
+        Target("forest png", 1.0, secondhct() + ["forest", FOREST_ANALYSIS, "--format", "png", "--out", str(folder / "f.png")], review, env=env),
+        Target("cold build", 3.0, secondhct() + ["build"], cold_review, cold, env=env),
+        Target("edit build", 1.5, secondhct() + ["build"], review, edit, env=env),
+    ]
+    if synthetic is not None:
+        argv = secondhct() + ["validate", "--quiet"]
+        targets += [
+            Target(f"validate {n_synthetic} first", 8.0, argv, synthetic, lambda: shutil.rmtree(synthetic / CACHE_DIR, ignore_errors=True), env=env),
+            Target(f"validate {n_synthetic} cached", 8.0, argv, synthetic, env=env),
+        ]
+    return targets
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -164,38 +196,19 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="names of the targets to run (default: all)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="the package to time (default: this checkout's src/)")
+    parser.add_argument("--before", type=Path, default=None, help="another copy of the package (e.g. an older commit's src/), run just after each command")
     opts = parser.parse_args()
     # the commands import that package, whatever else is installed
     os.environ["PYTHONPATH"] = os.pathsep.join([str(opts.src.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])])
     tmp = Path(tempfile.mkdtemp(prefix="secondhct-bench-"))
     try:
-        review = copy_project(tmp / "copy")
-        cold_review = copy_project(tmp / "cold")
-        edit = editor(one_analysis_study(review))
-        subprocess.run(secondhct() + ["build"], cwd=review, check=True, capture_output=True)  # the copy's outputs are current
         csv = small_csv(tmp)
-
-        def cold() -> None:
-            shutil.rmtree(cold_review / "outputs", ignore_errors=True)
-            shutil.rmtree(cold_review / ".secondhct-cache", ignore_errors=True)
-
-        targets = [
-            Target("--help", 0.10, secondhct() + ["--help"], ROOT),
-            Target("validate", 0.25, secondhct() + ["validate", "--quiet"], ROOT),
-            Target("pool", 0.35, secondhct() + ["pool", str(csv)], ROOT),
-            Target("forest png", 1.0, secondhct() + ["forest", FOREST_ANALYSIS, "--format", "png", "--out", str(tmp / "f.png")], review),
-            Target("cold build", 3.0, secondhct() + ["build"], cold_review, cold),
-            Target("edit build", 1.5, secondhct() + ["build"], review, edit),
-        ]
-        synthetic = None
-        if opts.synthetic:
-            synthetic = generate(opts.synthetic, tmp / "synthetic")
-            cache = synthetic / ".secondhct-cache"
-            argv = secondhct() + ["validate", "--quiet"]
-            targets += [
-                Target(f"validate {opts.synthetic} first", 8.0, argv, synthetic, lambda: shutil.rmtree(cache, ignore_errors=True)),
-                Target(f"validate {opts.synthetic} cached", 8.0, argv, synthetic),
-            ]
+        synthetic = generate(opts.synthetic, tmp / "synthetic") if opts.synthetic else None
+        targets = make_targets(tmp / "now", csv, synthetic, opts.synthetic, None)
+        if opts.before is not None:
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(opts.before.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])]))
+            for target, old in zip(targets, make_targets(tmp / "before", csv, synthetic, opts.synthetic, env)):
+                target.baseline = old
         if opts.only:
             targets = [t for t in targets if any(o in t.name for o in opts.only)]
         floors = {  # the interpreter, the command-line library, and the libraries the commands cannot do without
@@ -206,9 +219,11 @@ def main() -> None:
         }
         floor_measures = {name: Measure() for name in floors}
         for target in targets:  # warm-up: file caches, .pyc, matplotlib's font cache
-            target.before()
-            run_once(target.argv, target.cwd)
-        for i in range(opts.runs):  # a round: each floor, then each command, once
+            for t in (target, target.baseline):
+                if t is not None:
+                    t.before()
+                    run_once(t.argv, t.cwd, t.env)
+        for i in range(opts.runs):  # a round: each floor, then each command, once (and its baseline)
             for name, argv in floors.items():
                 w, c, r = run_once(argv, ROOT)
                 m = floor_measures[name]
@@ -216,13 +231,16 @@ def main() -> None:
             for target in targets:
                 if target.name.startswith("validate ") and i >= opts.synthetic_runs:
                     continue
-                target.before()
-                w, c, r = run_once(target.argv, target.cwd)
-                target.measure.wall.append(w), target.measure.cpu.append(c), target.measure.rss_kb.append(r)
+                for t in (target, target.baseline):
+                    if t is not None:
+                        t.before()
+                        w, c, r = run_once(t.argv, t.cwd, t.env)
+                        t.measure.wall.append(w), t.measure.cpu.append(c), t.measure.rss_kb.append(r)
         n_studies = len([p for p in (ROOT / "studies").glob("*.yaml") if not p.name.startswith("_")])
         print(f"issue 13 speed targets: {n_studies} studies, Python {sys.version.split()[0]}, median of {opts.runs} fresh processes "
               f"(synthetic corpus: {opts.synthetic_runs}); seconds; package {opts.src}")
-        print(f"{'target':<30} {'limit':>6} {'wall':>7} {'cpu':>7} {'peak MB':>8}  met (cpu)")
+        print(f"{'target':<30} {'limit':>6} {'wall':>7} {'cpu':>7} {'peak MB':>8}  met (cpu)"
+              + ("   before: wall / cpu / peak MB" if opts.before else ""))
         floor_pass = median(floor_measures["python -c pass"].cpu)
         floor_typer = median(floor_measures["python -c 'import typer'"].cpu)
         figures: dict[str, dict[str, float]] = {}
@@ -237,8 +255,12 @@ def main() -> None:
             if t.name.startswith("validate ") and opts.synthetic:
                 per_study = (peak - median(floor_measures["python -c pass"].rss_kb) / 1024) * 1024 / opts.synthetic
                 extra = f"  {per_study:.0f} KB a study above the floor (limit 50)"
-            print(f"{t.name:<30} {limit:6.2f} {wall:7.3f} {cpu:7.3f} {peak:8.1f}  {'yes' if cpu <= limit else 'NO'}{extra}")
+            b = t.baseline.measure if t.baseline is not None else None
+            was = f"   {median(b.wall):7.3f} / {median(b.cpu):7.3f} / {median(b.rss_kb) / 1024:6.1f}" if b else ""
+            print(f"{t.name:<30} {limit:6.2f} {wall:7.3f} {cpu:7.3f} {peak:8.1f}  {'yes' if cpu <= limit else 'NO ':<3}{was}{extra}")
             figures[t.name] = {"limit": limit, "wall": wall, "cpu": cpu, "peak_mb": peak}
+            if b:
+                figures[t.name] |= {"before_wall": median(b.wall), "before_cpu": median(b.cpu), "before_peak_mb": median(b.rss_kb) / 1024}
         print(f"(floors: python -c pass {floor_pass:.3f} s cpu, import typer {floor_typer:.3f} s cpu)")
         if opts.json:
             opts.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
