@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
+from secondhct.parsecache import CACHE_DIR
+
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "badinput"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -47,6 +49,7 @@ def _tree(folder: Path) -> dict[str, str]:
     """Every entry under ``folder``: type and content hash (never following symlinks or opening FIFOs)."""
     out: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if d != CACHE_DIR]  # the parse cache may be written (see parsecache.py)
         for name in sorted(dirnames + filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(folder).as_posix()

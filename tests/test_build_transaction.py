@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from secondhct.parsecache import CACHE_DIR
 from secondhct.project import Project
 from secondhct.review import build as build_module
 from secondhct.review import outputset
@@ -32,10 +33,13 @@ PROTOCOL = (Path(__file__).resolve().parent / "data" / "badinput" / "protocol.ya
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    """Every entry under ``folder`` (relative path -> bytes; folders and others marked)."""
+    """Every entry under ``folder`` (relative path -> bytes; folders and others marked), but the parse
+    cache: an optimisation outside the transaction (see parsecache.py), whatever it holds is safe."""
     out: dict[str, bytes] = {}
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
+        if rel.split("/", 1)[0] == CACHE_DIR:
+            continue
         out[rel] = path.read_bytes() if path.is_file() and not path.is_symlink() else b"<not a regular file>"
     return out
 

@@ -138,7 +138,7 @@ def load_review(root: Path | str | None = None) -> Review:
     project = find_project(Path(root) if root is not None else None)
     report = validate_project(project)
     path = project.root / "protocol.yaml"
-    protocol = load_protocol(path, display_path(path))
+    protocol = report.protocol if report.protocol is not None else load_protocol(path, display_path(path))  # read once
     errors = [d.format() for d in [*report.diagnostics, *protocol.diagnostics] if d.severity == "error"]
     if errors or protocol.model is None or report.bibliography is None:
         raise SecondHCTError("the review does not validate:\n" + "\n".join(errors))

@@ -13,9 +13,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic
 from .textio import read_text
+
+if TYPE_CHECKING:
+    from .parsecache import ParseCache
 
 _PLACEHOLDER = re.compile(r"\b(unknown|anonymous|anon\.?|not visible|not seen|not stated)\b", re.IGNORECASE)
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9\-/&]{1,15})\)")
@@ -84,8 +88,11 @@ def decode_latex(text: str) -> str:
         return text
     if _PLAIN_BRACED.fullmatch(text) and _balanced(text) and "{{{{" not in text:  # case-protecting braces only: pylatexenc drops them
         return text.replace("{", "").replace("}", "").strip()
+    if text in _DECODED:  # the same field text (a journal, an author) recurs across entries
+        return _DECODED[text]
     try:
-        return _latex_to_text(text).strip()
+        _DECODED[text] = _latex_to_text(text).strip()
+        return _DECODED[text]
     except RecursionError:
         raise LatexError("braces are nested too deeply to decode") from None
     except Exception as exc:  # pylatexenc raises IndexError, AttributeError... on some inputs
@@ -97,6 +104,7 @@ def decode_latex(text: str) -> str:
 _PLAIN_BRACED = re.compile(r"[A-Za-z0-9 ,.;:()/+=?!*{}\[\]\n\t]*")
 
 _LATEX: dict[str, object] = {}
+_DECODED: dict[str, str] = {}  # decode_latex's results for text pylatexenc decoded
 
 
 def _latex_to_text(text: str) -> str:
@@ -289,9 +297,46 @@ def _reason(exc: BaseException) -> str:
     return "braces are nested too deeply to decode" if isinstance(exc, RecursionError) else str(exc)
 
 
-def load_bibliography(path: Path, display: str) -> Bibliography:
-    """Read ``references.bib`` as UTF-8 and parse it."""
+def load_bibliography(path: Path, display: str, cache: ParseCache | None = None) -> Bibliography:
+    """Read ``references.bib`` as UTF-8 and parse it (with ``cache``: the parse of the same
+    text is taken from it, see :mod:`secondhct.parsecache`)."""
     text, diagnostics = read_text(path, display)
     if text is None:
         return Bibliography(display, {}, diagnostics)
-    return parse_bibliography(text, display)
+    if cache is None:
+        return parse_bibliography(text, display)
+    name = f"<bibliography> {display}"
+    key = cache.key(name, text)
+    bib = _from_plain(cache.get(name, key), display)
+    if bib is None:
+        bib = parse_bibliography(text, display)
+        cache.put(name, key, _to_plain(bib))
+    return bib
+
+
+def _diag_plain(d: Diagnostic) -> tuple[object, ...]:
+    return (d.file, d.severity, d.message, d.line, d.column, d.path, d.code)
+
+
+def _to_plain(bib: Bibliography) -> tuple[object, ...]:
+    """The bibliography as plain data (for the parse cache)."""
+    refs = [(r.key, r.entry_type, r.line, r.fields, [(a.last, a.first, a.von, a.corporate) for a in r.authors], r.et_al)
+            for r in bib.references.values()]  # fmt: skip
+    problems = {k: [_diag_plain(d) for d in v] for k, v in bib.problems.items()}
+    return (bib.file, refs, [_diag_plain(d) for d in bib.diagnostics], bib.labels, problems)
+
+
+def _from_plain(plain: Any, file: str) -> Bibliography | None:
+    """The inverse of :func:`_to_plain`; None for anything else (a foreign cache entry)."""
+    try:
+        stored_file, refs, diags, labels, problems = plain
+        if stored_file != file or not isinstance(labels, dict) or not isinstance(problems, dict):
+            return None
+        references = {
+            key: Reference(key, entry_type, line, dict(fields), tuple(Author(*a) for a in authors), bool(et_al))
+            for key, entry_type, line, fields, authors, et_al in refs
+        }
+        return Bibliography(file, references, [Diagnostic(*d) for d in diags], dict(labels),
+                            {k: [Diagnostic(*d) for d in v] for k, v in problems.items()})  # fmt: skip
+    except (TypeError, ValueError):
+        return None

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic, FieldPath
-from .yamlsource import Positions, load_yaml
+from .yamlsource import LoadedYAML, Positions, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -44,9 +44,10 @@ class LoadedModel(Generic[M]):
     diagnostics: list[Diagnostic]
 
 
-def parse_model(text: str, file: str, root: type[M]) -> LoadedModel[M]:
-    """Parse YAML text (already decoded) safely and validate it against ``root``."""
-    loaded = load_yaml(text, file)
+def parse_model(text: str, file: str, root: type[M], composed: LoadedYAML | None = None) -> LoadedModel[M]:
+    """Parse YAML text (already decoded) safely and validate it against ``root``
+    (``composed``: that text already read by :func:`~secondhct.yamlsource.load_yaml`)."""
+    loaded = composed if composed is not None else load_yaml(text, file)
     if loaded.diagnostics:
         return LoadedModel(file, None, None, loaded.positions, loaded.diagnostics)
     try:

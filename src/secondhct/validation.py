@@ -1,6 +1,7 @@
 """Validate the whole corpus: every extraction, its BibTeX entry, and the rules across files.
 
-Nothing here writes a file; the result is a list of diagnostics.
+Nothing here writes a file but the parse cache (:mod:`.parsecache`, inside the project's
+``.secondhct-cache/``); the result is a list of diagnostics.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from typing import TYPE_CHECKING
 from .bibliography import Bibliography, load_bibliography
 from .diagnostics import Diagnostic, FieldPath, Severity, count_by_severity
 from .extraction.checks import check_study
-from .extraction.load import LoadedStudy, load_study
+from .extraction.load import LoadedStudy, load_study, remember
 from .extraction.verbatim import check_verbatim
 from .keys import key_problem
+from .parsecache import ParseCache
 from .project import Project, canonical, display_path
+from .yamlsource import Positions
 
 if TYPE_CHECKING:
     from .modelerrors import LoadedModel
@@ -83,7 +86,11 @@ def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, root:
     study = loaded.study
     if study is None:
         return diags
-    for finding in [*check_study(study), *check_verbatim(study, root)]:
+    findings = loaded.slot.findings if loaded.slot is not None else None
+    if findings is None:
+        findings = check_study(study)
+        remember(loaded, findings)
+    for finding in [*findings, *check_verbatim(study, root)]:
         diags.append(_at(loaded, finding.severity, finding.path, finding.message, finding.code))
     if vocab is not None:
         from .vocabulary import code_findings
@@ -97,6 +104,18 @@ def _study_diagnostics(loaded: LoadedStudy, path: Path, bib: Bibliography, root:
         hint = f"; did you mean {' or '.join(repr(k) for k in close)}?" if close else "; add its entry to references.bib first"
         diags.append(_at(loaded, "error", ("key",), f"BibTeX key '{study.key}' is not in references.bib{hint}", "bib-missing"))
     return diags
+
+
+def _slim(loaded: LoadedStudy) -> LoadedStudy:
+    """``loaded`` without what only its own diagnostics use (the parsed text, most positions):
+    only the positions of the fields :func:`_cross_file` points at are kept."""
+    marks = loaded.positions.marks
+    keep = {p: m for p, m in marks.items() if len(p) < 2 and p[:1] in ((), ("key",), ("study",)) or p[:2] == _LINKS}
+    loaded.raw, loaded.positions, loaded.slot = None, Positions(keep), None
+    return loaded
+
+
+_LINKS = ("study", "may_share_patients_with")
 
 
 def _cross_file(studies: list[LoadedStudy]) -> list[Diagnostic]:
@@ -136,32 +155,61 @@ def _schema_diagnostics(project: Project) -> list[Diagnostic]:
     out = []
     pairs = ((project.schema_path, schema_text), (project.protocol_schema_path, protocol_schema_text),
              (project.vocabulary_schema_path, vocabulary_schema_text))  # fmt: skip
-    for path, text in pairs:
+    # the schemas are a function of the code alone: generated once per version of it (parse cache)
+    cache, name = ParseCache(project.root), "<editor schemas>"
+    key = cache.key(name, "")
+    cached = cache.get(name, key)
+    texts = list(cached) if isinstance(cached, tuple) and len(cached) == len(pairs) and all(isinstance(t, str) for t in cached) else None
+    for i, (path, _) in enumerate(pairs):
         try:
             current = path.read_text(encoding="utf-8") if path.is_file() else None
         except (OSError, UnicodeDecodeError):
             current = None
-        if current is not None and current != text():
+        if current is not None and texts is None:
+            texts = [generate() for _, generate in pairs]
+            cache.put(name, key, tuple(texts))
+        if current is not None and texts is not None and current != texts[i]:
             out.append(Diagnostic(display_path(path), "warning", "out of date with the models; run: secondhct schema", 1, 1, code="schema-stale"))
     return out
 
 
 def _certainty_diagnostics(project: Project, loaded: LoadedModel[Protocol]) -> list[Diagnostic]:
     """GRADE judgements in protocol.yaml against the suggestions of the last build (outputs/results.json)."""
-    from .results import read_results
-    from .review.grade import certainty_findings
-
     path = project.outputs_dir / "results.json"
     try:
-        document = read_results(path.read_text(encoding="utf-8")) if path.is_file() else None
+        text = path.read_text(encoding="utf-8") if path.is_file() else None
     except (OSError, UnicodeDecodeError):
-        document = None
-    if document is None or loaded.model is None:
+        text = None
+    if text is None or loaded.model is None:
         return []
+    # a function of protocol.yaml and results.json (and the code): kept in the parse cache, as
+    # reading results.json into its models costs more than the rest of the protocol's checks
+    cache, name = ParseCache(project.root), "<certainty>"
+    try:
+        protocol_text = (project.root / "protocol.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        protocol_text = None
+    key = cache.key(name, f"{loaded.file}\0{protocol_text}\0{text}") if protocol_text is not None else None
+    cached = cache.get(name, key) if key is not None else None
+    try:
+        findings = [(str(sev), tuple(fpath), str(message)) for sev, fpath, message in cached] if isinstance(cached, list) else None
+    except (TypeError, ValueError):
+        findings = None
+    if findings is None:
+        from .results import read_results
+        from .review.grade import certainty_findings
+
+        document = read_results(text)
+        if document is None:
+            findings = []
+        else:
+            findings = [(f.severity, f.path, f.message) for f in certainty_findings(loaded.model, document)]
+        if key is not None:
+            cache.put(name, key, findings)
     out = []
-    for f in certainty_findings(loaded.model, document):
-        line, column = loaded.positions.locate(f.path)
-        out.append(Diagnostic(loaded.file, f.severity, f.message, line, column, f.path, "certainty"))  # type: ignore[arg-type]
+    for severity, fpath, message in findings:
+        line, column = loaded.positions.locate(fpath)
+        out.append(Diagnostic(loaded.file, severity, message, line, column, fpath, "certainty"))  # type: ignore[arg-type]
     return out
 
 
@@ -174,6 +222,7 @@ def _concerns(diag: Diagnostic, keys: set[str]) -> bool:
 def validate_project(
     project: Project, paths: list[Path] | None = None, *, protocol: bool | None = None, schemas: bool = False,
     certainty: bool = True,
+    cache_parses: bool = True,
 ) -> ValidationReport:
     """Validate ``paths`` (default: every study) against the whole corpus and ``references.bib``.
 
@@ -186,21 +235,31 @@ def validate_project(
     With ``certainty`` the protocol's GRADE judgements are checked against the last build's
     suggestions; the build itself leaves that out (it is about to replace those suggestions,
     and reports the departures from the new ones).
+    Study files are read through the project's parse cache (:mod:`.parsecache`) unless
+    ``cache_parses`` is false.
     """
-    bib = load_bibliography(project.bib_path, display_path(project.bib_path))
+    cache = ParseCache(project.root) if cache_parses else None
+    bib = load_bibliography(project.bib_path, display_path(project.bib_path), cache)
     corpus = {canonical(p): p for p in project.study_entries()}
     selected = [canonical(p) for p in paths] if paths else list(corpus)
     for p in selected:
         corpus.setdefault(p, p)
-    loaded = {p: load_study(p, display_path(p)) for p in corpus}
     vocabulary = _load_vocabulary(project)
     chosen = set(selected)
+    loaded: dict[Path, LoadedStudy] = {}
+    own: dict[Path, list[Diagnostic]] = {}
+    for p in corpus:  # one file at a time: what only its own diagnostics need is released at once
+        study = load_study(p, display_path(p), cache)
+        if p in chosen:
+            own[p] = _study_diagnostics(study, p, bib, project.root, vocabulary.model if vocabulary else None)
+        remember(study, None)  # those not checked here (or invalid) are cached as read
+        loaded[p] = _slim(study)
     keys = {st.key for p in chosen if (st := loaded[p].study) is not None} | {p.stem for p in chosen}
     diagnostics = [d for d in bib.diagnostics if not paths or _concerns(d, keys)]
     if vocabulary is not None and (not paths or vocabulary.model is None):
         diagnostics += vocabulary.diagnostics
     for p in selected:
-        diagnostics += _study_diagnostics(loaded[p], p, bib, project.root, vocabulary.model if vocabulary else None)
+        diagnostics += own[p]
     chosen_files = {loaded[p].file for p in chosen}
     if vocabulary is None:
         diagnostics += _no_vocabulary([loaded[p] for p in selected], project)

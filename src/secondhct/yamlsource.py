@@ -15,6 +15,7 @@ nodes into plain ``dict``/``list``/scalars ourselves, which lets us
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,21 +32,45 @@ _CORE = "tag:yaml.org,2002:"
 _MAX_NODES = 200_000  # guards against alias "billion laughs" expansion
 
 
+_COL = 1 << 20  # a mark is line * _COL + column (columns beyond 2**20 - 1 are clamped)
+_KEY = 1 << 64  # a key's mark is stored above its value's, in the same int
+
+
+def _mark(line: int, column: int) -> int:
+    return line * _COL + min(column, _COL - 1)
+
+
 @dataclass
 class Positions:
-    """Where each value (and each mapping key) of a document was written (1-based)."""
+    """Where each value (and each mapping key) of a document was written (1-based).
 
-    values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    One int per path (the value's line and column, and its key's above them): a
+    document's positions are a third of the memory of a pair of tuples per node.
+    """
+
+    marks: dict[FieldPath, int] = field(default_factory=dict)
+
+    @property
+    def values(self) -> dict[FieldPath, tuple[int, int]]:
+        """(line, column) of each value."""
+        return {p: divmod(m % _KEY, _COL) for p, m in self.marks.items() if m % _KEY}
+
+    @property
+    def keys(self) -> dict[FieldPath, tuple[int, int]]:
+        """(line, column) of each mapping key."""
+        return {p: divmod(m // _KEY, _COL) for p, m in self.marks.items() if m >= _KEY}
 
     def locate(self, path: FieldPath, *, prefer_key: bool = False) -> tuple[int, int]:
         """Line and column of ``path``, or of its closest recorded ancestor."""
+        marks = self.marks
         for end in range(len(path), -1, -1):
-            sub = path[:end]
-            if prefer_key and sub in self.keys:
-                return self.keys[sub]
-            if sub in self.values:
-                return self.values[sub]
+            mark = marks.get(path[:end])
+            if mark is None:
+                continue
+            if prefer_key and mark >= _KEY:
+                return divmod(mark // _KEY, _COL)
+            if mark % _KEY:
+                return divmod(mark % _KEY, _COL)
         return (1, 1)
 
 
@@ -54,6 +79,22 @@ class LoadedYAML:
     data: Any
     positions: Positions
     diagnostics: list[Diagnostic]
+
+    def to_plain(self) -> tuple[Any, ...]:
+        """Plain data (dicts, lists, tuples, text, numbers) for :mod:`.parsecache`."""
+        diags = tuple((d.file, d.severity, d.message, d.line, d.column, d.path, d.code) for d in self.diagnostics)
+        return (self.data, self.positions.marks, diags)
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> LoadedYAML | None:
+        """The inverse of :meth:`to_plain`; None for anything else (a foreign cache entry)."""
+        try:
+            data, marks, diags = plain
+            if not isinstance(marks, dict):
+                return None
+            return cls(data, Positions(marks), [Diagnostic(*d) for d in diags])
+        except (TypeError, ValueError):
+            return None
 
 
 class _Fail(Exception):
@@ -71,28 +112,38 @@ class _Builder:
         self.positions = Positions()
         self.constructor = yaml.constructor.SafeConstructor()
         self.count = 0
+        self.open: set[int] = set()  # the containers being built (an alias of one is a recursion)
 
-    def build(self, node: yaml.Node, path: FieldPath, stack: set[int]) -> Any:
+    def build(self, node: yaml.Node, path: FieldPath) -> Any:
         self.count += 1
         if self.count > _MAX_NODES:
             raise _Fail("document too large (alias expansion?)", *_pos(node), path)
-        self.positions.values[path] = _pos(node)
+        marks = self.positions.marks
+        start = node.start_mark
+        marks[path] = marks.get(path, 0) + _mark(start.line + 1, start.column + 1)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
-        if id(node) in stack:
+        if id(node) in self.open:
             raise _Fail("recursive YAML alias", *_pos(node), path)
-        stack = stack | {id(node)}
-        if isinstance(node, yaml.SequenceNode):
-            self.check_tag(node, "seq", path)
-            return [self.build(item, path + (i,), stack) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.MappingNode)
-        self.check_tag(node, "map", path)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                self.check_tag(node, "seq", path)
+                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            assert isinstance(node, yaml.MappingNode)
+            self.check_tag(node, "map", path)
+            return self.mapping(node, path)
+        finally:
+            self.open.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_seen: dict[str, tuple[int, int]] = {}
+        marks = self.positions.marks
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Fail("mapping keys must be plain text", *_pos(key_node), path)
-            key = str(key_node.value)
+            key = sys.intern(str(key_node.value))  # one object for a field name, however many documents use it
             if key in first_seen:
                 line, _ = first_seen[key]
                 # In a list item, a repeated field usually starts the next item without its '-'.
@@ -103,8 +154,9 @@ class _Builder:
                     path + (key,),
                 )
             first_seen[key] = _pos(key_node)
-            self.positions.keys[path + (key,)] = _pos(key_node)
-            result[key] = self.build(value_node, path + (key,), stack)
+            sub = path + (key,)
+            marks[sub] = _mark(*first_seen[key]) * _KEY
+            result[key] = self.build(value_node, sub)
         return result
 
     def check_tag(self, node: yaml.Node, kind: str, path: FieldPath) -> None:
@@ -169,7 +221,7 @@ def load_yaml(text: str, file: str) -> LoadedYAML:
         diag = Diagnostic(file, "error", "the file is empty; expected a YAML mapping", 1, 1, code="not-mapping")
         return LoadedYAML(None, builder.positions, [diag])
     try:
-        data = builder.build(node, (), set())
+        data = builder.build(node, ())
     except _Fail as fail:
         diag = Diagnostic(file, "error", fail.message, fail.line, fail.column, fail.path, code="yaml")
         return LoadedYAML(None, builder.positions, [diag])

@@ -52,7 +52,11 @@ def check_study(study: StudyExtraction) -> list[Finding]:
         check_quotes,
         check_risk_of_bias,
     )
-    return [finding for rule in rules for finding in rule(study)]
+    _WALKED[:] = [(study, _walk(study))]  # the rules look for parts of the study: walk its tree once
+    try:
+        return [finding for rule in rules for finding in rule(study)]
+    finally:
+        _WALKED.clear()
 
 
 def _fmt(value: float) -> str:
@@ -75,20 +79,53 @@ def _identifiers(study: StudyExtraction) -> Iterator[Finding]:
             yield Finding("error", ("curation", "documents", i), "a document needs a path or a url", "document")
 
 
+#: The tree of the study being checked (set by check_study for the duration of its rules).
+_WALKED: list[tuple[Any, list[tuple[FieldPath, Any]]]] = []
+
+
+def _children(here: FieldPath, node: Any) -> list[tuple[FieldPath, Any]]:
+    """The model and list children of a node, last first (for a stack)."""
+    if isinstance(node, BaseModel):
+        return [
+            (here + (name,), value) for name in reversed(type(node).model_fields)
+            if isinstance(value := getattr(node, name), (BaseModel, list))
+        ]  # fmt: skip
+    if isinstance(node, list):
+        return [(here + (i,), item) for i, item in reversed(list(enumerate(node))) if isinstance(item, (BaseModel, list))]
+    return []
+
+
+def _walk(obj: Any) -> list[tuple[FieldPath, Any]]:
+    """Every model and list inside ``obj`` with its field path, depth first in field order."""
+    out: list[tuple[FieldPath, Any]] = []
+    stack: list[tuple[FieldPath, Any]] = [((), obj)]
+    while stack:
+        here, node = stack.pop()
+        out.append((here, node))
+        stack.extend(_children(here, node))
+    return out
+
+
 def _instances(obj: Any, cls: type[T], path: FieldPath = ()) -> Iterator[tuple[FieldPath, T]]:
-    """Every instance of ``cls`` inside a model tree, with its field path (depth first, in field order)."""
+    """Every instance of ``cls`` inside a model tree, with its field path (depth first, in field order;
+    not those inside an instance)."""
+    if not path and _WALKED and _WALKED[0][0] is obj:
+        inside: FieldPath | None = None
+        for here, node in _WALKED[0][1]:
+            if inside is not None and here[: len(inside)] == inside:
+                continue
+            inside = None
+            if isinstance(node, cls):
+                inside = here
+                yield here, node
+        return
     stack: list[tuple[FieldPath, Any]] = [(path, obj)]
     while stack:
         here, node = stack.pop()
         if isinstance(node, cls):
             yield here, node
-        elif isinstance(node, BaseModel):
-            stack.extend(
-                (here + (name,), value) for name in reversed(type(node).model_fields)
-                if isinstance(value := getattr(node, name), (BaseModel, list))
-            )  # fmt: skip
-        elif isinstance(node, list):
-            stack.extend((here + (i,), item) for i, item in reversed(list(enumerate(node))) if isinstance(item, (BaseModel, list)))
+        else:
+            stack.extend(_children(here, node))
 
 
 def _references(study: StudyExtraction) -> Iterator[Finding]:

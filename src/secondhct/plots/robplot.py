@@ -74,7 +74,8 @@ def rob_figure(tool_code: str, rows: Sequence[RobRow], title: str) -> Figure:
                     continue
                 x = LABEL_WIDTH + (j + 0.5) * COL
                 edge = BLACK if judgement != "not_applicable" else LIGHT_GREY
-                ax.add_patch(Circle((x, y), 0.115, facecolor=COLOURS[judgement], edgecolor=edge, linewidth=0.6))
+                # add_artist, not add_patch: the limits are fixed (inch_canvas), so no data limits to update
+                ax.add_artist(Circle((x, y), 0.115, facecolor=COLOURS[judgement], edgecolor=edge, linewidth=0.6))
                 ax.text(x, y, JUDGEMENT_SYMBOLS[judgement], ha="center", va="center", fontsize=FONT + 1, fontweight="bold")
         y = grid_bottom + 0.25
         half = (width - 0.2) / 2
@@ -83,7 +84,7 @@ def rob_figure(tool_code: str, rows: Sequence[RobRow], title: str) -> Figure:
         y += legend_rows * LINE + 0.12
         x = 0.1
         for key in judgement_keys:
-            ax.add_patch(Circle((x + 0.06, y), 0.06, facecolor=COLOURS[key], edgecolor=BLACK if key != "not_applicable" else LIGHT_GREY, linewidth=0.5))
+            ax.add_artist(Circle((x + 0.06, y), 0.06, facecolor=COLOURS[key], edgecolor=BLACK if key != "not_applicable" else LIGHT_GREY, linewidth=0.5))
             ax.text(x + 0.06, y, JUDGEMENT_SYMBOLS[key], ha="center", va="center", fontsize=FONT - 2)
             label = JUDGEMENT_WORDS[key]
             ax.text(x + 0.16, y, label, ha="left", va="center", fontsize=FONT - 1)

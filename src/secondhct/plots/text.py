@@ -76,14 +76,21 @@ def wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
+#: Widths measured so far, by (font families, text, size, weight, style): shared by every
+#: measurer of the process, as a build lays out the same labels in many figures (and
+#: FreeType's layout of a string costs about a tenth of a millisecond per character).
+_WIDTHS: dict[tuple[tuple[str, ...], str, float, str, str], float] = {}
+
+
 class TextMeasurer:
     """Widths of strings in points with the Agg renderer (72 dpi, so pixels are points)."""
 
     def __init__(self, family: Sequence[str], size: float) -> None:
-        self._renderer = RendererAgg(10, 10, 72)
+        self._renderer: RendererAgg | None = None  # made on the first width not yet measured
         self._family = list(family)
         self._size = size
         self._cache: dict[tuple[str, float, str, str], float] = {}
+        self._shared_key = tuple(self._family)
 
     def prop(self, size: float | None = None, weight: str = "normal", style: str = "normal") -> FontProperties:
         return FontProperties(family=self._family, size=size or self._size, weight=weight, style=style)  # type: ignore[arg-type]
@@ -92,11 +99,16 @@ class TextMeasurer:
         """Width of ``s`` in points."""
         key = (s, size or self._size, weight, style)
         if key not in self._cache:
-            if not s:
-                self._cache[key] = 0.0
-            else:
-                w, _, _ = self._renderer.get_text_width_height_descent(s, self.prop(size, weight, style), ismath=False)
-                self._cache[key] = float(w)
+            shared = (self._shared_key, *key)
+            if shared not in _WIDTHS:
+                if not s:
+                    _WIDTHS[shared] = 0.0
+                else:
+                    if self._renderer is None:
+                        self._renderer = RendererAgg(10, 10, 72)
+                    w, _, _ = self._renderer.get_text_width_height_descent(s, self.prop(size, weight, style), ismath=False)
+                    _WIDTHS[shared] = float(w)
+            self._cache[key] = _WIDTHS[shared]
         return self._cache[key]
 
 
