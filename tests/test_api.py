@@ -38,3 +38,14 @@ def test_api_forest_is_a_figure_and_unknown_analysis_is_an_error() -> None:
     assert isinstance(review.run("os-children-acute-2-3y").forest(), Figure)
     with pytest.raises(SecondHCTError, match="no analysis 'nope'"):
         review.run("nope")
+
+
+def test_batch_analyses_are_run_only_when_asked() -> None:
+    """os-all-ages-2-3y asks for a GOSH plot and a permutation test (protocol batch:); a forest plot needs neither."""
+    review = load_review(ROOT)
+    full = review.run("os-all-ages-2-3y").result
+    assert full.gosh is not None and full.gosh.fits is not None
+    assert any(f.permutation is not None for f in full.factors)
+    plot_only = review.run("os-all-ages-2-3y", batch=False).result
+    assert plot_only.gosh is None and all(f.permutation is None for f in plot_only.factors)
+    assert plot_only.pooled == full.pooled

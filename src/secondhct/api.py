@@ -111,13 +111,14 @@ class Review:
     def analysis_ids(self) -> list[str]:
         return [a.id for a in self.protocol.analyses]
 
-    def run(self, analysis_id: str) -> AnalysisView:
-        """Run one analysis of the protocol (nothing is written)."""
+    def run(self, analysis_id: str, *, batch: bool = True) -> AnalysisView:
+        """Run one analysis of the protocol (nothing is written); ``batch=False`` leaves out its
+        GOSH fits and permutation tests."""
         analysis = next((a for a in self.protocol.analyses if a.id == analysis_id), None)
         if analysis is None:
             raise SecondHCTError(f"no analysis '{analysis_id}' in protocol.yaml; analyses: {', '.join(self.analysis_ids())}")
         years = {k: int(r.year) if r.year else None for k, r in self.bibliography.references.items()}
-        result = run_analysis(plan(analysis, self.protocol.defaults, self.vocabulary), self.studies, years)
+        result = run_analysis(plan(analysis, self.protocol.defaults, self.vocabulary), self.studies, years, batch=batch)
         return AnalysisView(result, dict(self.bibliography.labels))
 
     def studies_frame(self) -> pd.DataFrame:

@@ -101,7 +101,7 @@ def _analysis_data(analysis: str, root: Path | None) -> ForestData:
     from ..errors import InputError
     from ..review.figures import forest_data
 
-    view = load_review(root).run(analysis)
+    view = load_review(root).run(analysis, batch=False)  # the plot shows no GOSH fits or permutation test
     data = forest_data(view.result, view.labels)
     if data is None:
         raise InputError(f"analysis {analysis}: no report has an effect size, so there is nothing to draw")

@@ -226,7 +226,7 @@ def study_level(study: StudyExtraction, factor: str) -> str:
     return study.study.data_source
 
 
-def _factors(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyExtraction]) -> list[FactorResult]:
+def _factors(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyExtraction], batch: bool = True) -> list[FactorResult]:
     out = []
     for factor in plan.analysis.subgroup_factors:
         groups = [study_level(by_key[e.key], factor) for e in effects]
@@ -248,7 +248,7 @@ def _factors(plan: Plan, effects: list[StudyEffect], by_key: Mapping[str, StudyE
             lev: natural_pooled(plan.measure, res, None)
             for lev, res in result.results.items() if not MEASURES[plan.measure].needs_n
         }  # fmt: skip
-        permutation, why = (None, "") if result.test is None else permutation_for(
+        permutation, why = (None, "") if result.test is None or not batch else permutation_for(
             plan, [e.effect.yi for e in effects], [e.effect.vi for e in effects], groups
         )
         out.append(FactorResult(factor, levels, result, natural, why, permutation))
@@ -329,8 +329,10 @@ def time_spread_reason(plan: Plan, effects: Sequence[StudyEffect], by_key: Mappi
     return f"time points {shown} differ by more than the protocol allows ({plan.analysis.time.max_spread}): listed, not pooled"
 
 
-def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> AnalysisResult:
-    """Select, compute effect sizes, pool, and run the plan's sensitivity and subgroup analyses."""
+def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, batch: bool = True) -> AnalysisResult:
+    """Select, compute effect sizes, pool, and run the plan's sensitivity and subgroup analyses;
+    with ``batch`` also the GOSH fits and permutation tests the protocol asks for (a forest plot,
+    which shows neither, leaves them out)."""
     chosen = choose(plan, studies, years)
     effects, excluded, level_rows = chosen.effects, chosen.excluded, chosen.level_rows
     by_key = {s.key: s for s in studies}
@@ -361,12 +363,12 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
         pooled=pooled,
         sensitivity=sensitivity,
         factors=tuple(_level_factor(plan, level_rows)) if plan.contrasts_proportions else
-        tuple(_factors(plan, effects, by_key)) if len(effects) > 1 and not by_level else (),
+        tuple(_factors(plan, effects, by_key, batch)) if len(effects) > 1 and not by_level else (),
         warnings=tuple(warnings),
         studies=by_key,
         synthesis=kind,
         level_rows=tuple(level_rows),
-        gosh=gosh_for(plan, effects) if pooled is not None else None,
+        gosh=gosh_for(plan, effects) if pooled is not None and batch else None,
     )
 
 
