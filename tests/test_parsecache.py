@@ -95,6 +95,15 @@ def test_unwritable_project_is_not_cached(tmp_path: Path) -> None:
     assert _lines(root) == [d.format() for d in validate_project(Project(root), cache_parses=False).diagnostics]
 
 
+def test_a_cache_linked_out_of_the_project_is_not_used(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (root / CACHE_DIR).symlink_to(outside, target_is_directory=True)
+    assert _lines(root) == [d.format() for d in validate_project(Project(root), cache_parses=False).diagnostics]
+    assert list(outside.iterdir()) == []  # nothing written outside the project
+
+
 def test_positions_round_trip_and_locate() -> None:
     text = "a: 1\nb:\n  - x\n  - c: [1, 2]\n    d: long\n"
     loaded = load_yaml(text, "t.yaml")

@@ -27,24 +27,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .codehash import package_digest
 
 CACHE_DIR = ".secondhct-cache"
 _FORMAT = b"secondhct-parse-cache 1\0"
 _DIGEST = 32  # bytes of SHA-256
-_SOURCE: dict[str, str] = {}
 
 
 def source_digest() -> str:
     """SHA-256 of the package's Python source (and version): new code never reads old entries."""
-    if "digest" not in _SOURCE:
-        package = Path(__file__).resolve().parent
-        digest = hashlib.sha256(__version__.encode() + b"\0")
-        for path in sorted(package.rglob("*.py")):
-            data = path.read_bytes()
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + len(data).to_bytes(8, "big") + data)
-        _SOURCE["digest"] = digest.hexdigest()
-    return _SOURCE["digest"]
+    return package_digest((".py",))
 
 
 class ParseCache:
@@ -53,6 +45,8 @@ class ParseCache:
     def __init__(self, root: Path) -> None:
         self.folder = root / CACHE_DIR / "parsed"
         self.salt = source_digest().encode()
+        # a .secondhct-cache that is a link out of the project is not used: nothing is written outside it
+        self.enabled = self.folder.resolve().is_relative_to(root.resolve())
 
     def key(self, file: str, text: str) -> bytes:
         """The entry's key: the code, the name diagnostics use for the file, and its text."""
@@ -67,6 +61,8 @@ class ParseCache:
 
     def get(self, file: str, key: bytes) -> Any | None:
         """The value stored for ``file`` under ``key``, or None (absent, stale or unreadable)."""
+        if not self.enabled:
+            return None
         try:
             blob = self._path(file).read_bytes()
         except OSError:
@@ -84,6 +80,8 @@ class ParseCache:
 
     def put(self, file: str, key: bytes, value: Any) -> None:
         """Store ``value`` (plain data only) for ``file``; a failure to write is ignored."""
+        if not self.enabled:
+            return
         try:
             payload = marshal.dumps(value)
         except ValueError:

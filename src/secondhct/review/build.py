@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..codehash import package_digest
 from ..errors import SecondHCTError
 from ..project import Project, display_path
 from ..results import RESULTS_FORMAT, AnalysisRecord, ResultsDocument, read_results
@@ -67,9 +68,7 @@ def _sha(*parts: bytes) -> str:
 
 def code_digest() -> str:
     """Hash of the package's source and templates: a code change invalidates every analysis."""
-    root = Path(__file__).resolve().parents[1]
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".py", ".j2", ".css") and p.is_file())
-    return _sha(__version__.encode(), *(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() for p in files))
+    return package_digest((".py", ".j2", ".css"))
 
 
 def data_digest(project: Project) -> str:
