@@ -142,7 +142,7 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
             figure_bytes(forest_plot(levels), "svg").decode("utf-8"), f"Per-level forest plot: {title}",
             "One row per report and level with its estimate and 95% confidence interval, a subtotal per level and the test for subgroup differences.",
         )
-    gosh = gosh_svg(result)
+    gosh = gosh_svg(result, labels)
     if gosh is not None:
         from .results import gosh_file
 
@@ -156,9 +156,10 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
     return out
 
 
-def gosh_svg(result: AnalysisResult) -> str | None:
+def gosh_svg(result: AnalysisResult, labels: Mapping[str, str]) -> str | None:
     """The GOSH plot of an analysis whose protocol asks for one (estimates back on the natural
-    scale: percent for proportions, a log axis for ratios); None when not drawn."""
+    scale: percent for proportions, a log axis for ratios), its description naming the reports
+    by their labels; None when not drawn."""
     if result.gosh is None or result.gosh.fits is None:
         return None
     import numpy as np
@@ -185,7 +186,7 @@ def gosh_svg(result: AnalysisResult) -> str | None:
                       title=f"GOSH: {subsets} subsets of {k} reports ({METHODS[g.method].words})")  # fmt: skip
     return svg_with_title(
         figure_bytes(fig, "svg").decode("utf-8"), f"GOSH plot: {result.plan.analysis.title}",
-        f"The model refitted to each of the {subsets} subsets of 2 or more of the {k} reports ({', '.join(g.keys)}): "
+        f"The model refitted to each of the {subsets} subsets of 2 or more of the {k} reports ({', '.join(labels.get(key, key) for key in g.keys)}): "
         "each dot is one subset's pooled estimate against its I²; the black diamond is the fit of all reports.",
     )
 
