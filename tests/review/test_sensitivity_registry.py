@@ -8,12 +8,9 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from secondhct.review.sensitivity import (
-    SENSITIVITY_KINDS,
-    SensitivityContext,
-    SensitivityEntry,
-    default_sensitivity,
-)
+from secondhct.protocol.sensitivity import SENSITIVITY_KINDS, SensitivityEntry, default_sensitivity
+from secondhct.review.sensitivity import RUNNERS, SensitivityContext
+from secondhct.review.sensitivity import run as run_spec
 
 ENTRY: TypeAdapter[Any] = TypeAdapter(SensitivityEntry)
 
@@ -65,7 +62,7 @@ def context(is_ratio: bool = False, origins: tuple[str, ...] = ("second_hct",)) 
 
 def run(spec: dict[str, Any], is_ratio: bool = False, origins: tuple[str, ...] = ("second_hct",)) -> tuple[list[Any], list[tuple[tuple[str, ...], str | None]]]:
     ctx, calls = context(is_ratio, origins)
-    return ENTRY.validate_python(spec).run(ctx), calls
+    return run_spec(ENTRY.validate_python(spec), ctx), calls
 
 
 def test_excluding_case_reports_and_abstracts_keeps_the_rest() -> None:
@@ -94,7 +91,7 @@ def test_all_overlap_reports_pools_every_selected_report() -> None:
     assert calls == [(("a", "b", "c", "d", "e"), None)]
     empty = SensitivityContext(plan=SimpleNamespace(), effects=[], studies={}, pool=lambda kept, model: (None, ""),  # type: ignore[arg-type]
                                reselect=lambda **_: [])  # fmt: skip
-    assert ENTRY.validate_python({"kind": "all_overlap_reports"}).run(empty) == []  # no report at all: no row
+    assert run_spec(ENTRY.validate_python({"kind": "all_overlap_reports"}), empty) == []  # no report at all: no row
 
 
 def test_including_selected_cohorts_adds_them() -> None:
@@ -132,14 +129,14 @@ def test_inflating_approximated_variances_touches_only_derived_rows() -> None:
     ctx = SensitivityContext(plan=SimpleNamespace(is_ratio=False), effects=[exact, approx], studies=STUDIES,  # type: ignore[arg-type]
                              pool=lambda kept, method: (seen.extend(kept), (None, ""))[1], reselect=lambda **_: [])  # fmt: skip
     spec = ENTRY.validate_python({"kind": "inflate_approximated_variances", "factor": 3})
-    (result,) = spec.run(ctx)
+    (result,) = run_spec(spec, ctx)
     assert [e.effect.vi for e in seen] == [0.2, pytest.approx(0.9)] and result.keys == ("a", "b")
     assert spec.title.endswith("multiplied by 3")
     assert ENTRY.validate_python({"kind": "inflate_approximated_variances"}).factor == 2.0
     with pytest.raises(ValidationError):
         ENTRY.validate_python({"kind": "inflate_approximated_variances", "factor": 1})
     none_derived = SensitivityContext(plan=ctx.plan, effects=[exact], studies=STUDIES, pool=ctx.pool, reselect=ctx.reselect)
-    assert spec.run(none_derived) == []
+    assert run_spec(spec, none_derived) == []
 
 
 def test_method_change_to_the_glmm_uses_reports_with_counts_only() -> None:
@@ -170,3 +167,8 @@ def test_defaults_are_registered_kinds_with_distinct_names() -> None:
     specs = default_sensitivity()
     assert all(type(s) in SENSITIVITY_KINDS for s in specs)
     assert len({s.name for s in specs}) == len(specs)
+
+
+def test_every_registered_kind_has_its_function() -> None:
+    """A specification of the protocol format without its behaviour would fail only when used."""
+    assert set(RUNNERS) == set(SENSITIVITY_KINDS)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..measures import MEASURES
-from ..stats.models import METHODS, TESTS
+from ..stats.inference import TESTS
+from ..stats.models import METHODS
 from .common import RootOption, flag, reports_errors
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ import typer
 
 from ..errors import InputError
 from ..measures import MEASURES
-from ..stats.models import METHODS, TESTS
+from ..stats.inference import TESTS
+from ..stats.models import METHODS
 from .common import flag, reports_errors
 
 if TYPE_CHECKING:

@@ -10,30 +10,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
-
-from ..diagnostics import FieldPath, Severity
+from ..diagnostics import FieldPath
 from .consistency import half_unit, printed_p_interval, ratio_p_range, se_matches_ci
+from .finding import Finding
 from .quotes import check_quotes
 from .riskofbias import check_risk_of_bias
 from .schema import CI, PROPORTION_SCALE, Age, FollowUp, Outcome, Range, Source, StudyExtraction
 from .slips import check_unit_slips
 from .timepoint import duration_in_months, parse_time_point
+from .walk import WALKED as _WALKED
+from .walk import instances as _instances
+from .walk import walk as _walk
 
 _SCALE = PROPORTION_SCALE
 _TIME_UNITS = {"days", "weeks", "months", "years"}
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: Severity
-    path: FieldPath
-    message: str
-    code: str
 
 
 def check_study(study: StudyExtraction) -> list[Finding]:
@@ -77,55 +70,6 @@ def _identifiers(study: StudyExtraction) -> Iterator[Finding]:
         seen_docs.setdefault(doc.id, i)
         if doc.path is None and doc.url is None:
             yield Finding("error", ("curation", "documents", i), "a document needs a path or a url", "document")
-
-
-#: The tree of the study being checked (set by check_study for the duration of its rules).
-_WALKED: list[tuple[Any, list[tuple[FieldPath, Any]]]] = []
-
-
-def _children(here: FieldPath, node: Any) -> list[tuple[FieldPath, Any]]:
-    """The model and list children of a node, last first (for a stack)."""
-    if isinstance(node, BaseModel):
-        return [
-            (here + (name,), value) for name in reversed(type(node).model_fields)
-            if isinstance(value := getattr(node, name), (BaseModel, list))
-        ]  # fmt: skip
-    if isinstance(node, list):
-        return [(here + (i,), item) for i, item in reversed(list(enumerate(node))) if isinstance(item, (BaseModel, list))]
-    return []
-
-
-def _walk(obj: Any) -> list[tuple[FieldPath, Any]]:
-    """Every model and list inside ``obj`` with its field path, depth first in field order."""
-    out: list[tuple[FieldPath, Any]] = []
-    stack: list[tuple[FieldPath, Any]] = [((), obj)]
-    while stack:
-        here, node = stack.pop()
-        out.append((here, node))
-        stack.extend(_children(here, node))
-    return out
-
-
-def _instances(obj: Any, cls: type[T], path: FieldPath = ()) -> Iterator[tuple[FieldPath, T]]:
-    """Every instance of ``cls`` inside a model tree, with its field path (depth first, in field order;
-    not those inside an instance)."""
-    if not path and _WALKED and _WALKED[0][0] is obj:
-        inside: FieldPath | None = None
-        for here, node in _WALKED[0][1]:
-            if inside is not None and here[: len(inside)] == inside:
-                continue
-            inside = None
-            if isinstance(node, cls):
-                inside = here
-                yield here, node
-        return
-    stack: list[tuple[FieldPath, Any]] = [(path, obj)]
-    while stack:
-        here, node = stack.pop()
-        if isinstance(node, cls):
-            yield here, node
-        else:
-            stack.extend(_children(here, node))
 
 
 def _references(study: StudyExtraction) -> Iterator[Finding]:

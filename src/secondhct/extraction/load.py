@@ -19,7 +19,7 @@ from .schema import StudyExtraction
 
 if TYPE_CHECKING:
     from ..parsecache import ParseCache
-    from .checks import Finding
+    from .finding import Finding
 
 
 @dataclass
@@ -71,7 +71,7 @@ def load_study(path: Path, display: str | None = None, cache: ParseCache | None 
 
 
 def _findings(plain: Any) -> list[Finding] | None:
-    from .checks import Finding
+    from .finding import Finding
 
     try:
         return [Finding(*f) for f in plain] if plain is not None else None

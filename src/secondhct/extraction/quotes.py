@@ -30,7 +30,7 @@ from ..diagnostics import FieldPath
 from .schema import PROPORTION_SCALE, Source, StudyExtraction
 
 if TYPE_CHECKING:
-    from .checks import Finding
+    from .finding import Finding
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
           "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]  # fmt: skip
@@ -155,7 +155,7 @@ def _printed(name: str, value: Any, text: str, unit: str | None) -> bool:
 
 def check_quotes(study: StudyExtraction) -> Iterator[Finding]:
     """A number of a quoted row that none of its quotes prints is an error (see module docstring)."""
-    from .checks import Finding
+    from .finding import Finding
 
     for path, source, values, unit in _rows(study):
         text = quoted_text(source)

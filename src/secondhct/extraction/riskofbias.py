@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..diagnostics import FieldPath
-    from .checks import Finding
+    from .finding import Finding
     from .schema import RiskOfBias, StudyExtraction
 
 
@@ -135,7 +135,7 @@ def assessment(study: StudyExtraction, tool: str) -> RiskOfBias | None:
 
 def check_risk_of_bias(study: StudyExtraction) -> Iterator[Finding]:
     """Unknown or missing domains are errors; a tool used twice is an error; a missing assessment a warning."""
-    from .checks import Finding
+    from .finding import Finding
 
     seen: dict[str, int] = {}
     for i, rob in enumerate(study.risk_of_bias):
@@ -180,7 +180,7 @@ def overall_from_domains(judgements: Iterable[str]) -> str:
 
 
 def _check_overall(rob: RiskOfBias, path: FieldPath) -> Iterator[Finding]:
-    from .checks import Finding
+    from .finding import Finding
 
     given = rob.overall.judgement
     if given == "not_applicable":
@@ -195,7 +195,7 @@ def _check_overall(rob: RiskOfBias, path: FieldPath) -> Iterator[Finding]:
 
 
 def _check_second_assessor(rob: RiskOfBias, path: FieldPath) -> Iterator[Finding]:
-    from .checks import Finding
+    from .finding import Finding
 
     if (rob.checked_by is None) != (rob.checked_on is None):
         given, missing = ("checked_by", "checked_on") if rob.checked_on is None else ("checked_on", "checked_by")

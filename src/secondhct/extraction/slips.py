@@ -14,12 +14,12 @@ from .consistency import half_unit
 from .schema import StudyExtraction
 
 if TYPE_CHECKING:
-    from .checks import Finding
+    from .finding import Finding
 
 
 def check_unit_slips(study: StudyExtraction) -> Iterator[Finding]:
     """A ``percent`` estimate below 1 whose events/total or CI say it is a proportion."""
-    from .checks import Finding
+    from .finding import Finding
 
     for i, out in enumerate(study.outcomes):
         if out.unit != "percent" or out.estimate is None or not 0 < out.estimate < 1:

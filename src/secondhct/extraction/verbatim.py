@@ -17,7 +17,7 @@ from ..diagnostics import FieldPath
 from .schema import Source, StudyExtraction
 
 if TYPE_CHECKING:
-    from .checks import Finding
+    from .finding import Finding
 
 
 def _normalise(text: str) -> str:
@@ -26,7 +26,7 @@ def _normalise(text: str) -> str:
 
 def quotes_of(study: StudyExtraction) -> Iterator[tuple[FieldPath, str | None, str]]:
     """Each quote of the study: its field path, the document it cites (None: the first) and its words."""
-    from .checks import _instances
+    from .walk import instances as _instances
 
     for path, source in _instances(study, Source):
         if source.quote is not None:
@@ -37,7 +37,7 @@ def quotes_of(study: StudyExtraction) -> Iterator[tuple[FieldPath, str | None, s
 
 def check_verbatim(study: StudyExtraction, root: Path) -> Iterator[Finding]:
     """A quote passage that its (locally available) document does not print is an error."""
-    from .checks import Finding
+    from .finding import Finding
 
     docs = {d.id: d for d in study.curation.documents}
     texts: dict[str | None, str | None] = {}

@@ -16,7 +16,8 @@ import math
 from ..calculator import pool_table
 from ..errors import InputError
 from ..inputs.csvtable import StudyTable, parse_study_table
-from ..stats.models import FitOptions, ModelFit, check_test, get_method
+from ..stats.inference import check_test
+from ..stats.models import FitOptions, ModelFit, get_method
 from .data import ForestData, ForestRow, SubgroupTestResult, rows_with_weights
 
 

@@ -10,7 +10,8 @@ from matplotlib.font_manager import FontProperties
 
 from ..format import fmt_num, fmt_p, fmt_tau2
 from ..stats.bayes import BayesResult
-from ..stats.models import METHODS, TESTS, ModelFit
+from ..stats.inference import TESTS
+from ..stats.models import METHODS, ModelFit
 from .scale import SCALE_WORDS, DisplayScale
 
 #: Footnote marks in the order journals use them (ICMJE style), then doubled.

@@ -16,8 +16,8 @@ from ..yamlsource import Positions
 from .schema import Analysis, Defaults, FewStudies, Protocol
 
 if TYPE_CHECKING:
-    from ..review.sensitivity import SensitivitySpec
     from ..vocabulary import Vocabulary
+    from .sensitivity import SensitivitySpec
 
 
 @dataclass(frozen=True)

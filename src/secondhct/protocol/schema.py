@@ -25,8 +25,9 @@ from ..extraction.schema import (
     TimePointText,
 )
 from ..measures import codes
-from ..review.sensitivity import SensitivityEntry, default_sensitivity
-from ..stats.models import METHODS, TESTS, InverseVariance
+from ..stats.inference import TESTS
+from ..stats.models import METHODS, InverseVariance
+from .sensitivity import SensitivityEntry, default_sensitivity
 
 # Literal types derived from the measure table and the method registry (one definition each).
 if TYPE_CHECKING:

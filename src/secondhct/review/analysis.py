@@ -16,6 +16,7 @@ from ..extraction.timepoint import parse_time_point
 from ..measures import MEASURES
 from ..protocol.load import CONTRAST_SCALE, Plan, max_spread_months
 from ..protocol.select import Candidate, Exclusion, overlap_exclusions, select
+from ..protocol.sensitivity import MethodChange
 from ..stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure
 from ..stats.permutation import PermutationTest
 from ..stats.pooling import PooledResult
@@ -25,17 +26,8 @@ from . import rules
 from .batch import GoshResult, gosh_for, permutation_for
 from .contrasts import LevelRow, arm_contrasts, level_contrasts
 from .effects import NoEffect, StudyEffect, proportion_effect, ratio_effect
-from .sensitivity import MethodChange, Sensitivity, SensitivityContext
-
-
-@dataclass(frozen=True)
-class Pooled:
-    """A fitted model, its estimate, CI and prediction interval on the natural scale
-    (``natural``: estimate, ci_lb, ci_ub, pi_lb, pi_ub), and the caveat of that back-transformation."""
-
-    result: ModelFit
-    natural: tuple[float, float, float, float, float]
-    note: str | None = None
+from .pooled import Pooled
+from .sensitivity import Sensitivity, SensitivityContext, run
 
 
 @dataclass(frozen=True)
@@ -207,8 +199,8 @@ def _sensitivity(
     )  # fmt: skip
     specs = [*rules.rule_sensitivity(plan, kind), *plan.sensitivity]
     if kind in ("single_report", "none"):  # with no report or one, only the analyses that change the set can matter
-        specs = [s for s in specs if s.name in rules.SET_CHANGING]
-    return [result for spec in specs for result in spec.run(ctx)]
+        specs = [s for s in specs if s.changes_set]
+    return [result for spec in specs for result in run(spec, ctx)]
 
 
 def study_level(study: StudyExtraction, factor: str) -> str:

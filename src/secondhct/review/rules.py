@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .sensitivity import MethodChange, model_spec
+from ..protocol.sensitivity import MethodChange, model_spec
 
 if TYPE_CHECKING:
     from ..protocol.load import Plan
@@ -69,15 +69,10 @@ def model_for(plan: Plan, k: int) -> MethodChange | None:
     return bayes_spec(plan) if 2 <= k <= plan.few_studies.max_k else None
 
 
-#: Sensitivity analyses that change which reports enter, so that they can matter even when the
-#: primary analysis has a single report or none (e.g. a selected cohort that would make it two).
-SET_CHANGING = ("all_overlap_reports", "include_selected_cohorts", "include_selected_cohorts-unadjusted", "include_unadjusted",
-                "include_time_origin_not_stated", "include_time_origin_not_stated-selected")
-
-
 def rule_sensitivity(plan: Plan, kind: str) -> list[MethodChange]:
     """The models the rule puts beside the primary one, first in the sensitivity table."""
-    from ..stats.models import METHODS, TESTS
+    from ..stats.inference import TESTS
+    from ..stats.models import METHODS
 
     if kind == "few_studies":
         words = f"{METHODS[plan.method].words}, {TESTS.get(plan.test, plan.test)} (frequentist random effects)"

@@ -19,7 +19,7 @@ from ..format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_percent, fmt_p
 from ..measures import MEASURES
 from ..results import AnalysisRecord, BayesRecord, GoshRecord, PermutationRecord, PooledRecord, ResultsDocument
 from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
-from ..stats.models import TESTS
+from ..stats.inference import TESTS
 from ..vocabulary import Vocabulary
 from ..words import STAGE_WORDS, code_words, intervention_words, origin_words, outcome_words
 from .benefit import benefit_context
@@ -203,7 +203,8 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mappin
 
 def permutation_words(t: PermutationRecord | None) -> str:
     """The permutation test of a subgroup factor in words ("" when the protocol does not ask)."""
-    from ..stats.models import METHODS, TESTS
+    from ..stats.inference import TESTS
+    from ..stats.models import METHODS
 
     if t is None:
         return ""

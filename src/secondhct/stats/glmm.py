@@ -28,7 +28,7 @@ from scipy import special
 from ..errors import PoolingError
 from .distributions import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
 from .escalc import escalc_proportions
-from .models import check_test
+from .inference import check_test
 from .pooling import PooledResult, TestType
 from .residual import Residual
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from ..errors import PoolingError
+from .inference import check_test
 
 if TYPE_CHECKING:
     from .bayes import BayesResult
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 #: time, so that importing it costs nothing.
 ModelFit: TypeAlias = "PooledResult | BayesResult"
 
-#: Inference for the frequentist models: Wald z, Knapp-Hartung, ad hoc Knapp-Hartung.
-TESTS: dict[str, str] = {"z": "Wald z", "knha": "Knapp-Hartung", "adhoc": "Knapp-Hartung (ad hoc)"}
 
 
 @dataclass(frozen=True)
@@ -103,13 +102,6 @@ def get_method(name: str) -> PoolingMethod:
 def fitted_measure(method: str, measure: str) -> str:
     """The scale a method's result is on: a model of counts (the GLMM) pools logits."""
     return "PLO" if get_method(method).needs_counts else measure
-
-
-def check_test(test: str) -> str:
-    """Return ``test`` if it is one of :data:`TESTS`."""
-    if test not in TESTS:
-        raise PoolingError(f"unknown test {test!r}; allowed: {', '.join(TESTS)}")
-    return test
 
 
 def fit(method: str, data: EffectData, options: FitOptions | None = None) -> ModelFit:

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .distributions import brentq, chi2_isf, chi2_ppf
-from .models import TESTS
+from .inference import TESTS
 from .rma import RmaFit, TestType, check_inputs, fit_rma
 from .tau2 import (
     DEFAULT_MAXITER,

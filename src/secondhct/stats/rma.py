@@ -16,7 +16,7 @@ from scipy import special
 
 from ..errors import PoolingError
 from .distributions import chi2_sf, f_sf, norm_isf, t_isf
-from .models import check_test
+from .inference import TestType, check_test
 from .residual import Residual
 from .tau2 import DEFAULT_MAXITER, DEFAULT_THRESHOLD, DEFAULT_TOL, Tau2Estimate, Tau2Method, check_method, estimate_tau2
 
@@ -24,9 +24,6 @@ from .tau2 import DEFAULT_MAXITER, DEFAULT_THRESHOLD, DEFAULT_TOL, Tau2Estimate,
 #: underflow, squares overflow): refused with a message instead of a NaN result.
 MAX_VARIANCE = 1e100
 MAX_EFFECT = 1e50
-
-#: One of :data:`secondhct.stats.models.TESTS` (``z``, ``knha``, ``adhoc``).
-TestType = str
 
 
 @dataclass(frozen=True)

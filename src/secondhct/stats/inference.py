@@ -1,0 +1,23 @@
+"""The tests (inference) of the frequentist models, a leaf of :mod:`secondhct.stats`.
+
+``z``: Wald z; ``knha``: Knapp & Hartung (2003, Stat Med 22:2693-2710); ``adhoc``: their
+adjustment with the variance factor floored at 1 (Knapp & Hartung 2003; metafor's
+``test = "adhoc"``). The model registry, the estimators and the protocol read it here.
+"""
+
+from __future__ import annotations
+
+from ..errors import PoolingError
+
+#: Inference for the frequentist models: Wald z, Knapp-Hartung, ad hoc Knapp-Hartung.
+TESTS: dict[str, str] = {"z": "Wald z", "knha": "Knapp-Hartung", "adhoc": "Knapp-Hartung (ad hoc)"}
+
+#: A test's name (one of :data:`TESTS`).
+TestType = str
+
+
+def check_test(test: str) -> str:
+    """Return ``test`` if it is one of :data:`TESTS`."""
+    if test not in TESTS:
+        raise PoolingError(f"unknown test {test!r}; allowed: {', '.join(TESTS)}")
+    return test
