@@ -54,7 +54,9 @@ def fmt_natural(family: str, value: float | None) -> str:
     if not _finite(value):
         return MISSING
     assert value is not None
-    return f"{100 * value:.1f}%" if family == "proportion" else f"{value:.2f}"
+    from .measures import FAMILIES
+
+    return FAMILIES[family].fmt(value)
 
 
 def fmt_range(family: str, lower: float | None, upper: float | None) -> str:

@@ -41,6 +41,46 @@ else:
     ArrayLike = Array = Any
 
 Family = Literal["proportion", "ratio", "generic"]
+
+
+@dataclass(frozen=True)
+class MeasureFamily:
+    """What every measure of one family shares: the value of no effect, the axis, how a
+    natural-scale value is printed, and whether it may be pooled on an absolute scale.
+
+    One definition per family (:data:`FAMILIES`); code asks these attributes, never the name.
+    """
+
+    name: Family
+    null: float | None
+    """The natural-scale value of no effect (1 for ratios), where a reference line goes."""
+    log_axis: bool
+    """Natural values are drawn on a log axis (ratios)."""
+    percent: bool
+    """Natural values are proportions, printed as percentages."""
+    absolute: bool
+    """Values are absolute (a proportion in 0-1) rather than relative to a reference."""
+
+    @property
+    def is_ratio(self) -> bool:
+        """A relative measure whose no-effect value is 1 (HR, RR, OR)."""
+        return self.null == 1.0
+
+    def fmt(self, value: float) -> str:
+        """A finite natural-scale value in prose: ``29.4%`` for a proportion, ``0.53`` otherwise."""
+        return f"{100 * value:.1f}%" if self.percent else f"{value:.2f}"
+
+    def show(self, value: float) -> str:
+        """A threshold as the protocol states it: ``30%``, ``1``."""
+        return f"{100 * value:g}%" if self.percent else f"{value:g}"
+
+
+#: The measure families, by name.
+FAMILIES: dict[str, MeasureFamily] = {
+    "proportion": MeasureFamily("proportion", None, log_axis=False, percent=True, absolute=True),
+    "ratio": MeasureFamily("ratio", 1.0, log_axis=True, percent=False, absolute=False),
+    "generic": MeasureFamily("generic", None, log_axis=False, percent=False, absolute=False),
+}
 Unary = Callable[["ArrayLike"], "Array"]
 
 IPFT_HM_WARNING = (
@@ -296,16 +336,21 @@ class Measure:
         return self.transform is not IDENTITY
 
     @property
+    def family_info(self) -> MeasureFamily:
+        """The measure's :class:`MeasureFamily`."""
+        return FAMILIES[self.family]
+
+    @property
     def null(self) -> float | None:
         """The natural-scale value of no effect (1 for ratios), where a reference line goes."""
-        return 1.0 if self.family == "ratio" else None
+        return self.family_info.null
 
     @property
     def layouts(self) -> tuple[str, ...]:
         """The CSV layouts (:mod:`secondhct.inputs.csvtable`) that can give this measure."""
-        if self.family == "ratio":
+        if self.family_info.is_ratio:
             return ("yi", "ratio_ci", "ratio_p")
-        if self.family == "generic":
+        if not self.family_info.absolute:
             return ("yi",)
         return ("counts",) if self.needs_n else ("counts", "yi", "prop_se")
 
@@ -378,7 +423,7 @@ MEASURES: dict[str, Measure] = {
 #: Scales a reported CI of a proportion may have been built on: the proportion measures'
 #: transformations, plus the complementary log-log (``PCLL``, Kalbfleisch & Prentice 2002).
 CI_SCALES: dict[str, Transform] = {
-    **{m.code: m.transform for m in MEASURES.values() if m.family == "proportion" and m.transform is not None},
+    **{m.code: m.transform for m in MEASURES.values() if m.family_info.percent and m.transform is not None},
     "PCLL": CLOGLOG,
 }
 

@@ -81,12 +81,12 @@ def egger_text(yi: Sequence[float], vi: Sequence[float]) -> tuple[str, EggerTest
 def _ticks(measure: str, lo: float, hi: float) -> tuple[list[float], list[str], str]:
     """Tick positions on the analysis scale, their natural-scale labels and the axis label."""
     m = MEASURES.get(measure)
-    if m is not None and m.family == "ratio":
+    if m is not None and m.family_info.log_axis:
         cand = [2.0**k for k in range(-6, 7) if lo <= k * math.log(2) <= hi]
         if len(cand) > 7:
             cand = [v for v in (0.01, 0.1, 1, 10, 100) if lo <= math.log(v) <= hi]
         return [math.log(v) for v in cand], [f"{v:g}" if v >= 1 else f"{v:.4f}".rstrip("0") for v in cand], f"{m.natural_words} (log scale)"
-    if m is not None and m.family == "proportion" and not m.needs_n:
+    if m is not None and m.family_info.percent and not m.needs_n:
 
         def f(p: float) -> float:
             return float(m.forward(p))

@@ -18,7 +18,7 @@ from ..measures import MEASURES
 
 Backtransform = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
-RATIOS = tuple(c for c, m in MEASURES.items() if m.family == "ratio")
+RATIOS = tuple(c for c, m in MEASURES.items() if m.family_info.is_ratio)
 
 #: Words for the footer: the analysis scale of each measure.
 SCALE_WORDS = {c: m.scale_words for c, m in MEASURES.items()}
@@ -71,7 +71,7 @@ def display_scale(
     if measure not in MEASURES:
         raise PlotInputError(f"unknown measure {measure!r}; allowed: {', '.join(MEASURES)}")
     m = MEASURES[measure]
-    if m.family == "proportion":
+    if m.family_info.percent:
         name = outcome or m.natural_words
         note = None
         if backtransform is not None:
@@ -92,7 +92,7 @@ def display_scale(
 
         return DisplayScale(measure, _percent(f), False, True, None, f"{name}, % [95% CI]", f"{name} (%)", note)
     inverse: Backtransform = backtransform or (lambda y: np.asarray(m.inverse(y), dtype=float))
-    if m.family == "ratio":
+    if m.family_info.log_axis:
         words = m.natural_words
         return DisplayScale(
             measure, inverse, True, False, m.null, f"{m.header} [95% CI]",

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, FieldPath, Severity
 from ..extraction.timepoint import parse_time_point
-from ..measures import MEASURES
+from ..measures import MEASURES, MeasureFamily
 from ..modelerrors import LoadedModel, parse_model
 from ..textio import read_text
 from ..yamlsource import Positions
+from .kinds import KINDS, KindForm, form_of, forms_named
 from .schema import Analysis, Defaults, FewStudies, Protocol
 
 if TYPE_CHECKING:
@@ -40,48 +41,44 @@ class Plan:
         return self.analysis.id
 
     @property
-    def is_ratio(self) -> bool:
-        return MEASURES[self.measure].family == "ratio"
+    def family(self) -> MeasureFamily:
+        """The measure's family (its null value, axis and words)."""
+        return MEASURES[self.measure].family_info
 
     @property
-    def kind(self) -> str:
-        """The analysis kind (see :data:`~secondhct.protocol.schema.AnalysisKind`), inferred when not stated."""
-        return analysis_kind(self.analysis)
+    def is_ratio(self) -> bool:
+        return self.family.is_ratio
+
+    @property
+    def kind(self) -> KindForm:
+        """The analysis kind's declaration (:mod:`secondhct.protocol.kinds`), inferred when not stated."""
+        return form_of(self.analysis)
 
     @property
     def takes_comparisons(self) -> bool:
         """Whether the rows are reported ratios (``comparisons[]``) rather than proportions."""
-        return self.kind == "factor_ratio" or self.kind == "versus_alternative" and self.analysis.alternative is None
+        return self.kind.reads_comparisons
 
     @property
     def contrasts_proportions(self) -> bool:
         """Whether each report's effect is a within-report ratio of two proportions (levels or arms)."""
-        return self.kind == "factor_levels" or self.kind == "versus_alternative" and self.analysis.alternative is not None
+        return self.kind.contrasts_proportions
 
 
 #: The proportion measure whose difference gives a ratio of two proportions: logits -> log OR, logs -> log RR.
 CONTRAST_SCALE = {"OR": "PLO", "RR": "PLN"}
 
 
-def analysis_kind(analysis: Analysis) -> str:
-    """``analysis.kind``, or factor_ratio when it has a comparison and proportion otherwise."""
-    if analysis.kind is not None:
-        return analysis.kind
-    return "factor_ratio" if analysis.comparison is not None else "proportion"
+def default_measure(form: KindForm, defaults: Defaults) -> str:
+    """The measure a kind pools when the analysis names none."""
+    return {"proportion": defaults.measure, "ratio": defaults.ratio_measure, "contrast": "OR"}[form.default_measure]
 
 
 def plan(analysis: Analysis, defaults: Defaults, vocabulary: Vocabulary | None = None) -> Plan:
     """Fill an analysis's unset options from the defaults (``vocabulary``: its roll-ups match levels)."""
-    kind = analysis_kind(analysis)
-    if kind == "factor_levels" or kind == "versus_alternative" and analysis.alternative is not None:
-        default_measure = "OR"
-    elif kind in ("factor_ratio", "versus_alternative"):
-        default_measure = defaults.ratio_measure
-    else:
-        default_measure = defaults.measure
     return Plan(
         analysis=analysis,
-        measure=analysis.measure or default_measure,
+        measure=analysis.measure or default_measure(form_of(analysis), defaults),
         method=analysis.method or defaults.method,
         test=analysis.test or defaults.test,
         overlap_rule=analysis.overlap_rule or defaults.overlap_rule,
@@ -109,29 +106,30 @@ def _rules(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:
 
 
 def _kind_rules(p: Plan, path: FieldPath) -> Iterator[tuple[Severity, FieldPath, str]]:
-    """What each analysis kind needs (see :data:`~secondhct.protocol.schema.AnalysisKind`)."""
-    analysis, kind = p.analysis, p.kind
+    """What the analysis's kind declares it needs (:mod:`secondhct.protocol.kinds`)."""
+    analysis, form = p.analysis, p.kind
     needs_time = "a time point (time: {exact: 2y} or {min: 2y, max: 3y})"
-    if kind == "proportion":
-        if p.is_ratio and analysis.comparison is None:
-            yield "error", path + ("measure",), f"a {p.measure} analysis needs a comparison (factor, group, reference)"
-        elif analysis.comparison is not None:
-            yield "error", path + ("comparison",), f"comparison given, but measure {p.measure} pools proportions"
-        elif analysis.time is None:
-            yield "error", path, f"a proportion analysis needs {needs_time}"
-    elif kind in ("factor_ratio", "factor_levels") and analysis.comparison is None:
-        yield "error", path, f"a {kind} analysis needs a comparison (factor, level, reference_level)"
-    elif kind == "versus_alternative" and (analysis.alternative is None) == (analysis.comparison is None):
-        yield "error", path, "a versus_alternative analysis needs either alternative (arm estimates) or comparison (reported ratios)"
-    elif p.contrasts_proportions:
-        if p.measure not in CONTRAST_SCALE:
-            yield "error", path + ("measure",), f"a {kind} analysis gives {' or '.join(CONTRAST_SCALE)} (not {p.measure})"
-        if analysis.time is None:
-            yield "error", path, f"a {kind} analysis needs {needs_time}"
-    elif p.takes_comparisons and not p.is_ratio:
+    if form.default_measure == "proportion" and p.is_ratio and analysis.comparison is None:
+        yield "error", path + ("measure",), f"a {p.measure} analysis needs a comparison (factor, group, reference)"
+        return
+    if any(getattr(analysis, f) is None for f in form.needs):
+        yield "error", path, f"a {form.name} analysis needs {form.needs_words}"
+        return
+    for name in (f for f in form.forbids if getattr(analysis, f) is not None):
+        if len(forms_named(form.name)) > 1:  # the fields choose the form: both given is ambiguous
+            yield "error", path, f"a {form.name} analysis needs {form.needs_words}"
+        else:
+            yield "error", path + (name,), f"{name} given, but a {form.name} analysis ({form.words}) does not take it"
+        return
+    if form.contrasts_proportions and p.measure not in CONTRAST_SCALE:
+        yield "error", path + ("measure",), f"a {form.name} analysis gives {' or '.join(CONTRAST_SCALE)} (not {p.measure})"
+    if form.needs_time and analysis.time is None:
+        yield "error", path, f"a {form.name} analysis needs {needs_time}"
+    if form.reads_comparisons and not p.is_ratio:
         yield "error", path + ("measure",), f"reported ratios are pooled as a ratio measure (HR, RR, OR), not {p.measure}"
-    if kind != "versus_alternative" and analysis.alternative is not None:
-        yield "error", path + ("alternative",), "alternative is for kind: versus_alternative"
+    if analysis.alternative is not None and "alternative" not in form.needs:
+        kinds = " or ".join(sorted({k.name for k in KINDS.values() if "alternative" in k.needs}))
+        yield "error", path + ("alternative",), f"alternative is for kind: {kinds}"
 
 
 def _priors(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:

@@ -27,6 +27,7 @@ from ..extraction.schema import (
 from ..measures import codes
 from ..stats.inference import TESTS
 from ..stats.models import METHODS, InverseVariance
+from .kinds import KIND_NAMES, KIND_WORDS
 from .sensitivity import SensitivityEntry, default_sensitivity
 
 # Literal types derived from the measure table and the method registry (one definition each).
@@ -35,13 +36,14 @@ if TYPE_CHECKING:
     RatioMeasure: TypeAlias = str
     Method: TypeAlias = str
     Test: TypeAlias = str
+    AnalysisKind: TypeAlias = str
 else:
     ProportionMeasure = Literal[codes("proportion")]
     RatioMeasure = Literal[codes("ratio")]
     Method = Literal[tuple(name for name, m in METHODS.items() if isinstance(m, InverseVariance))]
     Test = Literal[tuple(TESTS)]
+    AnalysisKind = Literal[KIND_NAMES]
 OverlapRule = Literal["largest", "most_recent"]
-AnalysisKind = Literal["proportion", "factor_ratio", "factor_levels", "versus_alternative"]
 Adjustment = Literal["adjusted", "unadjusted", "any"]
 SelectedCohorts = Literal["exclude", "include"]
 StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "data_source"]
@@ -188,10 +190,8 @@ class Analysis(Strict):
     title: Text
     kind: AnalysisKind | None = Field(
         default=None,
-        description="proportion (pooled survival), factor_ratio (reported HR/RR/OR of a factor contrast), factor_levels "
-        "(within-report odds or risk ratio of two levels' proportions at a time point, plus per-level pooled proportions), "
-        "versus_alternative (second HCT vs a comparator: arm proportions, or reported ratios with a comparison); "
-        "default: factor_ratio with a comparison, else proportion",
+        description=", ".join(f"{name} ({words})" for name, words in KIND_WORDS.items())
+        + "; default: factor_ratio with a comparison, else proportion",
     )
     outcomes: list[OutcomeName] = Field(min_length=1, description="outcome names that count, e.g. [lfs, efs, dfs]")
     time: TimeWindow | None = Field(default=None, description="required for proportions")

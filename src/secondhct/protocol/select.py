@@ -121,7 +121,7 @@ def _factor_words(plan: Plan, factor: str) -> str:
 def level_factor(plan: Plan) -> str | None:
     """The factor whose levels an analysis takes rows for: ``subgroup``, or the factor of a
     factor_levels contrast (None: whole arms)."""
-    if plan.kind == "factor_levels" and plan.analysis.comparison is not None:
+    if plan.kind.takes_levels and plan.analysis.comparison is not None:
         return plan.analysis.comparison.factor
     return plan.analysis.subgroup
 
@@ -222,7 +222,7 @@ def _ratio_rows(study: StudyExtraction, plan: Plan, include_unadjusted: bool = F
     reasons: list[str] = []
     for i, comp in enumerate(study.comparisons):
         # a comparison of the second HCT with an alternative spans the arms; any other belongs to the second-HCT arm
-        in_arm = plan.kind == "versus_alternative" or _arm_of(study, comp.arm) in arms
+        in_arm = plan.kind.spans_arms or _arm_of(study, comp.arm) in arms
         if comp.outcome not in plan.analysis.outcomes or comp.factor != factor or not in_arm:
             continue
         if comp.measure == "none":

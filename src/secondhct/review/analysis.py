@@ -15,7 +15,7 @@ from ..extraction.schema import StudyExtraction
 from ..extraction.timepoint import parse_time_point
 from ..measures import MEASURES
 from ..protocol.load import CONTRAST_SCALE, Plan, max_spread_months
-from ..protocol.select import Candidate, Exclusion, overlap_exclusions, select
+from ..protocol.select import Exclusion, overlap_exclusions, select
 from ..protocol.sensitivity import MethodChange
 from ..stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure
 from ..stats.permutation import PermutationTest
@@ -24,8 +24,9 @@ from ..stats.subgroups import SubgroupResult, subgroup_analysis
 from ..words import origin_words
 from . import rules
 from .batch import GoshResult, gosh_for, permutation_for
-from .contrasts import LevelRow, arm_contrasts, level_contrasts
-from .effects import NoEffect, StudyEffect, proportion_effect, ratio_effect
+from .contrasts import LevelRow
+from .effects import StudyEffect
+from .kinds import behaviour
 from .pooled import Pooled
 from .sensitivity import Sensitivity, SensitivityContext, run
 
@@ -131,26 +132,6 @@ def _pool_or_reason(plan: Plan, effects: Sequence[StudyEffect], model: MethodCha
         return None, str(exc)
 
 
-def _effects(
-    plan: Plan, candidates: Sequence[Candidate], studies: Sequence[StudyExtraction], years: Mapping[str, int | None]
-) -> tuple[list[StudyEffect], list[Exclusion], list[LevelRow]]:
-    """The effect sizes of the selected rows (a contrast of two rows per report for the contrast
-    kinds, with the rows' own proportions for the per-level estimates), and the rows that give none."""
-    if plan.kind == "factor_levels":
-        return level_contrasts(plan, candidates)
-    if plan.contrasts_proportions:
-        return arm_contrasts(plan, candidates, studies, years)
-    effects: list[StudyEffect] = []
-    dropped: list[Exclusion] = []
-    for cand in candidates:
-        made = ratio_effect(cand, plan) if plan.takes_comparisons else proportion_effect(cand, plan.measure)
-        if isinstance(made, NoEffect):
-            dropped.append(Exclusion(made.key, "outcome", f"no effect size: {made.reason}"))
-        else:
-            effects.append(made)
-    return effects, dropped, []
-
-
 @dataclass(frozen=True)
 class Chosen:
     """The rows of an analysis with their effect sizes, and every report left out with its reason."""
@@ -169,7 +150,7 @@ def choose(
     overlapping report with no usable number does not displace a smaller one that has one."""
     chosen = select(plan, studies, years, one_per_overlap_group=False, include_selected=include_selected,
                     include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated)  # fmt: skip
-    effects, dropped, level_rows = _effects(plan, chosen.included, studies, years)
+    effects, dropped, level_rows = behaviour(plan.kind).effects(plan, chosen.included, studies, years)
     excluded = [*chosen.excluded, *dropped]
     if one_per_overlap_group:
         usable = {e.key for e in effects} | {r.effect.key for r in level_rows}
@@ -276,7 +257,7 @@ NON_RANDOMISED = ("non-randomised comparison: who received a second HCT was deci
 def _warnings(plan: Plan, effects: list[StudyEffect], excluded: list[Exclusion], by_key: Mapping[str, StudyExtraction]) -> list[str]:
     k = len(effects)
     notes = []
-    if plan.kind == "versus_alternative":
+    if plan.kind.non_randomised:
         notes.append(NON_RANDOMISED)
     if k == 0:
         return [*notes, "no report gives a usable estimate: nothing is pooled"]

@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..format import fmt_natural, fmt_range
+from ..protocol.kinds import forms_named
 from ..results import AnalysisRecord, BayesRecord
-
-FACTOR_KINDS = ("factor_ratio", "factor_levels")
 
 
 def direction_words(a: AnalysisRecord, estimate: float, lower: float, upper: float) -> str:
@@ -85,8 +84,9 @@ def _row(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, Any]:
 def benefit_context(analyses: list[AnalysisRecord], cite: Mapping[str, int]) -> dict[str, Any]:
     """What the two sections show: pooled rows, single-report sentences, and analyses with no usable report."""
     out: dict[str, Any] = {}
-    for name, kinds in (("factors", FACTOR_KINDS), ("alternatives", ("versus_alternative",))):
-        chosen = [a for a in analyses if a.kind in kinds and a.contrast is not None]
+    sections = {"factors": lambda f: f.factor_kind, "alternatives": lambda f: f.non_randomised}
+    for name, belongs in sections.items():
+        chosen = [a for a in analyses if a.contrast is not None and any(belongs(f) for f in forms_named(a.kind))]
         out[name] = {
             "pooled": [_row(a, cite) for a in chosen if a.pooled is not None and a.k >= 2],
             "single": [_sentence(a, cite) for a in chosen if a.k == 1],

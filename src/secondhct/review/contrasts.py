@@ -201,7 +201,7 @@ def row_detail(plan: Plan, study: StudyExtraction, index: int) -> str:
         comp = study.comparisons[index]
         adjusted = "adjusted" if comp.adjusted is True else "unadjusted" if comp.adjusted is False else "adjustment not stated"
         return "; ".join(p for p in (cutoff_text(comp.cutoff), adjusted) if p)
-    if plan.kind == "factor_levels":
+    if plan.kind.takes_levels:
         out = study.outcomes[index]
         sub = next((s for s in study.subgroups if s.id == out.subgroup), None)
         return cutoff_text(sub.cutoff) if sub is not None else ""

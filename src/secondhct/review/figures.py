@@ -44,7 +44,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
     for e in result.effects:
         study = result.studies[e.key]
         label = labels.get(e.key, e.key)
-        if e.subgroup is not None and plan.kind == "proportion":
+        if e.subgroup is not None and plan.kind.pools_proportions:
             sub = next(s for s in study.subgroups if s.id == e.subgroup)
             label = f"{label}: {sub.level}"
         label = f"{label} ({SOURCE_TYPE_SHORT[source_type(study)]})"
@@ -74,7 +74,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
         rows=tuple(rows), pooled=pooled, measure=result.plan.measure, title=result.plan.analysis.title,
         outcome=outcome, subgroups=subgroups, subgroup_test=test, favours=favours(plan),
         detail_header="Cut-off; adjusted" if plan.takes_comparisons else "Cut-off",
-        notes=(NON_RANDOMISED,) if plan.kind == "versus_alternative" else (),
+        notes=(NON_RANDOMISED,) if plan.kind.non_randomised else (),
     )
 
 
@@ -177,7 +177,7 @@ def gosh_svg(result: AnalysisResult, labels: Mapping[str, str]) -> str | None:
     outcome = outcome_words(result.plan.analysis.outcomes[0])
     if measure.needs_n:  # PFT: no back-transformation without each subset's sample sizes
         transform, xlabel, log_x = None, f"pooled estimate ({measure.scale_words} scale)", False
-    elif measure.family == "proportion":
+    elif measure.family_info.percent:
         transform, xlabel, log_x = (lambda y: 100 * np.asarray(measure.inverse(y))), f"pooled {outcome} (%)", False
     else:
         transform, xlabel, log_x = (lambda y: np.asarray(measure.inverse(y))), f"pooled {result.plan.measure} ({outcome})", True

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..measures import FAMILIES
+
 if TYPE_CHECKING:
     from ..protocol.schema import Protocol
     from ..results import ResultsDocument
@@ -155,11 +157,12 @@ def imprecision(p: Pooled, patients: int, thresholds: Sequence[float] = ()) -> S
     if p.estimate is None or p.ci_lb is None or p.ci_ub is None:
         return Suggestion("imprecision", "very_serious", "no interval")
     signs = []
-    limits = list(thresholds) + ([1.0] if p.family == "ratio" else [])
+    null = FAMILIES[p.family].null
+    limits = list(thresholds) + ([null] if null is not None else [])
     crossed = [t for t in limits if p.ci_lb < t < p.ci_ub]
     if crossed:
         signs.append("the 95% interval spans " + ", ".join(_show(p.family, t) for t in crossed))
-    if p.family == "proportion":
+    if FAMILIES[p.family].percent:
         width = p.ci_ub - p.ci_lb
         if width > WIDTH_SERIOUS:
             signs.append(f"the interval is {100 * width:.0f} percentage points wide")
@@ -254,7 +257,7 @@ def statement(level: str, about: str, who: str, outcome: str, when: str) -> str:
 
 
 def _show(family: str, value: float) -> str:
-    return f"{100 * value:g}%" if family == "proportion" else f"{value:g}"
+    return FAMILIES[family].show(value)
 
 
 @dataclass(frozen=True)

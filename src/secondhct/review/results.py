@@ -56,7 +56,7 @@ def _study_row(result: AnalysisResult, effect: StudyEffect, weight: float | None
     if not result.plan.takes_comparisons:
         out = study.outcomes[effect.index]
         extra = {"time": out.time, "time_origin": out.time_origin or study.population.time_origin}
-    if result.plan.kind != "proportion":
+    if not result.plan.kind.pools_proportions:
         extra["detail"] = row_detail(result.plan, study, effect.index)
     return StudyRow(
         key=effect.key, label=label, source=f"{'comparisons' if result.plan.takes_comparisons else 'outcomes'}[{effect.index}]",
@@ -132,7 +132,7 @@ def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisR
         ],
         subgroup_factors=[_factor_record(f) for f in result.factors],
         warnings=list(result.warnings),
-        kind=plan.kind, contrast=_contrast_record(result), certainty=certainty_record(result, row_weights),
+        kind=plan.kind.name, contrast=_contrast_record(result), certainty=certainty_record(result, row_weights),
     )  # fmt: skip
     gosh = _gosh_record(result)
     return record if gosh is None else record.model_copy(update={"gosh": gosh})
@@ -143,7 +143,7 @@ def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:
     if words is None or sides is None:
         return None
     return ContrastRecord(group=words[0], reference=words[1], favours_below_1=sides[0], favours_above_1=sides[1],
-                          non_randomised=result.plan.kind == "versus_alternative")  # fmt: skip
+                          non_randomised=result.plan.kind.non_randomised)  # fmt: skip
 
 
 def _grade_reports(result: AnalysisResult, row_weights: Sequence[float | None]) -> tuple[list[GradeReport], set[str | None]]:

@@ -16,7 +16,8 @@ from ..bibliography import Bibliography, Reference
 from ..extraction.schema import StudyExtraction
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
 from ..format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_percent, fmt_permutation, fmt_range, fmt_tau2, fmt_test
-from ..measures import MEASURES
+from ..measures import FAMILIES, MEASURES
+from ..protocol.kinds import form_named
 from ..results import AnalysisRecord, BayesRecord, GoshRecord, PermutationRecord, PooledRecord, ResultsDocument
 from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
 from ..stats.inference import TESTS
@@ -184,8 +185,8 @@ def _analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mappin
         ctx["sensitivity"].append({"title": words(s.title), "k": len(s.keys), "estimate": estimate, "ci": ci})
     ctx["factors"] = []
     # the per-level estimates of a contrast analysis are proportions (its own measure is their ratio)
-    level_family = "proportion" if a.kind == "factor_levels" or a.kind == "versus_alternative" and a.included and \
-        a.included[0].source.startswith("outcomes") else family
+    reads_comparisons = bool(a.included) and a.included[0].source.startswith("comparisons")
+    level_family = "proportion" if form_named(a.kind, reads_comparisons).contrasts_proportions else family
     for f in a.subgroup_factors:
         levels = []
         for lev, keys in f.levels.items():
@@ -560,7 +561,7 @@ def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
                 "judged": c.judged, "conflicts": c.conflicts, "domains": [],
             })  # fmt: skip
             continue
-        if family == "proportion" and est is not None and lo is not None and hi is not None:
+        if FAMILIES[family].percent and est is not None and lo is not None and hi is not None:
             about = f"about {100 * est:.0f} in 100"
             absolute = f"about {100 * est:.0f} in 100 {who} ({100 * lo:.0f} to {100 * hi:.0f})"
             plain = statement(c.level, about, who, outcome, when)
