@@ -22,7 +22,7 @@ def test_citation_cff_parses_and_matches_the_package_and_protocol() -> None:
     assert str(cff["version"]) == version
     protocol = yaml.safe_load((ROOT / "protocol.yaml").read_text(encoding="utf-8"))
     assert cff["title"] == protocol["title"]
-    from secondhct.review.summary import AUTHORS
+    from secondhct.review.citations import AUTHORS
 
     assert [a["name"] for a in cff["authors"]] == [AUTHORS]
     page = (ROOT / "outputs" / "evidence-summary.html").read_text(encoding="utf-8")

@@ -16,9 +16,9 @@ from secondhct.extraction.schema import StudyExtraction
 from secondhct.protocol.load import plan
 from secondhct.protocol.schema import Analysis, Defaults
 from secondhct.review.analysis import AnalysisResult, run_analysis
+from secondhct.review.analysis_text import gosh_words, permutation_words
 from secondhct.review.figures import render_figures
 from secondhct.review.results import analysis_record
-from secondhct.review.summary import gosh_words, permutation_words
 from secondhct.stats.batch import gosh
 from secondhct.stats.permutation import distinct_permutations, permutation_test
 from secondhct.stats.subgroups import subgroup_design

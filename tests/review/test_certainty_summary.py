@@ -11,8 +11,8 @@ from secondhct.extraction.schema import StudyExtraction
 from secondhct.extraction.sourcetype import source_type
 from secondhct.protocol.load import load_protocol
 from secondhct.results import read_results
+from secondhct.review.findings import sof_rows
 from secondhct.review.grade import certainty_findings
-from secondhct.review.summary import sof_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "tests" / "data" / "project" / "studies" / "smith2020.yaml"
@@ -96,7 +96,7 @@ def test_certainty_judgement_departing_from_suggestion_needs_a_reason() -> None:
 
 
 def test_questions_without_a_report_are_listed_not_dropped() -> None:
-    from secondhct.review.summary import no_evidence_rows
+    from secondhct.review.findings import no_evidence_rows
 
     document = _document()
     rows = {r["id"]: r for r in no_evidence_rows(document)}

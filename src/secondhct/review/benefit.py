@@ -16,6 +16,7 @@ from typing import Any
 from ..format import fmt_natural, fmt_range
 from ..protocol.kinds import forms_named
 from ..results import AnalysisRecord, BayesRecord
+from ..stats.inference import TESTS
 
 
 def direction_words(a: AnalysisRecord, estimate: float, lower: float, upper: float) -> str:
@@ -35,7 +36,12 @@ def _details(a: AnalysisRecord) -> str:
 def _model(a: AnalysisRecord) -> str:
     if a.pooled is None:
         return ""
-    return "Bayesian (few reports)" if isinstance(a.pooled, BayesRecord) else "REML, Knapp-Hartung"
+    if isinstance(a.pooled, BayesRecord):
+        return "Bayesian (few reports)"
+    from ..stats.models import METHODS
+
+    words = METHODS[a.pooled.method].words if a.pooled.method in METHODS else a.pooled.method
+    return f"{words}, {TESTS.get(a.pooled.test, a.pooled.test)}"
 
 
 def _measure_words(a: AnalysisRecord) -> str:

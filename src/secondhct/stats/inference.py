@@ -12,6 +12,18 @@ from ..errors import PoolingError
 #: Inference for the frequentist models: Wald z, Knapp-Hartung, ad hoc Knapp-Hartung.
 TESTS: dict[str, str] = {"z": "Wald z", "knha": "Knapp-Hartung", "adhoc": "Knapp-Hartung (ad hoc)"}
 
+#: Each test as a methods paragraph words it after the estimator ("REML with ...").
+TEST_PHRASES: dict[str, str] = {
+    "z": "with Wald-type z tests and intervals",
+    "knha": "with the Knapp-Hartung adjustment",
+    "adhoc": "with the ad hoc Knapp-Hartung adjustment",
+}
+#: The source of each test that needs one.
+TEST_CITATIONS: dict[str, str] = {
+    "knha": "Knapp & Hartung 2003, Stat Med 22:2693-2710",
+    "adhoc": "Knapp & Hartung 2003, Stat Med 22:2693-2710",
+}
+
 #: A test's name (one of :data:`TESTS`).
 TestType = str
 

@@ -77,6 +77,8 @@ class PoolingMethod:
     name: ClassVar[str]
     words: ClassVar[str]
     needs_counts: ClassVar[bool] = False
+    citation: ClassVar[str] = ""
+    """The method's source, as the summary's methods paragraph cites it ("" when none is needed)."""
 
     def fit(self, data: EffectData, options: FitOptions) -> ModelFit:
         raise NotImplementedError
@@ -129,19 +131,20 @@ class InverseVariance(PoolingMethod):
         return pool(data.yi, data.vi, method=methods, test=options.test, level=options.level)  # type: ignore[arg-type]
 
 
-def _inverse_variance(code: str, words: str, *, iterative: bool = False) -> None:
-    register(type(f"Method{code}", (InverseVariance,), {"name": code, "words": words, "iterative": iterative}))
+def _inverse_variance(code: str, words: str, citation: str, *, iterative: bool = False) -> None:
+    attributes = {"name": code, "words": words, "iterative": iterative, "citation": citation}
+    register(type(f"Method{code}", (InverseVariance,), attributes))
 
 
-_inverse_variance("REML", "REML", iterative=True)
-_inverse_variance("DL", "DerSimonian-Laird")
-_inverse_variance("ML", "ML", iterative=True)
-_inverse_variance("PM", "Paule-Mandel", iterative=True)
-_inverse_variance("HS", "Hunter-Schmidt")
-_inverse_variance("SJ", "Sidik-Jonkman")
-_inverse_variance("HE", "Hedges")
-_inverse_variance("EB", "empirical Bayes", iterative=True)
-_inverse_variance("EE", "common effect (inverse variance)")
+_inverse_variance("REML", "REML", "Viechtbauer 2005, J Educ Behav Stat 30:261-293", iterative=True)
+_inverse_variance("DL", "DerSimonian-Laird", "DerSimonian & Laird 1986, Control Clin Trials 7:177-188")
+_inverse_variance("ML", "ML", "Viechtbauer 2005, J Educ Behav Stat 30:261-293", iterative=True)
+_inverse_variance("PM", "Paule-Mandel", "Paule & Mandel 1982, J Res Natl Bur Stand 87:377-385", iterative=True)
+_inverse_variance("HS", "Hunter-Schmidt", "Hunter & Schmidt 2004, Methods of Meta-Analysis, 2nd ed.")
+_inverse_variance("SJ", "Sidik-Jonkman", "Sidik & Jonkman 2005, J R Stat Soc C 54:367-384")
+_inverse_variance("HE", "Hedges", "Hedges & Olkin 1985, Statistical Methods for Meta-Analysis")
+_inverse_variance("EB", "empirical Bayes", "Morris 1983, J Am Stat Assoc 78:47-55", iterative=True)
+_inverse_variance("EE", "common effect (inverse variance)", "")
 
 
 @register
