@@ -8,16 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-#: Outcome codes in words, as a clinician says them.
-OUTCOME_WORDS: dict[str, str] = {
-    "os": "overall survival", "efs": "event-free survival", "lfs": "leukemia-free survival",
-    "dfs": "disease-free survival", "pfs": "progression-free survival", "rfs": "relapse-free survival",
-    "relapse": "relapse incidence", "nrm": "non-relapse mortality", "trm": "transplant-related mortality",
-    "cr": "complete remission", "response": "response", "engraftment": "engraftment",
-    "graft_failure": "graft failure", "agvhd": "acute GVHD", "cgvhd": "chronic GVHD", "death": "death",
-    "time_to_relapse": "time to relapse", "remission_duration": "remission duration", "other": "another outcome",
-    "not stated": "outcome (which not stated)",
-}  # fmt: skip
+from .outcomes import OUTCOMES
+
+#: Outcome codes in words, as a clinician says them (from the outcome table).
+OUTCOME_WORDS: dict[str, str] = {code: o.words for code, o in OUTCOMES.items()}
 
 #: Time origins (time zero of survival) in words.
 TIME_ORIGIN_WORDS: dict[str, str] = {

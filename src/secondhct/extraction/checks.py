@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from ..diagnostics import FieldPath
+from ..outcomes import competing_role
 from .consistency import half_unit, printed_p_interval, ratio_p_range, se_matches_ci
 from .finding import Finding
 from .quotes import check_quotes
@@ -323,7 +324,7 @@ def _relapse_plus_nrm(study: StudyExtraction) -> Iterator[Finding]:
     """Relapse and non-relapse mortality are competing events: their incidences cannot exceed 100%."""
     groups: dict[tuple[Any, ...], dict[str, tuple[int, Outcome]]] = defaultdict(dict)
     for i, out in enumerate(study.outcomes):
-        kind = "nrm" if out.outcome in ("nrm", "trm") else out.outcome
+        kind = competing_role(out.outcome)
         if kind not in ("relapse", "nrm") or _percent(out) is None:
             continue
         if out.time is None or not parse_time_point(out.time).stated:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from ..errors import PoolingError
 from ..extraction.schema import StudyExtraction
 from ..extraction.timepoint import parse_time_point
+from ..outcomes import HARMS
 from ..protocol.load import CONTRAST_SCALE, Plan
 from ..protocol.select import Candidate, Exclusion, rolls_up_to, select
 from ..stats.escalc import contrast_of_proportions
@@ -150,10 +151,6 @@ def arm_contrasts(
         made_pair = _pair(plan, cand.key, cand, other, ("second HCT", words))
         (effects if isinstance(made_pair, StudyEffect) else dropped).append(made_pair)  # type: ignore[arg-type]
     return effects, dropped, levels
-
-
-#: Outcomes whose proportion is of a harm: a higher one is worse (the others are survival or response).
-HARMS = frozenset({"relapse", "nrm", "trm", "death", "gvhd", "agvhd", "cgvhd", "graft_failure"})
 
 
 def contrast_words(plan: Plan) -> tuple[str, str] | None:

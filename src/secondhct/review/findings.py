@@ -56,7 +56,8 @@ def _when(a: AnalysisRecord) -> str:
 def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
     """The summary-of-findings table (GRADEpro layout): one row per analysis with a certainty rating.
     Absolute numbers are the estimate per 100 patients, rounded here (and only here)."""
-    from .grade import LEVEL_SYMBOLS, LEVEL_WORDS, OUTCOME_VERBS, statement
+    from ..outcomes import outcome_verbs
+    from .grade import LEVEL_SYMBOLS, LEVEL_WORDS, statement
 
     rows = []
     for a in document.analyses:
@@ -79,7 +80,7 @@ def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
                 "estimate": f"not pooled: {each}", "note": "", "absolute": "–", "symbol": LEVEL_SYMBOLS[c.level],
                 "level": LEVEL_WORDS[c.level], "downgrades": ", ".join(
                     d.domain.replace("_", " ") for d in c.domains if (d.judged or d.suggested) != "not_serious") or "none",
-                "statement": f"We are very uncertain how many {who} {OUTCOME_VERBS.get(outcome, ('', 'have the outcome'))[1]} {when}: "
+                "statement": f"We are very uncertain how many {who} {outcome_verbs(outcome)[1]} {when}: "
                              f"the {a.k} reports ({each}) were listed, not pooled.",
                 "judged": c.judged, "conflicts": c.conflicts, "domains": [],
             })  # fmt: skip

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..measures import FAMILIES
+from ..outcomes import outcome_verbs
 
 if TYPE_CHECKING:
     from ..protocol.schema import Protocol
@@ -232,19 +233,11 @@ def level_after(ratings: Sequence[str], start: str = START) -> str:
     return LEVELS[max(0, LEVELS.index(start) - steps)]
 
 
-#: Outcome verbs for plain-language statements: (after "may", after "are").
-OUTCOME_VERBS = {
-    "os": ("be alive", "are alive"), "lfs": ("be alive without relapse", "are alive without relapse"),
-    "dfs": ("be alive without relapse", "are alive without relapse"), "efs": ("be alive without an event", "are alive without an event"),
-    "relapse": ("have relapsed", "have relapsed"), "nrm": ("have died of causes other than relapse", "have died of causes other than relapse"),
-}  # fmt: skip
-
-
 def statement(level: str, about: str, who: str, outcome: str, when: str) -> str:
     """GRADE's plain-language wording (Santesso 2020): high states it, moderate "probably", low "may",
     very low "very uncertain". E.g. ``statement("low", "about 28 in 100", "children", "os", "2 to 3 years
     after a second HCT")`` -> "About 28 in 100 children may be alive 2 to 3 years after a second HCT."."""
-    base, plain = OUTCOME_VERBS.get(outcome, ("have the outcome", "have the outcome"))
+    base, plain = outcome_verbs(outcome)
     head = about[0].upper() + about[1:]
     if level == "high":
         return f"{head} {who} {plain} {when}."
