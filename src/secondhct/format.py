@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from .families import FAMILIES
+
 MISSING = "–"
 
 
@@ -54,8 +56,6 @@ def fmt_natural(family: str, value: float | None) -> str:
     if not _finite(value):
         return MISSING
     assert value is not None
-    from .measures import FAMILIES
-
     return FAMILIES[family].fmt(value)
 
 

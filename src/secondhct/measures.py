@@ -1,6 +1,6 @@
 """The table of effect measures: one frozen record per measure, everything else derived.
 
-Each :class:`Measure` says what family it belongs to (proportion, ratio, generic), the
+Each :class:`Measure` says what family it belongs to (:mod:`secondhct.families`), the
 transformation ``g`` from the natural scale to the analysis scale with its derivative
 ``g'`` (delta method) and inverse (back-transformation), the ``escalc`` rule for counts
 (with metafor's zero-cell default), and the words used on axes, in headers and footers.
@@ -11,8 +11,7 @@ The transformations reproduce metafor 3.8 (``escalc``, ``transf.ilogit``,
 ``transf.iarcsin``, ``transf.ipft.hm``, ``exp``) and, for ``PRZ``, metafor 4.4 and later
 (``escalc(measure="PRZ")``, ``transf.iprobit``).
 
-numpy and scipy are imported inside the functions, so reading the table (``validate``,
-``--help``) imports neither.
+numpy and scipy are imported inside the functions: reading the table imports neither.
 
 References
 ----------
@@ -29,9 +28,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from .errors import PoolingError
+from .families import FAMILIES, Family, MeasureFamily
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -40,47 +40,6 @@ if TYPE_CHECKING:
 else:
     ArrayLike = Array = Any
 
-Family = Literal["proportion", "ratio", "generic"]
-
-
-@dataclass(frozen=True)
-class MeasureFamily:
-    """What every measure of one family shares: the value of no effect, the axis, how a
-    natural-scale value is printed, and whether it may be pooled on an absolute scale.
-
-    One definition per family (:data:`FAMILIES`); code asks these attributes, never the name.
-    """
-
-    name: Family
-    null: float | None
-    """The natural-scale value of no effect (1 for ratios), where a reference line goes."""
-    log_axis: bool
-    """Natural values are drawn on a log axis (ratios)."""
-    percent: bool
-    """Natural values are proportions, printed as percentages."""
-    absolute: bool
-    """Values are absolute (a proportion in 0-1) rather than relative to a reference."""
-
-    @property
-    def is_ratio(self) -> bool:
-        """A relative measure whose no-effect value is 1 (HR, RR, OR)."""
-        return self.null == 1.0
-
-    def fmt(self, value: float) -> str:
-        """A finite natural-scale value in prose: ``29.4%`` for a proportion, ``0.53`` otherwise."""
-        return f"{100 * value:.1f}%" if self.percent else f"{value:.2f}"
-
-    def show(self, value: float) -> str:
-        """A threshold as the protocol states it: ``30%``, ``1``."""
-        return f"{100 * value:g}%" if self.percent else f"{value:g}"
-
-
-#: The measure families, by name.
-FAMILIES: dict[str, MeasureFamily] = {
-    "proportion": MeasureFamily("proportion", None, log_axis=False, percent=True, absolute=True),
-    "ratio": MeasureFamily("ratio", 1.0, log_axis=True, percent=False, absolute=False),
-    "generic": MeasureFamily("generic", None, log_axis=False, percent=False, absolute=False),
-}
 Unary = Callable[["ArrayLike"], "Array"]
 
 IPFT_HM_WARNING = (

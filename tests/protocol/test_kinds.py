@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from secondhct.protocol.kinds import KIND_NAMES, KIND_WORDS, KINDS, form_named, form_of
-from secondhct.protocol.load import default_measure
+from secondhct.protocol.kinds import KIND_NAMES, KIND_WORDS, KINDS, form_named
+from secondhct.protocol.load import default_measure, form_of
 from secondhct.protocol.schema import Analysis, Defaults
 from secondhct.review.kinds import BEHAVIOURS, behaviour
 

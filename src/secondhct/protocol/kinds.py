@@ -20,10 +20,7 @@ Adding a kind: a declaration here (in :data:`KINDS`), its fields in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from .schema import Analysis
+from typing import Literal
 
 DefaultMeasure = Literal["proportion", "ratio", "contrast"]
 
@@ -104,15 +101,6 @@ KIND_WORDS: dict[str, str] = {
     "factor_levels": FACTOR_LEVELS.words,
     "versus_alternative": "second HCT vs a comparator: arm proportions, or reported ratios with a comparison",
 }
-
-
-def form_of(analysis: Analysis) -> KindForm:
-    """The declaration an analysis takes: its ``kind`` (default: factor_ratio with a comparison,
-    else proportion), and for ``versus_alternative`` the form its fields choose."""
-    name = analysis.kind or ("factor_ratio" if analysis.comparison is not None else "proportion")
-    if name == "versus_alternative":
-        return VERSUS_ARMS if analysis.alternative is not None else VERSUS_RATIOS
-    return KINDS[name]
 
 
 def forms_named(name: str) -> tuple[KindForm, ...]:

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, FieldPath, Severity
 from ..extraction.timepoint import parse_time_point
-from ..measures import MEASURES, MeasureFamily
+from ..families import MeasureFamily
+from ..measures import MEASURES
 from ..modelerrors import LoadedModel, parse_model
 from ..textio import read_text
 from ..yamlsource import Positions
-from .kinds import KINDS, KindForm, form_of, forms_named
+from .kinds import KINDS, VERSUS_ARMS, VERSUS_RATIOS, KindForm, forms_named
 from .schema import Analysis, Defaults, FewStudies, Protocol
 
 if TYPE_CHECKING:
@@ -63,6 +64,15 @@ class Plan:
     def contrasts_proportions(self) -> bool:
         """Whether each report's effect is a within-report ratio of two proportions (levels or arms)."""
         return self.kind.contrasts_proportions
+
+
+def form_of(analysis: Analysis) -> KindForm:
+    """The declaration an analysis takes: its ``kind`` (default: factor_ratio with a comparison,
+    else proportion), and for ``versus_alternative`` the form its fields choose."""
+    name = analysis.kind or ("factor_ratio" if analysis.comparison is not None else "proportion")
+    if name == "versus_alternative":
+        return VERSUS_ARMS if analysis.alternative is not None else VERSUS_RATIOS
+    return KINDS[name]
 
 
 #: The proportion measure whose difference gives a ratio of two proportions: logits -> log OR, logs -> log RR.

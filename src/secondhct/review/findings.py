@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..families import FAMILIES
 from ..format import fmt_natural, fmt_range
-from ..measures import FAMILIES, MEASURES
+from ..measures import MEASURES
 from ..results import AnalysisRecord, BayesRecord, ResultsDocument
 
 #: The disease named beside the age group in plain-language statements, when an analysis is

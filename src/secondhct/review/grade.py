@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..measures import FAMILIES
+from ..families import FAMILIES
 from ..outcomes import outcome_verbs
 
 if TYPE_CHECKING:
