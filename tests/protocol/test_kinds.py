@@ -10,6 +10,7 @@ import pytest
 from secondhct.protocol.kinds import KIND_NAMES, KIND_WORDS, KINDS, form_named
 from secondhct.protocol.load import default_measure, form_of
 from secondhct.protocol.schema import Analysis, Defaults
+from secondhct.review.effectsizes import EFFECT_SIZES, effect_sizes
 from secondhct.review.kinds import BEHAVIOURS, behaviour
 
 BASE: dict[str, Any] = {"id": "a", "title": "t", "outcomes": ["os"], "population": {"diseases": ["ALL"], "age_groups": ["pediatric"]}}
@@ -18,6 +19,8 @@ COMPARISON = {"factor": "remission_at_second_hct", "level": "not_cr", "reference
 
 def test_every_declared_kind_has_a_behaviour_and_words() -> None:
     assert set(BEHAVIOURS) == set(KINDS)
+    univariate = {k for k, form in KINDS.items() if form.default_measure != "curve"}
+    assert set(EFFECT_SIZES) == univariate
     assert set(KIND_WORDS) == set(KIND_NAMES) == {k.name for k in KINDS.values()}
 
 
@@ -36,6 +39,7 @@ def test_the_fields_choose_the_form_and_its_default_measure(fields: dict[str, An
     assert chosen.form == form
     assert default_measure(chosen, Defaults()) == measure
     assert behaviour(chosen) is BEHAVIOURS[form]
+    assert effect_sizes(chosen) is EFFECT_SIZES[form]
 
 
 def test_a_recorded_kind_is_read_back_by_its_rows() -> None:

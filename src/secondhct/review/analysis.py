@@ -26,7 +26,7 @@ from . import rules
 from .batch import GoshResult, gosh_for, permutation_for
 from .contrasts import LevelRow
 from .effects import StudyEffect
-from .kinds import behaviour
+from .effectsizes import effect_sizes
 from .pooled import Pooled
 from .sensitivity import Sensitivity, SensitivityContext, run
 
@@ -150,7 +150,7 @@ def choose(
     overlapping report with no usable number does not displace a smaller one that has one."""
     chosen = select(plan, studies, years, one_per_overlap_group=False, include_selected=include_selected,
                     include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated)  # fmt: skip
-    effects, dropped, level_rows = behaviour(plan.kind).effects(plan, chosen.included, studies, years)
+    effects, dropped, level_rows = effect_sizes(plan.kind)(plan, chosen.included, studies, years)
     excluded = [*chosen.excluded, *dropped]
     if one_per_overlap_group:
         usable = {e.key for e in effects} | {r.effect.key for r in level_rows}

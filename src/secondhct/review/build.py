@@ -206,13 +206,12 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
             build_report.reused.append(analysis.id)
             continue
         progress(f"[{i}/{len(protocol.analyses)}] {analysis.id}")
-        from .analysis import run_analysis  # numpy, scipy, matplotlib: only when something is computed
-        from .figures import render_figures
-        from .results import analysis_record
+        from .kinds import behaviour  # numpy, scipy, matplotlib: only when something is computed
 
-        result = run_analysis(analysis_plan, studies, years)
-        analyses.append(analysis_record(result, bib.labels))
-        figures[analysis.id] = render_figures(result, bib.labels)
+        kind = behaviour(analysis_plan.kind)
+        result = kind.run(analysis_plan, studies, years)
+        analyses.append(kind.record(result, bib.labels))
+        figures[analysis.id] = kind.figures(result, bib.labels)
         build_report.computed.append(analysis.id)
 
     document = ResultsDocument(

@@ -1,16 +1,17 @@
-"""What each analysis kind does, registered under the form names of :mod:`secondhct.protocol.kinds`.
+"""How the selected rows of each kind that pools one number per report become effect sizes,
+registered under the form names of :mod:`secondhct.protocol.kinds`.
 
-The protocol declares a kind (its rows, its default measure, the fields it needs); this
-registry gives its behaviour: how the selected rows become effect sizes. Everything else an
-analysis does (pooling, sensitivity and subgroup analyses, records, figures, summary) reads
-the declaration's attributes, so a kind that pools one number per report needs only its
-declaration and an entry here. :func:`behaviour` refuses a declared kind with no entry.
+The protocol declares a kind (its rows, its default measure, the fields it needs); for the
+kinds that share the one-number-per-report pipeline (:mod:`secondhct.review.analysis`: select,
+effect sizes, pool, sensitivity and subgroup analyses) this registry gives the one thing that
+differs, the effect sizes. Everything else reads the declaration's attributes. A kind with a
+model of its own (the summary survival curve) has a behaviour module in
+:mod:`secondhct.review.kinds` instead. :func:`effect_sizes` refuses a form with no entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from ..extraction.schema import StudyExtraction
 from ..protocol.kinds import KindForm
@@ -21,15 +22,6 @@ from .effects import NoEffect, StudyEffect, proportion_effect, ratio_effect
 
 Effects = tuple[list[StudyEffect], list[Exclusion], list[LevelRow]]
 EffectsFn = Callable[[Plan, Sequence[Candidate], Sequence[StudyExtraction], Mapping[str, int | None]], Effects]
-
-
-@dataclass(frozen=True)
-class Behaviour:
-    """A kind's behaviour: ``effects(plan, candidates, studies, years)`` gives the effect sizes of
-    the selected rows, the rows that give none (with the reason), and, for a contrast, each level's
-    (or arm's) own proportion behind it."""
-
-    effects: EffectsFn
 
 
 def _one_per_row(make: Callable[[Candidate, Plan], StudyEffect | NoEffect]) -> EffectsFn:
@@ -48,22 +40,24 @@ def _levels(plan: Plan, candidates: Sequence[Candidate], studies: Sequence[Study
     return level_contrasts(plan, candidates)
 
 
-_PROPORTION = Behaviour(_one_per_row(lambda cand, plan: proportion_effect(cand, plan.measure)))
-_RATIO = Behaviour(_one_per_row(ratio_effect))
+_PROPORTION = _one_per_row(lambda cand, plan: proportion_effect(cand, plan.measure))
+_RATIO = _one_per_row(ratio_effect)
 
-#: Every declared form's behaviour.
-BEHAVIOURS: dict[str, Behaviour] = {
+#: ``effects(plan, candidates, studies, years)`` of each form: the effect sizes of the selected rows,
+#: the rows that give none (with the reason), and, for a contrast, each level's (or arm's) own
+#: proportion behind it.
+EFFECT_SIZES: dict[str, EffectsFn] = {
     "proportion": _PROPORTION,
     "factor_ratio": _RATIO,
-    "factor_levels": Behaviour(_levels),
-    "versus_arms": Behaviour(arm_contrasts),
+    "factor_levels": _levels,
+    "versus_arms": arm_contrasts,
     "versus_ratios": _RATIO,
 }
 
 
-def behaviour(form: KindForm) -> Behaviour:
-    """The behaviour of a declared kind."""
-    if form.form not in BEHAVIOURS:
-        raise KeyError(f"analysis kind {form.form!r} is declared in secondhct.protocol.kinds but has no behaviour here")
-    return BEHAVIOURS[form.form]
+def effect_sizes(form: KindForm) -> EffectsFn:
+    """The effect-size function of a kind that pools one number per report."""
+    if form.form not in EFFECT_SIZES:
+        raise KeyError(f"analysis kind {form.form!r} does not pool one number per report (no effect sizes here)")
+    return EFFECT_SIZES[form.form]
 

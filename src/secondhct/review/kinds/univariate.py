@@ -1,0 +1,37 @@
+"""The behaviour of every kind that pools one number per report (proportion, factor ratio, factor
+levels, versus an alternative): :func:`~secondhct.review.analysis.run_analysis`, its record and
+its forest, funnel, risk-of-bias and GOSH figures. numpy, scipy and matplotlib are imported only
+when an analysis is computed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...extraction.schema import StudyExtraction
+    from ...protocol.load import Plan
+    from ...results import AnalysisRecord
+    from ..analysis import AnalysisResult
+
+
+class Univariate:
+    """Select, compute one effect size per report, pool, and test robustness (:mod:`secondhct.review.analysis`)."""
+
+    def run(self, plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, batch: bool = True) -> AnalysisResult:
+        from ..analysis import run_analysis
+
+        return run_analysis(plan, studies, years, batch=batch)
+
+    def record(self, result: AnalysisResult, labels: Mapping[str, str]) -> AnalysisRecord:
+        from ..results import analysis_record
+
+        return analysis_record(result, labels)
+
+    def figures(self, result: AnalysisResult, labels: Mapping[str, str]) -> dict[str, str]:
+        from ..figures import render_figures
+
+        return render_figures(result, labels)
+
+
+UNIVARIATE = Univariate()
