@@ -274,18 +274,8 @@ def validate_project(
     protocol_path = project.root / "protocol.yaml"
     loaded_protocol = None
     if protocol or (protocol is None and not paths and os.path.lexists(protocol_path)):
-        from .protocol.load import load_protocol
-
-        loaded_protocol = load_protocol(protocol_path, display_path(protocol_path))
-        diagnostics += loaded_protocol.diagnostics
-        if loaded_protocol.model is not None and vocabulary is not None and vocabulary.model is not None:
-            from .vocabulary import protocol_code_findings
-
-            for code in protocol_code_findings(loaded_protocol.model, vocabulary.model):
-                line, column = loaded_protocol.positions.locate(code.path)
-                diagnostics.append(Diagnostic(loaded_protocol.file, "error", code.message, line, column, code.path, code.code))
-        if loaded_protocol.model is not None and certainty:
-            diagnostics += _certainty_diagnostics(project, loaded_protocol)
+        loaded_protocol, found = _protocol_diagnostics(project, vocabulary, certainty)
+        diagnostics += found
     searches_path, loaded_searches = project.root / "searches.yaml", None
     if not paths and os.path.lexists(searches_path):
         from .searchlog import load_searches
@@ -294,6 +284,27 @@ def validate_project(
         diagnostics += loaded_searches.diagnostics
     diagnostics.sort(key=Diagnostic.sort_key)
     return ValidationReport(diagnostics, [loaded[p] for p in selected], bib, len(selected), loaded_protocol, loaded_searches, vocabulary)
+
+
+def _protocol_diagnostics(
+    project: Project, vocabulary: LoadedModel[Vocabulary] | None, certainty: bool
+) -> tuple[LoadedModel[Protocol], list[Diagnostic]]:
+    """``protocol.yaml`` read and checked: its shape and rules, its codes against the vocabulary,
+    and (with ``certainty``) its GRADE judgements against the last build's suggestions."""
+    from .protocol.load import load_protocol
+
+    protocol_path = project.root / "protocol.yaml"
+    loaded = load_protocol(protocol_path, display_path(protocol_path))
+    diagnostics = list(loaded.diagnostics)
+    if loaded.model is not None and vocabulary is not None and vocabulary.model is not None:
+        from .vocabulary import protocol_code_findings
+
+        for code in protocol_code_findings(loaded.model, vocabulary.model):
+            line, column = loaded.positions.locate(code.path)
+            diagnostics.append(Diagnostic(loaded.file, "error", code.message, line, column, code.path, code.code))
+    if loaded.model is not None and certainty:
+        diagnostics += _certainty_diagnostics(project, loaded)
+    return loaded, diagnostics
 
 
 def _no_vocabulary(studies: list[LoadedStudy], project: Project) -> list[Diagnostic]:

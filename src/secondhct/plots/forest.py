@@ -13,6 +13,9 @@ Artists carry ids (``gid``) so tests and SVG readers can find them: ``study-squa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
@@ -58,21 +61,50 @@ def forest_plot(data: ForestData, style: ForestStyle | None = None) -> Figure:
         return _draw(data, scale, st)
 
 
-def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
-    entries, footnotes = build_entries(data, scale, st)
-    header = Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
-                               "reported": ["Reported"], "detail": data.detail_header.split("; "), "time": ["Time"],
-                               "estimate": split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
+_SPANNING = ("heading", "subtotal", "pooled", "common", "prediction")
+
+
+@dataclass
+class _Columns:
+    """The horizontal layout, in inches: where each column's text is anchored and where the plot starts."""
+
+    left: list[str]
+    right: list[str]
+    x: dict[str, float]
+    plot_x0: float
+    fig_w: float
+
+
+@dataclass
+class _Rows:
+    """The vertical layout: header height and table lines (rows of ``st.row_height``), footer and title lines, figure height."""
+
+    head_h: float
+    n_lines: float
+    footer: list[str]
+    footer_h: float
+    title_lines: list[str]
+    axis_h: float
+    fig_h: float
+
+
+def _header(data: ForestData, scale: DisplayScale) -> Entry:
+    return Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
+                            "reported": ["Reported"], "detail": data.detail_header.split("; "), "time": ["Time"],
+                            "estimate": split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
+
+
+def _columns(header: Entry, entries: list[Entry], meas: TextMeasurer, st: ForestStyle) -> _Columns:
+    """Column widths from the measured text (spanning labels may widen the study column), then their positions."""
     present = {c for e in entries for c, v in e.cells.items() if any(v)}
-    columns_left = [c for c in LEFT_COLUMNS if c == "label" or c in present]
-    columns_right = [c for c in RIGHT_COLUMNS if c in present]
-    meas = TextMeasurer([FONT_FAMILY], st.font_size)
+    left = [c for c in LEFT_COLUMNS if c == "label" or c in present]
+    right = [c for c in RIGHT_COLUMNS if c in present]
     small = st.font_size - 1
 
     def width(col: str) -> float:
         w = 0.0
         for e in [header, *entries]:
-            if e.kind in ("heading", "subtotal", "pooled", "common", "prediction") and col == "label":
+            if e.kind in _SPANNING and col == "label":
                 continue  # spanning labels are fitted below
             for s in e.cells.get(col, []):
                 w = max(w, meas.width(s, weight="bold" if e.bold else "normal"))
@@ -81,30 +113,32 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
                     w = max(w, meas.width(s, size=small, style="italic"))
         return w / 72
 
-    widths = {c: width(c) for c in columns_left + columns_right}
+    widths = {c: width(c) for c in left + right}
     span = max([meas.width(s, weight="bold" if e.bold else "normal") / 72 for e in entries
-                if e.kind in ("heading", "subtotal", "pooled", "common", "prediction") for s in e.cells.get("label", [])]
+                if e.kind in _SPANNING for s in e.cells.get("label", [])]
                + [meas.width(s, size=small, style="italic") / 72 for e in entries if e.kind == "subtotal" for s in e.small]
                + [0.0])  # fmt: skip
-    span_cols = [c for c in columns_left if c in ("label", "disease")]
+    span_cols = [c for c in left if c in ("label", "disease")]
     available = sum(widths[c] for c in span_cols) + st.column_gap * (len(span_cols) - 1)
     if span > available:
         widths["label"] += span - available
-
-    gap, margin = st.column_gap, st.margin
-    x = margin
+    gap = st.column_gap
+    x = st.margin
     col_x: dict[str, float] = {}
-    for c in columns_left:
+    for c in left:
         col_x[c] = x + (widths[c] if c in RIGHT_ALIGNED else 0.0)
         x += widths[c] + gap
     plot_x0 = x + 0.05
     x = plot_x0 + st.plot_width + gap + 0.05
-    for c in columns_right:
+    for c in right:
         col_x[c] = x + (widths[c] if c in RIGHT_ALIGNED else 0.0)
         x += widths[c] + gap
-    fig_w = x - gap + margin
+    return _Columns(left, right, col_x, plot_x0, x - gap + st.margin)
 
-    # vertical layout in lines of st.row_height inches
+
+def _rows(data: ForestData, scale: DisplayScale, header: Entry, entries: list[Entry], footnotes: list[str], fig_w: float,
+          meas: TextMeasurer, st: ForestStyle) -> _Rows:  # fmt: skip
+    """Each entry's top line (set on the entry), the wrapped footer and title, and the figure height."""
     head_lines = max(len(v) for v in header.cells.values())
     head_h = 1.0 + CONTINUATION * (head_lines - 1) + 0.3
     top = head_h  # the header occupies [0, head_h)
@@ -112,57 +146,78 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
         e.top = top
         top += 0.6 if e.kind == "gap" else e.height
     n_lines = top + 0.3
-    rh = st.row_height
-    footer_w = max(fig_w - 2 * margin, 3.0) * 72
+    small = st.font_size - 1
+    footer_w = max(fig_w - 2 * st.margin, 3.0) * 72
     footer = [ln for text in footer_lines(data, scale, footnotes) for ln in wrap_to_width(text, footer_w, meas, small)]
     title_size = st.font_size + 2
     title_lines = wrap_to_width(data.title, footer_w, meas, title_size, weight="bold") if data.title else []
     title_h = 0.12 + len(title_lines) * (title_size + 3) / 72 if title_lines else 0.0
     axis_h = 0.48 + (0.4 if data.favours else 0.0)
     footer_h = len(footer) * (small + 2.5) / 72 + 0.06
-    fig_h = margin + title_h + n_lines * rh + axis_h + footer_h + margin
+    fig_h = st.margin + title_h + n_lines * st.row_height + axis_h + footer_h + st.margin
+    return _Rows(head_h, n_lines, footer, footer_h, title_lines, axis_h, fig_h)
 
-    fig = Figure(figsize=(fig_w, fig_h), dpi=100)
+
+def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
+    """The figure: measured layout (:func:`_columns`, :func:`_rows`), axis, table text, graphics, footer and title."""
+    entries, footnotes = build_entries(data, scale, st)
+    header = _header(data, scale)
+    meas = TextMeasurer([FONT_FAMILY], st.font_size)
+    cols = _columns(header, entries, meas, st)
+    rows = _rows(data, scale, header, entries, footnotes, cols.fig_w, meas, st)
+    fig = Figure(figsize=(cols.fig_w, rows.fig_h), dpi=100)
     FigureCanvasAgg(fig)
-    ax_bottom = margin + footer_h + axis_h
-    ax = fig.add_axes((plot_x0 / fig_w, ax_bottom / fig_h, st.plot_width / fig_w, n_lines * rh / fig_h))
-    ax.set_ylim(n_lines, 0)
+    ax_bottom = st.margin + rows.footer_h + rows.axis_h
+    ax = fig.add_axes((cols.plot_x0 / cols.fig_w, ax_bottom / rows.fig_h, st.plot_width / cols.fig_w,
+                       rows.n_lines * st.row_height / rows.fig_h))  # fmt: skip
+    ax.set_ylim(rows.n_lines, 0)
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="y", left=False, labelleft=False)
     ax.set_facecolor("none")
-    tr = blended_transform_factory(fig.dpi_scale_trans, ax.transData)
-
     values = [v for e in entries if e.kind != "gap" for v in (e.lo, e.hi, e.est) if v is not None]
     xlim = data.xlim or axis_limits(scale, values)
     apply_axis(ax, scale, xlim)
     ax.set_xlabel(scale.axis_label, fontsize=st.font_size)
     if data.favours:
-        # two lines (below 1 on the left, above 1 on the right), so that long words never overlap
-        sides = ((0.0, f"\u2190 favours {data.favours[0]}", "left", 0.24), (1.0, f"favours {data.favours[1]} \u2192", "right", 0.04))
-        for frac, text, ha, dy in sides:
-            x_fav = (plot_x0 + frac * st.plot_width) / fig_w
-            fig.text(x_fav, (margin + footer_h + dy) / fig_h, text, fontsize=st.font_size - 1, ha=ha, va="bottom",
-                     fontstyle="italic", gid=f"favours-{ha}")  # fmt: skip
+        _draw_favours(fig, data.favours, cols, rows, st)
+    _draw_table(ax, blended_transform_factory(fig.dpi_scale_trans, ax.transData), header, entries, cols, rows, st)
+    _draw_graphics(ax, entries, st, xlim, data.reference if data.reference is not None else scale.null, rows.head_h)
+    _draw_footer_and_title(fig, data, cols, rows, st)
+    return fig
+
+
+def _draw_favours(fig: Figure, favours: tuple[str, str], cols: _Columns, rows: _Rows, st: ForestStyle) -> None:
+    """Two lines under the axis (below 1 on the left, above 1 on the right), so that long words never overlap."""
+    sides = ((0.0, f"\u2190 favours {favours[0]}", "left", 0.24), (1.0, f"favours {favours[1]} \u2192", "right", 0.04))
+    for frac, text, ha, dy in sides:
+        x_fav = (cols.plot_x0 + frac * st.plot_width) / cols.fig_w
+        fig.text(x_fav, (st.margin + rows.footer_h + dy) / rows.fig_h, text, fontsize=st.font_size - 1, ha=ha, va="bottom",
+                 fontstyle="italic", gid=f"favours-{ha}")  # fmt: skip
+
+
+def _draw_table(ax: Any, tr: Any, header: Entry, entries: list[Entry], cols: _Columns, rows: _Rows, st: ForestStyle) -> None:
+    """The header, its rule, and every entry's cells (weights numbered ``weight-<n>``) and small lines."""
+    small = st.font_size - 1
 
     def put(col: str, y: float, s: str, e: Entry, *, size: float | None = None, italic: bool = False, gid: str | None = None) -> None:
         ha = "right" if col in RIGHT_ALIGNED else "left"
-        ax.text(col_x[col], y, s, transform=tr, ha=ha, va="center", fontsize=size or st.font_size, color=e.colour,
+        ax.text(cols.x[col], y, s, transform=tr, ha=ha, va="center", fontsize=size or st.font_size, color=e.colour,
                 fontweight="bold" if e.bold else "normal", fontstyle="italic" if italic else "normal", gid=gid)  # fmt: skip
 
-    for col in columns_left + columns_right:
+    head_h = rows.head_h
+    for col in cols.left + cols.right:
         lines = header.cells[col]
         for j, s in enumerate(lines):
             put(col, head_h - 0.65 - CONTINUATION * (len(lines) - 1 - j), s, header)
-    rule = Line2D([margin, fig_w - margin], [head_h, head_h], transform=tr, color="#000000", lw=0.6)
+    rule = Line2D([st.margin, cols.fig_w - st.margin], [head_h, head_h], transform=tr, color="#000000", lw=0.6)
     ax.add_artist(rule)
     rule.set_clip_on(False)
-
     n_weight = 0
     for e in entries:
         y0 = e.top + 0.5
         for col, lines in e.cells.items():
-            if col not in col_x:
+            if col not in cols.x:
                 continue
             for j, s in enumerate(lines):
                 gid = None
@@ -174,24 +229,22 @@ def _draw(data: ForestData, scale: DisplayScale, st: ForestStyle) -> Figure:
         for j, s in enumerate(e.small):
             put("label", y0 + CONTINUATION * (nlab + j), s, e, size=small, italic=True)
 
-    _draw_graphics(ax, entries, st, xlim, data.reference if data.reference is not None else scale.null, head_h)
 
-    yb = margin + footer_h - 0.04
-    for ln in footer:
+def _draw_footer_and_title(fig: Figure, data: ForestData, cols: _Columns, rows: _Rows, st: ForestStyle) -> None:
+    small, title_size, margin = st.font_size - 1, st.font_size + 2, st.margin
+    yb = margin + rows.footer_h - 0.04
+    for ln in rows.footer:
         yb -= (small + 2.5) / 72
-        fig.text(margin / fig_w, (yb + 0.5 * small / 72) / fig_h, ln, fontsize=small, ha="left", va="center")
-    for j, ln in enumerate(title_lines):
-        y_in = fig_h - margin - (j + 0.5) * (title_size + 3) / 72
-        fig.text(margin / fig_w, y_in / fig_h, ln, fontsize=title_size, fontweight="bold", ha="left", va="center")
-    return fig
+        fig.text(margin / cols.fig_w, (yb + 0.5 * small / 72) / rows.fig_h, ln, fontsize=small, ha="left", va="center")
+    for j, ln in enumerate(rows.title_lines):
+        y_in = rows.fig_h - margin - (j + 0.5) * (title_size + 3) / 72
+        fig.text(margin / cols.fig_w, y_in / rows.fig_h, ln, fontsize=title_size, fontweight="bold", ha="left", va="center")
 
 
 def _draw_graphics(
     ax: object, entries: list[Entry], st: ForestStyle, xlim: tuple[float, float], ref: float | None, head_h: float
 ) -> None:
     """Squares, whiskers, arrows, diamonds, the prediction bar and the reference line.
-
-    (Longer than 60 lines on purpose: the figure is laid out top to bottom in one sequence of measured steps; splitting it would pass a dozen layout values around.)
 
     (Longer than 60 lines on purpose: one loop over the row kinds of a forest plot (study, subtotal, pooled, prediction).)
     """

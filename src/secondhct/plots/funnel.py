@@ -165,10 +165,19 @@ def _draw(data: FunnelData, st: FunnelStyle) -> Figure:
     ax.legend(handles=handles, title=legend_title, fontsize=st.font_size - 1, title_fontsize=st.font_size - 1,
               loc="lower left" if float(np.median(y)) > c else "lower right", frameon=True, framealpha=1.0,
               edgecolor="#7F7F7F", fancybox=False)  # fmt: skip
+    _footer_and_title(fig, lines, foot_h, title_lines, (W, H), st)
+    return fig
+
+
+def _footer_and_title(fig: Figure, lines: list[str], foot_h: float, title_lines: list[str], size: tuple[float, float],
+                      st: FunnelStyle) -> None:  # fmt: skip
+    """Egger's test under the plot and the title above it, each wrapped to the figure's width (never clipped)."""
+    W, H = size
+    title_size = st.font_size + 1.5
+    title_step = (title_size + 3) / 72
     yb = foot_h - 0.05
     for ln in lines:
         yb -= (st.font_size + 2) / 72
         fig.text(0.12 / W, (yb + 0.04) / H, ln, fontsize=st.font_size - 0.5, ha="left", va="bottom", gid=None)
-    for i, ln in enumerate(title_lines):  # wrapped to the figure's width: never clipped
+    for i, ln in enumerate(title_lines):
         fig.text(0.12 / W, 1 - (0.1 + title_step * (i + 0.5)) / H, ln, fontsize=title_size, fontweight="bold", ha="left", va="center")
-    return fig
