@@ -32,6 +32,8 @@ class Plan:
     sensitivity: tuple[SensitivitySpec, ...]
     selected_cohorts: str = "exclude"
     few_studies: FewStudies = FewStudies()
+    # per outcome of the analysis, the estimators its primary analysis takes (an outcome not listed: any)
+    estimators: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # roll-ups for matching comparisons by level (None: exact codes); not part of equality or hash
     vocabulary: Vocabulary | None = field(default=None, compare=False)
 
@@ -88,6 +90,10 @@ def plan(analysis: Analysis, defaults: Defaults, vocabulary: Vocabulary | None =
         sensitivity=tuple(analysis.sensitivity if analysis.sensitivity is not None else defaults.sensitivity),
         selected_cohorts=analysis.selected_cohorts or defaults.selected_cohorts,
         few_studies=defaults.few_studies,
+        estimators=tuple(
+            (o, tuple(analysis.estimators if analysis.estimators is not None else defaults.estimators[o]))
+            for o in analysis.outcomes if analysis.estimators is not None or o in defaults.estimators
+        ),
         vocabulary=vocabulary,
     )
 

@@ -72,7 +72,7 @@ def model_for(plan: Plan, k: int) -> MethodChange | None:
 #: Sensitivity analyses that change which reports enter, so that they can matter even when the
 #: primary analysis has a single report or none (e.g. a selected cohort that would make it two).
 SET_CHANGING = ("all_overlap_reports", "include_selected_cohorts", "include_selected_cohorts-unadjusted", "include_unadjusted",
-                "include_time_origin_not_stated", "include_time_origin_not_stated-selected")
+                "include_time_origin_not_stated", "include_time_origin_not_stated-selected", "include_other_estimators")
 
 
 def rule_sensitivity(plan: Plan, kind: str) -> list[MethodChange]:

@@ -55,7 +55,7 @@ class SensitivityContext:
     """``pool(effects, model)``: fit the primary model (``model`` None) or another one."""
     reselect: Callable[..., Sequence[StudyEffect]]
     """``reselect(one_per_overlap_group=..., include_selected=..., include_unadjusted=...,
-    include_time_origin_not_stated=...)``: the effects of a selection with other rules."""
+    include_time_origin_not_stated=..., include_other_estimators=...)``: the effects of a selection with other rules."""
 
 
 class SensitivitySpec(Strict):
@@ -198,6 +198,26 @@ class IncludeTimeOriginNotStated(SensitivitySpec):
         return [self._subset(ctx, everything)]
 
 
+class IncludeOtherEstimators(SensitivitySpec):
+    """Also the rows whose estimator the primary analysis does not take (``estimators`` in the protocol:
+    by default 1 - Kaplan-Meier incidences of relapse or NRM, and crude shares of survivors): a
+    different estimand, shown beside the primary result and never pooled in it (issue 22)."""
+
+    kind: Literal["include_other_estimators"]
+
+    @property
+    def title(self) -> str:
+        return "including rows estimated otherwise (1 − Kaplan-Meier incidences, crude shares): a different estimand"
+
+    def run(self, ctx: SensitivityContext) -> list[Sensitivity]:
+        if ctx.plan.takes_comparisons:
+            return []  # ratios have no estimator of this kind
+        everything = list(ctx.reselect(include_other_estimators=True))
+        if [(e.key, e.index) for e in everything] == [(e.key, e.index) for e in ctx.effects]:
+            return []  # no row with another estimator among the candidates: the primary analysis already is this one
+        return [self._subset(ctx, everything)]
+
+
 class IncludeUnadjusted(SensitivitySpec):
     """Reported ratios whatever their adjustment: unadjusted ones and those whose adjustment is not
     stated join the adjusted ones of the primary analysis (``comparison.adjustment: adjusted``)."""
@@ -317,7 +337,8 @@ class LeaveOneOut(SensitivitySpec):
 #: Every registered kind, in the order the summary lists them by default.
 SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
     MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
-    IncludeTimeOriginNotStated, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
+    IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
+    LeaveOneOut,
 )  # fmt: skip
 
 def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | None = None, test: str | None = None,
@@ -328,7 +349,8 @@ def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | Non
 
 SensitivityEntry = Annotated[
     Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
-          IncludeTimeOriginNotStated, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut],
+          IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
+          LeaveOneOut],
     Field(discriminator="kind"),
 ]  # fmt: skip
 
