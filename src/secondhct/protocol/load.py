@@ -32,10 +32,10 @@ class Plan:
     sensitivity: tuple[SensitivitySpec, ...]
     selected_cohorts: str = "exclude"
     few_studies: FewStudies = FewStudies()
-    # per outcome of the analysis, the estimators its primary analysis takes (an outcome not listed: any)
-    estimators: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # roll-ups for matching comparisons by level (None: exact codes); not part of equality or hash
     vocabulary: Vocabulary | None = field(default=None, compare=False)
+    # per outcome of the analysis, the estimators its primary analysis takes (an outcome not listed: any)
+    estimators: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def id(self) -> str:
