@@ -11,10 +11,10 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
-  key = c("bosi1997", "leuklymph2016cb", "mrsic1992", "nagler2019", "yalniz_nd"),
-  label = c("Bosi 1997", "Leukemia & Lymphoma 2016", "Mrsic 1992", "Nagler n.d.", "Yalniz 2021"),
-  yi = c(-0.4054651081081643, 0.43471917919023695, 0.6190392084062236, 0.24116205681688824, -0.3227733922630512),
-  vi = c(0.10964912280701755, 0.12329340353166555, 0.0608592206098156, 0.01656506758547575, 0.045110882549306196),
+  key = c("leuklymph2016cb", "nagler2019", "yalniz_nd"),
+  label = c("Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz 2021"),
+  yi = c(0.43471917919023695, 0.24116205681688824, -0.3227733922630512),
+  vi = c(0.12329340353166555, 0.01656506758547575, 0.045110882549306196),
   stringsAsFactors = FALSE
 )
 
@@ -23,97 +23,83 @@ obj <- function(fields) paste0("{", paste(sprintf('"%s": %s', names(fields), unl
 models <- list()
 
 # primary model
-sub <- dat[dat$key %in% c("bosi1997", "leuklymph2016cb", "mrsic1992", "nagler2019", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["primary"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: Bayesian random-effects, half-normal(scale = 0.5) prior on τ instead of the primary model
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("bosi1997", "leuklymph2016cb", "mrsic1992", "nagler2019", "yalniz_nd"), ]
+  sub <- dat[dat$key %in% c("leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[0]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["primary"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[0]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("primary: the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
+
+# sensitivity analysis: REML, Knapp-Hartung (ad hoc) (frequentist random effects)
+sub <- dat[dat$key %in% c("leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
+print(res)
+models[["sensitivity[0]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+
+# sensitivity analysis: common-effect model (assumes no between-study heterogeneity)
+sub <- dat[dat$key %in% c("leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+res <- rma(yi, vi, data = sub, method = "EE", test = "z", control = CTRL)
+print(res)
+models[["sensitivity[1]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+
+# sensitivity analysis: Bayesian random-effects, half-normal(scale = 1) prior on τ instead of the primary model
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 1),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[2]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[2]: the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: excluding case reports and meeting abstracts
-sub <- dat[dat$key %in% c("bosi1997", "leuklymph2016cb", "mrsic1992", "nagler2019", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[2]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: all reports, not one per overlap group
-sub <- dat[dat$key %in% c("bosi1997", "leuklymph2016cb", "mrsic1992", "nagler2019", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[3]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: excluding '±' read as SE and binomial approximations
-sub <- dat[dat$key %in% c("mrsic1992"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "z", control = CTRL)
-print(res)
-models[["sensitivity[5]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: without bosi1997
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("leuklymph2016cb", "mrsic1992", "nagler2019", "yalniz_nd"), ]
+  sub <- dat[dat$key %in% c("leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[7]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["sensitivity[4]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[7]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[4]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
+
+# sensitivity analysis: all reports, not one per overlap group
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[5]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[5]: the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without leuklymph2016cb
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("bosi1997", "mrsic1992", "nagler2019", "yalniz_nd"), ]
-  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
-                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
-  print(b)
-  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
-  tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[8]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
-                                     tau = num(tq[1])))
-} else {
-  message("sensitivity[8]: the R package bayesmeta is not installed; this Bayesian model is skipped")
-}
-
-# sensitivity analysis: without mrsic1992
-if (requireNamespace("bayesmeta", quietly = TRUE)) {
-  suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("bosi1997", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
-  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
-                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
-  print(b)
-  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
-  tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[9]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
-                                     tau = num(tq[1])))
-} else {
-  message("sensitivity[9]: the R package bayesmeta is not installed; this Bayesian model is skipped")
-}
-
-# sensitivity analysis: without nagler2019
-if (requireNamespace("bayesmeta", quietly = TRUE)) {
-  suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("bosi1997", "leuklymph2016cb", "mrsic1992", "yalniz_nd"), ]
+  sub <- dat[dat$key %in% c("nagler2019", "yalniz_nd"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
@@ -125,10 +111,10 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   message("sensitivity[10]: the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
-# sensitivity analysis: without yalniz_nd
+# sensitivity analysis: without nagler2019
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("bosi1997", "leuklymph2016cb", "mrsic1992", "nagler2019"), ]
+  sub <- dat[dat$key %in% c("leuklymph2016cb", "yalniz_nd"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
@@ -138,6 +124,21 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
                                      tau = num(tq[1])))
 } else {
   message("sensitivity[11]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
+
+# sensitivity analysis: without yalniz_nd
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("leuklymph2016cb", "nagler2019"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[12]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[12]: the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 cat(paste0('{"analysis": "relapse-all-ages-2-3y", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

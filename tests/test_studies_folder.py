@@ -61,6 +61,16 @@ def test_numbers_are_in_their_quotes(path: Path) -> None:
     assert found == []
 
 
+def test_every_outcome_row_writes_its_estimator() -> None:
+    """Issue 22: each row of the corpus says how its number was computed, 'not stated' included
+    (the schema's default serves hand-written test files; the review's own rows write it)."""
+    unwritten = [
+        f"{path.stem}: outcomes[{i}]" for path in STUDY_FILES
+        for i, out in enumerate(_load(path).outcomes) if "estimator" not in out.model_fields_set
+    ]
+    assert unwritten == []
+
+
 def test_every_outcome_in_the_seed_corpus_has_a_quote() -> None:
     seeds = ["kato2012", "chang2004", "jplsg2010", "nagayama1999"]
     missing = [

@@ -32,6 +32,8 @@ REQUIRED = {
     "SE inconsistent with CI": "se_ci_inconsistent",
     "p inconsistent with HR and CI": "p_inconsistent",
     "relapse + NRM above 100%": "relapse_plus_nrm",
+    "LFS + relapse + NRM not 100% within 3 points (issue 22)": "competing_risks_sum",
+    "estimator contradicting the row's statistic": "estimator_contradicts_statistic",
     "subgroups larger than cohort": "subgroup_sizes",
     "landmark beyond follow-up": "beyond_follow_up",
     "overlap link to an unknown key (with suggestion)": "overlap_link_unknown",

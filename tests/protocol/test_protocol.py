@@ -139,6 +139,33 @@ def test_unstated_time_origin_enters_only_the_sensitivity_selection() -> None:
     assert [c.key for c in relaxed.included] == ["unstated2021"]  # a stated other origin stays out
 
 
+def test_other_estimators_enter_only_the_sensitivity_selection() -> None:
+    """Issue 22: survival by Kaplan-Meier (or not stated) in the primary analysis; a crude share only
+    with include_other_estimators; a protocol may name the estimators of one analysis."""
+    km = _study("km2021", **{"outcomes.0.estimator": "kaplan_meier", "study.data_source": "not stated"})
+    unstated = _study("unstated2020", **{"study.data_source": "not stated"})
+    crude = _study("crude2019", **{"outcomes.0.estimator": "crude_proportion", "study.data_source": "not stated"})
+    strict = select(_plan(), [km, unstated, crude], {})
+    assert [c.key for c in strict.included] == ["km2021", "unstated2020"]
+    assert {e.key: e.reason for e in strict.excluded} == {
+        "crude2019": "overall survival: crude share (events of total) (primary analysis: Kaplan-Meier, estimator not stated; "
+                     "see the sensitivity analysis with other estimators)",
+    }
+    relaxed = select(_plan(), [km, unstated, crude], {}, include_other_estimators=True)
+    assert [c.key for c in relaxed.included] == ["crude2019", "km2021", "unstated2020"]
+    named = select(_plan(estimators=["kaplan_meier"]), [km, unstated, crude], {})
+    assert [c.key for c in named.included] == ["km2021"]
+
+
+def test_default_estimators_by_outcome() -> None:
+    defaults = Defaults()
+    assert defaults.estimators["os"] == ["kaplan_meier", "not stated"]
+    assert defaults.estimators["relapse"] == defaults.estimators["nrm"] == ["cumulative_incidence", "not stated"]
+    relapse = _plan(outcomes=["relapse"])
+    assert dict(relapse.estimators) == {"relapse": ("cumulative_incidence", "not stated")}
+    assert _plan(outcomes=["cr"]).estimators == ()  # an outcome without a default takes any estimator
+
+
 def test_earliest_time_point_in_the_window_and_subgroup_rows() -> None:
     study = _study("two2020", **{"outcomes.3.time": "3y", "study.data_source": "not stated"})
     extra = copy.deepcopy(BASE["outcomes"][0])

@@ -182,7 +182,7 @@ def test_funnel_plots_only_from_five_reports() -> None:
     results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
     drawn = {p.name.removesuffix(".funnel.svg") for p in (ROOT / "outputs").glob("*.funnel.svg")}
     expected = {a["id"] for a in results["analyses"] if a["k"] >= 5 and a["pooled"] is not None}
-    assert drawn == expected == {"os-all-ages-2-3y", "lfs-all-ages-2-3y", "relapse-all-ages-2-3y", "nrm-all-ages-2-3y"}
+    assert drawn == expected == {"os-all-ages-2-3y", "lfs-all-ages-2-3y"}
 
 
 def test_markdown_summary_escapes_text_from_bibtex() -> None:

@@ -80,12 +80,14 @@ def test_more_reports_keep_the_frequentist_model_and_say_when_tau2_is_zero(revie
 
 
 def test_time_points_further_apart_than_max_spread_are_not_pooled(review) -> None:  # type: ignore[no-untyped-def]
-    # The protocol keeps 1-year and 2-3-year LFS apart (menon2016 1y, hazar2020 3y) ...
-    assert [e.key for e in review.run("lfs-children-acute-1y").result.effects] == ["menon2016"]
+    # The protocol keeps 1-year and 2-3-year LFS apart (menon2016 1y, hazar2020 3y); menon2016's
+    # 1-year share is crude (22/41), so since issue 22 it enters only include_other_estimators ...
+    assert [e.key for e in review.run("lfs-children-acute-1y").result.effects] == []
     assert [e.key for e in review.run("lfs-children-acute-2-3y").result.effects] == ["hazar2020"]
     # ... and a 1-3-year window would list them, not pool them (the time-spread rule)
     base = next(a for a in review.protocol.analyses if a.id == "lfs-children-acute-2-3y")
-    wide = base.model_copy(update={"id": "lfs-1-3y", "time": TimeWindow(min="1y", max="3y", max_spread="1y")})
+    wide = base.model_copy(update={"id": "lfs-1-3y", "time": TimeWindow(min="1y", max="3y", max_spread="1y"),
+                                   "estimators": ["kaplan_meier", "crude_proportion", "not stated"]})
     years = {k: int(r.year) if r.year else None for k, r in review.bibliography.references.items()}
     result = run_analysis(plan(wide, review.protocol.defaults, review.vocabulary), review.studies, years)
     assert result.synthesis == "not_pooled" and result.pooled is None and len(result.effects) == 2

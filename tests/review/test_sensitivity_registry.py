@@ -15,8 +15,8 @@ from secondhct.review.sensitivity import run as run_spec
 ENTRY: TypeAdapter[Any] = TypeAdapter(SensitivityEntry)
 
 
-def effect(key: str, n: int | None, *, derived: bool = False, counts: tuple[float, float] | None = None) -> Any:
-    return SimpleNamespace(key=key, n=n, derived=derived, counts=counts)
+def effect(key: str, n: int | None, *, derived: bool = False, counts: tuple[float, float] | None = None, index: int = 0) -> Any:
+    return SimpleNamespace(key=key, n=n, derived=derived, counts=counts, index=index)
 
 
 def study(design: str = "registry", publication: str = "article") -> Any:
@@ -43,16 +43,18 @@ def context(is_ratio: bool = False, origins: tuple[str, ...] = ("second_hct",)) 
                            analysis=SimpleNamespace(population=SimpleNamespace(time_origins=list(origins))))
 
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None, include_unadjusted: bool = False,
-                 include_time_origin_not_stated: bool = False) -> list[Any]:
+                 include_time_origin_not_stated: bool = False, include_other_estimators: bool = False) -> list[Any]:
         # e: a report of an overlap group; s: a selected cohort; u: an unadjusted ratio (only a ratio plan
         # has one); t: a report with an unstated time origin (only a proportion plan); st: a selected cohort
-        # with an unstated time origin; su: a selected cohort whose ratio is unadjusted
+        # with an unstated time origin; su: a selected cohort whose ratio is unadjusted; o: a report whose
+        # row is estimated otherwise (a crude share, 1 - Kaplan-Meier; only a proportion plan)
         extra = [effect("e", 5)] if not one_per_overlap_group else []
         extra += [effect("s", 50)] if include_selected else []
         extra += [effect("u", 60)] if include_unadjusted and is_ratio else []
         extra += [effect("su", 61)] if include_unadjusted and include_selected and is_ratio else []
         extra += [effect("t", 70)] if include_time_origin_not_stated and not is_ratio else []
         extra += [effect("st", 71)] if include_time_origin_not_stated and include_selected and not is_ratio else []
+        extra += [effect("o", 80)] if include_other_estimators and not is_ratio else []
         return [*EFFECTS, *extra]
 
     ctx = SensitivityContext(plan=plan, effects=EFFECTS, studies=STUDIES, pool=pool,  # type: ignore[arg-type]
@@ -117,6 +119,19 @@ def test_including_unstated_time_origins_adds_them_and_optionally_selected_cohor
     # an analysis that already admits 'not stated', and a ratio analysis, have nothing to add
     assert run({"kind": "include_time_origin_not_stated"}, origins=("second_hct", "not stated")) == ([], [])
     assert run({"kind": "include_time_origin_not_stated"}, is_ratio=True) == ([], [])
+
+
+def test_including_other_estimators_adds_their_rows_for_proportions_only() -> None:
+    results, calls = run({"kind": "include_other_estimators"})
+    assert calls == [(("a", "b", "c", "d", "o"), None)]
+    assert results[0].name == "include_other_estimators" and results[0].title.startswith("including rows estimated otherwise")
+    assert run({"kind": "include_other_estimators"}, is_ratio=True) == ([], [])
+
+
+def test_including_other_estimators_is_empty_when_no_row_has_one() -> None:
+    ctx = SensitivityContext(plan=SimpleNamespace(takes_comparisons=False), effects=EFFECTS, studies=STUDIES,  # type: ignore[arg-type]
+                             pool=lambda kept, model: (None, ""), reselect=lambda **_: list(EFFECTS))  # fmt: skip
+    assert run_spec(ENTRY.validate_python({"kind": "include_other_estimators"}), ctx) == []
 
 
 def test_inflating_approximated_variances_touches_only_derived_rows() -> None:

@@ -39,6 +39,7 @@ def check_study(study: StudyExtraction) -> list[Finding]:
         _outcome_values,
         _comparisons,
         _relapse_plus_nrm,
+        _competing_risks_add_up,
         _subgroup_sizes,
         _follow_up,
         _ranges,
@@ -195,6 +196,7 @@ def _one_outcome(out: Outcome, path: FieldPath, arm_n: int | None) -> Iterator[F
     if out.n is not None and arm_n is not None and out.n > arm_n:
         yield Finding("warning", path + ("n",), f"n ({out.n}) is larger than the arm ({arm_n} patients)", "sizes")
     yield from _statistic_matches_unit(out, path)
+    yield from _estimator_matches_statistic(out, path)
     yield from _bounds(out, path)
     yield from _ci_checks(out, path)
     yield from _events_match_estimate(out, path)
@@ -205,6 +207,15 @@ def _statistic_matches_unit(out: Outcome, path: FieldPath) -> Iterator[Finding]:
         yield Finding("error", path + ("statistic",), f"a {out.statistic} estimate is a proportion, but unit is {out.unit}", "unit")
     if out.unit in _SCALE and out.statistic in ("median", "mean"):
         yield Finding("error", path + ("statistic",), f"a {out.statistic} is a time, but unit is {out.unit}", "unit")
+
+
+_ESTIMATOR_CODES = ("kaplan_meier", "cumulative_incidence", "crude_proportion")
+
+
+def _estimator_matches_statistic(out: Outcome, path: FieldPath) -> Iterator[Finding]:
+    """``statistic`` and ``estimator`` name how the number was computed; written both, they must agree."""
+    if out.statistic in _ESTIMATOR_CODES and "estimator" in out.model_fields_set and out.estimator != out.statistic:
+        yield Finding("error", path + ("estimator",), f"estimator {out.estimator} contradicts statistic {out.statistic} of the same row", "estimator")
 
 
 def _bounds(out: Outcome, path: FieldPath) -> Iterator[Finding]:
@@ -260,7 +271,9 @@ def _events_match_estimate(out: Outcome, path: FieldPath) -> Iterator[Finding]:
     if out.events is None or not out.total or out.estimate is None or out.unit not in _SCALE:
         return
     crude = out.events / out.total * _SCALE[out.unit]
-    if abs(crude - out.estimate) > half_unit(out.estimate) + 1e-12 and out.statistic in ("crude_proportion", "not stated"):
+    # a Kaplan-Meier or cumulative-incidence estimate differs from events/total when patients are censored
+    unstated = out.statistic in ("crude_proportion", "not stated") and out.estimator in ("crude_proportion", "not stated")
+    if abs(crude - out.estimate) > half_unit(out.estimate) + 1e-12 and unstated:
         yield Finding(
             "warning", path + ("estimate",),
             f"estimate {_fmt(out.estimate)} does not match events/total = {out.events}/{out.total} = {crude:.4g} beyond rounding",
@@ -338,6 +351,48 @@ def _relapse_plus_nrm(study: StudyExtraction) -> Iterator[Finding]:
             slack = 100 * (half_unit(rel.estimate or 0) / _SCALE[rel.unit or "percent"] + half_unit(nrm.estimate or 0) / _SCALE[nrm.unit or "percent"])
             if total > 100 + slack:
                 yield Finding("warning", ("outcomes", j, "estimate"), f"relapse ({_fmt(_percent(rel) or 0)}%) + NRM ({_fmt(_percent(nrm) or 0)}%) at {nrm.time} add up to {total:g}%, above 100%", "competing-risks")
+
+
+#: Outcomes that end at the first relapse or death (or other event): with relapse and NRM they partition the cohort.
+_EVENT_FREE = ("lfs", "dfs", "efs", "rfs", "pfs")
+_COHERENCE_POINTS = 3.0
+
+
+def _competing_risks_add_up(study: StudyExtraction) -> Iterator[Finding]:
+    """Event-free survival, relapse and NRM at one time point for one group add up to 100%.
+
+    A Kaplan-Meier LFS and the cumulative incidences of its two competing events partition the
+    cohort, so their sum is 100% up to rounding; more than 3 points above points to relapse or NRM
+    estimated as 1 - Kaplan-Meier (which overstates both), below to different event definitions or
+    cohorts. Only rows at one stated time point, group (arm, subgroup) and time origin are compared.
+    """
+    groups: dict[tuple[Any, ...], dict[str, tuple[int, Outcome]]] = defaultdict(dict)
+    for i, out in enumerate(study.outcomes):
+        kind = "nrm" if out.outcome in ("nrm", "trm") else "free" if out.outcome in _EVENT_FREE else out.outcome
+        if kind not in ("relapse", "nrm", "free") or _percent(out) is None or out.conditional_on:
+            continue
+        if out.time is None or not parse_time_point(out.time).stated:
+            continue
+        tp = parse_time_point(out.time)
+        slot = groups[(out.arm, out.subgroup, tp.months, out.time_origin)]
+        if kind not in slot or kind == "free" and _EVENT_FREE.index(out.outcome) < _EVENT_FREE.index(slot[kind][1].outcome):
+            slot[kind] = (i, out)  # LFS before DFS, EFS, RFS, PFS when a report prints several
+    for slot in groups.values():
+        if len(slot) < 3:
+            continue
+        (i, free), (j, rel), (k, nrm) = slot["free"], slot["relapse"], slot["nrm"]
+        total = sum(_percent(o) or 0 for o in (free, rel, nrm))
+        if abs(total - 100) <= _COHERENCE_POINTS:
+            continue
+        why = ("relapse or NRM estimated as 1 − Kaplan-Meier overstates both" if total > 100
+               else "the three do not share one event definition or cohort")
+        rows = ", ".join(f"{o.outcome if o.outcome == 'relapse' else o.outcome.upper()} outcomes[{n}] {_fmt(_percent(o) or 0)}%"
+                         for n, o in ((i, free), (j, rel), (k, nrm)))
+        yield Finding(
+            "warning", ("outcomes", i, "estimate"),
+            f"{rows} at {free.time} add up to {total:.4g}%, not 100% within ±{_COHERENCE_POINTS:g} points "
+            f"(competing risks partition the cohort; {why})", "competing-risks",
+        )
 
 
 def _subgroup_sizes(study: StudyExtraction) -> Iterator[Finding]:

@@ -89,6 +89,12 @@ Unit = Literal["percent", "proportion", "days", "weeks", "months", "years"]
 Statistic = Literal[
     "kaplan_meier", "cumulative_incidence", "crude_proportion", "median", "mean", "count", "not stated",
 ]
+Estimator = Literal["kaplan_meier", "cumulative_incidence", "one_minus_kaplan_meier", "crude_proportion", "not stated"]
+"""How a proportion at a time point was computed, coded only from words of the source that name it or from
+what its numbers prove (README, "The extraction format"): ``kaplan_meier`` (also "actuarial", said so in the
+notes), ``cumulative_incidence`` (a competing-risks estimate), ``one_minus_kaplan_meier`` (an incidence taken
+as 1 - KM, which overstates it under competing risks), ``crude_proportion`` (a count share, events of
+total, with no censoring), ``not stated``."""
 CIScale = Literal["linear", "log", "log_log", "logit", "arcsine", "not stated"]
 RatioMeasure = Literal["HR", "SHR", "RR", "OR", "none"]
 DocumentContent = Literal[
@@ -319,6 +325,11 @@ class Outcome(Strict):
     )
     time_origin: TimeOrigin | None = Field(default=None, description="default: population.time_origin")
     statistic: Statistic = "not stated"
+    estimator: Estimator = Field(
+        default="not stated",
+        description="kaplan_meier, cumulative_incidence, one_minus_kaplan_meier, crude_proportion or not stated: only from "
+        "words of the source that name it or what its numbers prove (say which in the notes); every row in studies/ writes it",
+    )
     estimate: Printed | None = Field(default=None, description="the value as printed")
     unit: Unit | None = Field(default=None, description="required with estimate: percent, proportion or a time unit")
     se: Printed | None = Field(default=None, description="only when the paper says it is a standard error")

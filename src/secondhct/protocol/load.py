@@ -36,6 +36,8 @@ class Plan:
     few_studies: FewStudies = FewStudies()
     # roll-ups for matching comparisons by level (None: exact codes); not part of equality or hash
     vocabulary: Vocabulary | None = field(default=None, compare=False)
+    # per outcome of the analysis, the estimators its primary analysis takes (an outcome not listed: any)
+    estimators: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def id(self) -> str:
@@ -95,6 +97,10 @@ def plan(analysis: Analysis, defaults: Defaults, vocabulary: Vocabulary | None =
         sensitivity=tuple(analysis.sensitivity if analysis.sensitivity is not None else defaults.sensitivity),
         selected_cohorts=analysis.selected_cohorts or defaults.selected_cohorts,
         few_studies=defaults.few_studies,
+        estimators=tuple(
+            (o, tuple(analysis.estimators if analysis.estimators is not None else defaults.estimators[o]))
+            for o in analysis.outcomes if analysis.estimators is not None or o in defaults.estimators
+        ),
         vocabulary=vocabulary,
     )
 

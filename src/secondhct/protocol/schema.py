@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from ..extraction.schema import (
     AgeGroup,
     Disease,
+    Estimator,
     Identifier,
     Intervention,
     OutcomeName,
@@ -49,6 +50,15 @@ SelectedCohorts = Literal["exclude", "include"]
 StudyFactor = Literal["disease", "age_group", "design", "publication", "time_origin", "data_source"]
 Factor = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 _DEFAULT_ORIGINS: tuple[TimeOrigin, ...] = ("second_hct",)
+
+
+def _default_estimators() -> dict[OutcomeName, list[Estimator]]:
+    """Survival by Kaplan-Meier, relapse and NRM by cumulative incidence (competing risks; 1 - KM
+    overstates them), each with rows that do not state their estimator (most abstracts do not)."""
+    survival: list[Estimator] = ["kaplan_meier", "not stated"]
+    incidence: list[Estimator] = ["cumulative_incidence", "not stated"]
+    return {**{o: list(survival) for o in ("os", "lfs", "efs", "dfs", "pfs", "rfs")},
+            **{o: list(incidence) for o in ("relapse", "nrm", "trm")}}
 
 
 class TimeWindow(Strict):
@@ -214,6 +224,11 @@ class Analysis(Strict):
     selected_cohorts: SelectedCohorts | None = Field(
         default=None, description="reports of selected cohorts (population.selection): exclude (default) or include"
     )
+    estimators: list[Estimator] | None = Field(
+        default=None, min_length=1,
+        description="the estimators of the rows the primary analysis takes (outcomes[].estimator); the others enter the "
+        "sensitivity analysis include_other_estimators; default: defaults.estimators of each outcome",
+    )
     exclude_publications: list[Publication] = Field(default_factory=list)
     thresholds: list[Annotated[float, Field(gt=0)]] = Field(
         default_factory=list,
@@ -250,6 +265,11 @@ class Defaults(Strict):
     test: Test = "adhoc"
     overlap_rule: OverlapRule = "largest"
     selected_cohorts: SelectedCohorts = "exclude"
+    estimators: dict[OutcomeName, list[Estimator]] = Field(
+        default_factory=_default_estimators,
+        description="per outcome, the estimators a primary analysis takes (an outcome not listed takes any): "
+        "never pool different estimands",
+    )
     few_studies: FewStudies = Field(default_factory=FewStudies)
     sensitivity: list[SensitivityEntry] = Field(default_factory=default_sensitivity)
 

@@ -17,6 +17,11 @@ Rules, in order:
    estimates never enter.
    The sensitivity analysis ``include_time_origin_not_stated`` also admits rows whose time
    origin is not stated (the primary analyses never do unless their population lists it).
+   The row's ``estimator`` must be one the protocol lets the primary analysis take for its
+   outcome (``estimators``: by default Kaplan-Meier for survival and cumulative incidence for
+   relapse and NRM, or not stated); rows estimated otherwise (1 - Kaplan-Meier incidences,
+   crude shares) enter only the sensitivity analysis ``include_other_estimators``: different
+   estimands are never pooled in a primary analysis.
 3. *Selected cohort*: a report whose cohort is a selected subset (``population.selection``,
    e.g. second remission only) is left out when the protocol says ``selected_cohorts:
    exclude`` (the default), with the selection as the reason; the sensitivity analysis
@@ -132,7 +137,23 @@ def allowed_origins(plan: Plan, include_time_origin_not_stated: bool = False) ->
     return (*allowed, "not stated") if include_time_origin_not_stated and "not stated" not in allowed else allowed
 
 
-def _proportion_rows(study: StudyExtraction, plan: Plan, include_time_origin_not_stated: bool = False) -> tuple[list[Candidate], str]:
+#: Estimators in words (outcomes[].estimator), for exclusion reasons.
+ESTIMATOR_WORDS = {
+    "kaplan_meier": "Kaplan-Meier", "cumulative_incidence": "cumulative incidence",
+    "one_minus_kaplan_meier": "1 − Kaplan-Meier", "crude_proportion": "crude share (events of total)",
+    "not stated": "estimator not stated",
+}
+
+
+def estimator_enters(plan: Plan, out: Outcome, include_other_estimators: bool = False) -> bool:
+    """Whether a row's estimator is one the analysis takes for its outcome (``include_other_estimators``:
+    the sensitivity analysis that takes every estimator)."""
+    allowed = dict(plan.estimators).get(out.outcome)
+    return include_other_estimators or allowed is None or out.estimator in allowed
+
+
+def _proportion_rows(study: StudyExtraction, plan: Plan, include_time_origin_not_stated: bool = False,
+                     include_other_estimators: bool = False) -> tuple[list[Candidate], str]:
     """The qualifying outcome rows of one report, or none and the reason."""
     analysis = plan.analysis
     arms = _arms(study, plan)
@@ -163,8 +184,14 @@ def _proportion_rows(study: StudyExtraction, plan: Plan, include_time_origin_not
     if not origins_ok:
         origin = in_window[0][1].time_origin or study.population.time_origin
         return [], f"time origin: {origin_words(origin)} (analysis: {', '.join(origin_words(o) for o in allowed)})"
+    estimated = [r for r in origins_ok if estimator_enters(plan, r[1], include_other_estimators)]
+    if not estimated:
+        out = origins_ok[0][1]
+        takes = ", ".join(ESTIMATOR_WORDS[e] for e in dict(plan.estimators)[out.outcome])
+        return [], (f"{names}: {ESTIMATOR_WORDS[out.estimator]} (primary analysis: {takes}; "
+                    "see the sensitivity analysis with other estimators)")
     chosen: dict[tuple[str | None, str | None], tuple[int, Outcome, Subgroup | None, float]] = {}
-    for i, out, sub, months in origins_ok:  # earliest time point per arm and subgroup level
+    for i, out, sub, months in estimated:  # earliest time point per arm and subgroup level
         slot = (_arm_of(study, out.arm), sub.id if sub else None)
         if slot not in chosen or months < chosen[slot][3]:
             chosen[slot] = (i, out, sub, months)
@@ -270,6 +297,7 @@ def select(
     include_selected: bool | None = None,
     include_unadjusted: bool = False,
     include_time_origin_not_stated: bool = False,
+    include_other_estimators: bool = False,
 ) -> Selection:
     """The rows that enter ``plan`` and the reports left out, with reasons (see module docstring)."""
     included: list[Candidate] = []
@@ -281,7 +309,7 @@ def select(
             excluded.append(Exclusion(study.key, "population", reason))
             continue
         rows, reason = (_ratio_rows(study, plan, include_unadjusted) if plan.takes_comparisons
-                        else _proportion_rows(study, plan, include_time_origin_not_stated))
+                        else _proportion_rows(study, plan, include_time_origin_not_stated, include_other_estimators))
         if not rows:
             excluded.append(Exclusion(study.key, "outcome", reason))
         elif study.population.selection and not keep_selected:
@@ -300,14 +328,14 @@ def select(
 
 def analysis_inputs(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> tuple[list[StudyExtraction], list[Exclusion]]:
     """What an analysis can read of the corpus: the reports that pass its population and outcome
-    rules (selected cohorts, overlapping reports, unadjusted ratios and unstated time origins
-    included, as its sensitivity analyses may take them), and, of every other report, only its exclusion (key, stage, reason).
+    rules (selected cohorts, overlapping reports, unadjusted ratios, unstated time origins and
+    other estimators included, as its sensitivity analyses may take them), and, of every other report, only its exclusion (key, stage, reason).
 
     The analysis's result is a function of these, the plan, the vocabulary and the code, so a
     build recomputes it only when they change (:mod:`secondhct.review.build`).
     """
     permissive = select(plan, studies, years, one_per_overlap_group=False, include_selected=True, include_unadjusted=True,
-                        include_time_origin_not_stated=True)
+                        include_time_origin_not_stated=True, include_other_estimators=True)
     kept = {c.key for c in permissive.included}
     return [s for s in sorted(studies, key=lambda s: s.key) if s.key in kept], list(permissive.excluded)
 

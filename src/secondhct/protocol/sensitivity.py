@@ -122,6 +122,19 @@ class IncludeTimeOriginNotStated(SensitivitySpec):
         return f"{words}, and selected cohorts" if self.with_selected_cohorts else words
 
 
+class IncludeOtherEstimators(SensitivitySpec):
+    """Also the rows whose estimator the primary analysis does not take (``estimators`` in the protocol:
+    by default 1 - Kaplan-Meier incidences of relapse or NRM, and crude shares of survivors): a
+    different estimand, shown beside the primary result and never pooled in it (issue 22)."""
+
+    changes_set: ClassVar[bool] = True
+    kind: Literal["include_other_estimators"]
+
+    @property
+    def title(self) -> str:
+        return "including rows estimated otherwise (1 − Kaplan-Meier incidences, crude shares): a different estimand"
+
+
 class IncludeUnadjusted(SensitivitySpec):
     """Reported ratios whatever their adjustment: unadjusted ones and those whose adjustment is not
     stated join the adjusted ones of the primary analysis (``comparison.adjustment: adjusted``)."""
@@ -205,7 +218,8 @@ class LeaveOneOut(SensitivitySpec):
 #: Every registered kind, in the order the summary lists them by default.
 SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
     MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
-    IncludeTimeOriginNotStated, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
+    IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
+    LeaveOneOut,
 )  # fmt: skip
 
 
@@ -217,7 +231,8 @@ def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | Non
 
 SensitivityEntry = Annotated[
     Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
-          IncludeTimeOriginNotStated, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, LeaveOneOut],
+          IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
+          LeaveOneOut],
     Field(discriminator="kind"),
 ]  # fmt: skip
 

@@ -144,12 +144,14 @@ class Chosen:
 def choose(
     plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, one_per_overlap_group: bool = True,
     include_selected: bool | None = None, include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
+    include_other_estimators: bool = False,
 ) -> Chosen:
     """Select (:func:`secondhct.protocol.select.select`), compute effect sizes, then keep one report per
     cluster of reports that may share patients, among those that gave an effect size: a larger
     overlapping report with no usable number does not displace a smaller one that has one."""
     chosen = select(plan, studies, years, one_per_overlap_group=False, include_selected=include_selected,
-                    include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated)  # fmt: skip
+                    include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
+                    include_other_estimators=include_other_estimators)  # fmt: skip
     effects, dropped, level_rows = effect_sizes(plan.kind)(plan, chosen.included, studies, years)
     excluded = [*chosen.excluded, *dropped]
     if one_per_overlap_group:
@@ -170,9 +172,11 @@ def _sensitivity(
     analyses (:mod:`secondhct.review.sensitivity`), each fitted with the primary model."""
 
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None,
-                 include_unadjusted: bool = False, include_time_origin_not_stated: bool = False) -> list[StudyEffect]:
+                 include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
+                 include_other_estimators: bool = False) -> list[StudyEffect]:
         return choose(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected,
-                      include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated).effects
+                      include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
+                      include_other_estimators=include_other_estimators).effects
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},

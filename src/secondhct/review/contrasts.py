@@ -126,7 +126,7 @@ def arm_contrasts(
     comparator_plan = Plan(
         plan.analysis.model_copy(update={"population": population, "kind": "proportion", "alternative": None}),
         CONTRAST_SCALE[plan.measure], plan.method, plan.test, plan.overlap_rule, plan.sensitivity,
-        "include", plan.few_studies, plan.vocabulary,
+        "include", plan.few_studies, plan.vocabulary, plan.estimators,
     )  # fmt: skip
     keys = {c.key for c in candidates}
     chosen = select(comparator_plan, [s for s in studies if s.key in keys], years, one_per_overlap_group=False)

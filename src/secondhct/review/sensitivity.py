@@ -17,6 +17,7 @@ from ..protocol.sensitivity import (
     ExcludeApproximatedSe,
     ExcludeCaseReportsAndAbstracts,
     ExcludeSmall,
+    IncludeOtherEstimators,
     IncludeSelectedCohorts,
     IncludeTimeOriginNotStated,
     IncludeUnadjusted,
@@ -56,7 +57,7 @@ class SensitivityContext:
     """``pool(effects, model)``: fit the primary model (``model`` None) or another one."""
     reselect: Callable[..., Sequence[StudyEffect]]
     """``reselect(one_per_overlap_group=..., include_selected=..., include_unadjusted=...,
-    include_time_origin_not_stated=...)``: the effects of a selection with other rules."""
+    include_time_origin_not_stated=..., include_other_estimators=...)``: the effects of a selection with other rules."""
 
 
 def _subset(spec: SensitivitySpec, ctx: SensitivityContext, kept: Sequence[StudyEffect], model: MethodChange | None = None) -> Sensitivity:
@@ -117,6 +118,15 @@ def _include_time_origin_not_stated(spec: IncludeTimeOriginNotStated, ctx: Sensi
     return [_subset(spec, ctx, everything)]
 
 
+def _include_other_estimators(spec: IncludeOtherEstimators, ctx: SensitivityContext) -> list[Sensitivity]:
+    if ctx.plan.takes_comparisons:
+        return []  # ratios have no estimator of this kind
+    everything = list(ctx.reselect(include_other_estimators=True))
+    if [(e.key, e.index) for e in everything] == [(e.key, e.index) for e in ctx.effects]:
+        return []  # no row with another estimator among the candidates: the primary analysis already is this one
+    return [_subset(spec, ctx, everything)]
+
+
 def _include_unadjusted(spec: IncludeUnadjusted, ctx: SensitivityContext) -> list[Sensitivity]:
     if not ctx.plan.takes_comparisons:
         return []
@@ -165,6 +175,7 @@ RUNNERS: dict[type[SensitivitySpec], Callable[[Any, SensitivityContext], list[Se
     AllOverlapReports: _all_overlap_reports,
     IncludeSelectedCohorts: _include_selected_cohorts,
     IncludeTimeOriginNotStated: _include_time_origin_not_stated,
+    IncludeOtherEstimators: _include_other_estimators,
     IncludeUnadjusted: _include_unadjusted,
     InflateApproximatedVariances: _inflate_approximated_variances,
     MethodChange: _method,
