@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from secondhct.extraction.schema import OutcomeName
+from secondhct.extraction.codes import OutcomeName
 from secondhct.outcomes import HARMS, OUTCOMES, competing_role, outcome_verbs
 from secondhct.words import OUTCOME_WORDS, outcome_words
 

@@ -15,7 +15,9 @@ from typing import Literal
 from pydantic import Field
 
 from .diagnostics import Diagnostic, FieldPath, Severity
-from .extraction.schema import Count, DateText, Identifier, NotStated, Strict, Text
+from .extraction.base import Strict
+from .extraction.codes import Count, Identifier, NotStated, Text
+from .extraction.fieldtypes import DateText
 from .modelerrors import LoadedModel, parse_model
 from .textio import read_text
 from .yamlsource import Positions

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, model_validator
 
 from .diagnostics import FieldPath
-from .extraction.schema import Strict, StudyExtraction, Text
+from .extraction.base import Strict
+from .extraction.codes import Text
+from .extraction.schema import StudyExtraction
 
 if TYPE_CHECKING:
     from .protocol.schema import Protocol

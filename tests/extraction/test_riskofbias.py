@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from secondhct.extraction.riskofbias import JBI_CASE_SERIES, agreement, overall_from_domains
-from secondhct.extraction.schema import RiskOfBias
+from secondhct.extraction.riskofbiasmodels import RiskOfBias
 
 
 @pytest.mark.parametrize(

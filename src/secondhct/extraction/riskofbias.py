@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..diagnostics import FieldPath
     from .finding import Finding
-    from .schema import RiskOfBias, StudyExtraction
+    from .riskofbiasmodels import RiskOfBias
+    from .schema import StudyExtraction
 
 
 @dataclass(frozen=True)

@@ -23,91 +23,47 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import Field
 
-from ..keys import KEY_PATTERN, KEY_RULE
+from .base import Strict
+from .codes import (
+    AgeGroup,
+    CIScale,
+    Count,
+    CutoffUnit,
+    Design,
+    Disease,
+    DocumentContent,
+    Estimator,
+    FactorCode,
+    Identifier,
+    Indication,
+    Intervention,
+    Key,
+    LevelCode,
+    NotStated,
+    OutcomeName,
+    PositiveCount,
+    Printed,
+    Publication,
+    RatioMeasure,
+    Statistic,
+    Text,
+    TimeOrigin,
+    Unit,
+)
 from .fieldtypes import PROPORTION_SCALE as PROPORTION_SCALE
 from .fieldtypes import DateText, PValue, TimePointText, YearMonth
 from .fieldtypes import _check_p as _check_p
 from .fieldtypes import is_not_significant as is_not_significant
+from .riskofbiasmodels import RiskOfBias
 
-NotStated = Literal["not stated"]
-
-Identifier = Annotated[
-    str,
-    Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", description="a short identifier: letters, digits, '_' or '-'"),
-]
-# Study keys (BibTeX key = file stem) and factor names: one rule, defined in secondhct.keys.
-Key = Annotated[str, Field(pattern=KEY_PATTERN, description=f"a key: {KEY_RULE}")]
-# Factor and level codes: snake_case codes from vocabulary.yaml (checked against it by `validate`).
-FactorCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-LevelCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 _FACTOR_HELP = "factor code from vocabulary.yaml, e.g. remission_at_second_hct, time_from_first_hct_to_relapse"
 _LEVEL_HELP = "level code of the factor in vocabulary.yaml (e.g. cr, cr2, active_disease; 'other' when none fits)"
 _CUTOFF_HELP = (
     "for a factor with a cut-off in vocabulary.yaml (early vs late relapse): the cut-off as printed, "
     "e.g. {value: 6, unit: mo}; 'not stated' or left out when the source does not print it"
 )
-CutoffUnit = Literal["d", "w", "mo", "y", "percent", "points", "calendar_year"]
-Text = Annotated[str, Field(min_length=1)]
-#: More patients than any registry holds is a slip (a 500-digit n), not a count.
-MAX_COUNT = 10_000_000
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-# A number as printed. Keeping ints as ints preserves how many decimals were printed
-# ("54" vs "54.0"), which the rounding-aware consistency checks need.
-Printed = Annotated[int | float, WithJsonSchema({"type": "number"})]
-PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
-
-Disease = Literal[
-    "ALL", "AML", "JMML", "MDS", "CML", "MPN", "myelofibrosis", "acute_leukemia", "hematologic_malignancy",
-    "marrow_failure", "other",
-]
-#: The diseases that are leukemia, the review's question (MDS, MPN and myelofibrosis are not).
-LEUKEMIAS = frozenset({"ALL", "AML", "JMML", "CML", "acute_leukemia"})
-AgeGroup = Literal["infant", "pediatric", "aya", "adult", "mixed", "not stated"]
-Indication = Literal["relapse", "graft_failure", "not stated"]
-TimeOrigin = Literal["second_hct", "treatment_start", "relapse", "first_hct", "diagnosis", "not stated"]
-Intervention = Literal[
-    "second_allo_hct", "dli", "il2_lak", "car_t", "chemotherapy", "immunotherapy", "chemotherapy_or_dli", "none", "mixed",
-    "not_specified", "no_dli_other", "other",
-]
-"""``none``: the source says no salvage was given; ``not_specified``: a comparator whose salvage the
-source does not specify ("salvage type not specified", "no second HSCT"); ``no_dli_other``: patients
-not treated with DLI, whatever else (if anything) they received, as a DLI report's comparator;
-``chemotherapy_or_dli``: chemotherapy and/or DLI, not split by the source ("CTx and/or DLI"), no second
-HCT; ``mixed``: a cohort whose treatments are not one kind (e.g. all relapsed patients, some of whom
-had a second HCT)."""
-Design = Literal[
-    "registry", "multicentre", "single_centre", "case_series", "case_report", "literature_review", "not stated",
-]
-Publication = Literal["article", "meeting_abstract", "correspondence", "review", "news_report", "not stated"]
-OutcomeName = Literal[
-    "os", "efs", "lfs", "dfs", "pfs", "rfs", "relapse", "nrm", "trm", "cr", "response", "engraftment",
-    "graft_failure", "agvhd", "cgvhd", "death", "time_to_relapse", "remission_duration", "other", "not stated",
-]
-Unit = Literal["percent", "proportion", "days", "weeks", "months", "years"]
-Statistic = Literal[
-    "kaplan_meier", "cumulative_incidence", "crude_proportion", "median", "mean", "count", "not stated",
-]
-Estimator = Literal["kaplan_meier", "cumulative_incidence", "one_minus_kaplan_meier", "crude_proportion", "not stated"]
-"""How a proportion at a time point was computed, coded only from words of the source that name it or from
-what its numbers prove (README, "The extraction format"): ``kaplan_meier`` (also "actuarial", said so in the
-notes), ``cumulative_incidence`` (a competing-risks estimate), ``one_minus_kaplan_meier`` (an incidence taken
-as 1 - KM, which overstates it under competing risks), ``crude_proportion`` (a count share, events of
-total, with no censoring), ``not stated``."""
-CIScale = Literal["linear", "log", "log_log", "logit", "arcsine", "not stated"]
-RatioMeasure = Literal["HR", "SHR", "RR", "OR", "none"]
-DocumentContent = Literal[
-    "abstract", "full_text", "preview", "meeting_abstract", "citation_record", "news_report", "fact_sheet",
-    "figure_caption", "review_table",
-]
-"""``review_table``: a table in someone else's review that reprints the study's numbers (a secondary source)."""
-
-
-class Strict(BaseModel):
-    """Base of every model: unknown fields are errors, and no type is coerced."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Quote(Strict):
@@ -400,36 +356,6 @@ class Patient(Strict):
     follow_up: FollowUp | None = None
     description: Text
     source: Source
-
-
-Judgement = Literal["low", "some_concerns", "high", "unclear", "not_applicable"]
-RobTool = Literal["jbi_case_series", "quips"]
-
-
-class DomainJudgement(Strict):
-    """One domain (or the overall) of a risk-of-bias tool: the judgement and why."""
-
-    judgement: Judgement = Field(description="low, some_concerns, high, unclear (not_applicable only for a JBI item)")
-    reason: Text = Field(description="a supporting quote or the reason for the judgement")
-    first_judgement: Judgement | None = Field(
-        default=None,
-        description="the first assessor's judgement, kept where the second assessor (checked_by) changed it; "
-        "absent when they agreed",
-    )
-
-
-class RiskOfBias(Strict):
-    """A risk-of-bias assessment of the report with one tool (domains in secondhct.extraction.riskofbias)."""
-
-    tool: RobTool = Field(description="jbi_case_series for single-arm outcomes; quips for prognostic-factor effects")
-    assessed_by: Text = Field(description="the first assessor (or 'rule-based draft ...')")
-    assessed_on: DateText
-    checked_by: Text | None = Field(
-        default=None, description="the independent second assessor, who judged every domain again from the source"
-    )
-    checked_on: DateText | None = None
-    domains: dict[Identifier, DomainJudgement] = Field(description="every domain of the tool, by its code")
-    overall: DomainJudgement
 
 
 class StudyExtraction(Strict):

@@ -12,19 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field, field_validator
 
-from ..extraction.schema import (
-    AgeGroup,
-    Disease,
-    Estimator,
-    Identifier,
-    Intervention,
-    OutcomeName,
-    Publication,
-    Strict,
-    Text,
-    TimeOrigin,
-    TimePointText,
-)
+from ..extraction.base import Strict
+from ..extraction.codes import AgeGroup, Disease, Estimator, Identifier, Intervention, OutcomeName, Publication, Text, TimeOrigin
+from ..extraction.schema import TimePointText
 from ..measures import codes
 from ..stats.inference import TESTS
 from ..stats.models import METHODS, InverseVariance

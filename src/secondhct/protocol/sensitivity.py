@@ -23,7 +23,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator
 
-from ..extraction.schema import Strict
+from ..extraction.base import Strict
 
 
 class SensitivitySpec(Strict):

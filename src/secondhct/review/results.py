@@ -149,8 +149,8 @@ def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:
 def _grade_reports(result: AnalysisResult, row_weights: Sequence[float | None]) -> tuple[list[GradeReport], set[str | None]]:
     """What GRADE reads of each included report (weight, size, risk of bias, source, origin,
     selection, disease), and the time points the rows were read at."""
+    from ..extraction.codes import LEUKEMIAS
     from ..extraction.riskofbias import assessment
-    from ..extraction.schema import LEUKEMIAS
     from .grade import Report
 
     plan = result.plan
