@@ -48,10 +48,7 @@ DATASETS = {"one_report", "two_reports", "one_time_each", "hetero_crude", "categ
 
 
 def rows_of(ds: dict) -> list[CurveRow]:
-    return [
-        CurveRow(study=s, time=t, surv=S, n=n, se=se)
-        for s, t, S, n, se in zip(ds["study"], ds["time_years"], ds["surv"], ds["n"], ds["se"])
-    ]
+    return [CurveRow(study=s, time=t, surv=S, n=n, se=se) for s, t, S, n, se in zip(ds["study"], ds["time_years"], ds["surv"], ds["n"], ds["se"])]
 
 
 def test_reference_grid_is_complete() -> None:

@@ -409,4 +409,3 @@ def predict(fit: CurveFit, times: Sequence[float] = DEFAULT_TIMES) -> CurvePredi
             surv_pi_lb=float(surv_of(eta + crit * sp)), surv_pi_ub=float(surv_of(eta - crit * sp)),
         ))  # fmt: skip
     return CurvePredictions(tuple(out), tuple(omitted), fit.level)
-
