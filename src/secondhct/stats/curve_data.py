@@ -78,6 +78,12 @@ class CurveRow:
         return f"report {self.study!r}, {self.time:g} years{at}"
 
 
+def _lines(*rows: CurveRow) -> str:
+    """`` (lines 4 and 7)`` when the rows came from a file, else nothing."""
+    lines = [str(r.line) for r in rows if r.line is not None]
+    return f" (line{'s' if len(lines) > 1 else ''} {' and '.join(lines)})" if lines else ""
+
+
 @dataclass(frozen=True)
 class CurveData:
     """The rows kept, grouped by report (reports in order of first appearance, times
@@ -140,16 +146,16 @@ def _report_rows(label: str, rows: list[CurveRow], notes: list[str]) -> tuple[li
     for r in rows:
         prev = kept[-1] if kept else None
         if prev is not None and r.time == prev.time:
-            raise PoolingError(f"report {label!r}: two values at {r.time:g} years ({prev.surv:g} and {r.surv:g}); keep one")
+            raise PoolingError(f"report {label!r}: two values at {r.time:g} years ({prev.surv:g} and {r.surv:g}){_lines(prev, r)}; keep one")
         if prev is not None and r.surv == prev.surv:
             dropped.append(r)
-            notes.append(f"report {label!r}: S = {r.surv:g} at {prev.time:g} and {r.time:g} years (a plateau); kept the earlier row")
+            notes.append(f"report {label!r}: S = {r.surv:g} at {prev.time:g} and {r.time:g} years{_lines(prev, r)}, a plateau: kept the earlier row")
             continue
         if prev is not None and r.surv > prev.surv:
-            raise PoolingError(f"report {label!r}: survival rises from {prev.surv:g} at {prev.time:g} years to {r.surv:g} at {r.time:g} years; a survival curve cannot rise")
+            raise PoolingError(f"report {label!r}: survival rises from {prev.surv:g} at {prev.time:g} years to {r.surv:g} at {r.time:g} years{_lines(prev, r)}; a survival curve cannot rise")
         if prev is not None and _var_log_s(r) <= _var_log_s(prev):
             raise PoolingError(
-                f"report {label!r}: Var(log S) = {_var_log_s(r):.4g} at {r.time:g} years is not above {_var_log_s(prev):.4g} at {prev.time:g} years; "
+                f"report {label!r}: Var(log S) = {_var_log_s(r):.4g} at {r.time:g} years is not above {_var_log_s(prev):.4g} at {prev.time:g} years{_lines(prev, r)}; "
                 "under Greenwood's formula it must increase with time (check the SEs, or n of a crude row)"
             )
         kept.append(r)
