@@ -12,7 +12,7 @@ Every reported quantity is a normal mixture over tau, computed by the quadrature
 :func:`~secondhct.stats.bayes.tau_quantiles`, :func:`~secondhct.stats.bayes.mixture_quantiles`),
 which does the same for one mean: :math:`\hat\mu(\tau)` and its variance are replaced by the
 GLS :math:`\hat\beta(\tau^2)` and :math:`\operatorname{Var}(\hat\beta)(\tau^2)`
-(:class:`secondhct.stats.curve.Likelihood`).  Entry points: :func:`bayes_curve`,
+(:class:`secondhct.stats.curve_likelihood.Likelihood`).  Entry points: :func:`bayes_curve`,
 :func:`predict_bayes`.
 
 References
@@ -33,8 +33,9 @@ from scipy import special
 
 from ..errors import PoolingError
 from .bayes import TauGrid, mixture_quantiles, tau_grid, tau_quantiles
-from .curve import DEFAULT_TIMES, Array, Likelihood, TimeModel, _as_data, check_model, design, prediction_rows, surv_of, tau2_identifiable
+from .curve import DEFAULT_TIMES, Array, TimeModel, _as_data, check_model, design, prediction_rows, surv_of, tau2_identifiable
 from .curve_data import CurveData, CurveRow
+from .curve_likelihood import Likelihood
 from .priors import TauPrior, parse_tau_prior
 
 __all__ = ["BayesCurveFit", "BayesCurvePrediction", "BayesCurvePredictions", "bayes_curve", "predict_bayes"]
