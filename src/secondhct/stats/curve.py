@@ -133,7 +133,8 @@ class CurveFit:
         return self.data.k
 
 
-def _as_data(rows: Sequence[CurveRow] | CurveData) -> CurveData:
+def as_curve_data(rows: Sequence[CurveRow] | CurveData) -> CurveData:
+    """``rows`` as prepared data (:func:`prepare_curve`), or as they are when already prepared."""
     return rows if isinstance(rows, CurveData) else prepare_curve(rows)
 
 
@@ -190,7 +191,7 @@ def fit_curve(
         raise PoolingError(f"method {method!r} is not one of: {', '.join(METHODS)}")
     if not 0 < level < 1:
         raise PoolingError(f"level must lie strictly between 0 and 1, not {level}")
-    data = _as_data(rows)
+    data = as_curve_data(rows)
     X, names, times = design(data, time_model)
     notes = list(data.notes) + check_model(data, X, time_model)
     lik = Likelihood(data, X)

@@ -33,7 +33,7 @@ from scipy import special
 
 from ..errors import PoolingError
 from .bayes import TauGrid, mixture_quantiles, tau_grid, tau_quantiles
-from .curve import DEFAULT_TIMES, Array, TimeModel, _as_data, check_model, design, prediction_rows, surv_of, tau2_identifiable
+from .curve import DEFAULT_TIMES, Array, TimeModel, as_curve_data, check_model, design, prediction_rows, surv_of, tau2_identifiable
 from .curve_data import CurveData, CurveRow
 from .curve_likelihood import Likelihood
 from .priors import TauPrior, parse_tau_prior
@@ -108,7 +108,7 @@ def bayes_curve(
     prior = parse_tau_prior(tau_prior) if isinstance(tau_prior, str) else tau_prior
     if not 0 < level < 1:
         raise PoolingError(f"level must lie strictly between 0 and 1, not {level}")
-    data = _as_data(rows)
+    data = as_curve_data(rows)
     X, names, times = design(data, time_model)
     notes = list(data.notes) + check_model(data, X, time_model)
     if not tau2_identifiable(data, X):
