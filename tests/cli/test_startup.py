@@ -30,3 +30,9 @@ def test_help_and_validate_import_no_heavy_library() -> None:
     result = _probe([["--help"], ["validate", "--root", str(ROOT)]])
     assert result["codes"] == [0, 0]
     assert result["heavy"] == []
+
+
+def test_curve_help_imports_no_heavy_library() -> None:
+    result = _probe([["curve", "--help"]])
+    assert result["codes"] == [0]
+    assert result["heavy"] == []

@@ -1,6 +1,7 @@
 # The JSON writer the reference scripts share: full double precision (sprintf("%.17g")), NA as
 # null, no timestamp, so that regenerating a reference gives the same bytes.
-# Sourced by make_metafor_reference.R, make_glmm_reference.R and make_bayesmeta_reference.R.
+# Sourced by make_metafor_reference.R, make_glmm_reference.R, make_bayesmeta_reference.R,
+# make_curve_reference.R and make_curve_bayesmeta_reference.R.
 num <- function(x) {
   if (length(x) != 1) stop("num() takes one value")
   if (is.na(x)) return("null")

@@ -12,6 +12,7 @@ import typer
 
 from .. import __version__
 from . import build as _build
+from . import curve as _curve
 from . import explain as _explain
 from . import forest as _forest
 from . import new as _new
@@ -50,6 +51,7 @@ app.command("new")(_new.new)
 app.command("schema")(_schema.schema)
 app.command("pool")(_pool.pool)
 app.command("forest")(_forest.forest)
+app.command("curve")(_curve.curve)
 app.command("explain")(_explain.explain)
 
 

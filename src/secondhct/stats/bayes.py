@@ -35,7 +35,7 @@ from ..errors import PoolingError
 from .priors import FLAT, WINDOW_LOG, HalfCauchy, HalfNormal, LogNormal, MuPrior, TauPrior, Uniform, parse_mu_prior, parse_tau_prior
 from .rma import check_inputs
 
-__all__ = ["FLAT", "BayesResult", "HalfCauchy", "HalfNormal", "LogNormal", "MuPrior", "TauPrior", "Uniform", "bayes_pool", "parse_mu_prior", "parse_tau_prior"]
+__all__ = ["FLAT", "BayesResult", "HalfCauchy", "HalfNormal", "LogNormal", "MuPrior", "TauPrior", "TauGrid", "Uniform", "bayes_pool", "mixture_quantiles", "parse_mu_prior", "parse_tau_prior", "tau_grid", "tau_quantiles"]
 
 Array = NDArray[np.float64]
 
@@ -126,14 +126,18 @@ def _conditional(y: Array, v: Array, tau: Array, mu: MuPrior) -> tuple[Array, Ar
 
 
 @dataclass(frozen=True)
-class _Grid:
-    """Normalised quadrature over z (tau = t0 sinh z); enough to evaluate tau's CDF."""
+class TauGrid:
+    """Normalised quadrature over z (tau = t0 sinh z); enough to evaluate tau's CDF.
+
+    ``w`` is quadrature weight x posterior density / normalising constant at ``tau``, so a
+    posterior expectation is ``w @ f(tau)``.  Built by :func:`tau_grid` for any model whose
+    other parameters are integrated out (one mean here; the summary survival curve's
+    coefficients in :mod:`secondhct.stats.curve_bayes`).
+    """
 
     t0: float
     tau: Array
-    w: Array  # quadrature weight x posterior density / normalising constant
-    m: Array
-    s2: Array
+    w: Array
     edges: Array
     cum: Array  # posterior mass below each panel edge
     shift: float  # log density offset and log normalising constant
@@ -141,21 +145,24 @@ class _Grid:
     logpost: Callable[[Array], Array]
 
 
-def _tau_grid(y: Array, v: Array, prior: TauPrior, mu: MuPrior) -> tuple[_Grid, list[str]]:
-    r"""Locate the posterior of tau on the prior's span, then integrate over that window.
+def tau_grid(loglik: Callable[[Array], Array], prior: TauPrior, t0: float) -> tuple[TauGrid, list[str]]:
+    r"""Locate the posterior :math:`p(\tau\mid y) \propto p(\tau)\,L(\tau)` on the prior's
+    span, then integrate over that window.
 
-    The substitution :math:`\tau = t_0\sinh z`, :math:`t_0 = \min(\text{scale}, \sqrt{v_{min}})/4`,
-    is linear near 0 and logarithmic above :math:`t_0`.  Every singularity of the integrands
-    in the complex plane (:math:`\tau^2 \in [-v_{max}, -v_{min}]`, the half-Cauchy's poles
-    at :math:`\pm i\,\text{scale}`) then lies at distance pi/2 from the real z axis, so
+    ``loglik`` is the log marginal likelihood of tau (vectorised, up to a constant).
+    The substitution :math:`\tau = t_0\sinh z`, with :math:`t_0` a quarter of the smaller of
+    the prior's scale and the smallest sampling SD, is linear near 0 and logarithmic above
+    :math:`t_0`.  Every singularity of the integrands in the complex plane
+    (:math:`\tau^2 \in [-v_{max}, -v_{min}]`, the half-Cauchy's poles at
+    :math:`\pm i\,\text{scale}`) then lies at distance pi/2 from the real z axis, so
     Gauss-Legendre on panels of width 1 in z converges geometrically.
     """
     scale, top = prior.span()
-    t0 = 0.25 * min(scale, math.sqrt(float(v.min())))
+    t0 = min(t0, 0.25 * scale)
 
     def logpost(z: Array) -> Array:
         tau = t0 * np.sinh(z)
-        return prior.logpdf(tau) + _conditional(y, v, tau, mu)[0] + np.log(np.cosh(z))
+        return prior.logpdf(tau) + loglik(tau) + np.log(np.cosh(z))
 
     edges, z1, qw1 = _panels(0.0, math.asinh(top / t0), PANEL_WIDTH, 1, NODES)
     lp1 = logpost(z1)
@@ -174,10 +181,13 @@ def _tau_grid(y: Array, v: Array, prior: TauPrior, mu: MuPrior) -> tuple[_Grid, 
     check = abs(float((qc * np.exp(logpost(zc) - shift)).sum()) / zsum - 1)
     notes = [f"tau quadrature check: {NODES} and {NODES // 2} nodes per panel differ by {check:.1e}"]
     cum = np.concatenate(([0.0], np.cumsum(dens.reshape(-1, NODES).sum(axis=1)) / zsum))
-    tau = t0 * np.sinh(z)
-    _, m, s2 = _conditional(y, v, tau, mu)
-    grid = _Grid(t0, tau, dens / zsum, m, s2, edges, cum, shift, math.log(zsum), logpost)
+    grid = TauGrid(t0, t0 * np.sinh(z), dens / zsum, edges, cum, shift, math.log(zsum), logpost)
     return grid, notes if check > CHECK_RTOL else []
+
+
+def _tau_grid(y: Array, v: Array, prior: TauPrior, mu: MuPrior) -> tuple[TauGrid, list[str]]:
+    """:func:`tau_grid` for one mean (:func:`_conditional`), t0 from the smallest variance."""
+    return tau_grid(lambda tau: _conditional(y, v, tau, mu)[0], prior, 0.25 * math.sqrt(float(v.min())))
 
 
 def _solve(cdf: Callable[[Array], tuple[Array, Array]], p: Array, lo: Array, hi: Array, x: Array) -> Array:
@@ -199,7 +209,7 @@ def _solve(cdf: Callable[[Array], tuple[Array, Array]], p: Array, lo: Array, hi:
     return x
 
 
-def _tau_quantiles(g: _Grid, p: Array) -> Array:
+def tau_quantiles(g: TauGrid, p: Array) -> Array:
     """Quantiles of tau: P(z <= zq) is whole panels from ``cum`` plus Gauss-Legendre on the
     partial panel; its derivative is the posterior density in z."""
     t, qw = _legendre(NODES)
@@ -216,7 +226,10 @@ def _tau_quantiles(g: _Grid, p: Array) -> Array:
     return g.t0 * np.sinh(z)
 
 
-def _mixture_quantiles(w: Array, mean: Array, sd: Array, p: Array) -> Array:
+_tau_quantiles = tau_quantiles  # the name the tests of the heavy-tail check use
+
+
+def mixture_quantiles(w: Array, mean: Array, sd: Array, p: Array) -> Array:
     r"""Solve :math:`\sum_j w_j\Phi((q_r-m_{rj})/s_{rj}) = p_r` for every row r of ``mean``, ``sd``.
 
     The root lies between the smallest and the largest component quantile.
@@ -257,31 +270,31 @@ def _moments_exist(prior: TauPrior, k: int, mu: MuPrior) -> tuple[bool, bool, li
     return first, second, notes
 
 
-def _summarise(g: _Grid, y: Array, v: Array, level: float, thresholds: tuple[float, ...]) -> BayesResult:
+def _summarise(g: TauGrid, m: Array, s2: Array, y: Array, v: Array, level: float, thresholds: tuple[float, ...]) -> BayesResult:
     r"""Moments and central intervals of mu, theta_new and the theta_i; quantiles of tau.
 
     :math:`\theta_\text{new}\mid\tau \sim N(m, s^2+\tau^2)` and
     :math:`\theta_i\mid\tau \sim N((1-b_i)y_i + b_i m,\ v_i(1-b_i) + b_i^2 s^2)` with
     :math:`b_i = v_i/(v_i+\tau^2)`.
     """
-    s = np.sqrt(g.s2)
+    s = np.sqrt(s2)
     b = v[:, None] / (v[:, None] + (g.tau**2)[None, :])
-    th_mean, th_var = (1 - b) * y[:, None] + b * g.m, v[:, None] * (1 - b) + b**2 * g.s2
-    th_mom = np.array([_moments(g.w, m, var) for m, var in zip(th_mean, th_var)])
+    th_mean, th_var = (1 - b) * y[:, None] + b * m, v[:, None] * (1 - b) + b**2 * s2
+    th_mom = np.array([_moments(g.w, mean, var) for mean, var in zip(th_mean, th_var)])
     # every quantile at once: mu (median, CI), predictive (PI), each theta_i (interval)
     lo, hi = (1 - level) / 2, (1 + level) / 2
-    means = np.vstack([np.tile(g.m, (5, 1)), np.repeat(th_mean, 2, axis=0)])
-    sds = np.vstack([np.tile(s, (3, 1)), np.tile(np.sqrt(g.s2 + g.tau**2), (2, 1)), np.repeat(np.sqrt(th_var), 2, axis=0)])
-    q = _mixture_quantiles(g.w, means, sds, np.array([0.5, lo, hi, lo, hi] + [lo, hi] * y.size)).tolist()
-    tq = _tau_quantiles(g, np.array([0.5, lo, hi])).tolist()
-    mu_mean, mu_sd = _moments(g.w, g.m, g.s2)
+    means = np.vstack([np.tile(m, (5, 1)), np.repeat(th_mean, 2, axis=0)])
+    sds = np.vstack([np.tile(s, (3, 1)), np.tile(np.sqrt(s2 + g.tau**2), (2, 1)), np.repeat(np.sqrt(th_var), 2, axis=0)])
+    q = mixture_quantiles(g.w, means, sds, np.array([0.5, lo, hi, lo, hi] + [lo, hi] * y.size)).tolist()
+    tq = tau_quantiles(g, np.array([0.5, lo, hi])).tolist()
+    mu_mean, mu_sd = _moments(g.w, m, s2)
     return BayesResult(
         k=y.size, level=level, thresholds=thresholds, tau_prior="", mu_prior="",
         mu_median=q[0], mu_mean=mu_mean, mu_sd=mu_sd, ci_lb=q[1], ci_ub=q[2], pi_lb=q[3], pi_ub=q[4],
         tau=tq[0], tau_lb=tq[1], tau_ub=tq[2], tau_mean=float(g.w @ g.tau),
         theta_mean=tuple(th_mom[:, 0].tolist()), theta_sd=tuple(th_mom[:, 1].tolist()),
         theta_lb=tuple(q[5::2]), theta_ub=tuple(q[6::2]),
-        prob_above=tuple(float(g.w @ special.ndtr((g.m - t) / s)) for t in thresholds),
+        prob_above=tuple(float(g.w @ special.ndtr((m - t) / s)) for t in thresholds),
     )  # fmt: skip
 
 
@@ -319,8 +332,8 @@ def bayes_pool(
         P(\mu \le q\mid y) = \int \Phi\!\left(\frac{q-m(\tau)}{s(\tau)}\right) p(\tau\mid y)\,d\tau,
 
     integrated by composite Gauss-Legendre in :math:`z = \operatorname{asinh}(\tau/t_0)`
-    (:func:`_tau_grid`; ~1e-10 relative, checked against finer grids in the tests).
-    Quantiles solve these CDFs (:func:`_solve`).  Moments that do not exist
+    (:func:`tau_grid`; ~1e-10 relative, checked against finer grids in the tests).
+    Quantiles solve these CDFs (:func:`_solve`, :func:`tau_quantiles`, :func:`mixture_quantiles`).  Moments that do not exist
     (:func:`_moments_exist`) are ``None``.  k = 1 works: the tau priors are proper.
 
     References
@@ -338,7 +351,8 @@ def bayes_pool(
         raise PoolingError("thresholds must be finite numbers on the analysis scale")
     g, notes = _tau_grid(y, v, prior, mu)
     first, second, moment_notes = _moments_exist(prior, y.size, mu)
-    res = _summarise(g, y, v, level, ts)
+    _, m, s2 = _conditional(y, v, g.tau, mu)
+    res = _summarise(g, m, s2, y, v, level, ts)
     return replace(
         res,
         mu_mean=res.mu_mean if first else None,

@@ -181,12 +181,12 @@ t = swap("    time: 2y\n", "    time: 99999999999999999999y\n"); study("yaml_abs
 t = swap("  extracted_on: \"2026-11-21\"\n", "  extracted_on: \"2026-13-45\"\n"); study("yaml_impossible_date", t, [f"studies/smith2020.yaml:{ln(t, '2026-13-45')}:", "not a calendar date"])
 
 # ---- CSV tables for secondhct pool ----
-def csvcase(cid, text, expect, extra_args=()):
+def csvcase(cid, text, expect, extra_args=(), command="pool"):
     rel = f"csv/{cid}.csv"
     p = OUT / rel
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(text)
-    cases.append({"id": cid, "files": {"table.csv": rel}, "args": ["pool", "table.csv", *extra_args], "expect": expect})
+    cases.append({"id": cid, "files": {"table.csv": rel}, "args": [command, "table.csv", *extra_args], "expect": expect})
 csvcase("csv_two_layouts", "xi,ni,yi,vi\n3,10,0.1,0.2\n", ["table.csv, line 1:", "more than one input layout (xi,ni and yi,vi)"])
 csvcase("csv_fractional_events", "xi,ni\n2.5,10\n3,12\n", ["table.csv, line 2, column 'xi':", "not a whole number"])
 csvcase("csv_absurd_se", "yi,sei\n0,1.3407807929942597e+154\n", ["error: study 1:"])
@@ -194,6 +194,13 @@ csvcase("csv_empty", "", ["table.csv: the file is empty"])
 csvcase("csv_not_a_number", "xi,ni\n3,ten\n", ["table.csv, line 2, column 'ni': 'ten' is not a number"])
 csvcase("csv_bayes_bad_prior", "xi,ni\n3,10\n5,12\n", ["the scale (upper bound, sdlog, sd) must be positive"], ("--method", "BAYES", "--tau-prior", "halfnormal:-1"))
 csvcase("csv_unknown_measure", "xi,ni\n3,10\n", ["--measure 'XYZ' is not one of"], ("--measure", "XYZ"))
+# ---- CSV tables for secondhct curve ----
+CURVE = "study,time_years,surv,n,se\n"
+csvcase("curve_percent_not_proportion", CURVE + "a,1,45,50,\nb,2,0.4,60,\n", ["table.csv, line 2, column 'surv':", "outside (0, 1)"], command="curve")
+csvcase("curve_missing_n", CURVE + "a,1,0.6,,\nb,2,0.4,60,\n", ["table.csv, line 2, column 'n':", "needed when se is empty"], command="curve")
+csvcase("curve_variance_falls", CURVE + "a,1,0.7,50,0.065\na,2,0.5,50,0.071\nb,1,0.6,40,0.077\nb,3,0.4,40,0.030\n", ["table.csv: report 'b':", "(lines 4 and 5)", "must increase with time"], command="curve")
+csvcase("curve_two_values_one_time", CURVE + "a,1,0.7,50,\na,1,0.6,50,\nb,2,0.5,40,\n", ["table.csv: report 'a': two values at 1 years", "(lines 2 and 3)"], command="curve")
+csvcase("curve_bad_time_model", CURVE + "a,1,0.7,50,\nb,2,0.5,40,\nc,3,0.4,40,\n", ["--time-model 'spline' is not one of"], ("--time-model", "spline"), command="curve")
 
 SUB = {"build_ctrl_c", "build_file_size_limit", "new_parent_path", "entry_fifo", "bib_deep_braces", "yaml_deep_nesting", "yaml_python_tag", "bib_href_and_macro_build"}
 for c in cases:
