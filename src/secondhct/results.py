@@ -27,11 +27,15 @@ Format versions (``ResultsDocument.format``):
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from .curveresults import CurveRecord
+from .recordbase import ExcludedRow as ExcludedRow
+from .recordbase import Record as Record
+from .recordbase import number as number
 
 if TYPE_CHECKING:
     from .stats.bayes import BayesResult
@@ -39,19 +43,6 @@ if TYPE_CHECKING:
     from .stats.pooling import PooledResult
 
 RESULTS_FORMAT = 3
-
-
-def number(value: float | None) -> float | None:
-    """A float for JSON: NaN and infinities become None (JSON has neither)."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-class Record(BaseModel):
-    """Base of the results models: strict names, JSON keys by alias (``I2``, ``Q``)."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
 
 
 class Natural(Record):
@@ -212,11 +203,6 @@ class StudyRow(Record):
     detail: str | None = None
 
 
-class ExcludedRow(Record):
-    key: str
-    label: str
-    stage: str
-    reason: str
 
 
 class SensitivityRecord(Record):
@@ -362,6 +348,7 @@ class ResultsDocument(Record):
     studies: dict[str, str]
     few_studies: dict[str, Any] = Field(description="the protocol's few-studies rule (max_k, priors) the analyses followed")
     analyses: list[AnalysisRecord]
+    curves: list[CurveRecord] = Field(default_factory=list, description="the kind: survival_curve analyses (absent when none)")
 
     def text(self) -> str:
         """Deterministic JSON: sorted keys, full-precision floats, a trailing newline."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-DefaultMeasure = Literal["proportion", "ratio", "contrast"]
+DefaultMeasure = Literal["proportion", "ratio", "contrast", "raw"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,12 @@ class KindForm:
     factor_kind: bool = False
     """A prognostic factor among recipients of a second HCT (the summary's factor section)."""
     default_measure: DefaultMeasure = "proportion"
-    """``proportion``: the protocol's ``defaults.measure``; ``ratio``: ``defaults.ratio_measure``; ``contrast``: OR."""
+    """``proportion``: the protocol's ``defaults.measure``; ``ratio``: ``defaults.ratio_measure``; ``contrast``: OR;
+    ``raw``: untransformed proportions (PR), the input of a model of its own (the summary survival curve)."""
+    every_time: bool = False
+    """Every time point a report prints inside the window enters (not only the earliest)."""
+    own_model: bool = False
+    """Pooled by a model of its own (its behaviour module), not one number per report."""
     needs_time: bool = True
     needs: tuple[str, ...] = ()
     """Protocol fields the kind requires (beside outcomes and population)."""
@@ -60,7 +65,7 @@ class KindForm:
     @property
     def pools_proportions(self) -> bool:
         """Each report's row is itself the pooled quantity (a proportion), not a contrast."""
-        return not self.reads_comparisons and not self.contrasts_proportions
+        return not self.reads_comparisons and not self.contrasts_proportions and not self.own_model
 
 
 PROPORTION = KindForm(
@@ -90,8 +95,16 @@ VERSUS_RATIOS = KindForm(
     needs_words=_EITHER,
 )  # fmt: skip
 
+SURVIVAL_CURVE = KindForm(
+    "survival_curve", "survival_curve",
+    "a summary survival curve from every time point each report prints in the window (Arends et al. 2008)",
+    reads_comparisons=False, default_measure="raw", every_time=True, own_model=True, forbids=("comparison", "subgroup"),
+)  # fmt: skip
+
 #: Every form, by its own name.
-KINDS: dict[str, KindForm] = {k.form: k for k in (PROPORTION, FACTOR_RATIO, FACTOR_LEVELS, VERSUS_ARMS, VERSUS_RATIOS)}
+KINDS: dict[str, KindForm] = {
+    k.form: k for k in (PROPORTION, FACTOR_RATIO, FACTOR_LEVELS, VERSUS_ARMS, VERSUS_RATIOS, SURVIVAL_CURVE)
+}
 #: The kinds ``protocol.yaml`` may name (``kind:``), in the schema's order.
 KIND_NAMES: tuple[str, ...] = tuple(dict.fromkeys(k.name for k in KINDS.values()))
 #: The summary's words for each kind ``protocol.yaml`` may name.
@@ -100,6 +113,7 @@ KIND_WORDS: dict[str, str] = {
     "factor_ratio": FACTOR_RATIO.words,
     "factor_levels": FACTOR_LEVELS.words,
     "versus_alternative": "second HCT vs a comparator: arm proportions, or reported ratios with a comparison",
+    "survival_curve": SURVIVAL_CURVE.words,
 }
 
 

@@ -83,7 +83,7 @@ CONTRAST_SCALE = {"OR": "PLO", "RR": "PLN"}
 
 def default_measure(form: KindForm, defaults: Defaults) -> str:
     """The measure a kind pools when the analysis names none."""
-    return {"proportion": defaults.measure, "ratio": defaults.ratio_measure, "contrast": "OR"}[form.default_measure]
+    return {"proportion": defaults.measure, "ratio": defaults.ratio_measure, "contrast": "OR", "raw": "PR"}[form.default_measure]
 
 
 def plan(analysis: Analysis, defaults: Defaults, vocabulary: Vocabulary | None = None) -> Plan:
@@ -143,6 +143,8 @@ def _kind_rules(p: Plan, path: FieldPath) -> Iterator[tuple[Severity, FieldPath,
         yield "error", path, f"a {form.name} analysis needs {needs_time}"
     if form.reads_comparisons and not p.is_ratio:
         yield "error", path + ("measure",), f"reported ratios are pooled as a ratio measure (HR, RR, OR), not {p.measure}"
+    if analysis.curve is not None and not form.own_model:
+        yield "error", path + ("curve",), f"curve options are for kind: survival_curve (not {form.name})"
     if analysis.alternative is not None and "alternative" not in form.needs:
         kinds = " or ".join(sorted({k.name for k in KINDS.values() if "alternative" in k.needs}))
         yield "error", path + ("alternative",), f"alternative is for kind: {kinds}"

@@ -100,6 +100,26 @@ class RatioComparison(Strict):
     )
 
 
+class CurveOptions(Strict):
+    """For ``kind: survival_curve``: the model of the summary curve (:mod:`secondhct.stats.curve`).
+
+    y = log(-log S) at each report's time points, within-report covariance from Greenwood's
+    formula, a random intercept per report; ``weibull``: y = b0 + b1 log t (a Weibull-shaped
+    curve), ``categorical``: one mean per distinct time (the sensitivity analysis beside it).
+    Relapse and NRM curves model 1 - the cumulative incidence the same way and report the incidence.
+    """
+
+    time_model: Literal["weibull", "categorical"] = Field(default="weibull", description="weibull (primary) or categorical")
+    method: Literal["REML", "ML"] = Field(default="REML", description="estimator of tau^2 of the frequentist fit")
+    times: list[Annotated[float, Field(gt=0, le=50)]] = Field(
+        default_factory=lambda: [1.0, 2.0, 3.0, 5.0], min_length=1,
+        description="years at which the summary curve is reported (never outside the range of reported times)",
+    )  # fmt: skip
+    around: Annotated[float, Field(gt=0, le=5)] = Field(
+        default=0.5, description="a report contributes 'at or around' a time when it prints a value within this many years of it",
+    )  # fmt: skip
+
+
 class Alternative(Strict):
     """For ``kind: versus_alternative`` from arm estimates: the comparator arm's intervention.
 
@@ -206,6 +226,7 @@ class Analysis(Strict):
         default=None, description="for factor_ratio and factor_levels: the factor and levels compared (group vs reference)"
     )
     alternative: Alternative | None = Field(default=None, description="for versus_alternative from arm estimates")
+    curve: CurveOptions | None = Field(default=None, description="for survival_curve: the curve model (default: weibull, REML, 1-2-3-5 years)")
     subgroup_factors: list[StudyFactor] = Field(default_factory=list)
     sensitivity: list[SensitivityEntry] | None = Field(
         default=None, description="registered sensitivity analyses, e.g. {kind: leave_one_out}; default: defaults.sensitivity"

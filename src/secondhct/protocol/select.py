@@ -190,13 +190,13 @@ def _proportion_rows(study: StudyExtraction, plan: Plan, include_time_origin_not
         takes = ", ".join(ESTIMATOR_WORDS[e] for e in dict(plan.estimators)[out.outcome])
         return [], (f"{names}: {ESTIMATOR_WORDS[out.estimator]} (primary analysis: {takes}; "
                     "see the sensitivity analysis with other estimators)")
-    chosen: dict[tuple[str | None, str | None], tuple[int, Outcome, Subgroup | None, float]] = {}
-    for i, out, sub, months in estimated:  # earliest time point per arm and subgroup level
-        slot = (_arm_of(study, out.arm), sub.id if sub else None)
+    chosen: dict[tuple[str | None, str | None, float | None], tuple[int, Outcome, Subgroup | None, float]] = {}
+    for i, out, sub, months in estimated:  # earliest time point per arm and subgroup level (a curve: every time point)
+        slot = (_arm_of(study, out.arm), sub.id if sub else None, months if plan.kind.every_time else None)
         if slot not in chosen or months < chosen[slot][3]:
             chosen[slot] = (i, out, sub, months)
     cands = []
-    for (arm_id, _), (i, out, sub, _) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
+    for (arm_id, _, _), (i, out, sub, _) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
         sub_n = sub.n if sub is not None and isinstance(sub.n, int) else None
         n = _cohort_n(study, arm_id, out.total or out.n or sub_n)
         cands.append(Candidate(study.key, study, i, n, sub))

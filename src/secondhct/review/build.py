@@ -30,6 +30,7 @@ from typing import Any
 
 from .. import __version__
 from ..codehash import package_digest
+from ..curveresults import CurveRecord
 from ..errors import SecondHCTError
 from ..project import Project, display_path
 from ..results import RESULTS_FORMAT, AnalysisRecord, ResultsDocument, read_results
@@ -144,6 +145,12 @@ def build(
         raise outputset.OutputsError(f"{display_path(out_dir)}: {outputset._describe(exc)}") from None
 
 
+def curves_field(records: list[AnalysisRecord | CurveRecord]) -> dict[str, list[CurveRecord]]:
+    """The document's ``curves`` when there are curve analyses (no key otherwise: results.json is unchanged)."""
+    curves = [a for a in records if isinstance(a, CurveRecord)]
+    return {"curves": curves} if curves else {}
+
+
 def _build(project: Project, force: bool, progress: Callable[[str], None], baseline_file: Path | None) -> BuildReport:
     from ..protocol.load import plan
     from ..protocol.select import analysis_inputs
@@ -169,13 +176,15 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     previous_manifest = _json(previous.get(MANIFEST))
     previous_text = _text(previous.get(RESULTS))
     previous_results = read_results(previous_text) if previous_text is not None else None  # None: absent or another format
-    previous_by_id = {a.id: a for a in previous_results.analyses} if previous_results else {}
+    previous_by_id: dict[str, AnalysisRecord | CurveRecord] = (
+        {a.id: a for a in [*previous_results.analyses, *previous_results.curves]} if previous_results else {}
+    )
     code, data = code_digest(), data_digest(project)
     defaults = protocol.defaults.model_dump_json().encode()
     same_code = previous_manifest.get("code_sha256") == code
 
     hashes: dict[str, str] = {}
-    analyses: list[AnalysisRecord] = []
+    analyses: list[AnalysisRecord | CurveRecord] = []
     figures: dict[str, dict[str, str]] = {}
     build_report = BuildReport()
     vocabulary_bytes = project.vocabulary_path.read_bytes() if project.vocabulary_path.is_file() else b""
@@ -222,9 +231,10 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         data_date=max((s.curation.extracted_on for s in studies), default=None),
         studies={s.key: bib.labels.get(s.key, s.key) for s in sorted(studies, key=lambda s: s.key)},
         few_studies=protocol.defaults.few_studies.model_dump(),
-        analyses=analyses,
+        analyses=[a for a in analyses if isinstance(a, AnalysisRecord)],
+        **curves_field(analyses),
     )
-    build_report.certainty_conflicts = [f"{a.id}: {c}" for a in analyses if a.certainty is not None for c in a.certainty.conflicts]
+    build_report.certainty_conflicts = [f"{a.id}: {c}" for a in document.analyses if a.certainty is not None for c in a.certainty.conflicts]
     from .rscripts import r_scripts
 
     files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document)}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ...protocol.kinds import KindForm
 from .base import Behaviour
+from .curve import SURVIVAL_CURVE
 from .univariate import UNIVARIATE
 
 #: Every declared form's behaviour.
@@ -24,6 +25,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "factor_levels": UNIVARIATE,
     "versus_arms": UNIVARIATE,
     "versus_ratios": UNIVARIATE,
+    "survival_curve": SURVIVAL_CURVE,
 }
 
 

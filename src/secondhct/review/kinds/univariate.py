@@ -12,11 +12,16 @@ if TYPE_CHECKING:
     from ...extraction.schema import StudyExtraction
     from ...protocol.load import Plan
     from ...results import AnalysisRecord
-    from ..analysis import AnalysisResult
+    from ..analysis import AnalysisResult, Chosen
 
 
 class Univariate:
     """Select, compute one effect size per report, pool, and test robustness (:mod:`secondhct.review.analysis`)."""
+
+    def choose(self, plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> Chosen:
+        from ..analysis import choose
+
+        return choose(plan, studies, years)
 
     def run(self, plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, batch: bool = True) -> AnalysisResult:
         from ..analysis import run_analysis

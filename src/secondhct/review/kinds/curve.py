@@ -1,0 +1,224 @@
+"""``kind: survival_curve``: a summary survival curve from every time point each report prints.
+
+Selection is the protocol's (:func:`~secondhct.protocol.select.select`, every time point
+inside the window, the primary rules on population, time origin, estimator, selected cohorts
+and overlap). Each row's value and its SE come from the extraction as printed, as for a
+proportion (:func:`~secondhct.review.effects.proportion_effect` on the raw scale): a stated
+SE, a CI, a '±' read as SE (flagged), else the binomial variance from n (flagged as
+approximate, it ignores censoring). A report whose rows the model cannot take (a value of 0 or
+1, a variance that does not grow with time) is left out with the reason.
+
+The model is :mod:`secondhct.stats.curve` (Arends, Hunink & Stijnen, Stat Med 2008;27:4381-4396):
+y = log(-log S), Greenwood's within-report covariance, a random intercept per report, a
+Weibull-shaped curve; relapse and NRM are modelled as 1 - the cumulative incidence and
+reported as the incidence. The protocol's few-studies rule chooses the primary model as for
+one number per report (:mod:`secondhct.review.rules`): with 2 to ``max_k`` reports the
+Bayesian model with the protocol's prior on τ, else REML; the other, the wider prior and the
+categorical-time model (one mean per distinct time, where rows - times >= 2) are sensitivity
+analyses. With one report its own points are fitted and the curve is called one report's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ...errors import PoolingError
+from ...extraction.timepoint import parse_time_point
+from ...outcomes import competing_role
+from ...protocol.schema import CurveOptions
+from ...protocol.select import Exclusion, overlap_exclusions, select
+from ..analysis import Chosen
+from ..effects import NoEffect, StudyEffect, proportion_effect
+
+if TYPE_CHECKING:
+    from ...curveresults import CurveRecord
+    from ...extraction.schema import StudyExtraction
+    from ...protocol.load import Plan
+    from ...stats.curve_data import CurveRow
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """One curve model: its name and title, the fit (frequentist or Bayesian) and its predictions (None: not fitted, ``note`` says why)."""
+
+    name: str
+    title: str
+    fit: Any
+    predictions: Any
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CurveResult:
+    """A curve analysis: its rows, the reports left out, the primary model and the sensitivity models."""
+
+    plan: Plan
+    effects: tuple[StudyEffect, ...]
+    excluded: tuple[Exclusion, ...]
+    studies: Mapping[str, StudyExtraction]
+    synthesis: str
+    primary: Fitted | None
+    sensitivity: tuple[Fitted, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def incidence(self) -> bool:
+        return is_incidence(self.plan)
+
+    @property
+    def options(self) -> CurveOptions:
+        return self.plan.analysis.curve or CurveOptions()
+
+
+def is_incidence(plan: Plan) -> bool:
+    """Relapse and NRM (competing incidences): the model takes 1 - the incidence, the record the incidence."""
+    return all(competing_role(o) in ("relapse", "nrm") for o in plan.analysis.outcomes)
+
+
+def years_of(study: StudyExtraction, index: int) -> float:
+    months = parse_time_point(study.outcomes[index].time or "").months
+    assert months is not None  # selection keeps stated time points only
+    return months / 12
+
+
+def curve_rows(plan: Plan, effects: Sequence[StudyEffect], by_key: Mapping[str, StudyExtraction]) -> list[CurveRow]:
+    """The model's rows: time in years, S (1 - the incidence for relapse and NRM), n, and the SE of
+    S unless it came from n alone (then the model computes the binomial variance and flags it)."""
+    from ...stats.curve_data import CurveRow
+
+    flip = is_incidence(plan)
+    return [
+        CurveRow(e.key, years_of(by_key[e.key], e.index), 1 - e.effect.yi if flip else e.effect.yi, e.n,
+                 None if e.effect.approximate else math.sqrt(e.effect.vi))
+        for e in effects
+    ]  # fmt: skip
+
+
+def _report_problem(plan: Plan, effects: Sequence[StudyEffect], by_key: Mapping[str, StudyExtraction]) -> str | None:
+    """Why the model cannot take one report's rows (None: it can)."""
+    from ...stats.curve_data import prepare_curve
+
+    try:
+        prepare_curve(curve_rows(plan, effects, by_key))
+    except PoolingError as exc:
+        return str(exc)
+    return None
+
+
+def choose(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> Chosen:
+    """Every qualifying row of every report, each with its value and SE; then the reports the model
+    cannot take, and one report per cluster that may share patients (among those left)."""
+    selection = select(plan, studies, years, one_per_overlap_group=False)
+    by_key = {s.key: s for s in studies}
+    excluded = list(selection.excluded)
+    made = [proportion_effect(c, "PR") for c in selection.included]
+    excluded += [Exclusion(m.key, "outcome", f"no value: {m.reason}") for m in made if isinstance(m, NoEffect)]
+    effects = [m for m in made if isinstance(m, StudyEffect)]
+    for key in dict.fromkeys(e.key for e in effects):
+        problem = _report_problem(plan, [e for e in effects if e.key == key], by_key)
+        if problem is not None:
+            excluded.append(Exclusion(key, "outcome", f"the curve model cannot take its rows: {problem}"))
+            effects = [e for e in effects if e.key != key]
+    usable = {e.key for e in effects}
+    overlap = overlap_exclusions([c for c in selection.included if c.key in usable], plan, years)
+    gone = {x.key for x in overlap}
+    return Chosen([e for e in effects if e.key not in gone], sorted([*excluded, *overlap], key=lambda x: x.key), [])
+
+
+def _fit(name: str, title: str, rows: Sequence[CurveRow], times: Sequence[float], *, method: str, time_model: str,
+         tau_prior: str | None = None) -> Fitted:  # fmt: skip
+    """One model fitted and predicted at ``times`` (a model that cannot be fitted says why)."""
+    from ...stats.curve import fit_curve, predict
+    from ...stats.curve_bayes import bayes_curve, predict_bayes
+
+    try:
+        if tau_prior is not None:
+            fit = bayes_curve(rows, tau_prior=tau_prior, time_model=time_model)
+            return Fitted(name, title, fit, predict_bayes(fit, times))
+        fit = fit_curve(rows, method=method, time_model=time_model)
+        return Fitted(name, title, fit, predict(fit, times))
+    except PoolingError as exc:
+        return Fitted(name, title, None, None, str(exc))
+
+
+def _models(plan: Plan, rows: Sequence[CurveRow], k: int) -> tuple[str, Fitted | None, list[Fitted]]:
+    """The synthesis, the primary model and the sensitivity models, by the few-studies rule."""
+    from ...stats.priors import parse_tau_prior
+
+    options, few = plan.analysis.curve or CurveOptions(), plan.few_studies
+    times, shape = options.times, options.time_model
+    freq = _fit(options.method.lower(), f"{options.method}, {shape} curve (frequentist random effects)", rows, times,
+                method=options.method, time_model=shape)  # fmt: skip
+
+    def bayes(prior: str, wide: bool = False) -> Fitted:
+        words = f"Bayesian, {shape} curve, {parse_tau_prior(prior).describe()} prior on τ"
+        return _fit("bayes-wide" if wide else "bayes", words, rows, times, method="BAYES", time_model=shape, tau_prior=prior)
+
+    if k == 0:
+        return "none", None, []
+    if k == 1:
+        return "single_report", freq, []
+    other = "categorical" if shape == "weibull" else "weibull"
+    distinct = len({round(r.time, 9) for r in rows})
+    alternative: list[Fitted] = []
+    if other == "weibull" or len(rows) - distinct >= 2:
+        prior = few.tau_prior if k <= few.max_k else None
+        words = f"{other} time ({'one mean per distinct time' if other == 'categorical' else 'log(-log S) linear in log t'})"
+        alternative.append(_fit(f"{other}-time", f"{words} instead of {shape}", rows, times, method=options.method,
+                                time_model=other, tau_prior=prior))  # fmt: skip
+    if k <= few.max_k:
+        return "few_studies", bayes(few.tau_prior), [freq, bayes(few.sensitivity_tau_prior, wide=True), *alternative]
+    return "standard", freq, [bayes(few.tau_prior), *alternative]
+
+
+def run(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> CurveResult:
+    """Select every qualifying row, fit the protocol's models, predict at its time points."""
+    chosen = choose(plan, studies, years)
+    by_key = {s.key: s for s in studies}
+    rows = curve_rows(plan, chosen.effects, by_key)
+    k = len({e.key for e in chosen.effects})
+    synthesis, primary, sensitivity = _models(plan, rows, k)
+    warnings = []
+    if synthesis == "single_report":
+        warnings.append("one report: its own time points fitted by the curve, not a pooled estimate")
+    if k == 0:
+        warnings.append("no report gives a usable value: no curve")
+    if primary is not None and primary.fit is None:
+        warnings.append(f"the curve could not be fitted: {primary.note}")
+    if is_incidence(plan):
+        warnings.append("relapse and NRM are competing risks: 1 - the cumulative incidence is modelled as a survival "
+                        "curve, and Greenwood's covariance is an approximation for it")  # fmt: skip
+    approx = sorted({e.key for e in chosen.effects if e.effect.approximate})
+    if approx:
+        warnings.append(f"binomial approximation of the variance (ignores censoring): {', '.join(approx)}")
+    assumed = sorted({e.key for e in chosen.effects if e.assumed_se})
+    if assumed:
+        warnings.append(f"'±' read as the SE (not stated in the paper): {', '.join(assumed)}")
+    return CurveResult(plan, tuple(chosen.effects), tuple(chosen.excluded), by_key, synthesis, primary, tuple(sensitivity),
+                       tuple(warnings))  # fmt: skip
+
+
+class SurvivalCurve:
+    """The behaviour of ``kind: survival_curve`` (:mod:`secondhct.review.kinds`)."""
+
+    def choose(self, plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> Chosen:
+        return choose(plan, studies, years)
+
+    def run(self, plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, batch: bool = True) -> CurveResult:
+        return run(plan, studies, years)
+
+    def record(self, result: CurveResult, labels: Mapping[str, str]) -> CurveRecord:
+        from .curverecord import curve_record
+
+        return curve_record(result, labels)
+
+    def figures(self, result: CurveResult, labels: Mapping[str, str]) -> dict[str, str]:
+        from .curvefigure import curve_figures
+
+        return curve_figures(result, labels)
+
+
+SURVIVAL_CURVE = SurvivalCurve()
