@@ -19,7 +19,7 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 FROZEN = DATA / "frozen"
 #: the files and folders that make up a project (what the tool reads)
-PROJECT_FILES = ("references.bib", "protocol.yaml", "vocabulary.yaml", "searches.yaml")
+PROJECT_FILES = ("references.bib", "protocol.yaml", "vocabulary.yaml", "searches.yaml", "protocol.schema.json", "vocabulary.schema.json")
 
 
 def copy_project(source: Path, dest: Path, *, outputs: bool = True) -> Path:
