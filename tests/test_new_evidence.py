@@ -37,6 +37,7 @@ def _add_report(root: Path) -> Path:
 def grown(tmp_path: Path) -> Path:
     """A copy of the live review (inputs, committed outputs, the documents beside it) with the new report."""
     root = copy_project(ROOT, tmp_path / "review")
+    assert not (root / "studies" / f"{KEY}.yaml").exists(), f"the review has a report {KEY}: give the made-up one another key"
     _add_report(root)
     return root
 
