@@ -132,13 +132,14 @@ def test_bibliography_round_trips_through_the_cache(tmp_path: Path) -> None:
     assert load_bibliography(bib_path, "other/references.bib", cache).file == "other/references.bib"
 
 
-def test_certainty_findings_are_the_same_from_the_cache(tmp_path: Path) -> None:
-    """protocol.yaml's GRADE judgements against outputs/results.json: cached, and a miss when either changes."""
+def test_certainty_findings_are_the_same_from_the_cache(frozen_root: Path, tmp_path: Path) -> None:
+    """protocol.yaml's GRADE judgements against outputs/results.json: cached, and a miss when either changes
+    (the frozen fixture project's protocol and the results of its build, beside the test project's study)."""
     root = tmp_path / "p"
     shutil.copytree(DATA, root)
     for name in ("protocol.yaml", "vocabulary.yaml"):
-        shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "outputs", root / "outputs")
+        shutil.copy(frozen_root / name, root / name)
+    shutil.copytree(frozen_root / "outputs", root / "outputs")
 
     def certainty() -> list[str]:
         return [d.format() for d in validate_project(Project(root), protocol=True).diagnostics if d.code == "certainty"]

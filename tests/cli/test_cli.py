@@ -122,8 +122,8 @@ def test_schema_write_then_check(project: Path) -> None:
     assert runner.invoke(app, ["schema", "--check", "--root", str(project)]).exit_code == 0
 
 
-def test_forest_draws_a_protocol_analysis(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[2]
+def test_forest_draws_a_protocol_analysis(tmp_path: Path, frozen_root: Path) -> None:
+    root = frozen_root  # the frozen fixture project: which reports the analysis draws is fixed
     out = tmp_path / "os.svg"
     result = runner.invoke(app, ["forest", "os-children-acute-2-3y", "--root", str(root), "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -1,23 +1,29 @@
-"""``secondhct explain KEY`` on the real project: the review's own selection, in words."""
+"""``secondhct explain KEY`` on the frozen fixture project (tests/data/frozen/): the review's selection, in words."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from secondhct.cli import app
 
-ROOT = Path(__file__).resolve().parents[2]
+Explain = Callable[[str], tuple[int, list[str]]]
 
 
-def _explain(key: str) -> tuple[int, list[str]]:
-    result = CliRunner().invoke(app, ["explain", key, "--root", str(ROOT)])
-    return result.exit_code, result.output.splitlines()
+@pytest.fixture
+def explain(frozen_root: Path) -> Explain:
+    def run(key: str) -> tuple[int, list[str]]:
+        result = CliRunner().invoke(app, ["explain", key, "--root", str(frozen_root)])
+        return result.exit_code, result.output.splitlines()
+
+    return run
 
 
-def test_kato2012_enters_the_childrens_analysis_and_says_why_not_the_others() -> None:
-    code, lines = _explain("kato2012")
+def test_kato2012_enters_the_childrens_analysis_and_says_why_not_the_others(explain: Explain) -> None:
+    code, lines = explain("kato2012")
     assert code == 0
     assert lines[0].startswith("kato2012 (Kato 2012) enters ")
     assert "  entered  os-children-acute-2-3y: outcomes[0] (os 2y)" in lines
@@ -27,23 +33,23 @@ def test_kato2012_enters_the_childrens_analysis_and_says_why_not_the_others() ->
     assert len(shown) == len(set(shown)) and "os-children-aml-4-5y" in shown  # every analysis once
 
 
-def test_overlap_and_selected_cohorts_and_effect_sizes_are_named() -> None:
-    _, lines = _explain("leuklymph2016cb")  # adults: cannot share patients with kato2012 (children) of the same registry
+def test_overlap_and_selected_cohorts_and_effect_sizes_are_named(explain: Explain) -> None:
+    _, lines = explain("leuklymph2016cb")  # adults: cannot share patients with kato2012 (children) of the same registry
     assert "  entered  os-all-ages-2-3y: outcomes[2] (os 3y)" in lines
-    _, lines = _explain("ebmt2008ash")  # not all leukemia: a selected cohort, so christopeit2013 (same EBMT) enters
+    _, lines = explain("ebmt2008ash")  # not all leukemia: a selected cohort, so christopeit2013 (same EBMT) enters
     assert any(line.startswith("  not      os-all-ages-2-3y: selected cohort: selected cohort (not only leukemia: lymphoma 73") for line in lines)
-    _, lines = _explain("christopeit2013")  # its 46 ALL patients may be in nagler2019 (EBMT adult ALL), the larger cohort
+    _, lines = explain("christopeit2013")  # its 46 ALL patients may be in nagler2019 (EBMT adult ALL), the larger cohort
     assert any(line.startswith("  not      os-all-ages-2-3y: overlap: may share patients with nagler2019: declared by ") for line in lines)
     assert any("kept nagler2019, the larger cohort (n 179 vs 245)" in line for line in lines)
-    _, lines = _explain("taga2016")
+    _, lines = explain("taga2016")
     assert any("selected cohort: selected cohort (all in second remission" in line for line in lines)
-    _, lines = _explain("hazar2020")  # adjustment not stated: out of the primary (adjusted) analysis at selection
+    _, lines = explain("hazar2020")  # adjustment not stated: out of the primary (adjusted) analysis at selection
     assert ("  not      factor-remission-lfs-hr: outcome: HR adjustment not stated (primary analysis: adjusted "
             "ratios; see the sensitivity analysis with all ratios)") in lines
 
 
-def test_an_unknown_key_is_one_line_with_a_suggestion() -> None:
-    code, lines = _explain("kato2021")
+def test_an_unknown_key_is_one_line_with_a_suggestion(explain: Explain) -> None:
+    code, lines = explain("kato2021")
     assert code == 1
     assert "no valid study with key 'kato2021'" in "\n".join(lines) and "kato2012" in "\n".join(lines)
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
+from frozen import FROZEN
 from secondhct.plots.prisma import prisma_svg
 from secondhct.searchlog import SearchLog, load_searches
 
-ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -70,8 +69,9 @@ def test_same_bytes_twice_with_title_and_desc() -> None:
     assert "2026-11-03" in (desc.text or "")  # the last search
 
 
-def test_the_real_log_draws_with_not_stated() -> None:
-    loaded = load_searches(ROOT / "searches.yaml", "searches.yaml")
+def test_a_review_log_draws_with_not_stated() -> None:
+    """The frozen fixture project's search log (the review's, as of one commit): its counts are fixed."""
+    loaded = load_searches(FROZEN / "searches.yaml", "searches.yaml")
     assert loaded.model is not None
     drawn = " ".join(_drawn_text(prisma_svg(loaded.model)))
     assert "Databases (none searched)" in drawn

@@ -1,6 +1,6 @@
 # Reference values for the factor and comparator analyses (issue 11): metafor 3.8 on fixed,
 # fictional datasets that tests/review/test_factor_kinds.py builds as extractions, and on the
-# yi/vi the corpus analyses derived (read from outputs/results.json by that test, written here).
+# yi/vi the frozen fixture project (tests/data/frozen/) derives for its factor analyses (written here).
 #
 #   Rscript tests/reference/make_factor_reference.R [out.json]
 #

@@ -1,4 +1,7 @@
-"""secondhct build: reproducible, incremental, refuses invalid inputs, never leaves half-written outputs."""
+"""secondhct build: reproducible, incremental, refuses invalid inputs, never leaves half-written outputs.
+
+On the frozen fixture project (tests/frozen.py); that the live review's committed outputs are
+current is an invariant of tests/invariants.py."""
 
 from __future__ import annotations
 
@@ -14,22 +17,14 @@ from secondhct.cli import app
 from secondhct.project import Project
 from secondhct.review import build as build_module
 
-ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
 @pytest.fixture
-def review(tmp_path: Path) -> Path:
-    """A copy of the real review (extractions, bibliography, protocol, committed outputs)."""
-    root = tmp_path / "review"
-    root.mkdir()
-    for name in ("studies", "outputs"):
-        shutil.copytree(ROOT / name, root / name)
-    for name in ("references.bib", "protocol.yaml", "searches.yaml", "vocabulary.yaml"):
-        shutil.copy(ROOT / name, root / name)
-    if (ROOT.parent / "shared").is_dir():
-        (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
-    return root
+def review(frozen_copy: Path) -> Path:
+    """A copy of the frozen fixture project (extractions, bibliography, protocol, search log and
+    the outputs of its build): tests/data/frozen/, not the live review."""
+    return frozen_copy
 
 
 def _revise(kato: str) -> str:
@@ -43,12 +38,13 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-def test_clean_build_reproduces_the_committed_results(review: Path) -> None:
+def test_clean_build_reproduces_the_results(review: Path, frozen_root: Path) -> None:
+    """A clean build from the command line writes, byte for byte, the results of the API build of the same inputs."""
     shutil.rmtree(review / "outputs")
     result = runner.invoke(app, ["build", "--root", str(review)])
     assert result.exit_code == 0, result.output
-    committed = (ROOT / "outputs" / "results.json").read_text(encoding="utf-8")
-    assert (review / "outputs" / "results.json").read_text(encoding="utf-8") == committed, "run: secondhct build, and commit outputs/"
+    built = (frozen_root / "outputs" / "results.json").read_text(encoding="utf-8")
+    assert (review / "outputs" / "results.json").read_text(encoding="utf-8") == built
     for name in ("evidence-summary.md", "evidence-summary.html", "manifest.json"):
         assert (review / "outputs" / name).is_file()
 
@@ -162,9 +158,9 @@ def test_interrupted_build_leaves_previous_outputs(review: Path, monkeypatch: py
     assert _snapshot(review / "outputs") == before
 
 
-def test_results_trace_to_extractions() -> None:
+def test_results_trace_to_extractions(frozen_root: Path) -> None:
     """Every included row names its study and the outcome row it came from, with the printed value."""
-    results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
+    results = json.loads((frozen_root / "outputs" / "results.json").read_text(encoding="utf-8"))
     analysis = next(a for a in results["analyses"] if a["id"] == "os-children-acute-2-3y")
     kato = next(r for r in analysis["included"] if r["key"] == "kato2012")
     assert kato["source"] == "outcomes[0]" and kato["reported"] == "29.4 ± 3.7%" and kato["assumed_se"] is True
@@ -177,10 +173,10 @@ def test_results_trace_to_extractions() -> None:
     assert sum(r["weight"] for r in larger["included"]) == pytest.approx(100.0, rel=1e-9)
 
 
-def test_funnel_plots_only_from_five_reports() -> None:
+def test_funnel_plots_only_from_five_reports(frozen_root: Path) -> None:
     """With fewer reports a funnel plot shows nothing about small-study effects: not drawn."""
-    results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
-    drawn = {p.name.removesuffix(".funnel.svg") for p in (ROOT / "outputs").glob("*.funnel.svg")}
+    results = json.loads((frozen_root / "outputs" / "results.json").read_text(encoding="utf-8"))
+    drawn = {p.name.removesuffix(".funnel.svg") for p in (frozen_root / "outputs").glob("*.funnel.svg")}
     expected = {a["id"] for a in results["analyses"] if a["k"] >= 5 and a["pooled"] is not None}
     assert drawn == expected == {"os-all-ages-2-3y", "lfs-all-ages-2-3y"}
 

@@ -1,4 +1,5 @@
-"""Certainty in the built outputs: source types, the SoF table and key findings, and validate's GRADE check."""
+"""Certainty in the built outputs (of the frozen fixture project): source types, the SoF table and key
+findings, and validate's GRADE check."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import yaml
 from secondhct.extraction.schema import StudyExtraction
 from secondhct.extraction.sourcetype import source_type
 from secondhct.protocol.load import load_protocol
-from secondhct.results import read_results
+from secondhct.results import ResultsDocument, read_results
 from secondhct.review.findings import sof_rows
 from secondhct.review.grade import certainty_findings
 
@@ -34,14 +35,14 @@ def test_source_type_from_documents_and_publication() -> None:
     assert source_type(_study("not stated", "fact_sheet", "citation_record")) == "citation_only"
 
 
-def _document():
-    document = read_results((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
+def _document(root: Path) -> ResultsDocument:
+    document = read_results((root / "outputs" / "results.json").read_text(encoding="utf-8"))
     assert document is not None
     return document
 
 
-def test_sof_rows_of_the_corpus() -> None:
-    rows = {r["id"]: r for r in sof_rows(_document())}
+def test_sof_rows_of_the_corpus(frozen_root: Path) -> None:
+    rows = {r["id"]: r for r in sof_rows(_document(frozen_root))}
     kato = rows["os-children-all-2-3y"]
     assert kato["absolute"] == "about 29 in 100 children with ALL (23 to 37)"
     # one report: what it printed, and that the interval is this tool's
@@ -64,21 +65,21 @@ def test_sof_rows_of_the_corpus() -> None:
     assert "relapse-children-acute-2-3y" not in rows  # no report: no certainty
 
 
-def test_summary_opens_with_key_findings_then_sof() -> None:
-    md = (ROOT / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
+def test_summary_opens_with_key_findings_then_sof(frozen_root: Path) -> None:
+    md = (frozen_root / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
     keys, sof, included = md.index("## Key findings"), md.index("## Summary of findings"), md.index("## What is included")
     assert keys < sof < included
     assert re.search(r"None of the \d+ reports in an analysis was read in full \(\d+ abstract, [^)]*1 news report", md)
-    html = (ROOT / "outputs" / "evidence-summary.html").read_text(encoding="utf-8")
+    html = (frozen_root / "outputs" / "evidence-summary.html").read_text(encoding="utf-8")
     assert html.index("<h2>Key findings") < html.index("<h2>Summary of findings") < html.index(">What is included</h2>")
     assert "<td>about 29 in 100 children with ALL (23 to 37)</td>" in html
-    assert html.count('<figure class="rob"') == len(list((ROOT / "outputs").glob("*.rob.svg"))) > 0
+    assert html.count('<figure class="rob"') == len(list((frozen_root / "outputs").glob("*.rob.svg"))) > 0
 
 
-def test_certainty_judgement_departing_from_suggestion_needs_a_reason() -> None:
-    protocol = load_protocol(ROOT / "protocol.yaml", "protocol.yaml").model
+def test_certainty_judgement_departing_from_suggestion_needs_a_reason(frozen_root: Path) -> None:
+    protocol = load_protocol(frozen_root / "protocol.yaml", "protocol.yaml").model
     assert protocol is not None
-    document = _document()
+    document = _document(frozen_root)
     assert certainty_findings(protocol, document) == []
     i = next(i for i, a in enumerate(protocol.analyses) if a.id == "os-children-all-2-3y")
     analysis = protocol.analyses[i]
@@ -94,15 +95,15 @@ def test_certainty_judgement_departing_from_suggestion_needs_a_reason() -> None:
     assert [(f.severity, f.message) for f in missing] == [("warning", "no certainty: block; the build suggests very low")]
 
 
-def test_questions_without_a_report_are_listed_not_dropped() -> None:
+def test_questions_without_a_report_are_listed_not_dropped(frozen_root: Path) -> None:
     from secondhct.review.findings import no_evidence_rows
 
-    document = _document()
+    document = _document(frozen_root)
     rows = {r["id"]: r for r in no_evidence_rows(document)}
     empty = {a.id for a in document.analyses if a.k == 0}
     assert set(rows) == empty and "relapse-children-acute-2-3y" in rows
     assert rows["relapse-children-acute-2-3y"]["note"] == "the analysis section says why each report was left out"
-    md = (ROOT / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
+    md = (frozen_root / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
     assert f"No report gave usable numbers for {len(empty)} of the protocol's {len(document.analyses)} questions" in md
     title = next(a.title for a in document.analyses if a.id == "relapse-children-acute-2-3y")
     assert f"| {title} | 2 to 3 years after a second HCT | 0 | no report (" in md

@@ -1,9 +1,8 @@
-"""'What changed' names the new reports that entered no analysis, with the first reason."""
+"""'What changed' names the new reports that entered no analysis, with the first reason (on the frozen fixture project)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,21 +12,19 @@ from secondhct.cli import app
 from secondhct.results import read_results
 from secondhct.review.changes import Baseline, describe_changes
 
-ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "outputs" / "results.json"
 
-
-def _baseline_without(*keys: str) -> Baseline:
-    old = json.loads(RESULTS.read_text(encoding="utf-8"))
+def _baseline_without(results: Path, *keys: str) -> Baseline:
+    old = json.loads(results.read_text(encoding="utf-8"))
     for key in keys:
         del old["studies"][key]
     return Baseline(old, "an earlier build", "x")
 
 
-def test_a_new_report_in_no_analysis_is_named_with_its_first_exclusion() -> None:
-    document = read_results(RESULTS.read_text(encoding="utf-8"))
+def test_a_new_report_in_no_analysis_is_named_with_its_first_exclusion(frozen_root: Path) -> None:
+    results = frozen_root / "outputs" / "results.json"
+    document = read_results(results.read_text(encoding="utf-8"))
     assert document is not None
-    changes = describe_changes(document, _baseline_without("nagayama1999", "kato2012"), lambda m, v: str(v))
+    changes = describe_changes(document, _baseline_without(results, "nagayama1999", "kato2012"), lambda m, v: str(v))
     assert changes["added"] == ["kato2012", "nagayama1999"]
     first = document.analyses[0]
     reason = next(x for x in first.excluded if x.key == "nagayama1999")
@@ -37,14 +34,9 @@ def test_a_new_report_in_no_analysis_is_named_with_its_first_exclusion() -> None
 
 
 @pytest.mark.slow
-def test_the_summary_shows_it(tmp_path: Path) -> None:
-    root = tmp_path / "review"
-    root.mkdir()
-    for name in ("studies", "outputs"):
-        shutil.copytree(ROOT / name, root / name)
-    for name in ("references.bib", "protocol.yaml"):
-        shutil.copy(ROOT / name, root / name)
-    old = json.loads(RESULTS.read_text(encoding="utf-8"))
+def test_the_summary_shows_it(frozen_copy: Path, tmp_path: Path) -> None:
+    root = frozen_copy
+    old = json.loads((root / "outputs" / "results.json").read_text(encoding="utf-8"))
     del old["studies"]["nagayama1999"]
     baseline = tmp_path / "baseline.json"
     baseline.write_text(json.dumps(old), encoding="utf-8")

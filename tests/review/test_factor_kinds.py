@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 import yaml
 
+from frozen import FROZEN
+from secondhct.api import Review
 from secondhct.extraction.schema import StudyExtraction
 from secondhct.protocol.load import load_protocol, plan
 from secondhct.protocol.schema import Analysis, Defaults
@@ -36,7 +38,8 @@ SRC = {"location": "table 2"}
 
 
 def _vocabulary() -> Vocabulary:
-    loaded = load_vocabulary(ROOT / "vocabulary.yaml", "vocabulary.yaml")
+    """The frozen fixture project's vocabulary: the codes these fictional reports use, fixed."""
+    loaded = load_vocabulary(FROZEN / "vocabulary.yaml", "vocabulary.yaml")
     assert loaded.model is not None
     return loaded.model
 
@@ -185,13 +188,11 @@ def test_second_hct_versus_an_alternative_is_labelled_non_randomised_and_matches
     _assert_fit(result, REF["arms"]["fit"])
 
 
-def test_corpus_yi_vi_of_the_factor_analyses_match_the_reference() -> None:
-    """What the corpus gives today (one report, shown not pooled) is derived as metafor's formula says."""
-    protocol = load_protocol(ROOT / "protocol.yaml", "protocol.yaml").model
+def test_corpus_yi_vi_of_the_factor_analyses_match_the_reference(frozen_root: Path, frozen_review: Review) -> None:
+    """What the frozen project's reports give (one report, shown not pooled) is derived as metafor's formula says."""
+    protocol = load_protocol(frozen_root / "protocol.yaml", "protocol.yaml").model
     assert protocol is not None
-    from secondhct.api import load_review
-
-    review = load_review(ROOT)
+    review = frozen_review
     effects = {e.key: e for e in review.run("factor-early-relapse-os-hr").result.effects}
     for key, ref in REF["corpus"].items():
         np.testing.assert_allclose([effects[key].effect.yi, effects[key].effect.vi], [ref["yi"], ref["vi"]], rtol=1e-12)

@@ -1,27 +1,24 @@
-"""The protocol's pooling rules on the real review: one report is one report, few reports get
-the Bayesian model, more get the frequentist one; time spread and selected cohorts are honoured."""
+"""The protocol's pooling rules on the frozen fixture project (tests/data/frozen/, the review's
+reports and analyses as of one commit): one report is one report, few reports get the Bayesian
+model, more get the frequentist one; time spread and selected cohorts are honoured."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from secondhct.api import load_review
 from secondhct.protocol.load import plan
 from secondhct.protocol.schema import TimeWindow
 from secondhct.review.analysis import _tau2_zero_warning, run_analysis
 from secondhct.stats.bayes import BayesResult, bayes_pool
 from secondhct.stats.pooling import PooledResult, pool
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def review():  # type: ignore[no-untyped-def]
-    return load_review(ROOT)
+def review(frozen_review):  # type: ignore[no-untyped-def]
+    return frozen_review
 
 
 def test_one_report_is_shown_not_pooled(review) -> None:  # type: ignore[no-untyped-def]
