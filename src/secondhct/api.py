@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .bibliography import Bibliography
+from .curveresults import CurveRecord
 from .errors import SecondHCTError
 from .extraction.schema import StudyExtraction
 from .project import display_path, find_project
-from .protocol.load import load_protocol, plan
+from .protocol.load import Plan, load_protocol, plan
 from .protocol.schema import Protocol
 from .results import AnalysisRecord, BayesRecord, PooledRecord
 from .review.analysis import AnalysisResult, run_analysis
@@ -111,15 +112,34 @@ class Review:
     def analysis_ids(self) -> list[str]:
         return [a.id for a in self.protocol.analyses]
 
-    def run(self, analysis_id: str, *, batch: bool = True) -> AnalysisView:
-        """Run one analysis of the protocol (nothing is written); ``batch=False`` leaves out its
-        GOSH fits and permutation tests."""
+    def _plan(self, analysis_id: str) -> Plan:
         analysis = next((a for a in self.protocol.analyses if a.id == analysis_id), None)
         if analysis is None:
             raise SecondHCTError(f"no analysis '{analysis_id}' in protocol.yaml; analyses: {', '.join(self.analysis_ids())}")
-        years = {k: int(r.year) if r.year else None for k, r in self.bibliography.references.items()}
-        result = run_analysis(plan(analysis, self.protocol.defaults, self.vocabulary), self.studies, years, batch=batch)
-        return AnalysisView(result, dict(self.bibliography.labels))
+        return plan(analysis, self.protocol.defaults, self.vocabulary)
+
+    def _years(self) -> dict[str, int | None]:
+        return {k: int(r.year) if r.year else None for k, r in self.bibliography.references.items()}
+
+    def run(self, analysis_id: str, *, batch: bool = True) -> AnalysisView:
+        """Run one analysis of the protocol that pools one number per report (nothing is written);
+        ``batch=False`` leaves out its GOSH fits and permutation tests. A curve analysis: :meth:`curve`."""
+        p = self._plan(analysis_id)
+        if p.kind.own_model:
+            raise SecondHCTError(f"analysis '{analysis_id}' is a {p.kind.name} analysis: use review.curve('{analysis_id}')")
+        return AnalysisView(run_analysis(p, self.studies, self._years(), batch=batch), dict(self.bibliography.labels))
+
+    def curve(self, analysis_id: str) -> CurveRecord:
+        """Run one ``kind: survival_curve`` analysis and return its record (rows, model, predictions)."""
+        from .review.kinds import behaviour
+
+        p = self._plan(analysis_id)
+        if not p.kind.own_model:
+            raise SecondHCTError(f"analysis '{analysis_id}' is a {p.kind.name} analysis: use review.run('{analysis_id}')")
+        kind = behaviour(p.kind)
+        record = kind.record(kind.run(p, self.studies, self._years()), dict(self.bibliography.labels))
+        assert isinstance(record, CurveRecord)
+        return record
 
     def studies_frame(self) -> pd.DataFrame:
         """Study characteristics, one row per extraction."""

@@ -32,6 +32,10 @@ class CurvePoint(Record):
     reported: str
     approximate: bool
     assumed_se: bool
+    yi: float | None
+    """log(-log S) of the modelled S (1 - the incidence for relapse and NRM); None: a later row of a plateau, not modelled."""
+    w: float | None
+    """Var(log S), the model's within-report variance of the row (Greenwood: covariances follow from it)."""
 
 
 class CurvePrediction(Record):

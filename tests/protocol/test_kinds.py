@@ -19,7 +19,7 @@ COMPARISON = {"factor": "remission_at_second_hct", "level": "not_cr", "reference
 
 def test_every_declared_kind_has_a_behaviour_and_words() -> None:
     assert set(BEHAVIOURS) == set(KINDS)
-    univariate = {k for k, form in KINDS.items() if form.default_measure != "curve"}
+    univariate = {k for k, form in KINDS.items() if not form.own_model}
     assert set(EFFECT_SIZES) == univariate
     assert set(KIND_WORDS) == set(KIND_NAMES) == {k.name for k in KINDS.values()}
 

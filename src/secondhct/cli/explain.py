@@ -55,13 +55,13 @@ def verdicts(
     plans: Sequence[Plan], studies: Sequence[StudyExtraction], years: Mapping[str, int | None], key: str
 ) -> list[Verdict]:
     """For each plan: does report ``key`` enter it, and if not, the first exclusion, in words."""
-    from ..review.analysis import choose
+    from ..review.kinds import behaviour
 
     study = next(s for s in studies if s.key == key)
     out = []
     for plan in plans:
         title = plan.analysis.title
-        chosen = choose(plan, studies, years)  # the build's own selection, effect sizes and overlap rule
+        chosen = behaviour(plan.kind).choose(plan, studies, years)  # the build's own selection, effect sizes and overlap rule
         mine = [e for e in chosen.effects if e.key == key] or [r.effect for r in chosen.level_rows if r.effect.key == key]
         if not mine:
             first = next(x for x in chosen.excluded if x.key == key)

@@ -176,9 +176,10 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     previous_manifest = _json(previous.get(MANIFEST))
     previous_text = _text(previous.get(RESULTS))
     previous_results = read_results(previous_text) if previous_text is not None else None  # None: absent or another format
-    previous_by_id: dict[str, AnalysisRecord | CurveRecord] = (
-        {a.id: a for a in [*previous_results.analyses, *previous_results.curves]} if previous_results else {}
-    )
+    previous_by_id: dict[str, AnalysisRecord | CurveRecord] = {}
+    if previous_results is not None:
+        previous_by_id.update({a.id: a for a in previous_results.analyses})
+        previous_by_id.update({c.id: c for c in previous_results.curves})
     code, data = code_digest(), data_digest(project)
     defaults = protocol.defaults.model_dump_json().encode()
     same_code = previous_manifest.get("code_sha256") == code
@@ -265,6 +266,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         forests |= {f"{aid}.levels": named[f"{aid}.levels.forest.svg"] for aid, named in figures.items()
                     if f"{aid}.levels.forest.svg" in named}  # a contrast analysis's per-level plot  # fmt: skip
         forests |= {f"{aid}.gosh": named[f"{aid}.gosh.svg"] for aid, named in figures.items() if f"{aid}.gosh.svg" in named}
+        forests |= {f"{aid}.curve": named[f"{aid}.curve.svg"] for aid, named in figures.items() if f"{aid}.curve.svg" in named}
         robs = {aid: named[f"{aid}.rob.svg"] for aid, named in figures.items() if f"{aid}.rob.svg" in named}
         files.update(render_summaries(document, studies, bib, compared, forests, searches, files.get(PRISMA_SVG), robs, vocabulary))
 

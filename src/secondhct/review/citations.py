@@ -57,6 +57,9 @@ def citation_order(document: ResultsDocument, studies: Sequence[StudyExtraction]
     for analysis in document.analyses:
         for row in analysis.included:
             order.setdefault(row.key, None)
+    for curve in document.curves:
+        for point in curve.points:
+            order.setdefault(point.key, None)
     for analysis in document.analyses:
         for excluded in analysis.excluded:
             if excluded.stage != "population":

@@ -63,6 +63,8 @@ class CurveResult:
     primary: Fitted | None
     sensitivity: tuple[Fitted, ...]
     warnings: tuple[str, ...]
+    data: Any = None
+    """The model's rows (:class:`~secondhct.stats.curve_data.CurveData`: y, w, V); None without a report."""
 
     @property
     def incidence(self) -> bool:
@@ -136,12 +138,16 @@ def _fit(name: str, title: str, rows: Sequence[CurveRow], times: Sequence[float]
 
     try:
         if tau_prior is not None:
-            fit = bayes_curve(rows, tau_prior=tau_prior, time_model=time_model)
-            return Fitted(name, title, fit, predict_bayes(fit, times))
-        fit = fit_curve(rows, method=method, time_model=time_model)
-        return Fitted(name, title, fit, predict(fit, times))
+            posterior = bayes_curve(rows, tau_prior=tau_prior, time_model=time_model)
+            return Fitted(name, title, posterior, predict_bayes(posterior, times))
+        fitted = fit_curve(rows, method=method, time_model=time_model)
+        return Fitted(name, title, fitted, predict(fitted, times))
     except PoolingError as exc:
         return Fitted(name, title, None, None, str(exc))
+
+
+#: The time models in words.
+SHAPE_WORDS = {"weibull": "Weibull-shaped curve", "categorical": "one mean per distinct time"}
 
 
 def _models(plan: Plan, rows: Sequence[CurveRow], k: int) -> tuple[str, Fitted | None, list[Fitted]]:
@@ -150,11 +156,11 @@ def _models(plan: Plan, rows: Sequence[CurveRow], k: int) -> tuple[str, Fitted |
 
     options, few = plan.analysis.curve or CurveOptions(), plan.few_studies
     times, shape = options.times, options.time_model
-    freq = _fit(options.method.lower(), f"{options.method}, {shape} curve (frequentist random effects)", rows, times,
+    freq = _fit(options.method.lower(), f"{options.method}, {SHAPE_WORDS[shape]} (frequentist random effects)", rows, times,
                 method=options.method, time_model=shape)  # fmt: skip
 
     def bayes(prior: str, wide: bool = False) -> Fitted:
-        words = f"Bayesian, {shape} curve, {parse_tau_prior(prior).describe()} prior on τ"
+        words = f"Bayesian, {SHAPE_WORDS[shape]}, {parse_tau_prior(prior).describe()} prior on τ"
         return _fit("bayes-wide" if wide else "bayes", words, rows, times, method="BAYES", time_model=shape, tau_prior=prior)
 
     if k == 0:
@@ -166,8 +172,7 @@ def _models(plan: Plan, rows: Sequence[CurveRow], k: int) -> tuple[str, Fitted |
     alternative: list[Fitted] = []
     if other == "weibull" or len(rows) - distinct >= 2:
         prior = few.tau_prior if k <= few.max_k else None
-        words = f"{other} time ({'one mean per distinct time' if other == 'categorical' else 'log(-log S) linear in log t'})"
-        alternative.append(_fit(f"{other}-time", f"{words} instead of {shape}", rows, times, method=options.method,
+        alternative.append(_fit(f"{other}-time", f"{SHAPE_WORDS[other]} instead of a {SHAPE_WORDS[shape]}", rows, times, method=options.method,
                                 time_model=other, tau_prior=prior))  # fmt: skip
     if k <= few.max_k:
         return "few_studies", bayes(few.tau_prior), [freq, bayes(few.sensitivity_tau_prior, wide=True), *alternative]
@@ -181,7 +186,12 @@ def run(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int 
     rows = curve_rows(plan, chosen.effects, by_key)
     k = len({e.key for e in chosen.effects})
     synthesis, primary, sensitivity = _models(plan, rows, k)
-    warnings = []
+    data = None
+    if rows:
+        from ...stats.curve_data import prepare_curve
+
+        data = prepare_curve(rows)  # every report's rows were checked in choose()
+    warnings = [f"plateau: {r.study} at {r.time:g} years repeats the value before it and is not modelled" for r in data.dropped] if data else []
     if synthesis == "single_report":
         warnings.append("one report: its own time points fitted by the curve, not a pooled estimate")
     if k == 0:
@@ -198,7 +208,7 @@ def run(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int 
     if assumed:
         warnings.append(f"'±' read as the SE (not stated in the paper): {', '.join(assumed)}")
     return CurveResult(plan, tuple(chosen.effects), tuple(chosen.excluded), by_key, synthesis, primary, tuple(sensitivity),
-                       tuple(warnings))  # fmt: skip
+                       tuple(warnings), data)  # fmt: skip
 
 
 class SurvivalCurve:

@@ -41,9 +41,9 @@ def figure_data(result: CurveResult, labels: Mapping[str, str]) -> Any:
     outcome = OUTCOMES[result.plan.analysis.outcomes[0]].words
     ylabel = f"{outcome[0].upper()}{outcome[1:]} (%)"
     f = result.primary
-    base = {"title": result.plan.analysis.title, "ylabel": ylabel, "reports": tuple(reports)}
+    title, shown = result.plan.analysis.title, tuple(reports)
     if f is None or f.fit is None or not rows:
-        return CurveFigureData(**base, footer=tuple(_readable(w, labels) for w in result.warnings))
+        return CurveFigureData(title, ylabel, shown, footer=tuple(_readable(w, labels) for w in result.warnings))
     times = [r.time for r in rows]
     preds = _grid_predictions(f, min(times), max(times))
     bayes = f.fit.method == "BAYES"
@@ -56,7 +56,7 @@ def figure_data(result: CurveResult, labels: Mapping[str, str]) -> Any:
         value, lb, ub, plb, pub = ([1 - v for v in xs] for xs in (value, ub, lb, pub, plb))
     footer = (f"Model: {f.title}. Curve drawn over the reported times only ({min(times):g} to {max(times):g} years).",
               *(_readable(w, labels) for w in result.warnings))  # fmt: skip
-    return CurveFigureData(**base, grid=tuple(float(p.time) for p in preds), value=tuple(value), lb=tuple(lb), ub=tuple(ub),
+    return CurveFigureData(title, ylabel, shown, grid=tuple(float(p.time) for p in preds), value=tuple(value), lb=tuple(lb), ub=tuple(ub),
                            pred_lb=tuple(plb) if result.synthesis != "single_report" else (),
                            pred_ub=tuple(pub) if result.synthesis != "single_report" else (),
                            interval_words="95% credible interval" if bayes else "95% CI", footer=footer)  # fmt: skip

@@ -56,13 +56,16 @@ def model_record(f: Fitted, incidence: bool, points: Sequence[CurvePoint], aroun
 
 
 def _points(result: CurveResult, labels: Mapping[str, str]) -> list[CurvePoint]:
+    data = result.data
+    modelled = {(r.study, round(r.time, 9)): (float(y), float(w)) for r, y, w in zip(data.rows, data.yi, data.w)} if data else {}
     out = []
     for e in result.effects:
         study = result.studies[e.key]
+        yi, w = modelled.get((e.key, round(years_of(study, e.index), 9)), (None, None))
         out.append(CurvePoint(
             key=e.key, label=labels.get(e.key, e.key), source=f"outcomes[{e.index}]", time=study.outcomes[e.index].time or "",
             time_years=years_of(study, e.index), value=float(e.effect.yi), se=float(e.effect.vi) ** 0.5, n=e.n,
-            reported=e.reported, approximate=e.effect.approximate, assumed_se=e.assumed_se,
+            reported=e.reported, approximate=e.effect.approximate, assumed_se=e.assumed_se, yi=yi, w=w,
         ))  # fmt: skip
     return out
 
@@ -77,7 +80,7 @@ def curve_record(result: CurveResult, labels: Mapping[str, str]) -> CurveRecord:
         id=analysis.id, title=analysis.title, outcomes=list(analysis.outcomes),
         time=analysis.time.model_dump(exclude_none=True) if analysis.time else None, population=analysis.population.model_dump(),
         incidence=result.incidence, k=len({p.key for p in points}), rows=len(points), patients=sum(sizes.values()),
-        synthesis=result.synthesis,  # type: ignore[arg-type]
+        synthesis=result.synthesis,
         points=points,
         excluded=[ExcludedRow(key=x.key, label=labels.get(x.key, x.key), stage=x.stage, reason=x.reason) for x in result.excluded],
         model=model_record(result.primary, result.incidence, points, around) if result.primary is not None else None,

@@ -31,7 +31,7 @@ class Univariate:
     def record(self, result: AnalysisResult, labels: Mapping[str, str]) -> AnalysisRecord:
         from ..results import analysis_record
 
-        return analysis_record(result, labels)
+        return analysis_record(result, dict(labels))
 
     def figures(self, result: AnalysisResult, labels: Mapping[str, str]) -> dict[str, str]:
         from ..figures import render_figures

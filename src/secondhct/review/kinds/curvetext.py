@@ -1,0 +1,77 @@
+"""The summary's section on curve analyses ("Survival over time"): for each curve, its value at the
+protocol's time points with the interval and prediction interval, how many reports print a value
+at or around each, the model in words, what was left out, and the reports' own rows. Rounding
+happens here (through :mod:`secondhct.format`) and only here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...curveresults import CurveModel, CurveRecord
+from ...format import fmt_natural, fmt_num, fmt_p, fmt_range, fmt_tau2
+from ...outcomes import OUTCOMES
+from ...words import STAGE_WORDS
+
+
+def _years(t: float) -> str:
+    return f"{t:g} year{'s' if t != 1 else ''}"
+
+
+def model_words(m: CurveModel, incidence: bool) -> str:
+    """The model in words, with its heterogeneity and shape."""
+    what = "1 − the cumulative incidence" if incidence else "survival"
+    head = f"{m.title}; log(−log {what}) modelled"
+    if m.method == "BAYES":
+        shape = "" if m.prob_log_time_coef_le_0 is None else f"; probability that the curve does not fall: {fmt_num(m.prob_log_time_coef_le_0)}"
+        return f"{head}; τ = {fmt_num(m.tau)} (95% credible interval {fmt_num(m.tau_lb)} to {fmt_num(m.tau_ub)}){shape}"
+    qe = f"; test for residual heterogeneity Q = {fmt_num(m.qe)}, df = {m.qe_df}, {fmt_p(m.qe_p)}" if m.qe is not None else ""
+    shape = "" if m.curve_decreasing in (None, True) else "; the fitted curve does not fall with time"
+    return f"{head}; τ² = {fmt_tau2(m.tau2)}{qe}{shape}"
+
+
+def _value(m: CurveModel | None, t: float) -> str:
+    p = next((p for p in m.predictions if p.time_years == t), None) if m is not None else None
+    return "–" if p is None else f"{fmt_natural('proportion', p.value)} ({fmt_range('proportion', p.lb, p.ub)})"
+
+
+def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, str], times: list[float]) -> dict[str, Any]:
+    """What the templates show of one curve analysis."""
+    from ..analysis_text import readable
+
+    words = lambda text: readable(text, labels, cite)  # noqa: E731
+    m = c.model
+    interval = "95% credible interval" if m is not None and m.method == "BAYES" else "95% CI"
+    outcome = OUTCOMES[c.outcomes[0]].words
+    rows = [{"time": _years(p.time_years), "value": fmt_natural("proportion", p.value), "interval": fmt_range("proportion", p.lb, p.ub),
+             "prediction": fmt_range("proportion", p.pred_lb, p.pred_ub) if c.synthesis != "single_report" else "–",
+             "reports": p.reports} for p in (m.predictions if m else [])]  # fmt: skip
+    one = c.synthesis == "single_report"
+    headline = ("No report gives a usable value: no curve." if m is None or not rows else
+                ("One report's own time points, fitted (not a pooled estimate): " if one else f"{outcome[0].upper()}{outcome[1:]}: ")
+                + "; ".join(f"{r['value']} at {r['time']} ({r['interval']})" for r in rows) + ".")  # fmt: skip
+    return {
+        "id": c.id, "title": c.title, "k": c.k, "rows": c.rows, "patients": c.patients, "interval": interval,
+        "headline": headline, "predictions": rows,
+        "model": model_words(m, c.incidence) if m is not None and m.method else (m.notes[0] if m and m.notes else ""),
+        "omitted": ", ".join(_years(t) for t in (m.omitted if m else [])),
+        "sensitivity": [{"title": s.title, "values": [_value(s, t) for t in times]} for s in c.sensitivity],
+        "times": [_years(t) for t in times],
+        "warnings": [words(w) for w in c.warnings],
+        "points": [{"label": p.label, "ref": cite.get(p.key, 0), "time": p.time, "reported": p.reported,
+                    "n": p.n if p.n is not None else "–", "flag": "‡" if p.approximate else ("†" if p.assumed_se else "")}
+                   for p in c.points],  # fmt: skip
+        "excluded": [{"label": x.label, "ref": cite.get(x.key, 0), "stage": STAGE_WORDS.get(x.stage, x.stage), "reason": words(x.reason)}
+                     for x in c.excluded if x.stage != "population"],  # fmt: skip
+        "not_eligible": sum(1 for x in c.excluded if x.stage == "population"),
+    }
+
+
+def curves_context(curves: list[CurveRecord], cite: Mapping[str, int], labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Every curve analysis's section, its times those of the primary model's predictions and omissions."""
+    out = []
+    for c in curves:
+        m = c.model
+        times = sorted({p.time_years for p in (m.predictions if m else [])})
+        out.append(curve_context(c, cite, labels, times))
+    return out

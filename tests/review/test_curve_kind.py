@@ -1,0 +1,177 @@
+"""The summary survival curve as an analysis kind (issue 22 item 4, on issue 20's registry), end to end
+on fictional extractions: the rows a curve selects, its model against metafor's ``rma.mv``
+(the reference values of ``tests/reference/make_curve_reference.R``), the few-studies rule,
+incidences, refusals, the record, the figure and the R appendix."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from secondhct.curveresults import CurveRecord
+from secondhct.extraction.schema import StudyExtraction
+from secondhct.protocol.load import plan
+from secondhct.protocol.schema import Analysis, Defaults
+from secondhct.review.kinds import behaviour
+from secondhct.review.kinds.curve import CurveResult
+from secondhct.review.kinds.curvescript import curve_scripts
+
+ROOT = Path(__file__).resolve().parents[2]
+REF: dict[str, Any] = json.loads((ROOT / "tests" / "reference" / "curve_reference.json").read_text())
+BASE: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "data" / "project" / "studies" / "smith2020.yaml").read_text())
+SRC = {"location": "table 2"}
+POPULATION = {"diseases": ["ALL", "AML"], "age_groups": ["pediatric"], "time_origins": ["second_hct"]}
+YEARS = {1: "1y", 2: "2y", 3: "3y", 4: "4y", 5: "5y"}
+
+
+def _study(key: str, rows: list[tuple[float, float, float | None]], n: int, outcome: str = "os") -> StudyExtraction:
+    """A fictional report printing ``(time in years, value as a proportion, SE or None)`` rows."""
+    data = copy.deepcopy(BASE)
+    data["key"] = key
+    data["study"]["data_source"] = "not stated"  # fictional reports that cannot share patients
+    data["study"].pop("may_share_patients_with", None)
+    outcomes = [{"outcome": outcome, "time": YEARS[int(t)], "estimate": v, "unit": "proportion", "n": n, "source": SRC,
+                 **({"se": se} if se is not None else {})} for t, v, se in rows]  # fmt: skip
+    data.update({"subgroups": [], "outcomes": outcomes, "comparisons": [], "associations": []})
+    return StudyExtraction.model_validate(data)
+
+
+def _dataset(name: str, outcome: str = "os", flip: bool = False) -> list[StudyExtraction]:
+    d = REF["datasets"][name]
+    by: dict[str, list[tuple[float, float, float | None]]] = {}
+    sizes = {}
+    for s, t, v, n, se in zip(d["study"], d["time_years"], d["surv"], d["n"], d["se"]):
+        by.setdefault(s, []).append((t, round(1 - v, 10) if flip else v, se))
+        sizes[s] = int(n)
+    return [_study(f"{s}2020", rows, sizes[s], outcome) for s, rows in by.items()]
+
+
+def _run(studies: list[StudyExtraction], outcomes: list[str] | None = None, **extra: Any) -> CurveResult:
+    analysis = Analysis.model_validate({"id": "c", "title": "a curve", "kind": "survival_curve", "outcomes": outcomes or ["os"],
+                                        "time": {"min": "6mo", "max": "10y"}, "population": POPULATION, **extra})  # fmt: skip
+    p = plan(analysis, Defaults())
+    result = behaviour(p.kind).run(p, studies, {})
+    assert isinstance(result, CurveResult)
+    return result
+
+
+def test_every_time_point_enters_and_reml_agrees_with_metafor() -> None:
+    result = _run(_dataset("hetero_crude"))
+    assert result.synthesis == "standard" and len(result.effects) == 9  # five reports, every printed time
+    fit, ref = result.primary.fit, REF["cases"]["hetero_crude/weibull/REML"]  # type: ignore[union-attr]
+    assert fit.method == "REML" and fit.time_model == "weibull"
+    np.testing.assert_allclose(fit.tau2, ref["tau2"], rtol=1e-6)
+    np.testing.assert_allclose(fit.beta, ref["beta"], rtol=1e-6)
+    np.testing.assert_allclose(fit.se, ref["se"], rtol=1e-6)
+    eta = [p.eta for p in result.primary.predictions.predictions]  # type: ignore[union-attr]
+    np.testing.assert_allclose(eta, ref["pred"], rtol=1e-6, atol=1e-12)
+    names = [f.name for f in result.sensitivity]
+    assert names == ["bayes", "categorical-time"]  # the other model and the categorical time model
+
+
+def test_few_reports_take_the_bayesian_model_first() -> None:
+    result = _run(_dataset("two_reports"))
+    assert result.synthesis == "few_studies" and result.primary is not None and result.primary.fit.method == "BAYES"
+    assert [f.name for f in result.sensitivity][:2] == ["reml", "bayes-wide"]
+
+
+def test_one_report_is_one_report() -> None:
+    result = _run(_dataset("one_report"))
+    assert result.synthesis == "single_report" and result.sensitivity == ()
+    assert any("not a pooled estimate" in w for w in result.warnings)
+
+
+def test_an_incidence_is_modelled_as_one_minus_and_reported_as_itself() -> None:
+    survival = _run(_dataset("hetero_crude"))
+    relapse = _run(_dataset("hetero_crude", "relapse", flip=True), outcomes=["relapse"])
+    record = behaviour(relapse.plan.kind).record(relapse, {})
+    assert isinstance(record, CurveRecord) and record.incidence
+    for s, r in zip(survival.primary.predictions.predictions, record.model.predictions):  # type: ignore[union-attr]
+        assert r.value == pytest.approx(1 - s.surv, rel=1e-9)
+        assert r.lb == pytest.approx(1 - s.surv_ci_ub, rel=1e-9) and r.lb < r.value < r.ub  # bounds swap
+
+
+def test_a_report_the_model_cannot_take_is_left_out_with_the_reason() -> None:
+    studies = _dataset("hetero_crude")
+    bad = REF["datasets"]["invalid"]  # report b: Var(log S) falls from 1 to 3 years
+    rows = [(t, v, se) for s, t, v, se in zip(bad["study"], bad["time_years"], bad["surv"], bad["se"]) if s == "b"]
+    result = _run([*studies, _study("bad2020", rows, 40)])
+    assert "bad2020" not in {e.key for e in result.effects}
+    reason = next(x.reason for x in result.excluded if x.key == "bad2020")
+    assert reason.startswith("the curve model cannot take its rows") and "bad2020" in reason
+
+
+def test_never_predicted_outside_the_reported_times() -> None:
+    result = _run(_dataset("one_time"), curve={"time_model": "categorical"})
+    record = behaviour(result.plan.kind).record(result, {})
+    assert [p.time_years for p in record.model.predictions] == [2.0]  # type: ignore[union-attr]
+    assert record.model.omitted == [1.0, 3.0, 5.0]  # type: ignore[union-attr]
+
+
+def test_the_record_points_and_reports_around_each_time() -> None:
+    result = _run(_dataset("hetero_crude"))
+    record = behaviour(result.plan.kind).record(result, {"a2020": "A 2020"})
+    assert record.k == 5 and record.rows == 9 and record.patients == 50 + 30 + 80 + 40 + 25
+    first = record.points[0]
+    assert (first.label, first.time, first.value) == ("A 2020", "1y", 0.6) and first.yi == pytest.approx(np.log(-np.log(0.6)))
+    at = {p.time_years: p.reports for p in record.model.predictions}  # type: ignore[union-attr]
+    assert at == {1.0: 3, 2.0: 3, 3.0: 2, 5.0: 1}
+
+
+def test_the_figure_draws_the_curve_and_every_report() -> None:
+    result = _run(_dataset("hetero_crude"))
+    svg = behaviour(result.plan.kind).figures(result, {})["c.curve.svg"]
+    assert 'id="summary-curve"' in svg and 'id="curve-prediction-band"' in svg
+    assert all(f'id="report-{i}"' in svg for i in range(1, 6))
+
+
+def test_curve_options_belong_to_the_curve_kind() -> None:
+    from secondhct.protocol.load import _kind_rules
+
+    proportion = Analysis.model_validate({"id": "p", "title": "t", "outcomes": ["os"], "time": {"exact": "2y"},
+                                          "population": POPULATION, "curve": {"time_model": "weibull"}})  # fmt: skip
+    assert [m for _, _, m in _kind_rules(plan(proportion, Defaults()), ())] == ["curve options are for kind: survival_curve (not proportion)"]
+    curve = Analysis.model_validate({"id": "c", "title": "t", "kind": "survival_curve", "outcomes": ["os"], "subgroup": "disease",
+                                     "time": {"min": "1y", "max": "5y"}, "population": POPULATION})  # fmt: skip
+    assert [m for _, _, m in _kind_rules(plan(curve, Defaults()), ())] == ["subgroup given, but a survival_curve analysis "
+                                                                          f"({curve_words()}) does not take it"]
+
+
+def curve_words() -> str:
+    from secondhct.protocol.kinds import SURVIVAL_CURVE
+
+    return SURVIVAL_CURVE.words
+
+
+@pytest.mark.slow
+def test_the_r_appendix_refits_the_curve_with_rma_mv(tmp_path: Path) -> None:
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript not installed")
+    result = _run(_dataset("hetero_crude"))
+    record = behaviour(result.plan.kind).record(result, {})
+    script = curve_scripts([record], "test")["c.R"]
+    (tmp_path / "c.R").write_text(script, encoding="utf-8")
+    proc = subprocess.run(["Rscript", str(tmp_path / "c.R")], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    models = json.loads(proc.stdout.strip().splitlines()[-1])["models"]
+    reml = models["reml"]
+    assert reml["tau2"] == pytest.approx(record.model.tau2, rel=1e-6)  # type: ignore[union-attr]
+    assert [reml["b_1"], reml["b_2"]] == pytest.approx(list(record.model.coefficients.values()), rel=1e-6)  # type: ignore[union-attr]
+
+
+def test_explain_names_every_row_a_curve_takes() -> None:
+    from secondhct.cli.explain import verdicts
+
+    studies = _dataset("hetero_crude")
+    analysis = Analysis.model_validate({"id": "c", "title": "a curve", "kind": "survival_curve", "outcomes": ["os"],
+                                        "time": {"min": "6mo", "max": "10y"}, "population": POPULATION})  # fmt: skip
+    (verdict,) = verdicts([plan(analysis, Defaults())], studies, {}, "a2020")
+    assert verdict.entered and verdict.detail == "outcomes[0] (os 1y), outcomes[1] (os 2y), outcomes[2] (os 5y)"
