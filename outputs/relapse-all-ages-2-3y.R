@@ -41,7 +41,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[0]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[0]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[0]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: excluding case reports and meeting abstracts
@@ -77,7 +77,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[7]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[7]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[7]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without leuklymph2016cb
@@ -92,7 +92,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[8]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[8]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[8]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without mrsic1992
@@ -107,7 +107,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[9]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[9]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[9]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without nagler2019
@@ -122,7 +122,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[10]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[10]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[10]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without yalniz_nd
@@ -137,7 +137,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[11]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[11]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[11]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
-cat(paste0('{"analysis": "relapse-all-ages-2-3y", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))
+cat(paste0('{"analysis": ', "\"relapse-all-ages-2-3y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))
