@@ -224,6 +224,7 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
     from bibtexparser.entrypoint import default_parse_stack
     from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 
+    from .escape import first_control, visible
     from .keys import key_problem
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
@@ -269,6 +270,11 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
             except LatexError as exc:
                 diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': field '{k}': {exc}", lines[k], 1, code="bib-latex"))
                 fields[k] = v
+            control = first_control(fields[k])
+            if control is not None:  # CR, ESC, U+2028, a bidi override...: would reach every output as it is
+                message = f"entry '{entry.key}': field '{k}' holds the control character {control}; delete it"
+                diagnostics.append(Diagnostic(file, "error", message, lines[k], 1, code="bib-control"))
+                fields[k] = visible(fields[k])
         year = fields.get("year")
         if year is not None and not _YEAR.fullmatch(year.strip()):
             diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': year {year!r} is not a year; write four digits (e.g. 2012), or leave the field out", lines["year"], 1, code="bib-year"))

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, FieldPath
+from .escape import first_control
 
 try:  # the C parser is much faster; marks are the same
     from yaml import CSafeLoader as _Loader
@@ -166,7 +167,12 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode, path: FieldPath) -> Any:
         tag = node.tag
         if tag in (_CORE + "str", _CORE + "timestamp"):
-            return str(node.value)
+            text = str(node.value)
+            control = first_control(text)
+            if control is not None:  # NUL, CR, ESC, U+2028, a bidi override...: never text a reader sees
+                raise _Fail(f"the text holds the control character {control}; delete it (write line breaks as line breaks)",
+                            *_pos(node), path)  # fmt: skip
+            return text
         if tag == _CORE + "null":
             return None
         if tag == _CORE + "bool":
@@ -214,8 +220,13 @@ def load_yaml(text: str, file: str) -> LoadedYAML:
         message = f"malformed YAML: {problem}" + (f"; {hint}" if hint else "")
         diag = Diagnostic(file, "error", message, line, col, code="yaml")
         return LoadedYAML(None, builder.positions, [diag])
-    except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry no mark
-        diag = Diagnostic(file, "error", f"malformed YAML: {exc}", 1, 1, code="yaml")
+    except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry no mark, only an offset
+        offset = getattr(exc, "position", None)
+        line, col = (1, 1)
+        if isinstance(offset, int) and 0 <= offset <= len(text):
+            line = text.count("\n", 0, offset) + 1
+            col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        diag = Diagnostic(file, "error", f"malformed YAML: {exc}", line, col, code="yaml")
         return LoadedYAML(None, builder.positions, [diag])
     if node is None:
         diag = Diagnostic(file, "error", "the file is empty; expected a YAML mapping", 1, 1, code="not-mapping")

@@ -13,7 +13,7 @@ import typer
 
 from ..measures import MEASURES
 from ..stats.models import METHODS, TESTS
-from .common import RootOption, flag, reports_errors
+from .common import RootOption, flag, reports_errors, say
 
 if TYPE_CHECKING:
     from ..plots.data import ForestData
@@ -92,7 +92,7 @@ def forest(
             written = save_figure(fig, path, f)
         except OSError as exc:
             raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        typer.echo(f"wrote {written}")
+        say(f"wrote {written}")
 
 
 def _analysis_data(analysis: str, root: Path | None) -> ForestData:

@@ -13,7 +13,7 @@ import typer
 from ..errors import InputError
 from ..measures import MEASURES
 from ..stats.models import METHODS, TESTS
-from .common import flag, reports_errors
+from .common import flag, reports_errors, say
 
 if TYPE_CHECKING:
     from ..calculator import TableResult
@@ -63,9 +63,9 @@ def pool(
     if as_json:
         import json
 
-        typer.echo(json.dumps(result.json(), indent=2, allow_nan=False))
+        say(json.dumps(result.json(), indent=2, allow_nan=False))
     else:
-        typer.echo(format_result(result))
+        say(format_result(result))
 
 
 def _fmt(x: float | int | None, digits: int = 4) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import RootOption, flag, project_from, reports_errors
+from .common import RootOption, flag, project_from, reports_errors, say
 
 
 @reports_errors
@@ -29,12 +29,12 @@ def schema(
     for path, text in targets:
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current == text:
-            typer.echo(f"{display_path(path)} is up to date")
+            say(f"{display_path(path)} is up to date")
         elif check:
-            typer.echo(f"{display_path(path)} is out of date; run: secondhct schema", err=True)
+            say(f"{display_path(path)} is out of date; run: secondhct schema", err=True)
             stale = True
         else:
             write_atomic(path, text)
-            typer.echo(f"wrote {display_path(path)}")
+            say(f"wrote {display_path(path)}")
     if stale:
         raise typer.Exit(1)
