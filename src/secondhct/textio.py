@@ -99,25 +99,54 @@ def _umask() -> int:
     return mask
 
 
+#: How old a temporary file of ours must be before a later run removes it as left by a killed one.
+STALE_TEMP_SECONDS = 60.0
+
+
+def remove_stale_temps(folder: Path, prefix: str, suffix: str, older_than: float = STALE_TEMP_SECONDS) -> None:
+    """Remove this tool's own temporary files (``<prefix>*<suffix>`` in ``folder``) that a killed or
+    interrupted run left behind; recent ones may belong to a run still going and are kept."""
+    import time
+
+    now = time.time()
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(prefix) and p.name.endswith(suffix)]
+    except OSError:
+        return
+    for leftover in candidates:
+        try:
+            st = leftover.lstat()
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > older_than:
+                leftover.unlink()
+        except OSError:
+            pass
+
+
 def create_exclusive(path: Path, text: str) -> bool:
     """Create ``path`` with ``text`` only if it does not exist yet; False if it does.
 
-    ``O_EXCL`` makes the check and the creation one step, so a curator's file
-    can never be overwritten, even by two commands racing (nor is a symlink followed).
-    If writing fails (disk full, interrupted), the partial new file is removed: it was
-    ours, and the next attempt must find no file. OSError propagates for the caller.
+    The text is written to a temporary file in the same folder and flushed to disk, then
+    hard-linked to ``path``: the link is one step that fails when ``path`` exists, so a
+    curator's file is never overwritten (even by two commands racing), and a kill at any
+    moment leaves either no file or the whole file, never an empty one. A temporary file a
+    killed run left is removed by the next one. OSError propagates for the caller.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    except FileExistsError:
+    prefix = f".{path.name}."
+    remove_stale_temps(path.parent, prefix, ".new")
+    if os.path.lexists(path):
         return False
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".new", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+        os.chmod(tmp, 0o644)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+    finally:
+        Path(tmp).unlink(missing_ok=True)
     return True
