@@ -6,9 +6,46 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from .diagnostics import Diagnostic
+
+_SNAPSHOT: ContextVar[dict[Path, bytes] | None] = ContextVar("secondhct_input_snapshot", default=None)
+
+
+@contextmanager
+def snapshot() -> Iterator[dict[Path, bytes]]:
+    """Within this block each input file is read from disk once: later reads of the same path
+    (validation, then hashing) get the same bytes, so what is validated, computed and hashed is one
+    version of every file even when a curator saves a file meanwhile. Yields ``{path: bytes}``
+    of what was read (paths as :func:`snapshot_key` names them)."""
+    taken: dict[Path, bytes] = {}
+    token = _SNAPSHOT.set(taken)
+    try:
+        yield taken
+    finally:
+        _SNAPSHOT.reset(token)
+
+
+def snapshot_key(path: Path) -> Path:
+    """The name a file has in a snapshot: absolute, its folders resolved, its own name kept."""
+    absolute = Path(os.path.abspath(path))
+    return Path(os.path.realpath(absolute.parent)) / absolute.name
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file (regular, bounded: see :func:`read_fd_regular`); inside
+    :func:`snapshot`, the bytes of its first read."""
+    taken = _SNAPSHOT.get()
+    if taken is None:
+        return _read_regular(path)
+    key = snapshot_key(path)
+    if key not in taken:
+        taken[key] = _read_regular(path)
+    return taken[key]
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
@@ -18,7 +55,7 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
     is never opened in a way that could block), as are dangling symlinks and symlink loops.
     """
     try:
-        data = _read_regular(path)
+        data = read_input(path)
     except _NotRegular as exc:
         return None, [Diagnostic(display, "error", f"{exc}; each input is one ordinary text file", code="io")]
     except OSError as exc:
