@@ -41,10 +41,10 @@ def read_input(path: Path) -> bytes:
     :func:`snapshot`, the bytes of its first read."""
     taken = _SNAPSHOT.get()
     if taken is None:
-        return _read_regular(path)
+        return _read_regular(path, limit=MAX_INPUT_BYTES)
     key = snapshot_key(path)
     if key not in taken:
-        taken[key] = _read_regular(path)
+        taken[key] = _read_regular(path, limit=MAX_INPUT_BYTES)
     return taken[key]
 
 
@@ -90,21 +90,53 @@ def _io_reason(path: Path, exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def read_fd_regular(path: Path, flags: int = 0) -> bytes:
-    """The bytes of a regular file, opened without blocking on a FIFO (``flags`` are added,
-    e.g. ``os.O_NOFOLLOW``); anything else raises :class:`OSError` saying what it is."""
+#: The largest file a curator writes that the tool reads (a study, references.bib, protocol.yaml,
+#: vocabulary.yaml, searches.yaml, a CSV of studies): far above any real one (the largest is ~50 kB).
+MAX_INPUT_BYTES = 16 << 20
+#: The largest file of any other kind it reads (results.json as a baseline, outputs, parse-cache entries).
+MAX_FILE_BYTES = 256 << 20
+
+
+def _size_words(n: int) -> str:
+    return f"{n / (1 << 20):.0f} MiB" if n >= 1 << 20 else f"{n} bytes"
+
+
+def read_fd_regular(path: Path, flags: int = 0, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, opened without blocking on a FIFO
+    (``flags`` are added, e.g. ``os.O_NOFOLLOW``); anything else (a folder, FIFO, device such as
+    /dev/zero, a larger file) raises :class:`OSError` saying what it is."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | flags)
     try:
-        mode = os.fstat(fd).st_mode
+        st = os.fstat(fd)
+        mode = st.st_mode
         if not stat.S_ISREG(mode):
-            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "not a regular file"
+            kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")  # fmt: skip
             raise _NotRegular(f"this is {kind}, not a file")
-        chunks = []
+        too_large = _NotRegular(f"the file is larger than the limit of {_size_words(limit)}")
+        if st.st_size > limit:
+            raise too_large
+        chunks, total = [], 0
         while chunk := os.read(fd, 1 << 20):
+            total += len(chunk)
+            if total > limit:  # it grew while being read
+                raise too_large
             chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def read_text_file(path: Path, limit: int = MAX_INPUT_BYTES, encoding: str = "utf-8-sig") -> str:
+    """The text of a regular file of at most ``limit`` bytes (a CSV given on the command line):
+    never blocks on a FIFO nor reads a device; OSError or UnicodeDecodeError say what is wrong."""
+    try:
+        data = read_fd_regular(path, limit=limit)
+    except _NotRegular:
+        raise
+    except OSError as exc:
+        raise OSError(exc.errno, _io_reason(path, exc)) from None
+    return data.decode(encoding)
 
 
 _read_regular = read_fd_regular
@@ -117,6 +149,7 @@ def write_atomic(path: Path, text: str) -> None:
     and then replaces ``path`` in one ``os.replace``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path.parent, f".{path.name}.", ".tmp")  # left by a killed or interrupted earlier write
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:

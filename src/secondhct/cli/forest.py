@@ -67,9 +67,13 @@ def forest(
         base = Path.cwd() / f"{analysis}.forest.{f}"
     else:
         assert csv is not None
+        from ..textio import read_text_file
+
         try:
-            text = csv.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_text_file(csv)  # a regular file under the size limit: a FIFO or /dev/zero cannot hang it
+        except OSError as exc:
+            raise InputError(f"cannot read {csv}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
             raise InputError(f"cannot read {csv}: {exc}") from None
         params = (("tau_prior", tau_prior), ("mu_prior", mu_prior)) if method == "BAYES" else ()
         data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title, params=params)
