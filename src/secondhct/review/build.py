@@ -55,6 +55,8 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     baseline: str = ""
+    baseline_warning: str = ""
+    """a baseline found but skipped (another results format or shape)"""
     certainty_conflicts: list[str] = field(default_factory=list)
     """GRADE judgements in protocol.yaml that depart from this build's suggestions without an override"""
 
@@ -252,7 +254,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     prisma_inputs = _sha(code.encode(), _input_bytes(searches_path, taken))
     files.update(_prisma(searches, previous, not force and previous_manifest.get("prisma_sha256") == prisma_inputs))
     compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), explicit)
-    build_report.baseline = compared.description
+    build_report.baseline, build_report.baseline_warning = compared.description, compared.warning
     summaries_current = (
         not force
         and same_code
