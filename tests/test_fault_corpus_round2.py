@@ -269,3 +269,10 @@ def test_schema_removes_its_stale_temp_files_and_reports_a_full_disk(review: Pat
     monkeypatch.setattr("secondhct.textio.write_atomic", full)
     result = _invoke("schema", "--root", str(review))
     _fails_cleanly(result, "protocol.schema.json", "No space left on device")
+
+
+def test_the_readme_states_the_input_limits() -> None:
+    from secondhct.textio import MAX_FILE_BYTES, MAX_INPUT_BYTES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"**{MAX_INPUT_BYTES >> 20} MiB**" in readme and f"**{MAX_FILE_BYTES >> 20} MiB**" in readme
