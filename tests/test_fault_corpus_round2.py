@@ -192,7 +192,7 @@ def test_zero_of_zero_events_is_refused(review: Path) -> None:
 @pytest.mark.parametrize(
     "document",
     [{"format": 99, "analyses": 3}, {"analyses": [{"id": "os-2y", "pooled": [1]}]}, {"analyses": [{"id": ["x"]}]},
-     {"studies": [1], "analyses": []}, [1, 2], "[[[[[[[[[["],
+     {"studies": [1], "analyses": []}, {"format": 2, "analyses": [{"id": "os-2y", "k": 2, "pooled": {"natural": {"estimate": "x"}}}]}],
 )  # fmt: skip
 def test_a_baseline_of_another_shape_is_skipped_with_one_warning(review: Path, document: object) -> None:
     baseline = review / "old.json"
@@ -276,3 +276,10 @@ def test_the_readme_states_the_input_limits() -> None:
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"**{MAX_INPUT_BYTES >> 20} MiB**" in readme and f"**{MAX_FILE_BYTES >> 20} MiB**" in readme
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "[[[[[[[[[[", "title: not json\n"])
+def test_a_baseline_that_is_no_results_file_is_one_error(review: Path, text: str) -> None:
+    baseline = review / "old.json"
+    baseline.write_text(text, encoding="utf-8")
+    _fails_cleanly(_invoke("build", "--root", str(review), "--baseline", str(baseline)), "old.json: not a secondhct results.json")

@@ -62,15 +62,18 @@ def _number(value: object) -> bool:
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
+_NOT_JSON, _NOT_OBJECT = "not a JSON file", "not a JSON object"
+
+
 def _parse(data: bytes) -> tuple[Mapping[str, Any] | None, str]:
     """The few keys every results format has (see :func:`describe_changes`), checked and copied:
     (document, "") or (None, why not), so an old or foreign file is skipped, never a traceback."""
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return None, "not a JSON file"
+        return None, _NOT_JSON
     if not isinstance(document, dict):
-        return None, "not a JSON object"
+        return None, _NOT_OBJECT
     shape = f"format {document.get('format', '?')!s:.20}"
     analyses, studies = document.get("analyses"), document.get("studies", {})
     if not isinstance(analyses, list) or not isinstance(studies, dict) or not all(isinstance(v, str) for v in studies.values()):
@@ -102,7 +105,9 @@ def from_file(path: Path, root: Path) -> Baseline:
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read the baseline ({exc.strerror or exc})") from None
     document, problem = _parse(data)
-    if document is None:
+    if document is None and problem in (_NOT_JSON, _NOT_OBJECT):  # a wrong file named: an error, as for a missing one
+        raise BaselineError(f"{path}: not a secondhct results.json (JSON object with 'analyses')")
+    if document is None:  # a results file of another format or shape: skipped, said once
         return Baseline.none(f"{path}: cannot compare with it: {problem}; the summary has no baseline")
     description = f"Compared with {shown} (SHA-256 {_digest(data)[:12]})."
     return Baseline(document, description, _digest(description.encode() + b"\0" + data))
