@@ -142,3 +142,11 @@ def test_validate_refuses_a_control_character_in_references_bib(project: Path) -
     assert result.exit_code == 1, result.output
     assert "references.bib:" in result.output and "field 'note'" in result.output and "U+2028" in result.output
     assert "\x1b" not in result.output
+
+
+def test_a_hash_inside_braces_of_a_bibtex_title_is_text() -> None:
+    """A valid title with '#' inside braces was rejected as an undefined @string macro."""
+    bib = parse_bibliography("@article{hash2020,\n  author = {Doe, J.},\n  title = {The {#1} cause # of relapse},\n  year = {2020}\n}\n",
+                             "references.bib")  # fmt: skip
+    assert [d for d in bib.diagnostics if d.severity == "error"] == []
+    assert bib.references["hash2020"].fields["title"] == "The #1 cause # of relapse"

@@ -212,10 +212,27 @@ def _undefined_macros(raw: str, strings: set[str]) -> list[str]:
     if raw.startswith(("{", '"')) and "#" not in raw:
         return []
     names = []
-    for part in re.split(r"\s*#\s*", raw.strip()):
+    for part in (p.strip() for p in _concatenated_parts(raw.strip())):
         if part and not part.startswith(("{", '"')) and not part.isdigit() and part.lower() not in strings | _MONTHS:
             names.append(part)
     return names
+
+
+def _concatenated_parts(raw: str) -> list[str]:
+    """The parts of a BibTeX value joined by ``#``: only a ``#`` outside braces and quotes joins
+    (``{The {#1} cause}`` is one braced part, not the macro ``1} cause}``)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, char in enumerate(raw):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(raw[start:i])
+            start = i + 1
+    return [*parts, raw[start:]]
 
 
 def parse_bibliography(text: str, file: str) -> Bibliography:
