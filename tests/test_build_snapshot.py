@@ -60,3 +60,21 @@ def test_the_manifest_hash_is_the_hash_of_what_was_read(tmp_path: Path) -> None:
     build_module.build(Project(root))
     manifest = json.loads((root / "outputs" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs_sha256"] == build_module.data_digest(Project(root))
+
+
+def test_a_study_deleted_during_the_build_is_not_an_error_against_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot holds what validation read: a study deleted meanwhile is built from it, and the next build notices."""
+    root = _make_project(tmp_path / "review")
+    real = validation.validate_project
+
+    def validate_then_delete(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        (root / "studies" / "lee2019.yaml").unlink()
+        return report
+
+    monkeypatch.setattr(validation, "validate_project", validate_then_delete)
+    build_module.build(Project(root))
+    monkeypatch.setattr(validation, "validate_project", real)
+    assert "lee2019" in json.loads((root / "outputs" / "results.json").read_text(encoding="utf-8"))["studies"]
+    assert build_module.build(Project(root)).written  # the deletion is seen
+    assert "lee2019" not in json.loads((root / "outputs" / "results.json").read_text(encoding="utf-8"))["studies"]
