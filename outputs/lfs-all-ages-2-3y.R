@@ -41,7 +41,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[0]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[0]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[0]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: excluding case reports and meeting abstracts
@@ -114,4 +114,4 @@ print(res)
 models[["sensitivity[14]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
-cat(paste0('{"analysis": "lfs-all-ages-2-3y", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))
+cat(paste0('{"analysis": ', "\"lfs-all-ages-2-3y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

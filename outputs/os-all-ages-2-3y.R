@@ -41,7 +41,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[0]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[0]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[0]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: excluding case reports and meeting abstracts
@@ -108,4 +108,4 @@ pt <- permutest(res, exact = TRUE, progbar = FALSE)
 print(pt)
 models[["permutation[age_group]"]] <- obj(list(QM = num(res$QM), pval = num(pt$QMp)))
 
-cat(paste0('{"analysis": "os-all-ages-2-3y", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))
+cat(paste0('{"analysis": ', "\"os-all-ages-2-3y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

@@ -34,7 +34,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["primary"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("primary: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("primary", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: REML, Knapp-Hartung (ad hoc) (frequentist random effects)
@@ -63,7 +63,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[2]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[2]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[2]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: excluding case reports and meeting abstracts
@@ -78,7 +78,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[4]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[4]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[4]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: all reports, not one per overlap group
@@ -93,7 +93,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   models[["sensitivity[5]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[5]: the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[5]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
-cat(paste0('{"analysis": "os-children-acute-2-3y", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))
+cat(paste0('{"analysis": ', "\"os-children-acute-2-3y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

@@ -54,4 +54,4 @@ print(res)
 models[["reml"]] <- obj(c(list(tau2 = num(res$sigma2)),
                                   setNames(lapply(res$beta, num), paste0("b_", seq_along(res$beta))),
                                   setNames(lapply(res$se, num), paste0("se_", seq_along(res$se)))))
-cat(paste0('{"analysis": "relapse-all-ages-curve", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))
+cat(paste0('{"analysis": ', "\"relapse-all-ages-curve\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

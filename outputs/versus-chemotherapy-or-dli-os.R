@@ -28,4 +28,4 @@ z <- qnorm(0.975)
 models[["primary"]] <- obj(list(k = num(1), estimate = num(one$yi), se = num(sqrt(one$vi)),
                                    ci_lb = num(one$yi - z * sqrt(one$vi)), ci_ub = num(one$yi + z * sqrt(one$vi))))
 
-cat(paste0('{"analysis": "versus-chemotherapy-or-dli-os", "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))
+cat(paste0('{"analysis": ', "\"versus-chemotherapy-or-dli-os\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

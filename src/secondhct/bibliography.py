@@ -212,10 +212,27 @@ def _undefined_macros(raw: str, strings: set[str]) -> list[str]:
     if raw.startswith(("{", '"')) and "#" not in raw:
         return []
     names = []
-    for part in re.split(r"\s*#\s*", raw.strip()):
+    for part in (p.strip() for p in _concatenated_parts(raw.strip())):
         if part and not part.startswith(("{", '"')) and not part.isdigit() and part.lower() not in strings | _MONTHS:
             names.append(part)
     return names
+
+
+def _concatenated_parts(raw: str) -> list[str]:
+    """The parts of a BibTeX value joined by ``#``: only a ``#`` outside braces and quotes joins
+    (``{The {#1} cause}`` is one braced part, not the macro ``1} cause}``)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, char in enumerate(raw):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(raw[start:i])
+            start = i + 1
+    return [*parts, raw[start:]]
 
 
 def parse_bibliography(text: str, file: str) -> Bibliography:
@@ -224,6 +241,7 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
     from bibtexparser.entrypoint import default_parse_stack
     from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 
+    from .escape import first_control, visible
     from .keys import key_problem
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
@@ -269,6 +287,11 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
             except LatexError as exc:
                 diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': field '{k}': {exc}", lines[k], 1, code="bib-latex"))
                 fields[k] = v
+            control = first_control(fields[k])
+            if control is not None:  # CR, ESC, U+2028, a bidi override...: would reach every output as it is
+                message = f"entry '{entry.key}': field '{k}' holds the control character {control}; delete it"
+                diagnostics.append(Diagnostic(file, "error", message, lines[k], 1, code="bib-control"))
+                fields[k] = visible(fields[k])
         year = fields.get("year")
         if year is not None and not _YEAR.fullmatch(year.strip()):
             diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': year {year!r} is not a year; write four digits (e.g. 2012), or leave the field out", lines["year"], 1, code="bib-year"))

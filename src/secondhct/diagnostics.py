@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .escape import visible
+
 Severity = Literal["error", "warning", "info"]
 PathPart = str | int
 FieldPath = tuple[PathPart, ...]
@@ -53,7 +55,7 @@ class Diagnostic:
             if self.column:
                 where += f":{self.column}"
         field_part = f"{format_path(self.path)}: " if self.path else ""
-        return f"{where}: {self.severity}: {field_part}{self.message}"
+        return visible(f"{where}: {self.severity}: {field_part}{self.message}")  # a value's ESC or bidi character stays text
 
     def sort_key(self) -> tuple[str, int, int, int, str]:
         return (self.file, self.line, self.column, _SEVERITY_ORDER[self.severity], self.message)

@@ -66,7 +66,11 @@ def _data_path(loc: tuple[Any, ...], data: Any, key_error: bool) -> FieldPath:
     """
     path: list[str | int] = []
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
+        following = loc[i + 1] if i + 1 < len(loc) else None
+        if isinstance(node, dict) and isinstance(part, str) and part in node and isinstance(following, str) \
+                and following in node and not isinstance(node[part], (dict, list)):
+            continue  # a union member's tag that is also a field name ({kind: method, method: ..., test: ...})
         if isinstance(node, dict) and isinstance(part, str) and part in node:
             path.append(part)
             node = node[part]

@@ -63,8 +63,10 @@ class ParseCache:
         """The value stored for ``file`` under ``key``, or None (absent, stale or unreadable)."""
         if not self.enabled:
             return None
-        try:
-            blob = self._path(file).read_bytes()
+        from .textio import read_fd_regular
+
+        try:  # a regular file only: a FIFO, device or symlink (loop) put here is a miss, never a hang
+            blob = read_fd_regular(self._path(file), os.O_NOFOLLOW)
         except OSError:
             return None
         head = len(_FORMAT) + _DIGEST
@@ -91,8 +93,8 @@ class ParseCache:
             if not self.folder.is_dir():
                 self.folder.mkdir(parents=True, exist_ok=True)
                 ignore = self.folder.parent / ".gitignore"
-                if not ignore.exists():
-                    ignore.write_text("# secondhct's parse cache: safe to delete, never committed\n*\n", encoding="utf-8")
+                if not os.path.lexists(ignore):  # never through a (dangling) symlink: nothing is written outside
+                    _create_new(ignore, b"# secondhct's parse cache: safe to delete, never committed\n*\n")
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -106,3 +108,10 @@ class ParseCache:
                 raise
         except OSError:
             return
+
+
+def _create_new(path: Path, data: bytes) -> None:
+    """Create ``path`` (not following a symlink, not replacing anything) holding ``data``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, FieldPath
+from .escape import first_control
 
 try:  # the C parser is much faster; marks are the same
     from yaml import CSafeLoader as _Loader
@@ -30,6 +31,10 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 _CORE = "tag:yaml.org,2002:"
 _MAX_NODES = 200_000  # guards against alias "billion laughs" expansion
+#: The most text a document may expand to through aliases (one 1 MB quote aliased 10,000 times
+#: is 10 GB): the size limit of an input file (textio.MAX_INPUT_BYTES), which a document without
+#: aliases cannot pass (each character of a value takes at least one byte of the file).
+_MAX_EXPANDED_CHARS = 16 << 20
 
 
 _COL = 1 << 20  # a mark is line * _COL + column (columns beyond 2**20 - 1 are clamped)
@@ -112,6 +117,7 @@ class _Builder:
         self.positions = Positions()
         self.constructor = yaml.constructor.SafeConstructor()
         self.count = 0
+        self.chars = 0  # text built so far, counting each alias's every use
         self.open: set[int] = set()  # the containers being built (an alias of one is a recursion)
 
     def build(self, node: yaml.Node, path: FieldPath) -> Any:
@@ -166,7 +172,16 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode, path: FieldPath) -> Any:
         tag = node.tag
         if tag in (_CORE + "str", _CORE + "timestamp"):
-            return str(node.value)
+            text = str(node.value)
+            self.chars += len(text)
+            if self.chars > _MAX_EXPANDED_CHARS:
+                raise _Fail(f"document too large: its aliases expand to more than {_MAX_EXPANDED_CHARS >> 20} M characters",
+                            *_pos(node), path)  # fmt: skip
+            control = first_control(text)
+            if control is not None:  # NUL, CR, ESC, U+2028, a bidi override...: never text a reader sees
+                raise _Fail(f"the text holds the control character {control}; delete it (write line breaks as line breaks)",
+                            *_pos(node), path)  # fmt: skip
+            return text
         if tag == _CORE + "null":
             return None
         if tag == _CORE + "bool":
@@ -214,8 +229,13 @@ def load_yaml(text: str, file: str) -> LoadedYAML:
         message = f"malformed YAML: {problem}" + (f"; {hint}" if hint else "")
         diag = Diagnostic(file, "error", message, line, col, code="yaml")
         return LoadedYAML(None, builder.positions, [diag])
-    except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry no mark
-        diag = Diagnostic(file, "error", f"malformed YAML: {exc}", 1, 1, code="yaml")
+    except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry no mark, only an offset
+        offset = getattr(exc, "position", None)
+        line, col = (1, 1)
+        if isinstance(offset, int) and 0 <= offset <= len(text):
+            line = text.count("\n", 0, offset) + 1
+            col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        diag = Diagnostic(file, "error", f"malformed YAML: {exc}", line, col, code="yaml")
         return LoadedYAML(None, builder.positions, [diag])
     if node is None:
         diag = Diagnostic(file, "error", "the file is empty; expected a YAML mapping", 1, 1, code="not-mapping")

@@ -79,7 +79,7 @@ def test_new_creates_a_scaffold_that_lists_its_todos(project: Path) -> None:
     assert result.exit_code == 0, result.output
     created = project / "studies" / "smyth2021.yaml"
     text = created.read_text()
-    assert text.startswith("# yaml-language-server: $schema=./_schema.json\n# Smyth 2021: Another fictional cohort\n")
+    assert text.startswith("# yaml-language-server: $schema=./_schema.json\n# \"Smyth 2021\": \"Another fictional cohort\"\n")
     assert "key: smyth2021\n" in text and 'extracted_by: "Ada"' in text
     assert "next: fill in the TODOs, then run: secondhct validate" in result.output
     check = runner.invoke(app, ["validate", "--root", str(project), str(created)])

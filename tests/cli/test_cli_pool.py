@@ -229,6 +229,7 @@ def test_an_absurd_standard_error_is_one_error_not_a_crash_or_nan(tmp_path: Path
 
     from secondhct.cli import app
 
-    result = CliRunner().invoke(app, ["pool", str(_write(tmp_path, f"yi,sei\n0,{sei}\n")), "--json"])
+    csv = _write(tmp_path, f"yi,sei\n0,{sei}\n")
+    result = CliRunner().invoke(app, ["pool", str(csv), "--json"])
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
-    assert result.output.startswith("error: study 1:") and "Traceback" not in result.output
+    assert result.output.startswith(f"error: {csv}, line 2:") and "Traceback" not in result.output  # file and line, not "study 1"

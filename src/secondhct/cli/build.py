@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import RootOption, flag, project_from, reports_errors
+from .common import RootOption, flag, project_from, reports_errors, say
 
 
 @reports_errors
@@ -31,20 +31,22 @@ def build(
 
     project = project_from(root)
     start = time.perf_counter()
-    report = run_build(project, force=force, progress=lambda message: typer.echo(message, err=True), baseline=baseline)
+    report = run_build(project, force=force, progress=lambda message: say(message, err=True), baseline=baseline)
     elapsed = time.perf_counter() - start
     out = display_path(project.outputs_dir)
+    if report.baseline_warning:
+        say(f"warning: {report.baseline_warning}", err=True)
     for conflict in report.certainty_conflicts:  # the summary flags them too; validate reports them as errors
-        typer.echo(f"protocol.yaml: warning: certainty of {conflict}", err=True)
+        say(f"protocol.yaml: warning: certainty of {conflict}", err=True)
     if report.certainty_conflicts:
-        typer.echo("protocol.yaml: draft new certainty blocks with `python tools/certainty_drafts.py --write`, then read them", err=True)
+        say("protocol.yaml: draft new certainty blocks with `python tools/certainty_drafts.py --write`, then read them", err=True)
     if not report.computed and not report.written:
-        typer.echo(
+        say(
             f"{out} is current ({len(report.reused)} analyses unchanged, nothing written; {elapsed:.2f} s); "
             "use `secondhct build --force` to recompute everything"
         )
         return
-    typer.echo(
+    say(
         f"{len(report.computed)} analyses computed, {len(report.reused)} unchanged; "
         f"{len(report.written)} file(s) written to {out}, {len(report.unchanged)} unchanged ({elapsed:.2f} s)"
     )

@@ -10,6 +10,7 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 
 from ..errors import SecondHCTError
+from ..escape import terminal_text
 from ..project import Project, find_project
 
 P = ParamSpec("P")
@@ -19,6 +20,12 @@ RootOption = Annotated[
     Path | None,
     typer.Option("--root", help="Project folder (default: the nearest folder above with references.bib and studies/).", show_default=False),
 ]
+
+
+def say(message: object = "", err: bool = False) -> None:
+    """Print one message; control characters from data (an ESC sequence, a bidi override) are shown
+    as visible escapes, never acted on by the terminal."""
+    typer.echo(terminal_text(message), err=err)
 
 
 def flag(*names: str, help: str) -> typer.models.OptionInfo:  # noqa: A002 - typer's own keyword
@@ -44,7 +51,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except SecondHCTError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            say(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:  # in-process use (tests, notebooks); the console script has its own handler
             typer.echo("secondhct: interrupted", err=True)

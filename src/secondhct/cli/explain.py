@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import InputError
-from .common import RootOption, project_from, reports_errors
+from .common import RootOption, project_from, reports_errors, say
 
 if TYPE_CHECKING:
     from ..extraction.schema import StudyExtraction
@@ -106,11 +106,11 @@ def explain(
     found = verdicts([plan(a, protocol.defaults, vocabulary) for a in protocol.analyses], studies, years, key)
     label = bib.labels.get(key, key) if bib else key
     entered = [v for v in found if v.entered]
-    typer.echo(f"{key} ({label}) enters {len(entered)} of {len(found)} analyses")
+    say(f"{key} ({label}) enters {len(entered)} of {len(found)} analyses")
     if errors:
-        typer.echo(f"  note: the file has {len(errors)} validation error(s): build stops until they are fixed")
+        say(f"  note: the file has {len(errors)} validation error(s): build stops until they are fixed")
     for v in entered:
-        typer.echo(f"  entered  {v.analysis}: {v.detail}")
+        say(f"  entered  {v.analysis}: {v.detail}")
     for v in found:
         if not v.entered:
-            typer.echo(f"  not      {v.analysis}: {STAGE_WORDS.get(v.stage, v.stage)}: {v.detail}")
+            say(f"  not      {v.analysis}: {STAGE_WORDS.get(v.stage, v.stage)}: {v.detail}")

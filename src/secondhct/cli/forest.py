@@ -14,7 +14,7 @@ import typer
 from ..measures import MEASURES
 from ..stats.inference import TESTS
 from ..stats.models import METHODS
-from .common import RootOption, flag, reports_errors
+from .common import RootOption, flag, project_from, reports_errors, say
 
 if TYPE_CHECKING:
     from ..plots.data import ForestData
@@ -45,6 +45,7 @@ def forest(
     common: Annotated[bool, flag("--common", help="Also draw the common-effect (inverse-variance) diamond.")] = False,
     outcome: Annotated[str | None, typer.Option("--outcome", help="Name of the outcome for the axis and column header (e.g. 'Overall survival').", show_default=False)] = None,
     xlim: Annotated[str | None, typer.Option("--xlim", help="Axis limits LOW,HIGH on the natural scale (percent for proportions); CIs beyond get arrows.", show_default=False)] = None,
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing file that is not a figure written by secondhct, or a git-tracked one (never a curator's source).")] = False,
     root: RootOption = None,
 ) -> None:
     """Draw a forest plot of a protocol analysis, or of an ad hoc CSV of studies (deterministic SVG, PNG or PDF).
@@ -54,6 +55,7 @@ def forest(
     """
     # Longer than 60 lines on purpose: typer declares each option in the signature.
     from ..errors import InputError
+    from ..outpaths import check_output_path
     from ..plots.csvinput import forest_data_from_csv
     from ..plots.forest import forest_plot
     from ..plots.save import check_format, save_figure
@@ -66,9 +68,13 @@ def forest(
         base = Path.cwd() / f"{analysis}.forest.{f}"
     else:
         assert csv is not None
+        from ..textio import read_text_file
+
         try:
-            text = csv.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_text_file(csv)  # a regular file under the size limit: a FIFO or /dev/zero cannot hang it
+        except OSError as exc:
+            raise InputError(f"cannot read {csv}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
             raise InputError(f"cannot read {csv}: {exc}") from None
         params = (("tau_prior", tau_prior), ("mu_prior", mu_prior)) if method == "BAYES" else ()
         data = forest_data_from_csv(text, str(csv), measure=measure, method=method, test=test, by=by, title=title, params=params)
@@ -83,17 +89,30 @@ def forest(
         ce = pool_studies(*effect_arrays(data.included_rows), method="EE", test="z") if common else None
         data = replace(data, common=ce, outcome=outcome, xlim=limits)
     target = out if out is not None else base
+    targets = [target, target.with_name(f"{target.stem}-funnel.{f}")] if funnel else [target]
+    for path in targets:  # all checked before anything is written
+        check_output_path(path, f, overwrite=overwrite, roots=_project_roots(root))
     figures = [(forest_plot(data), target)]
     if funnel:
         from ..plots.funnel import funnel_data_from_forest, funnel_plot
 
-        figures.append((funnel_plot(funnel_data_from_forest(data)), target.with_name(f"{target.stem}-funnel.{f}")))
+        figures.append((funnel_plot(funnel_data_from_forest(data)), targets[1]))
     for fig, path in figures:
         try:
             written = save_figure(fig, path, f)
         except OSError as exc:
             raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        typer.echo(f"wrote {written}")
+        say(f"wrote {written}")
+
+
+def _project_roots(root: Path | None) -> tuple[Path, ...]:
+    """The project whose curator's files an output must not replace (none outside a project)."""
+    from ..errors import ProjectNotFoundError
+
+    try:
+        return (project_from(root).root,)
+    except ProjectNotFoundError:
+        return ()
 
 
 def _analysis_data(analysis: str, root: Path | None) -> ForestData:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import RootOption, project_from, reports_errors
+from .common import RootOption, project_from, reports_errors, say
 
 
 @reports_errors
@@ -58,8 +58,8 @@ def new(
     if not created:
         raise ScaffoldError(f"{display_path(path)} already exists; it was left untouched")
     shown = display_path(path)
-    typer.echo(f"created {shown} ({bib.labels.get(key, key)})")
-    typer.echo(f"next: fill in the TODOs, then run: secondhct validate {shown}")
+    say(f"created {shown} ({bib.labels.get(key, key)})")
+    say(f"next: fill in the TODOs, then run: secondhct validate {shown}")
 
 
 def _login() -> str:

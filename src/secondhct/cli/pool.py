@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import InputError
+from ..errors import InputError, PoolingError
 from ..measures import MEASURES
 from ..stats.inference import TESTS
 from ..stats.models import METHODS
-from .common import flag, reports_errors
+from .common import flag, reports_errors, say
 
 if TYPE_CHECKING:
     from ..calculator import TableResult
@@ -47,11 +47,15 @@ def pool(
     _choice(measure, tuple(MEASURES), "--measure")
     _choice(method, tuple(METHODS), "--method")
     _choice(test, tuple(TESTS), "--test")
+    from ..textio import read_text_file
+
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        text = read_text_file(file)  # a regular file under the size limit: a FIFO or /dev/zero cannot hang it
     except FileNotFoundError:
         raise InputError(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise InputError(f"{file}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
         raise InputError(f"{file}: cannot be read ({exc})") from None
 
     from ..calculator import pool_table
@@ -60,13 +64,26 @@ def pool(
 
     table = parse_study_table(text, str(file), measure)
     params = (("tau_prior", tau_prior), ("mu_prior", mu_prior)) if method == "BAYES" else ()
-    result = pool_table(table, method=method, options=FitOptions(test=test, params=params), by=by)
+    try:
+        result = pool_table(table, method=method, options=FitOptions(test=test, params=params), by=by)
+    except PoolingError as exc:  # name the file and the line, not "study 3"
+        raise PoolingError(_located(str(exc), str(file), table.lines)) from None
     if as_json:
         import json
 
-        typer.echo(json.dumps(result.json(), indent=2, allow_nan=False))
+        say(json.dumps(result.json(), indent=2, allow_nan=False))
     else:
-        typer.echo(format_result(result))
+        say(format_result(result))
+
+
+def _located(message: str, file: str, lines: tuple[int, ...]) -> str:
+    """``study N: ...`` of the models as ``FILE, line L: ...`` (N counts the table's rows)."""
+    import re
+
+    match = re.match(r"study (\d+): (.*)", message, re.DOTALL)
+    if match and 1 <= int(match.group(1)) <= len(lines):
+        return f"{file}, line {lines[int(match.group(1)) - 1]}: {match.group(2)}"
+    return f"{file}: {message}"
 
 
 def _fmt(x: float | int | None, digits: int = 4) -> str:

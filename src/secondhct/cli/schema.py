@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import RootOption, flag, project_from, reports_errors
+from .common import RootOption, flag, project_from, reports_errors, say
 
 
 @reports_errors
@@ -15,6 +15,7 @@ def schema(
     root: RootOption = None,
 ) -> None:
     """Generate studies/_schema.json, protocol.schema.json and vocabulary.schema.json from the models (never edit them by hand)."""
+    from ..errors import InputError
     from ..extraction.scaffold import protocol_schema_text, schema_text, vocabulary_schema_text
     from ..project import display_path
     from ..textio import write_atomic
@@ -27,14 +28,20 @@ def schema(
         (project.vocabulary_schema_path, vocabulary_schema_text()),
     )
     for path, text in targets:
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        try:
+            current = path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            current = None  # unreadable: rewritten (or reported out of date by --check)
         if current == text:
-            typer.echo(f"{display_path(path)} is up to date")
+            say(f"{display_path(path)} is up to date")
         elif check:
-            typer.echo(f"{display_path(path)} is out of date; run: secondhct schema", err=True)
+            say(f"{display_path(path)} is out of date; run: secondhct schema", err=True)
             stale = True
         else:
-            write_atomic(path, text)
-            typer.echo(f"wrote {display_path(path)}")
+            try:
+                write_atomic(path, text)
+            except OSError as exc:  # a full or read-only disk: the old file is left as it was
+                raise InputError(f"cannot write {display_path(path)}: {exc.strerror or exc}; it was left unchanged") from None
+            say(f"wrote {display_path(path)}")
     if stale:
         raise typer.Exit(1)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import RootOption, flag, project_from, reports_errors
+from .common import RootOption, flag, project_from, reports_errors, say
 
 
 @reports_errors
@@ -33,10 +33,10 @@ def validate(
     report = validate_project(project, files, schemas=True)
     for diag in report.diagnostics:
         if not (quiet and diag.severity == "info"):
-            typer.echo(diag.format())
+            say(diag.format())
     counts = report.counts
     noun = "file" if report.files_checked == 1 else "files"
-    typer.echo(
+    say(
         f"checked {report.files_checked} {noun}: {counts['error']} error(s), "
         f"{counts['warning']} warning(s), {counts['info']} info"
     )

@@ -191,6 +191,8 @@ def _one_outcome(out: Outcome, path: FieldPath, arm_n: int | None) -> Iterator[F
         yield Finding("error", path + ("total",), "total given without events", "form")
     if out.events is not None and out.total is not None and out.events > out.total:
         yield Finding("error", path + ("events",), f"events ({out.events}) exceed total ({out.total})", "impossible")
+    if out.events is not None and out.total == 0:  # 0/0 is no proportion: nothing to pool, nothing to show
+        yield Finding("error", path + ("total",), "total is 0: events/total needs at least one patient", "impossible")
     if out.total is not None and arm_n is not None and out.total > arm_n:
         yield Finding("warning", path + ("total",), f"total ({out.total}) is larger than the arm ({arm_n} patients)", "sizes")
     if out.n is not None and arm_n is not None and out.n > arm_n:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..bibliography import Bibliography, Reference
+from ..escape import yaml_string
 
 if TYPE_CHECKING:
     from ..vocabulary import Vocabulary
@@ -41,9 +42,7 @@ def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _yaml_string(value: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
-    return json.dumps(value, ensure_ascii=False)
+_yaml_string = yaml_string  # every text from references.bib is a quoted scalar (escape.yaml_string)
 
 
 def factor_lines(vocabulary: Vocabulary | None) -> list[str]:
@@ -64,6 +63,10 @@ def scaffold_text(ref: Reference, bib: Bibliography, curator: str, today: date, 
     """A new extraction for ``ref``, pre-filled with what its BibTeX entry knows (and the vocabulary's factors)."""
     import jinja2
 
+    from ..keys import key_problem
+
+    if key_problem(ref.key):  # the key is written bare: keys.py allows only [a-z0-9_]
+        raise ValueError(f"cannot scaffold {ref.key!r}: {key_problem(ref.key)}")
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("secondhct", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -75,8 +78,8 @@ def scaffold_text(ref: Reference, bib: Bibliography, curator: str, today: date, 
     url = ref.fields.get("url") or (f"https://doi.org/{doi}" if doi else None)
     return env.get_template("study.yaml.j2").render(
         key=ref.key,
-        label=bib.labels.get(ref.key, ref.key),
-        title=ref.fields.get("title", "(no title in references.bib)").replace("\n", " "),
+        label=" ".join(bib.labels.get(ref.key, ref.key).split()),  # BibTeX line breaks as spaces; yaml_string escapes the rest
+        title=" ".join(ref.fields.get("title", "(no title in references.bib)").split()),
         curator=curator,
         today=today.isoformat(),
         url=url,

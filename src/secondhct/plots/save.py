@@ -96,7 +96,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], fmt: str | None = Non
 def svg_with_title(svg: str, title: str, desc: str) -> str:
     """SVG text with a ``<title>`` and a ``<desc>`` (what screen readers and tooltips show)
     as the first children of its root element, and ``role="img"``; deterministic."""
-    from html import escape
+    from ..escape import xml_text
 
     match = re.search(r"<svg\b[^>]*>", svg)
     if match is None:  # pragma: no cover - matplotlib always writes one
@@ -104,5 +104,5 @@ def svg_with_title(svg: str, title: str, desc: str) -> str:
     root = match.group(0)
     if "role=" not in root:
         root = root[:-1] + ' role="img">'
-    head = f"\n <title>{escape(title, quote=False)}</title>\n <desc>{escape(desc, quote=False)}</desc>"
+    head = f"\n <title>{xml_text(title)}</title>\n <desc>{xml_text(desc)}</desc>"
     return svg[: match.start()] + root + head + svg[match.end():]

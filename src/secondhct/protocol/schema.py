@@ -161,7 +161,7 @@ class PermutationTestSpec(Strict):
         description="every distinct permutation when there are at most this many (exact), else this many random ones, "
         "the observed order first",
     )  # fmt: skip
-    seed: int = Field(default=1, ge=0, description="seed of numpy's random generator for the random permutations (reproducible)")
+    seed: int = Field(default=1, ge=0, le=2**31 - 1, description="seed of numpy's random generator for the random permutations (reproducible)")
     method: Literal["DL", "HE"] = Field(
         default="DL",
         description="tau^2 estimator of the refits: DerSimonian-Laird or Hedges, closed-form (the p-value counts ties "

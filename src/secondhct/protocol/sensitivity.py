@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from ..extraction.base import Strict
 
@@ -176,6 +176,22 @@ class MethodChange(SensitivitySpec):
         if value not in METHODS:
             raise ValueError(f"unknown method {value!r}; allowed: {', '.join(METHODS)}")
         return value
+
+    @field_validator("test")
+    @classmethod
+    def _known_test(cls, value: str | None) -> str | None:
+        from ..stats.inference import TESTS
+
+        if value is not None and value not in TESTS:  # a typo (knah) fails in validate, not in the build
+            raise ValueError(f"unknown test {value!r}; allowed: {', '.join(TESTS)}")
+        return value
+
+    @field_validator("tau_prior", "mu_prior")
+    @classmethod
+    def _readable_prior(cls, value: str | None, info: ValidationInfo) -> str | None:
+        from ..stats.priors import check_prior
+
+        return check_prior(value, "tau" if info.field_name == "tau_prior" else "mu")
 
     @property
     def name(self) -> str:

@@ -34,6 +34,7 @@ from ..curveresults import CurveRecord
 from ..errors import SecondHCTError
 from ..project import Project, display_path
 from ..results import RESULTS_FORMAT, AnalysisRecord, ResultsDocument, read_results
+from ..textio import snapshot, snapshot_key
 from . import outputset
 from .changes import Baseline, find_baseline, from_file
 
@@ -55,6 +56,8 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     baseline: str = ""
+    baseline_warning: str = ""
+    """a baseline found but skipped (another results format or shape)"""
     certainty_conflicts: list[str] = field(default_factory=list)
     """GRADE judgements in protocol.yaml that depart from this build's suggestions without an override"""
 
@@ -72,11 +75,24 @@ def code_digest() -> str:
     return package_digest((".py", ".j2", ".css"))
 
 
-def data_digest(project: Project) -> str:
-    """Hash of the extractions, references.bib, protocol.yaml, searches.yaml and vocabulary.yaml."""
-    paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml", project.root / "searches.yaml",
-             project.vocabulary_path]  # fmt: skip
-    return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
+def data_digest(project: Project, taken: dict[Path, bytes] | None = None) -> str:
+    """Hash of the extractions, references.bib, protocol.yaml, searches.yaml and vocabulary.yaml;
+    with ``taken`` (a :func:`~secondhct.textio.snapshot`), of the bytes validation read, never a later version."""
+    if taken is None:
+        paths = [*project.study_files(), project.bib_path, project.root / "protocol.yaml", project.root / "searches.yaml",
+                 project.vocabulary_path]  # fmt: skip
+        return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in paths if p.is_file()))
+    studies = snapshot_key(project.studies_dir / "x").parent
+    others = [snapshot_key(p) for p in (project.bib_path, project.root / "protocol.yaml", project.root / "searches.yaml", project.vocabulary_path)]
+    read = sorted(p for p in taken if p.parent == studies and p.suffix == ".yaml") + [p for p in others if p in taken]
+    return _sha(*(p.name.encode() + b"\0" + taken[p] for p in read))
+
+
+def _input_bytes(path: Path, taken: dict[Path, bytes] | None) -> bytes:
+    """The bytes validation read of ``path`` (empty when it did not read it: the file is absent)."""
+    if taken is None:
+        return path.read_bytes() if path.is_file() else b""
+    return taken.get(snapshot_key(path), b"")
 
 
 def analysis_digest(
@@ -140,7 +156,8 @@ def build(
     try:
         with outputset.locked(project.root):
             outputset.recover(project.root, out_dir)
-            return _build(project, force, progress, baseline)
+            with snapshot() as taken:  # one version of every input: validated, computed and hashed alike
+                return _build(project, force, progress, baseline, taken)
     except OSError as exc:  # anything the transaction did not already explain
         raise outputset.OutputsError(f"{display_path(out_dir)}: {outputset._describe(exc)}") from None
 
@@ -151,7 +168,8 @@ def curves_field(records: list[AnalysisRecord | CurveRecord]) -> dict[str, list[
     return {"curves": curves} if curves else {}
 
 
-def _build(project: Project, force: bool, progress: Callable[[str], None], baseline_file: Path | None) -> BuildReport:
+def _build(project: Project, force: bool, progress: Callable[[str], None], baseline_file: Path | None,
+           taken: dict[Path, bytes] | None = None) -> BuildReport:  # fmt: skip
     from ..protocol.load import plan
     from ..protocol.select import analysis_inputs
     from ..validation import validate_project
@@ -180,7 +198,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     if previous_results is not None:
         previous_by_id.update({a.id: a for a in previous_results.analyses})
         previous_by_id.update({c.id: c for c in previous_results.curves})
-    code, data = code_digest(), data_digest(project)
+    code, data = code_digest(), data_digest(project, taken)
     defaults = protocol.defaults.model_dump_json().encode()
     same_code = previous_manifest.get("code_sha256") == code
 
@@ -188,7 +206,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     analyses: list[AnalysisRecord | CurveRecord] = []
     figures: dict[str, dict[str, str]] = {}
     build_report = BuildReport()
-    vocabulary_bytes = project.vocabulary_path.read_bytes() if project.vocabulary_path.is_file() else b""
+    vocabulary_bytes = _input_bytes(project.vocabulary_path, taken)
     dumped: dict[str, bytes] = {}
     for i, analysis in enumerate(protocol.analyses, 1):
         analysis_plan = plan(analysis, protocol.defaults, vocabulary)
@@ -243,10 +261,10 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         files.update(named)
     searches = report.searches.model if report.searches is not None else None
     searches_path = project.root / "searches.yaml"
-    prisma_inputs = _sha(code.encode(), searches_path.read_bytes() if searches_path.is_file() else b"")
+    prisma_inputs = _sha(code.encode(), _input_bytes(searches_path, taken))
     files.update(_prisma(searches, previous, not force and previous_manifest.get("prisma_sha256") == prisma_inputs))
     compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), explicit)
-    build_report.baseline = compared.description
+    build_report.baseline, build_report.baseline_warning = compared.description, compared.warning
     summaries_current = (
         not force
         and same_code

@@ -45,10 +45,11 @@ class Baseline:
     document: Mapping[str, Any] | None
     description: str
     identity: str  # SHA-256 of what was compared with: recorded in the manifest
+    warning: str = ""  # a baseline that was found but skipped (another format or shape): said once
 
     @classmethod
-    def none(cls) -> Baseline:
-        return cls(None, NO_BASELINE, _digest(NO_BASELINE.encode()))
+    def none(cls, warning: str = "") -> Baseline:
+        return cls(None, NO_BASELINE, _digest(NO_BASELINE.encode()), warning)
 
 
 def _digest(data: bytes) -> str:
@@ -57,29 +58,57 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _parse(data: bytes) -> Mapping[str, Any] | None:
+def _number(value: object) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+_NOT_JSON, _NOT_OBJECT = "not a JSON file", "not a JSON object"
+
+
+def _parse(data: bytes) -> tuple[Mapping[str, Any] | None, str]:
+    """The few keys every results format has (see :func:`describe_changes`), checked and copied:
+    (document, "") or (None, why not), so an old or foreign file is skipped, never a traceback."""
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    if not isinstance(document, dict) or not isinstance(document.get("analyses"), list):
-        return None
-    return document
+        return None, _NOT_JSON
+    if not isinstance(document, dict):
+        return None, _NOT_OBJECT
+    shape = f"format {document.get('format', '?')!s:.20}"
+    analyses, studies = document.get("analyses"), document.get("studies", {})
+    if not isinstance(analyses, list) or not isinstance(studies, dict) or not all(isinstance(v, str) for v in studies.values()):
+        return None, shape
+    kept = []
+    for a in analyses:
+        if not isinstance(a, dict) or not isinstance(a.get("id"), str) or not _number(a.get("k")):
+            return None, shape
+        pooled = a.get("pooled")
+        natural = pooled.get("natural") if isinstance(pooled, dict) else None
+        estimate = natural.get("estimate") if isinstance(natural, dict) else None
+        if not (pooled is None or isinstance(pooled, dict)) or not (natural is None or isinstance(natural, dict)) or not _number(estimate):
+            return None, shape
+        kept.append({"id": a["id"], "k": a.get("k"), "pooled": {"natural": {"estimate": estimate}}})
+    return {"format": document.get("format"), "studies": dict(studies), "analyses": kept}, ""
 
 
 def from_file(path: Path, root: Path) -> Baseline:
-    """An explicit baseline file (a ``results.json`` of an earlier build)."""
+    """An explicit baseline file (a ``results.json`` of an earlier build); one of another
+    format or shape is skipped with a warning."""
+    from ..textio import read_fd_regular
+
     try:
         shown = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         shown = path.name
-    try:
-        data = path.read_bytes()
+    try:  # a regular file under the size limit: a FIFO or /dev/zero cannot hang the build
+        data = read_fd_regular(path)
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read the baseline ({exc.strerror or exc})") from None
-    document = _parse(data)
-    if document is None:
+    document, problem = _parse(data)
+    if document is None and problem in (_NOT_JSON, _NOT_OBJECT):  # a wrong file named: an error, as for a missing one
         raise BaselineError(f"{path}: not a secondhct results.json (JSON object with 'analyses')")
+    if document is None:  # a results file of another format or shape: skipped, said once
+        return Baseline.none(f"{path}: cannot compare with it: {problem}; the summary has no baseline")
     description = f"Compared with {shown} (SHA-256 {_digest(data)[:12]})."
     return Baseline(document, description, _digest(description.encode() + b"\0" + data))
 
@@ -97,21 +126,24 @@ def _git(root: Path, *args: str) -> bytes | None:
 
 
 def from_git(root: Path, new_results: bytes) -> Baseline:
-    """The latest committed ``outputs/results.json`` that differs from ``new_results``."""
+    """The latest committed ``outputs/results.json`` that differs from ``new_results``; versions
+    of another format or shape are skipped (the first with a warning)."""
     log = _git(root, "log", f"-n{_MAX_COMMITS}", "--format=%H %cd", "--date=short", "--", RESULTS_PATH)
     if not log:
         return Baseline.none()
+    warning = ""
     for line in log.decode("utf-8", "replace").splitlines():
         commit, _, date = line.partition(" ")
         data = _git(root, "show", f"{commit}:./{RESULTS_PATH}")
         if data is None or data == new_results:
             continue  # deleted in that commit, or the results being built
-        document = _parse(data)
+        document, problem = _parse(data)
         if document is None:
+            warning = warning or f"cannot compare with {RESULTS_PATH} as committed in {commit[:12]}: {problem}; skipped"
             continue
         description = f"Compared with {RESULTS_PATH} as committed in {commit[:12]} ({date})."
-        return Baseline(document, description, _digest(description.encode() + b"\0" + data))
-    return Baseline.none()
+        return Baseline(document, description, _digest(description.encode() + b"\0" + data), warning)
+    return Baseline.none(warning)
 
 
 def find_baseline(root: Path, new_results: bytes, explicit: Baseline | None = None) -> Baseline:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..escape import r_comment, r_string
 from ..measures import MEASURES
 from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
 
@@ -23,8 +24,7 @@ def script_name(analysis_id: str) -> str:
     return f"{analysis_id}.R"
 
 
-def _r_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+_r_string = r_string  # every text in a script is a literal (escape.r_string) or a comment (escape.r_comment)
 
 
 def _r_num(x: float | None) -> str:
@@ -96,6 +96,7 @@ def r_scripts(document: ResultsDocument) -> dict[str, str]:
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("secondhct", "templates"), undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env.filters.update(r_string=r_string, r_comment=r_comment)
     template = env.get_template("analysis.R.j2")
     out = {}
     for a in document.analyses:

@@ -8,11 +8,11 @@ number wherever its numbers are used; references are formatted from
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..bibliography import Bibliography
+from ..escape import doi_url, markdown_text
 from ..extraction.schema import StudyExtraction
 from ..format import fmt_natural
 from ..measures import MEASURES
@@ -92,15 +92,6 @@ def summary_context(
     }
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
-
-
-def markdown_text(text: object) -> str:
-    """Text from extractions or BibTeX as literal Markdown: HTML and link syntax escaped
-    (``<script>`` or ``[x](javascript:...)`` in a title stays text), table pipes escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
-
-
 def render_summaries(
     document: ResultsDocument,
     studies: Sequence[StudyExtraction],
@@ -123,7 +114,7 @@ def render_summaries(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["md"] = markdown_text
+    env.filters.update(md=markdown_text, doi_url=doi_url)
     md = env.get_template("summary.md.j2").render(**context, plots=plots or {}, rob_plots=rob_plots or {})
     env.autoescape = True
     page = env.get_template("summary.html.j2").render(**context, plots={k: _svg_body(v) for k, v in (plots or {}).items()},

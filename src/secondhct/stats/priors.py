@@ -139,7 +139,32 @@ def _parse(text: str, kind: str, forms: str, makers: dict[str, tuple[int, Callab
         raise PoolingError(f"cannot read the {kind} prior {text!r}; allowed forms: {forms}")
     if n and vals[-1] <= 0:
         raise PoolingError(f"{kind} prior {text!r}: the scale (upper bound, sdlog, sd) must be positive")
+    for value, (name, low, high) in zip(vals, PRIOR_BOUNDS.get(family, ()), strict=False):
+        if not low <= value <= high:  # beyond these the densities over- or underflow (exp(800) is inf)
+            raise PoolingError(f"{kind} prior {text!r}: the {name} must be between {low:g} and {high:g} (analysis scale)")
     return make(*vals)
+
+
+#: The range of each prior parameter (analysis scale): wide enough for any sensible prior, narrow enough
+#: that every density and integration window is finite (a log-normal's window is exp(meanlog +- 12 sdlog)).
+PRIOR_BOUNDS: dict[str, tuple[tuple[str, float, float], ...]] = {
+    "halfnormal": (("scale", 1e-6, 1e3),),
+    "halfcauchy": (("scale", 1e-6, 1e3),),
+    "uniform": (("upper bound", 1e-6, 1e3),),
+    "lognormal": (("meanlog", -20.0, 10.0), ("sdlog", 1e-3, 5.0)),
+    "normal": (("mean", -1e3, 1e3), ("sd", 1e-6, 1e3)),
+}
+
+
+def check_prior(text: str | None, kind: str) -> str | None:
+    """``text`` if it is a valid ``kind`` ("tau" or "mu") prior, else ValueError with the reason (for pydantic)."""
+    if text is None:
+        return None
+    try:
+        (parse_tau_prior if kind == "tau" else parse_mu_prior)(text)
+    except PoolingError as exc:
+        raise ValueError(str(exc)) from None
+    return text
 
 
 def parse_tau_prior(text: str) -> TauPrior:

@@ -23,6 +23,7 @@ from .tau2 import DEFAULT_MAXITER, DEFAULT_THRESHOLD, DEFAULT_TOL, Tau2Estimate,
 #: Bounds beyond which no effect size is meaningful and floating point fails (weights 1/vi
 #: underflow, squares overflow): refused with a message instead of a NaN result.
 MAX_VARIANCE = 1e100
+MIN_VARIANCE = 1e-100  # below it 1/vi and the tau^2 root-finding overflow (5e-324: "f(a) and f(b) must have different signs")
 MAX_EFFECT = 1e50
 
 
@@ -76,6 +77,12 @@ def check_inputs(yi: ArrayLike, vi: ArrayLike) -> tuple[NDArray[np.float64], NDA
         raise PoolingError(
             f"study {nonpos[0] + 1}: sampling variance {v[nonpos[0]]:g} is not positive; "
             "inverse-variance weights are undefined (supply a positive variance or SE)"
+        )
+    tiny = np.flatnonzero(v < MIN_VARIANCE)
+    if tiny.size:
+        raise PoolingError(
+            f"study {tiny[0] + 1}: sampling variance {v[tiny[0]]:g} is below {MIN_VARIANCE:g}; no effect size is that precise "
+            "(is the variance, or the SE, written in the right unit?)"
         )
     huge = np.flatnonzero((v > MAX_VARIANCE) | (np.abs(y) > MAX_EFFECT))
     if huge.size:

@@ -189,7 +189,7 @@ def csvcase(cid, text, expect, extra_args=(), command="pool"):
     cases.append({"id": cid, "files": {"table.csv": rel}, "args": [command, "table.csv", *extra_args], "expect": expect})
 csvcase("csv_two_layouts", "xi,ni,yi,vi\n3,10,0.1,0.2\n", ["table.csv, line 1:", "more than one input layout (xi,ni and yi,vi)"])
 csvcase("csv_fractional_events", "xi,ni\n2.5,10\n3,12\n", ["table.csv, line 2, column 'xi':", "not a whole number"])
-csvcase("csv_absurd_se", "yi,sei\n0,1.3407807929942597e+154\n", ["error: study 1:"])
+csvcase("csv_absurd_se", "yi,sei\n0,1.3407807929942597e+154\n", ["error: table.csv, line 2:"])
 csvcase("csv_empty", "", ["table.csv: the file is empty"])
 csvcase("csv_not_a_number", "xi,ni\n3,ten\n", ["table.csv, line 2, column 'ni': 'ten' is not a number"])
 csvcase("csv_bayes_bad_prior", "xi,ni\n3,10\n5,12\n", ["the scale (upper bound, sdlog, sd) must be positive"], ("--method", "BAYES", "--tau-prior", "halfnormal:-1"))

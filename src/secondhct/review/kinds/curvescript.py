@@ -7,15 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...curveresults import CurveModel, CurveRecord
-
-
-def _r_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _comment(text: str) -> str:
-    """Text for one R comment line: every control character (a newline, CR, NUL) becomes a space."""
-    return "".join(c if c.isprintable() else " " for c in text)
+from ...escape import r_comment, r_string
 
 
 def frequentist_models(record: CurveRecord) -> list[CurveModel]:
@@ -30,6 +22,7 @@ def curve_scripts(curves: list[CurveRecord], version: str) -> dict[str, str]:
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("secondhct", "templates"), undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env.filters.update(r_string=r_string, r_comment=r_comment)
     template = env.get_template("curve.R.j2")
     out = {}
     for c in curves:
@@ -39,8 +32,8 @@ def curve_scripts(curves: list[CurveRecord], version: str) -> dict[str, str]:
             continue
         spec: list[dict[str, Any]] = [{"name": m.name, "method": m.method, "time_model": m.time_model} for m in models]
         out[f"{c.id}.R"] = template.render(
-            id=c.id, title_comment=_comment(c.title), file=f"{c.id}.R", version=version, models=spec,
-            keys=", ".join(_r_string(p.key) for p in rows), times=", ".join(repr(p.time_years) for p in rows),
+            id=c.id, title=c.title, file=f"{c.id}.R", version=version, models=spec,
+            keys=", ".join(r_string(p.key) for p in rows), times=", ".join(repr(p.time_years) for p in rows),
             yi=", ".join(repr(p.yi) for p in rows), w=", ".join(repr(p.w) for p in rows),
         )  # fmt: skip
     return out
