@@ -26,3 +26,9 @@ def test_plain_language_words() -> None:
     assert outcome_verbs("os") == ("be alive", "are alive")
     assert outcome_verbs("time_to_relapse") == ("have the outcome", "have the outcome")
     assert outcome_words("lfs") == "leukemia-free survival" and outcome_words("made_up") == "made up"
+
+
+def test_the_event_free_preference_of_the_coherence_check_covers_the_table() -> None:
+    from secondhct.extraction.checks import _EVENT_FREE
+
+    assert set(_EVENT_FREE) == {c for c in OUTCOMES if competing_role(c) == "event_free"}

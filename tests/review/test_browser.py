@@ -67,14 +67,14 @@ def test_summary_renders_with_every_figure(tmp_path: Path) -> None:
     match = re.search(r'data-probe="([^"]*)"', dom)
     assert match, "the page did not finish loading"
     probe = json.loads(match.group(1).replace("&quot;", '"'))
-    forests = sum(len(list((ROOT / "outputs").glob(f"*.{kind}.svg"))) for kind in ("forest", "rob", "gosh"))  # and risk of bias, GOSH
+    forests = sum(len(list((ROOT / "outputs").glob(f"*.{kind}.svg"))) for kind in ("forest", "rob", "gosh", "curve"))  # and risk of bias, GOSH, curves
     assert probe["images_loaded"] is True
     figures = forests + int((ROOT / "outputs" / "prisma.svg").is_file())  # and the PRISMA flow diagram
     assert probe["figures"] == figures and forests > 0 and probe["figures_drawn"] == figures
     results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
-    assert probe["sections"] == len(results["analyses"])
+    assert probe["sections"] == len(results["analyses"]) + len(results.get("curves", []))
     assert probe["references"] == len(results["studies"])
-    assert probe["toc_links"] >= len(results["analyses"]) + 5 and probe["toc_broken"] == 0
+    assert probe["toc_links"] >= len(results["analyses"]) + len(results.get("curves", [])) + 5 and probe["toc_broken"] == 0
     assert probe["captions"] == figures and probe["titled"] == figures
 
 

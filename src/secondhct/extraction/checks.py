@@ -355,7 +355,8 @@ def _relapse_plus_nrm(study: StudyExtraction) -> Iterator[Finding]:
                 yield Finding("warning", ("outcomes", j, "estimate"), f"relapse ({_fmt(_percent(rel) or 0)}%) + NRM ({_fmt(_percent(nrm) or 0)}%) at {nrm.time} add up to {total:g}%, above 100%", "competing-risks")
 
 
-#: Outcomes that end at the first relapse or death (or other event): with relapse and NRM they partition the cohort.
+#: The outcomes whose competing-risk role is event-free survival (secondhct.outcomes: with relapse and NRM
+#: they partition the cohort), in the order one is preferred when a report prints several.
 _EVENT_FREE = ("lfs", "dfs", "efs", "rfs", "pfs")
 _COHERENCE_POINTS = 3.0
 
@@ -370,7 +371,8 @@ def _competing_risks_add_up(study: StudyExtraction) -> Iterator[Finding]:
     """
     groups: dict[tuple[Any, ...], dict[str, tuple[int, Outcome]]] = defaultdict(dict)
     for i, out in enumerate(study.outcomes):
-        kind = "nrm" if out.outcome in ("nrm", "trm") else "free" if out.outcome in _EVENT_FREE else out.outcome
+        role = competing_role(out.outcome)
+        kind = "free" if role == "event_free" else role
         if kind not in ("relapse", "nrm", "free") or _percent(out) is None or out.conditional_on:
             continue
         if out.time is None or not parse_time_point(out.time).stated:

@@ -16,6 +16,7 @@ from ..extraction.base import Strict
 from ..extraction.codes import AgeGroup, Disease, Estimator, Identifier, Intervention, OutcomeName, Publication, Text, TimeOrigin
 from ..extraction.schema import TimePointText
 from ..measures import codes
+from ..outcomes import OUTCOMES
 from ..stats.inference import TESTS
 from ..stats.models import METHODS, InverseVariance
 from .kinds import KIND_NAMES, KIND_WORDS
@@ -47,8 +48,8 @@ def _default_estimators() -> dict[OutcomeName, list[Estimator]]:
     overstates them), each with rows that do not state their estimator (most abstracts do not)."""
     survival: list[Estimator] = ["kaplan_meier", "not stated"]
     incidence: list[Estimator] = ["cumulative_incidence", "not stated"]
-    return {**{o: list(survival) for o in ("os", "lfs", "efs", "dfs", "pfs", "rfs")},
-            **{o: list(incidence) for o in ("relapse", "nrm", "trm")}}
+    return {code: list(survival if info.role in ("overall", "event_free") else incidence)
+            for code, info in OUTCOMES.items() if info.role is not None}
 
 
 class TimeWindow(Strict):

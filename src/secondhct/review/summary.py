@@ -24,7 +24,7 @@ from .benefit import benefit_context
 from .changes import Baseline, describe_changes
 from .citations import citation_order, citation_text, vancouver
 from .findings import no_evidence_rows, sof_rows
-from .kinds.curvetext import curves_context
+from .kinds.curvetext import coherence, curves_context
 from .methods_text import methods_paragraphs
 from .tables import factor_rows, second_hct_patients, source_note, study_rows
 
@@ -83,6 +83,7 @@ def summary_context(
         "factors": factor_rows(studies, labels, cite),
         "benefit": benefit_context(document.analyses, cite),
         "curves": curves_context(document.curves, cite, labels),
+        "coherence": coherence(document.curves),
         "prisma": prisma_context(searches, prisma_svg),
         "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),
         "references": [

@@ -196,8 +196,6 @@ def run(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int 
         warnings.append("one report: its own time points fitted by the curve, not a pooled estimate")
     if k == 0:
         warnings.append("no report gives a usable value: no curve")
-    if primary is not None and primary.fit is None:
-        warnings.append(f"the curve could not be fitted: {primary.note}")
     if is_incidence(plan):
         warnings.append("relapse and NRM are competing risks: 1 - the cumulative incidence is modelled as a survival "
                         "curve, and Greenwood's covariance is an approximation for it")  # fmt: skip

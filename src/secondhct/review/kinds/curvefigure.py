@@ -43,7 +43,8 @@ def figure_data(result: CurveResult, labels: Mapping[str, str]) -> Any:
     f = result.primary
     title, shown = result.plan.analysis.title, tuple(reports)
     if f is None or f.fit is None or not rows:
-        return CurveFigureData(title, ylabel, shown, footer=tuple(_readable(w, labels) for w in result.warnings))
+        why = (f"No curve: {f.note}.",) if f is not None and f.fit is None else ()
+        return CurveFigureData(title, ylabel, shown, footer=(*why, *(_readable(w, labels) for w in result.warnings)))
     times = [r.time for r in rows]
     preds = _grid_predictions(f, min(times), max(times))
     bayes = f.fit.method == "BAYES"

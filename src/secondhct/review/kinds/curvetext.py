@@ -47,15 +47,22 @@ def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, 
              "prediction": fmt_range("proportion", p.pred_lb, p.pred_ub) if c.synthesis != "single_report" else "–",
              "reports": p.reports} for p in (m.predictions if m else [])]  # fmt: skip
     one = c.synthesis == "single_report"
-    headline = ("No report gives a usable value: no curve." if m is None or not rows else
-                ("One report's own time points, fitted (not a pooled estimate): " if one else f"{outcome[0].upper()}{outcome[1:]}: ")
-                + "; ".join(f"{r['value']} at {r['time']} ({r['interval']})" for r in rows) + ".")  # fmt: skip
+    if m is None:
+        headline = "No report gives a usable value: no curve."
+    elif not m.method:
+        headline = f"No curve: {m.notes[0] if m.notes else 'the model could not be fitted'}."
+    elif not rows:
+        headline = "No time point of the protocol lies inside the reported times: no value given."
+    else:
+        start = "One report's own time points, fitted (not a pooled estimate): " if one else f"{outcome[0].upper()}{outcome[1:]}: "
+        headline = start + "; ".join(f"{r['value']} at {r['time']} ({r['interval']})" for r in rows) + "."
     return {
         "id": c.id, "title": c.title, "k": c.k, "rows": c.rows, "patients": c.patients, "interval": interval,
         "headline": headline, "predictions": rows,
-        "model": model_words(m, c.incidence) if m is not None and m.method else (m.notes[0] if m and m.notes else ""),
+        "model": model_words(m, c.incidence) if m is not None and m.method else "",
         "omitted": ", ".join(_years(t) for t in (m.omitted if m else [])),
-        "sensitivity": [{"title": s.title, "values": [_value(s, t) for t in times]} for s in c.sensitivity],
+        "sensitivity": [{"title": s.title, "values": [_value(s, t) for t in times] if s.method else [f"not fitted: {s.notes[0]}" if s.notes else "not fitted"]}
+                        for s in c.sensitivity] if rows else [],  # fmt: skip
         "times": [_years(t) for t in times],
         "warnings": [words(w) for w in c.warnings],
         "points": [{"label": p.label, "ref": cite.get(p.key, 0), "time": p.time, "reported": p.reported,
@@ -74,4 +81,38 @@ def curves_context(curves: list[CurveRecord], cite: Mapping[str, int], labels: M
         m = c.model
         times = sorted({p.time_years for p in (m.predictions if m else [])})
         out.append(curve_context(c, cite, labels, times))
+    return out
+
+
+#: Within this many percentage points LFS + relapse + NRM is read as adding up to 100%.
+COHERENCE_POINTS = 5.0
+
+
+def coherence(curves: list[CurveRecord]) -> list[str]:
+    """Pooled LFS + relapse + NRM at each time the three curves of one population all give: competing
+    risks partition the cohort, so the three should add up to about 100% (issue 22 item 5). Each
+    sum is stated; one beyond :data:`COHERENCE_POINTS` says why it may not (different reports,
+    estimators and models)."""
+    from ...outcomes import competing_role
+
+    groups: dict[str, dict[str, CurveRecord]] = {}
+    for c in curves:
+        roles = {competing_role(o) for o in c.outcomes}
+        role = next(iter(roles)) if len(roles) == 1 else None
+        if role in ("event_free", "relapse", "nrm") and c.model is not None and c.model.predictions:
+            groups.setdefault(repr(sorted(c.population.items())), {})[role] = c
+    out = []
+    for trio in groups.values():
+        if set(trio) != {"event_free", "relapse", "nrm"}:
+            continue
+        values = {role: {p.time_years: p.value for p in c.model.predictions if p.value is not None} for role, c in trio.items()}  # type: ignore[union-attr]
+        for t in sorted(set.intersection(*(set(v) for v in values.values()))):
+            parts = [values[r][t] for r in ("event_free", "relapse", "nrm")]
+            total = 100 * sum(parts)
+            shown = " + ".join(fmt_natural("proportion", v) for v in parts)
+            verdict = ("about 100%" if abs(total - 100) <= COHERENCE_POINTS else
+                       f"not 100% within {COHERENCE_POINTS:g} points: the three curves rest on different reports, "
+                       "estimators and models, so they need not partition one cohort")  # fmt: skip
+            who = trio["event_free"].title.split(", ")[-1]
+            out.append(f"{who}, {_years(t)}: leukemia-free survival + relapse + NRM = {shown} = {total:.1f}% ({verdict}).")
     return out
