@@ -29,6 +29,6 @@ def test_plain_language_words() -> None:
 
 
 def test_the_event_free_preference_of_the_coherence_check_covers_the_table() -> None:
-    from secondhct.extraction.checks import _EVENT_FREE
+    from secondhct.extraction.competing import _EVENT_FREE
 
     assert set(_EVENT_FREE) == {c for c in OUTCOMES if competing_role(c) == "event_free"}

@@ -239,9 +239,7 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
     """Parse BibTeX text; problems (syntax, duplicate keys, bad keys, years, LaTeX) become diagnostics."""
     import bibtexparser
     from bibtexparser.entrypoint import default_parse_stack
-    from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 
-    from .escape import first_control, visible
     from .keys import key_problem
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # we report failures ourselves
@@ -280,40 +278,57 @@ def parse_bibliography(text: str, file: str) -> Bibliography:
         except (LatexError, RecursionError) as exc:
             diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': field 'author': {_reason(exc)}", lines["author"], 1, code="bib-latex"))
             authors, et_al = (), False
-        fields = {}
-        for k, v in raw_fields.items():
-            try:
-                fields[k] = decode_latex(v)
-            except LatexError as exc:
-                diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': field '{k}': {exc}", lines[k], 1, code="bib-latex"))
-                fields[k] = v
-            control = first_control(fields[k])
-            if control is not None:  # CR, ESC, U+2028, a bidi override...: would reach every output as it is
-                message = f"entry '{entry.key}': field '{k}' holds the control character {control}; delete it"
-                diagnostics.append(Diagnostic(file, "error", message, lines[k], 1, code="bib-control"))
-                fields[k] = visible(fields[k])
+        fields, found = _decoded_fields(entry.key, raw_fields, lines, file)
+        diagnostics += found
         year = fields.get("year")
         if year is not None and not _YEAR.fullmatch(year.strip()):
             diagnostics.append(Diagnostic(file, "error", f"entry '{entry.key}': year {year!r} is not a year; write four digits (e.g. 2012), or leave the field out", lines["year"], 1, code="bib-year"))
         references[entry.key] = Reference(entry.key, entry.entry_type.lower(), line, fields, authors, et_al)
         problems[entry.key] = diagnostics[first_of_entry:]
-    for block in library.failed_blocks:
+    diagnostics += _failed_blocks(library.failed_blocks, references, file)
+    diagnostics += [Diagnostic(file, "warning", f"entry '{ref.key}' has no {name}", ref.line, 1, code="bib-field")
+                    for ref in references.values() for name in ("title", "year") if name not in ref.fields]  # fmt: skip
+    return Bibliography(file, references, diagnostics, display_labels(references), {k: v for k, v in problems.items() if v})
+
+
+def _decoded_fields(key: str, raw: dict[str, str], lines: dict[str, int], file: str) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Each field's LaTeX decoded to text; a field that cannot be decoded, or holds a control character
+    (CR, ESC, U+2028, a bidi override: it would reach every output as it is), is an error."""
+    from .escape import first_control, visible
+
+    fields, out = {}, []
+    for k, v in raw.items():
+        try:
+            fields[k] = decode_latex(v)
+        except LatexError as exc:
+            out.append(Diagnostic(file, "error", f"entry '{key}': field '{k}': {exc}", lines[k], 1, code="bib-latex"))
+            fields[k] = v
+        control = first_control(fields[k])
+        if control is not None:
+            message = f"entry '{key}': field '{k}' holds the control character {control}; delete it"
+            out.append(Diagnostic(file, "error", message, lines[k], 1, code="bib-control"))
+            fields[k] = visible(fields[k])
+    return fields, out
+
+
+def _failed_blocks(blocks: list[Any], references: dict[str, Reference], file: str) -> list[Diagnostic]:
+    """What bibtexparser could not read: a duplicate key (naming the first), a syntax error (with its reason)."""
+    from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
+
+    out = []
+    for block in blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
             first = references.get(block.key)
             where = f" (first at line {first.line})" if first else ""
-            diagnostics.append(Diagnostic(file, "error", f"duplicate BibTeX key '{block.key}'{where}", line, 1, code="bib-duplicate"))
+            out.append(Diagnostic(file, "error", f"duplicate BibTeX key '{block.key}'{where}", line, 1, code="bib-duplicate"))
         elif isinstance(block, ParsingFailedBlock):
             reason = getattr(block.error, "abort_reason", "") or str(block.error or "")
             reason = " ".join(reason.split()) or "unbalanced braces or a missing comma?"
-            diagnostics.append(Diagnostic(file, "error", f"BibTeX syntax error in this entry: {reason}", line, 1, code="bib-syntax"))
+            out.append(Diagnostic(file, "error", f"BibTeX syntax error in this entry: {reason}", line, 1, code="bib-syntax"))
         else:  # pragma: no cover - other failure kinds of future bibtexparser versions
-            diagnostics.append(Diagnostic(file, "error", "BibTeX block could not be read", line, 1, code="bib-syntax"))
-    for ref in references.values():
-        for name in ("title", "year"):
-            if name not in ref.fields:
-                diagnostics.append(Diagnostic(file, "warning", f"entry '{ref.key}' has no {name}", ref.line, 1, code="bib-field"))
-    return Bibliography(file, references, diagnostics, display_labels(references), {k: v for k, v in problems.items() if v})
+            out.append(Diagnostic(file, "error", "BibTeX block could not be read", line, 1, code="bib-syntax"))
+    return out
 
 
 def _reason(exc: BaseException) -> str:

@@ -52,8 +52,9 @@ def forest(
 
     With ANALYSIS, the studies, method and options come from protocol.yaml (--measure,
     --method, --test and --by apply to --csv only).
+
+    (Longer than 60 lines on purpose: typer declares each of its 17 options in the signature.)
     """
-    # Longer than 60 lines on purpose: typer declares each option in the signature.
     from ..errors import InputError
     from ..outpaths import check_output_path
     from ..plots.csvinput import forest_data_from_csv

@@ -54,6 +54,8 @@ class KindForm:
     """Every time point a report prints inside the window enters (not only the earliest)."""
     own_model: bool = False
     """Pooled by a model of its own (its behaviour module), not one number per report."""
+    record_field: str = "analyses"
+    """The list of the results document (``results.json``) its records are stored in."""
     needs_time: bool = True
     needs: tuple[str, ...] = ()
     """Protocol fields the kind requires (beside outcomes and population)."""
@@ -99,6 +101,7 @@ SURVIVAL_CURVE = KindForm(
     "survival_curve", "survival_curve",
     "a summary survival curve from every time point each report prints in the window (Arends et al. 2008)",
     reads_comparisons=False, default_measure="raw", every_time=True, own_model=True, forbids=("comparison", "subgroup"),
+    record_field="curves",
 )  # fmt: skip
 
 #: Every form, by its own name.
@@ -115,6 +118,10 @@ KIND_WORDS: dict[str, str] = {
     "versus_alternative": "second HCT vs a comparator: arm proportions, or reported ratios with a comparison",
     "survival_curve": SURVIVAL_CURVE.words,
 }
+
+
+#: The lists of the results document the kinds' records are stored in.
+RECORD_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(k.record_field for k in KINDS.values()))
 
 
 def forms_named(name: str) -> tuple[KindForm, ...]:

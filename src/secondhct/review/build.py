@@ -33,6 +33,7 @@ from ..codehash import package_digest
 from ..curveresults import CurveRecord
 from ..errors import SecondHCTError
 from ..project import Project, display_path
+from ..protocol.kinds import RECORD_FIELDS
 from ..results import RESULTS_FORMAT, AnalysisRecord, ResultsDocument, read_results
 from ..textio import snapshot, snapshot_key
 from . import outputset
@@ -162,19 +163,31 @@ def build(
         raise outputset.OutputsError(f"{display_path(out_dir)}: {outputset._describe(exc)}") from None
 
 
-def curves_field(records: list[AnalysisRecord | CurveRecord]) -> dict[str, list[CurveRecord]]:
-    """The document's ``curves`` when there are curve analyses (no key otherwise: results.json is unchanged)."""
-    curves = [a for a in records if isinstance(a, CurveRecord)]
-    return {"curves": curves} if curves else {}
+def record_fields(records: list[tuple[str, AnalysisRecord | CurveRecord]]) -> dict[str, list[Any]]:
+    """The document's lists of records by the field each kind stores them in (``analyses`` always;
+    another, such as ``curves``, only when it has records: results.json is otherwise unchanged)."""
+    fields: dict[str, list[Any]] = {"analyses": []}
+    for name, record in records:
+        fields.setdefault(name, []).append(record)
+    return fields
 
 
-def _build(project: Project, force: bool, progress: Callable[[str], None], baseline_file: Path | None,
-           taken: dict[Path, bytes] | None = None) -> BuildReport:  # fmt: skip
-    from ..protocol.load import plan
-    from ..protocol.select import analysis_inputs
+@dataclass(frozen=True)
+class _Inputs:
+    """The validated inputs of a build: protocol, bibliography, studies, their years, the vocabulary and the report."""
+
+    protocol: Any
+    bib: Any
+    studies: list[Any]
+    years: dict[str, int | None]
+    vocabulary: Any
+    report: Any
+
+
+def _validated(project: Project) -> _Inputs:
+    """Validate everything; any error stops the build before anything is computed or written."""
     from ..validation import validate_project
 
-    explicit = from_file(baseline_file, project.root) if baseline_file is not None else None
     # GRADE judgements are checked against this build's suggestions, not the last one's (see the report's certainty notes)
     report = validate_project(project, protocol=True, certainty=False)
     errors = [d.format() for d in report.diagnostics if d.severity == "error"]
@@ -182,44 +195,52 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     if errors or loaded is None or loaded.model is None or report.bibliography is None:
         shown = "\n".join(errors) if errors else "protocol.yaml could not be read"
         raise BuildError(f"the inputs are not valid; nothing was written:\n{shown}")
-    protocol = loaded.model
     bib = report.bibliography
-    studies = [s.study for s in report.studies if s.study is not None]
-    years = {k: int(r.year) if r.year else None for k, r in bib.references.items()}
-    vocabulary = report.vocabulary.model if report.vocabulary is not None else None
+    return _Inputs(loaded.model, bib, [s.study for s in report.studies if s.study is not None],
+                   {k: int(r.year) if r.year else None for k, r in bib.references.items()},
+                   report.vocabulary.model if report.vocabulary is not None else None, report)  # fmt: skip
 
-    out_dir = project.outputs_dir
-    current = outputset.read_verified(out_dir)  # only outputs their manifest vouches for are reused
-    previous = current or {}
+
+@dataclass
+class _Computed:
+    """Each analysis's input hash, its record (with the document's field it goes to) and its figures."""
+
+    hashes: dict[str, str] = field(default_factory=dict)
+    records: list[tuple[str, AnalysisRecord | CurveRecord]] = field(default_factory=list)
+    figures: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _analyses(project: Project, inputs: _Inputs, previous: dict[str, bytes], code: str, force: bool,
+              progress: Callable[[str], None], taken: dict[Path, bytes] | None, build_report: BuildReport) -> _Computed:  # fmt: skip
+    """Every analysis: reused from the previous outputs when its inputs and the code are unchanged,
+    else run through its kind's behaviour (:mod:`secondhct.review.kinds`)."""
+    from ..protocol.load import plan
+    from ..protocol.select import analysis_inputs
+
+    protocol, bib, studies, years = inputs.protocol, inputs.bib, inputs.studies, inputs.years
     previous_manifest = _json(previous.get(MANIFEST))
     previous_text = _text(previous.get(RESULTS))
     previous_results = read_results(previous_text) if previous_text is not None else None  # None: absent or another format
     previous_by_id: dict[str, AnalysisRecord | CurveRecord] = {}
     if previous_results is not None:
-        previous_by_id.update({a.id: a for a in previous_results.analyses})
-        previous_by_id.update({c.id: c for c in previous_results.curves})
-    code, data = code_digest(), data_digest(project, taken)
+        for name in RECORD_FIELDS:
+            previous_by_id.update({a.id: a for a in getattr(previous_results, name)})
     defaults = protocol.defaults.model_dump_json().encode()
-    same_code = previous_manifest.get("code_sha256") == code
-
-    hashes: dict[str, str] = {}
-    analyses: list[AnalysisRecord | CurveRecord] = []
-    figures: dict[str, dict[str, str]] = {}
-    build_report = BuildReport()
     vocabulary_bytes = _input_bytes(project.vocabulary_path, taken)
     dumped: dict[str, bytes] = {}
+    out = _Computed()
     for i, analysis in enumerate(protocol.analyses, 1):
-        analysis_plan = plan(analysis, protocol.defaults, vocabulary)
-        inputs, others = analysis_inputs(analysis_plan, studies, years)
-        for s in inputs:
+        analysis_plan = plan(analysis, protocol.defaults, inputs.vocabulary)
+        found, others = analysis_inputs(analysis_plan, studies, years)
+        for s in found:
             if s.key not in dumped:
                 dumped[s.key] = s.model_dump_json().encode()
         h = analysis_digest(
             code, defaults, vocabulary_bytes, analysis.model_dump_json().encode(),
-            [(s.key, dumped[s.key], bib.labels.get(s.key, s.key), years.get(s.key)) for s in inputs],
+            [(s.key, dumped[s.key], bib.labels.get(s.key, s.key), years.get(s.key)) for s in found],
             [(x.key, x.stage, x.reason, bib.labels.get(x.key, x.key)) for x in others],
         )  # fmt: skip
-        hashes[analysis.id] = h
+        out.hashes[analysis.id] = h
         cached = previous_by_id.get(analysis.id)
         figure_names = previous_manifest.get("figures", {}).get(analysis.id, [])
         old_figures = {name: _text(previous.get(name)) for name in figure_names}
@@ -229,8 +250,8 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
             and previous_manifest.get("analyses", {}).get(analysis.id) == h
             and all(text is not None for text in old_figures.values())
         ):
-            analyses.append(cached)
-            figures[analysis.id] = {name: text for name, text in old_figures.items() if text is not None}
+            out.records.append((analysis_plan.kind.record_field, cached))
+            out.figures[analysis.id] = {name: text for name, text in old_figures.items() if text is not None}
             build_report.reused.append(analysis.id)
             continue
         progress(f"[{i}/{len(protocol.analyses)}] {analysis.id}")
@@ -238,10 +259,29 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
 
         kind = behaviour(analysis_plan.kind)
         result = kind.run(analysis_plan, studies, years)
-        analyses.append(kind.record(result, bib.labels))
-        figures[analysis.id] = kind.figures(result, bib.labels)
+        out.records.append((analysis_plan.kind.record_field, kind.record(result, bib.labels)))
+        out.figures[analysis.id] = kind.figures(result, bib.labels)
         build_report.computed.append(analysis.id)
+    return out
 
+
+def _summary_figures(figures: dict[str, dict[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
+    """The figures the summaries embed: forest (by analysis id), per-level forest, GOSH and other
+    kinds' figures (by file name), and the risk-of-bias plots."""
+    forests = {aid: named[f"{aid}.forest.svg"] for aid, named in figures.items() if f"{aid}.forest.svg" in named}
+    forests |= {f"{aid}.levels": named[f"{aid}.levels.forest.svg"] for aid, named in figures.items()
+                if f"{aid}.levels.forest.svg" in named}  # a contrast analysis's per-level plot  # fmt: skip
+    forests |= {f"{aid}.gosh": named[f"{aid}.gosh.svg"] for aid, named in figures.items() if f"{aid}.gosh.svg" in named}
+    known = {f"{aid}.{kind}.svg" for aid in figures for kind in ("forest", "levels.forest", "gosh", "rob", "funnel")}
+    forests |= {name.removesuffix(".svg"): text for named in figures.values() for name, text in named.items()
+                if name not in known}  # another kind's figures, by file name (e.g. "<id>.curve")  # fmt: skip
+    robs = {aid: named[f"{aid}.rob.svg"] for aid, named in figures.items() if f"{aid}.rob.svg" in named}
+    return forests, robs
+
+
+def _document(inputs: _Inputs, data: str, records: list[tuple[str, AnalysisRecord | CurveRecord]]) -> ResultsDocument:
+    """``results.json``: the review's identity, the few-studies rule and every analysis's record."""
+    protocol, bib, studies = inputs.protocol, inputs.bib, inputs.studies
     document = ResultsDocument(
         format=RESULTS_FORMAT,
         title=protocol.title,
@@ -250,16 +290,35 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         data_date=max((s.curation.extracted_on for s in studies), default=None),
         studies={s.key: bib.labels.get(s.key, s.key) for s in sorted(studies, key=lambda s: s.key)},
         few_studies=protocol.defaults.few_studies.model_dump(),
-        analyses=[a for a in analyses if isinstance(a, AnalysisRecord)],
-        **curves_field(analyses),
+        **record_fields(records),
     )
+    return document
+
+
+def _build(project: Project, force: bool, progress: Callable[[str], None], baseline_file: Path | None,
+           taken: dict[Path, bytes] | None = None) -> BuildReport:  # fmt: skip
+    """Validate, compute (reusing what is unchanged), render, and commit ``outputs/`` in one step."""
+    explicit = from_file(baseline_file, project.root) if baseline_file is not None else None
+    inputs = _validated(project)
+    bib, studies = inputs.bib, inputs.studies
+    out_dir = project.outputs_dir
+    current = outputset.read_verified(out_dir)  # only outputs their manifest vouches for are reused
+    previous = current or {}
+    previous_manifest = _json(previous.get(MANIFEST))
+    code, data = code_digest(), data_digest(project, taken)
+    same_code = previous_manifest.get("code_sha256") == code
+    build_report = BuildReport()
+    computed = _analyses(project, inputs, previous, code, force, progress, taken, build_report)
+    hashes, figures = computed.hashes, computed.figures
+
+    document = _document(inputs, data, computed.records)
     build_report.certainty_conflicts = [f"{a.id}: {c}" for a in document.analyses if a.certainty is not None for c in a.certainty.conflicts]
     from .rscripts import r_scripts
 
     files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document)}
     for named in figures.values():
         files.update(named)
-    searches = report.searches.model if report.searches is not None else None
+    searches = inputs.report.searches.model if inputs.report.searches is not None else None
     searches_path = project.root / "searches.yaml"
     prisma_inputs = _sha(code.encode(), _input_bytes(searches_path, taken))
     files.update(_prisma(searches, previous, not force and previous_manifest.get("prisma_sha256") == prisma_inputs))
@@ -280,13 +339,9 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         from .summary import render_summaries
 
         progress("evidence summary")
-        forests = {aid: named[f"{aid}.forest.svg"] for aid, named in figures.items() if f"{aid}.forest.svg" in named}
-        forests |= {f"{aid}.levels": named[f"{aid}.levels.forest.svg"] for aid, named in figures.items()
-                    if f"{aid}.levels.forest.svg" in named}  # a contrast analysis's per-level plot  # fmt: skip
-        forests |= {f"{aid}.gosh": named[f"{aid}.gosh.svg"] for aid, named in figures.items() if f"{aid}.gosh.svg" in named}
-        forests |= {f"{aid}.curve": named[f"{aid}.curve.svg"] for aid, named in figures.items() if f"{aid}.curve.svg" in named}
-        robs = {aid: named[f"{aid}.rob.svg"] for aid, named in figures.items() if f"{aid}.rob.svg" in named}
-        files.update(render_summaries(document, studies, bib, compared, forests, searches, files.get(PRISMA_SVG), robs, vocabulary))
+        forests, robs = _summary_figures(figures)
+        files.update(render_summaries(document, studies, bib, compared, forests, searches, files.get(PRISMA_SVG), robs,
+                                      inputs.vocabulary))  # fmt: skip
 
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
     manifest = {

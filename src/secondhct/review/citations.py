@@ -57,9 +57,11 @@ def citation_order(document: ResultsDocument, studies: Sequence[StudyExtraction]
     for analysis in document.analyses:
         for row in analysis.included:
             order.setdefault(row.key, None)
-    for curve in document.curves:
-        for point in curve.points:
-            order.setdefault(point.key, None)
+    from .kinds import distinct
+
+    for kind in distinct():  # the kinds with records of their own (the summary curves)
+        for key in kind.cited(document):
+            order.setdefault(key, None)
     for analysis in document.analyses:
         for excluded in analysis.excluded:
             if excluded.stage != "population":

@@ -110,9 +110,9 @@ def r_scripts(document: ResultsDocument) -> dict[str, str]:
             keys=", ".join(_r_string(r.key) for r in rows), labels=", ".join(_r_string(r.label) for r in rows),
             yi=", ".join(_r_num(r.yi) for r in rows), vi=", ".join(_r_num(r.vi) for r in rows),
         )  # fmt: skip
-    from .kinds.curvescript import curve_scripts
+    from .kinds import distinct
 
-    out.update(curve_scripts(document.curves, document.tool_version))
+    out.update({file: script for b in distinct() for file, script, _, _ in b.r_scripts(document)})
     return out
 
 
@@ -125,8 +125,9 @@ def appendix(document: ResultsDocument, scripts: dict[str, str]) -> list[dict[st
             kinds = {m["kind"] for m in script_models(a)}
             what = " and ".join(w for k, w in (("rma", "metafor"), ("bayes", "bayesmeta"), ("single", "the report's Wald interval")) if k in kinds)
             out.append({"file": name, "title": a.title, "what": what})
-    out += [{"file": f"{c.id}.R", "title": c.title, "what": "metafor's rma.mv (the summary curve)"} for c in document.curves
-            if f"{c.id}.R" in scripts]  # fmt: skip
+    from .kinds import distinct
+
+    out += [{"file": file, "title": title, "what": what} for b in distinct() for file, _, title, what in b.r_scripts(document)]
     return out
 
 

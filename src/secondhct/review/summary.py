@@ -24,7 +24,7 @@ from .benefit import benefit_context
 from .changes import Baseline, describe_changes
 from .citations import citation_order, citation_text, vancouver
 from .findings import no_evidence_rows, sof_rows
-from .kinds.curvetext import coherence, curves_context
+from .kinds.base import Section
 from .methods_text import methods_paragraphs
 from .tables import factor_rows, second_hct_patients, source_note, study_rows
 
@@ -45,6 +45,13 @@ def prisma_context(log: SearchLog | None, svg: str | None) -> dict[str, Any] | N
         "reasons": sorted(reasons.items()) if isinstance(reasons, dict) else reasons,
         "notes": [*log.screening.notes, *log.notes], "svg": _svg_body(svg) if svg is not None else None,
     }
+
+
+def kind_sections(document: ResultsDocument, cite: Mapping[str, int], labels: Mapping[str, str]) -> list[Section]:
+    """The sections of the analysis kinds with records of their own (e.g. the summary curves)."""
+    from .kinds import distinct
+
+    return [s for b in distinct() if (s := b.section(document, cite, labels)) is not None]
 
 
 def summary_context(
@@ -82,8 +89,7 @@ def summary_context(
         "studies": study_rows(studies, labels, cite),
         "factors": factor_rows(studies, labels, cite),
         "benefit": benefit_context(document.analyses, cite),
-        "curves": curves_context(document.curves, cite, labels),
-        "coherence": coherence(document.curves),
+        "sections": kind_sections(document, cite, labels),
         "prisma": prisma_context(searches, prisma_svg),
         "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),
         "references": [

@@ -14,9 +14,11 @@ every declared form has one).
 from __future__ import annotations
 
 from ...protocol.kinds import KindForm
-from .base import Behaviour
-from .curve import SURVIVAL_CURVE
+from .base import Behaviour, Section
+from .survivalcurve import SURVIVAL_CURVE
 from .univariate import UNIVARIATE
+
+__all__ = ["BEHAVIOURS", "Behaviour", "Section", "behaviour", "distinct"]
 
 #: Every declared form's behaviour.
 BEHAVIOURS: dict[str, Behaviour] = {
@@ -27,6 +29,11 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "versus_ratios": UNIVARIATE,
     "survival_curve": SURVIVAL_CURVE,
 }
+
+
+def distinct() -> list[Behaviour]:
+    """Each behaviour once, in registry order."""
+    return list({id(b): b for b in BEHAVIOURS.values()}.values())
 
 
 def behaviour(form: KindForm) -> Behaviour:

@@ -34,7 +34,6 @@ from ..analysis import Chosen
 from ..effects import NoEffect, StudyEffect, proportion_effect
 
 if TYPE_CHECKING:
-    from ...curveresults import CurveRecord
     from ...extraction.schema import StudyExtraction
     from ...protocol.load import Plan
     from ...stats.curve_data import CurveRow
@@ -207,26 +206,3 @@ def run(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int 
         warnings.append(f"'±' read as the SE (not stated in the paper): {', '.join(assumed)}")
     return CurveResult(plan, tuple(chosen.effects), tuple(chosen.excluded), by_key, synthesis, primary, tuple(sensitivity),
                        tuple(warnings), data)  # fmt: skip
-
-
-class SurvivalCurve:
-    """The behaviour of ``kind: survival_curve`` (:mod:`secondhct.review.kinds`)."""
-
-    def choose(self, plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> Chosen:
-        return choose(plan, studies, years)
-
-    def run(self, plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, batch: bool = True) -> CurveResult:
-        return run(plan, studies, years)
-
-    def record(self, result: CurveResult, labels: Mapping[str, str]) -> CurveRecord:
-        from .curverecord import curve_record
-
-        return curve_record(result, labels)
-
-    def figures(self, result: CurveResult, labels: Mapping[str, str]) -> dict[str, str]:
-        from .curvefigure import curve_figures
-
-        return curve_figures(result, labels)
-
-
-SURVIVAL_CURVE = SurvivalCurve()

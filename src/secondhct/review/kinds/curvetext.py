@@ -12,6 +12,7 @@ from ...curveresults import CurveModel, CurveRecord
 from ...format import fmt_natural, fmt_num, fmt_p, fmt_range, fmt_tau2
 from ...outcomes import OUTCOMES
 from ...words import STAGE_WORDS
+from .base import Section
 
 
 def _years(t: float) -> str:
@@ -72,6 +73,14 @@ def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, 
                      for x in c.excluded if x.stage != "population"],  # fmt: skip
         "not_eligible": sum(1 for x in c.excluded if x.stage == "population"),
     }
+
+
+def curves_section(curves: list[CurveRecord], cite: Mapping[str, int], labels: Mapping[str, str]) -> Section | None:
+    """The summary's section on the curve analyses (templates ``curves.md.j2`` and ``curves.html.j2``)."""
+    if not curves:
+        return None
+    return Section("curves", "curves", "Survival over time (summary curves)", tuple((c.id, c.title) for c in curves),
+                   {"curves": curves_context(curves, cite, labels), "coherence": coherence(curves)})  # fmt: skip
 
 
 def curves_context(curves: list[CurveRecord], cite: Mapping[str, int], labels: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -11,12 +11,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ...extraction.schema import StudyExtraction
     from ...protocol.load import Plan
-    from ...results import AnalysisRecord
+    from ...results import AnalysisRecord, ResultsDocument
     from ..analysis import AnalysisResult, Chosen
+    from .base import Section
 
 
 class Univariate:
-    """Select, compute one effect size per report, pool, and test robustness (:mod:`secondhct.review.analysis`)."""
+    """Select, compute one effect size per report, pool, and test robustness (:mod:`secondhct.review.analysis`).
+    Its records are the document's ``analyses``, which the summary's own sections, the R appendix and
+    the citation order read (no section, script or citation of its own here)."""
+
+    def section(self, document: ResultsDocument, cite: Mapping[str, int], labels: Mapping[str, str]) -> Section | None:
+        return None
+
+    def r_scripts(self, document: ResultsDocument) -> list[tuple[str, str, str, str]]:
+        return []
+
+    def cited(self, document: ResultsDocument) -> list[str]:
+        return []
 
     def choose(self, plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> Chosen:
         from ..analysis import choose
