@@ -175,3 +175,22 @@ def test_explain_names_every_row_a_curve_takes() -> None:
                                         "time": {"min": "6mo", "max": "10y"}, "population": POPULATION})  # fmt: skip
     (verdict,) = verdicts([plan(analysis, Defaults())], studies, {}, "a2020")
     assert verdict.entered and verdict.detail == "outcomes[0] (os 1y), outcomes[1] (os 2y), outcomes[2] (os 5y)"
+
+
+def test_forest_of_a_curve_analysis_says_where_its_figure_is(frozen_copy: Path) -> None:
+    from typer.testing import CliRunner
+
+    from secondhct.cli import app
+
+    protocol = frozen_copy / "protocol.yaml"
+    protocol.write_text(protocol.read_text(encoding="utf-8") + """
+  - id: os-curve
+    kind: survival_curve
+    title: Overall survival over time
+    outcomes: [os]
+    time: {min: 6mo, max: 10y}
+    population: {diseases: [ALL, AML, acute_leukemia], age_groups: [infant, pediatric]}
+""", encoding="utf-8")
+    result = CliRunner().invoke(app, ["forest", "os-curve", "--root", str(frozen_copy)])
+    assert result.exit_code == 1 and "survival_curve analysis, which has no forest plot" in result.output
+    assert "outputs/os-curve.curve.svg" in result.output

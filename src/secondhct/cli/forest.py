@@ -120,9 +120,15 @@ def _analysis_data(analysis: str, root: Path | None) -> ForestData:
     """The forest-plot input of one protocol analysis of the review."""
     from ..api import load_review
     from ..errors import InputError
+    from ..protocol.load import form_of
     from ..review.figures import forest_data
 
-    view = load_review(root).run(analysis, batch=False)  # the plot shows no GOSH fits or permutation test
+    review = load_review(root)
+    chosen = next((a for a in review.protocol.analyses if a.id == analysis), None)
+    if chosen is not None and form_of(chosen).own_model:
+        raise InputError(f"analysis {analysis} is a {form_of(chosen).name} analysis, which has no forest plot; "
+                         f"`secondhct build` draws its figure, outputs/{analysis}.curve.svg")  # fmt: skip
+    view = review.run(analysis, batch=False)  # the plot shows no GOSH fits or permutation test
     data = forest_data(view.result, view.labels)
     if data is None:
         raise InputError(f"analysis {analysis}: no report has an effect size, so there is nothing to draw")
