@@ -34,6 +34,8 @@ def build(
     report = run_build(project, force=force, progress=lambda message: say(message, err=True), baseline=baseline)
     elapsed = time.perf_counter() - start
     out = display_path(project.outputs_dir)
+    for left in report.leftovers:
+        say(f"warning: {left}", err=True)
     if report.baseline_warning:
         say(f"warning: {report.baseline_warning}", err=True)
     for conflict in report.certainty_conflicts:  # the summary flags them too; validate reports them as errors

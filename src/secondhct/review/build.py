@@ -61,6 +61,8 @@ class BuildReport:
     """a baseline found but skipped (another results format or shape)"""
     certainty_conflicts: list[str] = field(default_factory=list)
     """GRADE judgements in protocol.yaml that depart from this build's suggestions without an override"""
+    leftovers: list[str] = field(default_factory=list)
+    """debris of earlier builds that could not be removed (the build went on)"""
 
 
 def _sha(*parts: bytes) -> str:
@@ -156,9 +158,11 @@ def build(
     outputset.check_outputs_dir(out_dir, display_path(out_dir))
     try:
         with outputset.locked(project.root):
-            outputset.recover(project.root, out_dir)
+            leftovers = outputset.recover(project.root, out_dir)
             with snapshot() as taken:  # one version of every input: validated, computed and hashed alike
-                return _build(project, force, progress, baseline, taken)
+                report = _build(project, force, progress, baseline, taken)
+            report.leftovers = leftovers
+            return report
     except OSError as exc:  # anything the transaction did not already explain
         raise outputset.OutputsError(f"{display_path(out_dir)}: {outputset._describe(exc)}") from None
 

@@ -76,6 +76,8 @@ def _describe(exc: OSError) -> str:
         return "file size limit exceeded (ulimit -f?)"
     if exc.errno in (errno.EROFS,):
         return "read-only file system"
+    if exc.errno in (errno.EPERM, errno.EACCES):
+        return f"{exc.strerror or 'not permitted'} (is a file there immutable, chattr +i, or owned by another user?)"
     return exc.strerror or str(exc)
 
 
@@ -174,8 +176,11 @@ def _debris(root: Path) -> list[Path]:
     return [root / n for n in names if n.startswith((STAGING_PREFIX, OLD_PREFIX))]
 
 
-def recover(root: Path, out_dir: Path) -> None:
-    """Finish or undo what a killed build left, then remove its debris (under the lock)."""
+def recover(root: Path, out_dir: Path) -> list[str]:
+    """Finish or undo what a killed build left, then remove its debris (under the lock).
+
+    Debris that cannot be removed (an immutable file in an old outputs folder) is left where it
+    is and named in the returned warnings: the build goes on, it never stops every later build."""
     debris = _debris(root)
     if not os.path.lexists(out_dir):
         staged = [p for p in debris if p.name.startswith(STAGING_PREFIX) and read_verified(p) is not None]
@@ -186,13 +191,18 @@ def recover(root: Path, out_dir: Path) -> None:
             OPS.rename(candidate, out_dir)
             _fsync_dir(root)
             debris.remove(candidate)
+    left = []
     for path in debris:
-        remove_tree(path)
+        try:
+            remove_tree(path)
+        except OSError as exc:
+            left.append(f"{path.name} (an earlier build's folder) could not be removed: {_describe(exc)}; remove it by hand")
     if os.path.isdir(out_dir) and not os.path.islink(out_dir):
         for name in sorted(os.listdir(out_dir)):
             path = out_dir / name
             if _TEMP.match(name) and stat.S_ISREG(os.lstat(path).st_mode):
                 OPS.unlink(path)
+    return left
 
 
 def remove_tree(path: Path) -> None:
