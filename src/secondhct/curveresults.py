@@ -84,6 +84,8 @@ class CurveRecord(Record):
     time: dict[str, str] | None
     population: dict[str, object]
     incidence: bool
+    around: float
+    """A report counts 'at or around' a time when it prints a value within this many years of it."""
     k: int
     rows: int
     patients: int

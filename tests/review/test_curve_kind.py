@@ -194,3 +194,45 @@ def test_forest_of_a_curve_analysis_says_where_its_figure_is(frozen_copy: Path) 
     result = CliRunner().invoke(app, ["forest", "os-curve", "--root", str(frozen_copy)])
     assert result.exit_code == 1 and "survival_curve analysis, which has no forest plot" in result.output
     assert "outputs/os-curve.curve.svg" in result.output
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"outcomes": ["os", "relapse"]}, "takes outcomes of one role"),
+        ({"outcomes": ["cgvhd"]}, "takes outcomes of one role"),
+        ({"time": {"exact": "2y"}}, "takes every time point in a window of times"),
+        ({"time": {"min": "1y", "max": "5y", "max_spread": "1y"}}, "max_spread limits one time point per report"),
+        ({"measure": "PLO"}, "measure given, but a survival_curve analysis"),
+        ({"sensitivity": [{"kind": "leave_one_out"}]}, "sensitivity given, but a survival_curve analysis"),
+        ({"subgroup_factors": ["disease"]}, "subgroup_factors given, but a survival_curve analysis"),
+    ],
+)
+def test_the_protocol_refuses_what_a_curve_cannot_mean(fields: dict[str, Any], message: str) -> None:
+    from secondhct.protocol.load import _kind_rules
+
+    base = {"id": "c", "title": "t", "kind": "survival_curve", "outcomes": ["os"], "time": {"min": "6mo", "max": "10y"},
+            "population": POPULATION}  # fmt: skip
+    messages = [m for _, _, m in _kind_rules(plan(Analysis.model_validate({**base, **fields}), Defaults()), ())]
+    assert any(message in m for m in messages), messages
+
+
+def test_one_series_per_report_first_outcome_of_the_analysis() -> None:
+    """A report printing EFS at 2 years before LFS at 2 and 3 years: the curve takes its LFS series
+    (the analysis lists lfs first), never EFS stitched into it."""
+    study = _study("mixed2020", [(2, 0.40, 0.05), (2, 0.50, 0.05), (3, 0.42, 0.05)], 80, outcome="lfs")
+    data = study.model_dump()
+    data["outcomes"][0]["outcome"] = "efs"
+    study = StudyExtraction.model_validate(data)
+    result = _run([study], outcomes=["lfs", "efs"])
+    assert [e.index for e in result.effects] == [1, 2]
+
+
+def test_a_value_of_100_percent_is_left_out_not_corrected() -> None:
+    studies = _dataset("hetero_crude")
+    full = _study("full2020", [(1, 1.0, None), (2, 0.7, 0.06), (3, 0.6, 0.065)], 50)
+    result = _run([*studies, full])
+    assert [e.index for e in result.effects if e.key == "full2020"] == [1, 2]
+    assert any(w.startswith("full2020: outcomes[0] (1y: 100%) is 1 on the survival scale") for w in result.warnings)
+    only = _run([*studies, _study("only2020", [(1, 1.0, None)], 50)])
+    assert "every value is 100% or 0%" in next(x.reason for x in only.excluded if x.key == "only2020")

@@ -100,7 +100,8 @@ VERSUS_RATIOS = KindForm(
 SURVIVAL_CURVE = KindForm(
     "survival_curve", "survival_curve",
     "a summary survival curve from every time point each report prints in the window (Arends et al. 2008)",
-    reads_comparisons=False, default_measure="raw", every_time=True, own_model=True, forbids=("comparison", "subgroup"),
+    reads_comparisons=False, default_measure="raw", every_time=True, own_model=True,
+    forbids=("comparison", "subgroup", "measure", "method", "test", "subgroup_factors", "sensitivity", "thresholds", "batch"),
     record_field="curves",
 )  # fmt: skip
 

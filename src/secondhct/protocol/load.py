@@ -131,7 +131,7 @@ def _kind_rules(p: Plan, path: FieldPath) -> Iterator[tuple[Severity, FieldPath,
     if any(getattr(analysis, f) is None for f in form.needs):
         yield "error", path, f"a {form.name} analysis needs {form.needs_words}"
         return
-    for name in (f for f in form.forbids if getattr(analysis, f) is not None):
+    for name in (f for f in form.forbids if getattr(analysis, f) not in (None, [])):
         if len(forms_named(form.name)) > 1:  # the fields choose the form: both given is ambiguous
             yield "error", path, f"a {form.name} analysis needs {form.needs_words}"
         else:
@@ -139,7 +139,9 @@ def _kind_rules(p: Plan, path: FieldPath) -> Iterator[tuple[Severity, FieldPath,
         return
     if form.contrasts_proportions and p.measure not in CONTRAST_SCALE:
         yield "error", path + ("measure",), f"a {form.name} analysis gives {' or '.join(CONTRAST_SCALE)} (not {p.measure})"
-    if form.needs_time and analysis.time is None:
+    if form.every_time:
+        yield from _every_time_rules(p, path)
+    elif form.needs_time and analysis.time is None:
         yield "error", path, f"a {form.name} analysis needs {needs_time}"
     if form.reads_comparisons and not p.is_ratio:
         yield "error", path + ("measure",), f"reported ratios are pooled as a ratio measure (HR, RR, OR), not {p.measure}"
@@ -148,6 +150,27 @@ def _kind_rules(p: Plan, path: FieldPath) -> Iterator[tuple[Severity, FieldPath,
     if analysis.alternative is not None and "alternative" not in form.needs:
         kinds = " or ".join(sorted({k.name for k in KINDS.values() if "alternative" in k.needs}))
         yield "error", path + ("alternative",), f"alternative is for kind: {kinds}"
+
+
+def _every_time_rules(p: Plan, path: FieldPath) -> Iterator[tuple[Severity, FieldPath, str]]:
+    """A kind that takes every time point (the summary curve) needs a window, not one time point, and
+    outcomes of one competing-risk role: survival (OS), event-free survival (LFS, EFS, ...) or one
+    incidence (relapse; NRM or TRM), never a mix (a curve of OS at 1 year and LFS at 3 is no curve)."""
+    from ..outcomes import competing_role
+
+    analysis, form = p.analysis, p.kind
+    window = "a window of times (time: {min: 6mo, max: 10y})"
+    if analysis.time is None:
+        yield "error", path, f"a {form.name} analysis needs {window}"
+    elif analysis.time.exact is not None:
+        yield "error", path + ("time", "exact"), f"a {form.name} analysis takes every time point in {window}, not one"
+    elif analysis.time.max_spread is not None:
+        yield "error", path + ("time", "max_spread"), f"max_spread limits one time point per report; a {form.name} analysis takes them all"
+    roles = {o: competing_role(o) for o in analysis.outcomes}
+    if any(r is None for r in roles.values()) or len(set(roles.values())) > 1:
+        shown = ", ".join(f"{o} ({(r or 'no such role').replace('_', '-')})" for o, r in roles.items())
+        yield "error", path + ("outcomes",), (f"a {form.name} analysis takes outcomes of one role: overall survival, "
+                                              f"event-free survival, relapse or non-relapse mortality (here: {shown})")  # fmt: skip
 
 
 def _priors(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:

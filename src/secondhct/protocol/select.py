@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ..extraction.schema import Arm, Comparison, Outcome, StudyExtraction, Subgroup
 from ..extraction.timepoint import parse_time_point
@@ -188,8 +188,10 @@ def _proportion_rows(study: StudyExtraction, plan: Plan, include_time_origin_not
     if not estimated:
         out = origins_ok[0][1]
         takes = ", ".join(ESTIMATOR_WORDS[e] for e in dict(plan.estimators)[out.outcome])
-        return [], (f"{names}: {ESTIMATOR_WORDS[out.estimator]} (primary analysis: {takes}; "
-                    "see the sensitivity analysis with other estimators)")
+        see = "" if plan.kind.own_model else "; see the sensitivity analysis with other estimators"  # a curve has none
+        return [], f"{names}: {ESTIMATOR_WORDS[out.estimator]} (primary analysis: {takes}{see})"
+    if plan.kind.every_time:
+        estimated = _one_series(study, plan, estimated)
     chosen: dict[tuple[str | None, str | None, float | None], tuple[int, Outcome, Subgroup | None, float]] = {}
     for i, out, sub, months in estimated:  # earliest time point per arm and subgroup level (a curve: every time point)
         slot = (_arm_of(study, out.arm), sub.id if sub else None, months if plan.kind.every_time else None)
@@ -201,6 +203,18 @@ def _proportion_rows(study: StudyExtraction, plan: Plan, include_time_origin_not
         n = _cohort_n(study, arm_id, out.total or out.n or sub_n)
         cands.append(Candidate(study.key, study, i, n, sub))
     return cands, ""
+
+
+def _one_series(study: StudyExtraction, plan: Plan, rows: list[Any]) -> list[Any]:
+    """For a kind that takes every time point (a curve): one series per report, that of the first of
+    the analysis's outcomes the report prints (LFS before EFS) and of one arm (the whole second-HCT arm
+    before a subset of it), so that a curve is never stitched from different outcomes or arms."""
+    outcome = next(o for o in plan.analysis.outcomes if any(r[1].outcome == o for r in rows))
+    rows = [r for r in rows if r[1].outcome == outcome]
+    arms = {a.id: a for a in study.arms}
+    ids = list(dict.fromkeys(_arm_of(study, r[1].arm) for r in rows))
+    whole = next((a for a in ids if a in arms and arms[a].part_of is None), ids[0])
+    return [r for r in rows if _arm_of(study, r[1].arm) == whole]
 
 
 def rolls_up_to(plan: Plan, factor: str, level: str, wanted: str) -> bool:

@@ -185,7 +185,7 @@ def describe_changes(
 def not_entered(document: ResultsDocument, keys: list[str]) -> list[dict[str, str]]:
     """Of the reports ``keys``, those that entered no analysis, each with the first reason it
     was left out (the first analysis, in the protocol's order, whose ``excluded`` rows name it)."""
-    entered = {row.key for a in document.analyses for row in a.included}
+    entered = {row.key for a in document.analyses for row in a.included} | {p.key for c in document.curves for p in c.points}
     out = []
     for key in keys:
         if key in entered:

@@ -129,4 +129,8 @@ def no_evidence_rows(document: ResultsDocument) -> list[dict[str, Any]]:
         note = (f"a sensitivity analysis holds {most} report{'s' if most != 1 else ''}; see the analysis section" if most
                 else "the analysis section says why each report was left out")
         rows.append({"id": a.id, "title": a.title, "time": _when(a), "note": note})
+    for c in document.curves:  # a summary curve with no report at all
+        if not c.k:
+            rows.append({"id": c.id, "title": c.title, "time": "over time after a second HCT",
+                         "note": "the curve's section says why each report was left out"})  # fmt: skip
     return rows

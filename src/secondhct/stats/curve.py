@@ -153,7 +153,7 @@ def check_model(data: CurveData, X: Array, time_model: str) -> list[str]:
         raise PoolingError(f"{n} row(s) cannot estimate the {p} coefficient(s) of the {time_model} model and tau^2 (need at least {p + 1})")
     notes = []
     if time_model == "weibull" and np.unique(data.time).size < 2:
-        raise PoolingError("every row is at the same time: the curve's shape (log-time coefficient) cannot be estimated; use --time-model categorical")
+        raise PoolingError("every row is at the same time: the curve's shape (log-time coefficient) cannot be estimated; use the categorical time model (one mean per time)")
     if time_model == "weibull" and all(np.sum(data.report == i) == 1 for i in range(data.k)):
         notes.append("one time point per report: the curve's shape is identified only between reports")
     return notes

@@ -5,8 +5,9 @@ inside the window, the primary rules on population, time origin, estimator, sele
 and overlap). Each row's value and its SE come from the extraction as printed, as for a
 proportion (:func:`~secondhct.review.effects.proportion_effect` on the raw scale): a stated
 SE, a CI, a '±' read as SE (flagged), else the binomial variance from n (flagged as
-approximate, it ignores censoring). A report whose rows the model cannot take (a value of 0 or
-1, a variance that does not grow with time) is left out with the reason.
+approximate, it ignores censoring). A row at 100% or 0% on the survival scale (log(-log S) is
+infinite there) is left out and named in the warnings, never continuity-corrected; a report whose
+rows the model cannot take (a variance that does not grow with time) is left out with the reason.
 
 The model is :mod:`secondhct.stats.curve` (Arends, Hunink & Stijnen, Stat Med 2008;27:4381-4396):
 y = log(-log S), Greenwood's within-report covariance, a random intercept per report, a
@@ -26,10 +27,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...errors import PoolingError
+from ...extraction.fieldtypes import PROPORTION_SCALE
 from ...extraction.timepoint import parse_time_point
 from ...outcomes import competing_role
 from ...protocol.schema import CurveOptions
-from ...protocol.select import Exclusion, overlap_exclusions, select
+from ...protocol.select import Candidate, Exclusion, overlap_exclusions, select
 from ..analysis import Chosen
 from ..effects import NoEffect, StudyEffect, proportion_effect
 
@@ -109,13 +111,46 @@ def _report_problem(plan: Plan, effects: Sequence[StudyEffect], by_key: Mapping[
     return None
 
 
+def _printed(cand: Candidate) -> float | None:
+    """A row's value as printed, as a proportion (None when it prints neither an estimate nor counts)."""
+    out = cand.outcome
+    if out.estimate is not None and out.unit in PROPORTION_SCALE:
+        return float(out.estimate) / PROPORTION_SCALE[out.unit]
+    if out.events is not None and out.total:
+        return out.events / out.total
+    return None
+
+
+def _boundary(plan: Plan, cand: Candidate) -> str | None:
+    """Why a row at S = 1 or S = 0 (after the flip of an incidence) cannot enter the model: log(-log S)
+    is infinite there (None: it can). S = 1 is a true value before the first event, with no
+    information on the curve's level; it is left out, never continuity-corrected."""
+    p = _printed(cand)
+    if p is None:
+        return None
+    s = 1 - p if is_incidence(plan) else p
+    if s >= 1 or s <= 0:
+        return f"outcomes[{cand.index}] ({cand.outcome.time}: {100 * p:g}%) is {'1' if s >= 1 else '0'} on the survival scale: not modelled"
+    return None
+
+
 def choose(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> Chosen:
     """Every qualifying row of every report, each with its value and SE; then the reports the model
     cannot take, and one report per cluster that may share patients (among those left)."""
+    return _choose(plan, studies, years)[0]
+
+
+def _choose(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> tuple[Chosen, list[str]]:
+    """:func:`choose`, and the rows left out at S = 1 or 0 (in words, for the warnings)."""
     selection = select(plan, studies, years, one_per_overlap_group=False)
     by_key = {s.key: s for s in studies}
     excluded = list(selection.excluded)
-    made = [proportion_effect(c, "PR") for c in selection.included]
+    notes = {(c.key, c.index): why for c in selection.included if (why := _boundary(plan, c)) is not None}
+    kept = [c for c in selection.included if (c.key, c.index) not in notes]
+    for key in dict.fromkeys(k for k, _ in notes):
+        if all(c.key != key for c in kept):
+            excluded.append(Exclusion(key, "outcome", "every value is 100% or 0%: " + "; ".join(w for (k, _), w in notes.items() if k == key)))
+    made = [proportion_effect(c, "PR") for c in kept]
     excluded += [Exclusion(m.key, "outcome", f"no value: {m.reason}") for m in made if isinstance(m, NoEffect)]
     effects = [m for m in made if isinstance(m, StudyEffect)]
     for key in dict.fromkeys(e.key for e in effects):
@@ -124,9 +159,11 @@ def choose(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, i
             excluded.append(Exclusion(key, "outcome", f"the curve model cannot take its rows: {problem}"))
             effects = [e for e in effects if e.key != key]
     usable = {e.key for e in effects}
-    overlap = overlap_exclusions([c for c in selection.included if c.key in usable], plan, years)
+    overlap = overlap_exclusions([c for c in kept if c.key in usable], plan, years)
     gone = {x.key for x in overlap}
-    return Chosen([e for e in effects if e.key not in gone], sorted([*excluded, *overlap], key=lambda x: x.key), [])
+    chosen = Chosen([e for e in effects if e.key not in gone], sorted([*excluded, *overlap], key=lambda x: x.key), [])
+    entered = {e.key for e in chosen.effects}
+    return chosen, [f"{k}: {w}" for (k, _), w in notes.items() if k in entered]
 
 
 def _fit(name: str, title: str, rows: Sequence[CurveRow], times: Sequence[float], *, method: str, time_model: str,
@@ -171,7 +208,8 @@ def _models(plan: Plan, rows: Sequence[CurveRow], k: int) -> tuple[str, Fitted |
     alternative: list[Fitted] = []
     if other == "weibull" or len(rows) - distinct >= 2:
         prior = few.tau_prior if k <= few.max_k else None
-        alternative.append(_fit(f"{other}-time", f"{SHAPE_WORDS[other]} instead of a {SHAPE_WORDS[shape]}", rows, times, method=options.method,
+        instead = {"weibull": "a Weibull-shaped curve", "categorical": "one mean per distinct time"}
+        alternative.append(_fit(f"{other}-time", f"{instead[other]} instead of {instead[shape]}", rows, times, method=options.method,
                                 time_model=other, tau_prior=prior))  # fmt: skip
     if k <= few.max_k:
         return "few_studies", bayes(few.tau_prior), [freq, bayes(few.sensitivity_tau_prior, wide=True), *alternative]
@@ -180,7 +218,7 @@ def _models(plan: Plan, rows: Sequence[CurveRow], k: int) -> tuple[str, Fitted |
 
 def run(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> CurveResult:
     """Select every qualifying row, fit the protocol's models, predict at its time points."""
-    chosen = choose(plan, studies, years)
+    chosen, boundary = _choose(plan, studies, years)
     by_key = {s.key: s for s in studies}
     rows = curve_rows(plan, chosen.effects, by_key)
     k = len({e.key for e in chosen.effects})
@@ -191,7 +229,8 @@ def run(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int 
 
         data = prepare_curve(rows)  # every report's rows were checked in choose()
     warnings = [f"plateau: {r.study} at {r.time:g} years repeats the value before it and is not modelled" for r in data.dropped] if data else []
-    if synthesis == "single_report":
+    warnings += boundary
+    if synthesis == "single_report" and primary is not None and primary.fit is not None:
         warnings.append("one report: its own time points fitted by the curve, not a pooled estimate")
     if k == 0:
         warnings.append("no report gives a usable value: no curve")

@@ -45,7 +45,7 @@ def figure_data(result: CurveResult, labels: Mapping[str, str]) -> Any:
     if f is None or f.fit is None or not rows:
         why = (f"No curve: {f.note}.",) if f is not None and f.fit is None else ()
         return CurveFigureData(title, ylabel, shown, footer=(*why, *(_readable(w, labels) for w in result.warnings)))
-    times = [r.time for r in rows]
+    times = [float(t) for t in result.data.time] if result.data is not None else [r.time for r in rows]  # the modelled rows
     preds = _grid_predictions(f, min(times), max(times))
     bayes = f.fit.method == "BAYES"
     value = [p.surv_median if bayes else p.surv for p in preds]

@@ -79,7 +79,7 @@ def curve_record(result: CurveResult, labels: Mapping[str, str]) -> CurveRecord:
     return CurveRecord(
         id=analysis.id, title=analysis.title, outcomes=list(analysis.outcomes),
         time=analysis.time.model_dump(exclude_none=True) if analysis.time else None, population=analysis.population.model_dump(),
-        incidence=result.incidence, k=len({p.key for p in points}), rows=len(points), patients=sum(sizes.values()),
+        incidence=result.incidence, around=around, k=len({p.key for p in points}), rows=len(points), patients=sum(sizes.values()),
         synthesis=result.synthesis,
         points=points,
         excluded=[ExcludedRow(key=x.key, label=labels.get(x.key, x.key), stage=x.stage, reason=x.reason) for x in result.excluded],

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...curveresults import CurveModel, CurveRecord
-from ...format import fmt_natural, fmt_num, fmt_p, fmt_range, fmt_tau2
+from ...format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_p, fmt_range, fmt_tau2
 from ...outcomes import OUTCOMES
 from ...words import STAGE_WORDS
 from .base import Section
@@ -21,13 +21,14 @@ def _years(t: float) -> str:
 
 def model_words(m: CurveModel, incidence: bool) -> str:
     """The model in words, with its heterogeneity and shape."""
-    what = "1 − the cumulative incidence" if incidence else "survival"
-    head = f"{m.title}; log(−log {what}) modelled"
+    head = f"{m.title}; log(−log(1 − the cumulative incidence)) modelled" if incidence else f"{m.title}; log(−log S) modelled"
     if m.method == "BAYES":
-        shape = "" if m.prob_log_time_coef_le_0 is None else f"; probability that the curve does not fall: {fmt_num(m.prob_log_time_coef_le_0)}"
+        trend = "the incidence does not rise with time" if incidence else "the curve does not fall with time"
+        shape = "" if m.prob_log_time_coef_le_0 is None else f"; probability that {trend}: {fmt_num(m.prob_log_time_coef_le_0)}"
         return f"{head}; τ = {fmt_num(m.tau)} (95% credible interval {fmt_num(m.tau_lb)} to {fmt_num(m.tau_ub)}){shape}"
     qe = f"; test for residual heterogeneity Q = {fmt_num(m.qe)}, df = {m.qe_df}, {fmt_p(m.qe_p)}" if m.qe is not None else ""
-    shape = "" if m.curve_decreasing in (None, True) else "; the fitted curve does not fall with time"
+    shape = "" if m.curve_decreasing in (None, True) else ("; the fitted incidence does not rise with time" if incidence
+                                                           else "; the fitted curve does not fall with time")
     return f"{head}; τ² = {fmt_tau2(m.tau2)}{qe}{shape}"
 
 
@@ -36,7 +37,8 @@ def _value(m: CurveModel | None, t: float) -> str:
     return "–" if p is None else f"{fmt_natural('proportion', p.value)} ({fmt_range('proportion', p.lb, p.ub)})"
 
 
-def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, str], times: list[float]) -> dict[str, Any]:
+def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, str], times: list[float],
+                  around: float = 0.5) -> dict[str, Any]:  # fmt: skip
     """What the templates show of one curve analysis."""
     from ..analysis_text import readable
 
@@ -46,7 +48,8 @@ def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, 
     outcome = OUTCOMES[c.outcomes[0]].words
     rows = [{"time": _years(p.time_years), "value": fmt_natural("proportion", p.value), "interval": fmt_range("proportion", p.lb, p.ub),
              "prediction": fmt_range("proportion", p.pred_lb, p.pred_ub) if c.synthesis != "single_report" else "–",
-             "reports": p.reports} for p in (m.predictions if m else [])]  # fmt: skip
+             "reports": p.reports, "near": "" if p.reports else " (no report near it: read off the curve between reports)"}
+            for p in (m.predictions if m else [])]  # fmt: skip
     one = c.synthesis == "single_report"
     if m is None:
         headline = "No report gives a usable value: no curve."
@@ -56,18 +59,19 @@ def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, 
         headline = "No time point of the protocol lies inside the reported times: no value given."
     else:
         start = "One report's own time points, fitted (not a pooled estimate): " if one else f"{outcome[0].upper()}{outcome[1:]}: "
-        headline = start + "; ".join(f"{r['value']} at {r['time']} ({r['interval']})" for r in rows) + "."
+        headline = start + "; ".join(f"{r['value']} at {r['time']} ({r['interval']}){r['near']}" for r in rows) + "."
     return {
         "id": c.id, "title": c.title, "k": c.k, "rows": c.rows, "patients": c.patients, "interval": interval,
         "headline": headline, "predictions": rows,
         "model": model_words(m, c.incidence) if m is not None and m.method else "",
-        "omitted": ", ".join(_years(t) for t in (m.omitted if m else [])),
+        "omitted": ", ".join(_years(t) for t in (m.omitted if m else [])), "around": f"{around:g}",
         "sensitivity": [{"title": s.title, "values": [_value(s, t) for t in times] if s.method else [f"not fitted: {s.notes[0]}" if s.notes else "not fitted"]}
                         for s in c.sensitivity] if rows else [],  # fmt: skip
         "times": [_years(t) for t in times],
         "warnings": [words(w) for w in c.warnings],
         "points": [{"label": p.label, "ref": cite.get(p.key, 0), "time": p.time, "reported": p.reported,
-                    "n": p.n if p.n is not None else "–", "flag": "‡" if p.approximate else ("†" if p.assumed_se else "")}
+                    "n": p.n if p.n is not None else "–",
+                    "flag": DERIVED_FOOTNOTES["approximate"][0] if p.approximate else (DERIVED_FOOTNOTES["assumed_se"][0] if p.assumed_se else "")}
                    for p in c.points],  # fmt: skip
         "excluded": [{"label": x.label, "ref": cite.get(x.key, 0), "stage": STAGE_WORDS.get(x.stage, x.stage), "reason": words(x.reason)}
                      for x in c.excluded if x.stage != "population"],  # fmt: skip
@@ -89,7 +93,7 @@ def curves_context(curves: list[CurveRecord], cite: Mapping[str, int], labels: M
     for c in curves:
         m = c.model
         times = sorted({p.time_years for p in (m.predictions if m else [])})
-        out.append(curve_context(c, cite, labels, times))
+        out.append(curve_context(c, cite, labels, times, c.around))
     return out
 
 
@@ -97,31 +101,38 @@ def curves_context(curves: list[CurveRecord], cite: Mapping[str, int], labels: M
 COHERENCE_POINTS = 5.0
 
 
+def _method_words(c: CurveRecord) -> str:
+    method = c.model.method if c.model is not None else ""
+    return "Bayesian" if method == "BAYES" else method
+
+
 def coherence(curves: list[CurveRecord]) -> list[str]:
-    """Pooled LFS + relapse + NRM at each time the three curves of one population all give: competing
-    risks partition the cohort, so the three should add up to about 100% (issue 22 item 5). Each
-    sum is stated; one beyond :data:`COHERENCE_POINTS` says why it may not (different reports,
-    estimators and models)."""
+    """Pooled event-free survival + relapse + NRM at each time the three curves of one population all
+    give: competing risks partition the cohort, so the three should add up to about 100% (issue 22
+    item 5). Each sum is stated with the reports and model behind each curve (they need not be the
+    same); one beyond :data:`COHERENCE_POINTS` says why it may not add up."""
     from ...outcomes import competing_role
+    from ..findings import _who
 
     groups: dict[str, dict[str, CurveRecord]] = {}
     for c in curves:
         roles = {competing_role(o) for o in c.outcomes}
         role = next(iter(roles)) if len(roles) == 1 else None
         if role in ("event_free", "relapse", "nrm") and c.model is not None and c.model.predictions:
-            groups.setdefault(repr(sorted(c.population.items())), {})[role] = c
+            groups.setdefault(repr(sorted(c.population.items())), {})[str(role)] = c
     out = []
     for trio in groups.values():
         if set(trio) != {"event_free", "relapse", "nrm"}:
             continue
-        values = {role: {p.time_years: p.value for p in c.model.predictions if p.value is not None} for role, c in trio.items()}  # type: ignore[union-attr]
-        for t in sorted(set.intersection(*(set(v) for v in values.values()))):
-            parts = [values[r][t] for r in ("event_free", "relapse", "nrm")]
+        curves3 = [trio[r] for r in ("event_free", "relapse", "nrm")]
+        values = [{p.time_years: p.value for p in c.model.predictions if p.value is not None} for c in curves3]  # type: ignore[union-attr]
+        basis = "; ".join(f"{OUTCOMES[c.outcomes[0]].words} {c.k} report{'s' if c.k != 1 else ''}, {_method_words(c)}"
+                          for c in curves3)  # fmt: skip
+        for t in sorted(set.intersection(*(set(v) for v in values))):
+            parts = [v[t] for v in values]
             total = 100 * sum(parts)
             shown = " + ".join(fmt_natural("proportion", v) for v in parts)
-            verdict = ("about 100%" if abs(total - 100) <= COHERENCE_POINTS else
-                       f"not 100% within {COHERENCE_POINTS:g} points: the three curves rest on different reports, "
-                       "estimators and models, so they need not partition one cohort")  # fmt: skip
-            who = trio["event_free"].title.split(", ")[-1]
-            out.append(f"{who}, {_years(t)}: leukemia-free survival + relapse + NRM = {shown} = {total:.1f}% ({verdict}).")
+            verdict = "about 100%" if abs(total - 100) <= COHERENCE_POINTS else f"not 100% within {COHERENCE_POINTS:g} points"
+            out.append(f"{_who(curves3[0])}, {_years(t)}: {OUTCOMES[curves3[0].outcomes[0]].words} + relapse + NRM = {shown} = "  # type: ignore[arg-type]
+                       f"{total:.1f}% ({verdict}; {basis})")  # fmt: skip
     return out
