@@ -127,6 +127,16 @@ def test_selection_reasons_and_overlap_rule() -> None:
     assert [c.key for c in everything.included] == ["big2019", "small2020"]
 
 
+def test_excluded_publication_types_stay_out() -> None:
+    """``exclude_publications`` was a field that nothing read: a news report stayed in."""
+    news = _study("news2021", **{"study.publication": "news_report"})
+    selection = select(_plan(exclude_publications=["news_report"]), [news], {})
+    assert selection.included == ()
+    assert [(e.stage, e.reason) for e in selection.excluded] == [
+        ("population", "publication type news report, which the analysis excludes (exclude_publications)")]
+    assert [c.key for c in select(_plan(), [news], {}).included] == ["news2021"]
+
+
 def test_unstated_time_origin_enters_only_the_sensitivity_selection() -> None:
     unstated = _study("unstated2021", **{"population.time_origin": "not stated", "study.data_source": "not stated"})
     relapse = _study("origin2016", **{"population.time_origin": "relapse", "study.data_source": "not stated"})

@@ -93,6 +93,8 @@ def _population_reason(study: StudyExtraction, plan: Plan) -> str | None:
         return f"disease {', '.join(outside)} outside the analysis ({', '.join(wanted.diseases)})"
     if study.population.age_group not in wanted.age_groups:
         return f"age group {study.population.age_group} (analysis: {', '.join(wanted.age_groups)})"
+    if study.study.publication in plan.analysis.exclude_publications:
+        return f"publication type {code_words(study.study.publication)}, which the analysis excludes (exclude_publications)"
     if not _arms(study, plan):
         kinds = "; ".join(sorted({intervention_words(a.intervention) for a in study.arms}))
         return f"no arm of {intervention_words(wanted.intervention)} (arms: {kinds})"
