@@ -5,16 +5,17 @@ once, as data: which rows of a report it reads (``outcomes`` or ``comparisons``)
 report's effect is a within-report contrast of two proportions, which measure it pools by
 default, which protocol fields it needs, and the words the schema and the summary use.
 Everything downstream asks the declaration (``plan.kind.reads_comparisons`` ...), never the
-kind's name; what a kind *does* (its effect sizes, figure notes, summary wording) is its
-module in :mod:`secondhct.review.kinds`, registered under the same name.
+kind's name; what a kind *does* is registered under the same name: the effect sizes of a kind
+that pools one number per report in :mod:`secondhct.review.effectsizes`, the behaviour of every
+kind (run, record, figures, summary section, R appendix) in :mod:`secondhct.review.kinds`.
 
 ``versus_alternative`` comes in two forms, chosen by the analysis's fields: with
 ``alternative`` it contrasts the second-HCT arm with the comparator arm (``versus_arms``);
 with ``comparison`` it pools reported ratios (``versus_ratios``).
 
 Adding a kind: a declaration here (in :data:`KINDS`), its fields in
-:mod:`secondhct.protocol.schema` if it has new ones, its behaviour module in
-:mod:`secondhct.review.kinds`, and its test.
+:mod:`secondhct.protocol.schema` if it has new ones, its effect sizes or its behaviour module
+(above), and its test.
 """
 
 from __future__ import annotations
@@ -111,14 +112,8 @@ KINDS: dict[str, KindForm] = {
 }
 #: The kinds ``protocol.yaml`` may name (``kind:``), in the schema's order.
 KIND_NAMES: tuple[str, ...] = tuple(dict.fromkeys(k.name for k in KINDS.values()))
-#: The summary's words for each kind ``protocol.yaml`` may name.
-KIND_WORDS: dict[str, str] = {
-    "proportion": "pooled survival",
-    "factor_ratio": FACTOR_RATIO.words,
-    "factor_levels": FACTOR_LEVELS.words,
-    "versus_alternative": "second HCT vs a comparator: arm proportions, or reported ratios with a comparison",
-    "survival_curve": SURVIVAL_CURVE.words,
-}
+#: Each kind ``protocol.yaml`` may name, in words (the schema's description): its forms' words.
+KIND_WORDS: dict[str, str] = {name: "; or ".join(k.words for k in KINDS.values() if k.name == name) for name in KIND_NAMES}
 
 
 #: The lists of the results document the kinds' records are stored in.
