@@ -236,3 +236,20 @@ def test_a_value_of_100_percent_is_left_out_not_corrected() -> None:
     assert any(w.startswith("full2020: outcomes[0] (1y: 100%) is 1 on the survival scale") for w in result.warnings)
     only = _run([*studies, _study("only2020", [(1, 1.0, None)], 50)])
     assert "every value is 100% or 0%" in next(x.reason for x in only.excluded if x.key == "only2020")
+
+
+def test_what_changed_lists_a_curve_whose_value_or_k_moved() -> None:
+    from secondhct.results import ResultsDocument
+    from secondhct.review.changes import Baseline, describe_changes
+
+    record = behaviour(_run(_dataset("hetero_crude")).plan.kind).record(_run(_dataset("hetero_crude")), {})
+    document = ResultsDocument(format=3, title="t", tool_version="0", inputs_sha256="x", data_date=None, studies={},
+                               few_studies={}, analyses=[], curves=[record])  # fmt: skip
+    old = json.loads(document.text())
+    same = describe_changes(document, Baseline(old, "the same", "id"), lambda m, v: f"{v}")
+    assert same["moved"] == []
+    old["curves"][0]["k"] = 4
+    old["curves"][0]["model"]["predictions"][0]["value"] = 0.5
+    moved = describe_changes(document, Baseline(old, "earlier", "id"), lambda m, v: f"{v:.3f}")["moved"]
+    value = record.model.predictions[0].value  # type: ignore[union-attr]
+    assert moved == [{"id": "c", "k_old": 4, "k_new": 5, "old": "0.500 at 1 year", "new": f"{value:.3f} at 1 year"}]

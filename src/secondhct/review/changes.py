@@ -176,10 +176,33 @@ def describe_changes(
         if before is None or new_est != old_est or before.get("k") != a.k:
             moved.append({"id": a.id, "k_old": before.get("k") if before else "new", "k_new": a.k,
                           "old": fmt(a.measure, old_est), "new": fmt(a.measure, new_est)})  # fmt: skip
+    moved += _moved_curves(document, previous, fmt)
     added = sorted(new_studies - old_studies)
     return {"first": False, "baseline": baseline.description, "added": added,
             "removed": sorted(old_studies - new_studies), "moved": moved,
             "not_entered": not_entered(document, added)}  # fmt: skip
+
+
+def _moved_curves(document: ResultsDocument, previous: Mapping[str, Any], fmt: Callable[[str, float | None], str]) -> list[dict[str, Any]]:
+    """Summary curves whose k or value moved: the value at the earliest time both give (a baseline of
+    another format has no ``curves``: every curve is new)."""
+    old = {c.get("id"): c for c in previous.get("curves", []) if isinstance(c, dict)}
+    out = []
+    for c in document.curves:
+        before = old.get(c.id) or {}
+        old_values: dict[float, Any] = {p["time_years"]: p.get("value") for p in ((before.get("model") or {}).get("predictions") or [])
+                                         if isinstance(p, dict) and isinstance(p.get("time_years"), (int, float))}  # fmt: skip
+        new_values: dict[float, float | None] = {p.time_years: p.value for p in (c.model.predictions if c.model else [])}
+        shared = sorted(set(old_values) & set(new_values))
+        t = shared[0] if shared else min(new_values, default=None)
+        old_value, new_value = (old_values.get(t), new_values.get(t)) if t is not None else (None, None)
+        if before and before.get("k") == c.k and old_value == new_value:
+            continue
+        at = f" at {t:g} year{'s' if t != 1 else ''}" if t is not None else ""
+        out.append({"id": c.id, "k_old": before.get("k", "new"), "k_new": c.k,
+                    "old": fmt("PR", old_value) + (at if old_value is not None else ""),
+                    "new": fmt("PR", new_value) + (at if new_value is not None else "")})  # fmt: skip
+    return out
 
 
 def not_entered(document: ResultsDocument, keys: list[str]) -> list[dict[str, str]]:
