@@ -94,6 +94,13 @@ DERIVED_FOOTNOTES: dict[str, tuple[str, str]] = {
 }
 
 
+def row_mark(assumed_se: bool, approximate: bool) -> str:
+    """The footnote mark of a row whose variance rests on an assumption ("" for none)."""
+    if assumed_se:
+        return DERIVED_FOOTNOTES["assumed_se"][0]
+    return DERIVED_FOOTNOTES["approximate"][0] if approximate else ""
+
+
 def derived_mark(text: str | None) -> str | None:
     """The fixed mark of a derived-number note (None for a note that has no fixed mark)."""
     return next((mark for mark, words in DERIVED_FOOTNOTES.values() if words == text), None)

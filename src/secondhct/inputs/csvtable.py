@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError, PoolingError
 from ..measures import MEASURES
 from ..stats.escalc import EffectSize, proportion_effect_sizes, proportion_from_se, ratio_from_ci, ratio_from_p
+from .cells import finite_number
 
 LAYOUTS = "xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se | estimate,p"
 #: The measure a layout gives when ``--measure`` is not set.
@@ -131,13 +131,7 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
         cell = rows[i][col]
         if cell == "":
             raise InputError(f"{source}, line {lines[i]}, column {col!r}: the cell is empty")
-        try:
-            value = float(cell)
-        except ValueError:
-            raise InputError(f"{source}, line {lines[i]}, column {col!r}: {cell!r} is not a number") from None
-        if not math.isfinite(value):
-            raise InputError(f"{source}, line {lines[i]}, column {col!r}: {cell!r} is not a finite number")
-        return value
+        return finite_number(cell, f"{source}, line {lines[i]}", col)
 
     effects: list[EffectSize] = []
     ni_out: list[float] | None = None

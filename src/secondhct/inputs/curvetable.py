@@ -11,23 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 
 from ..errors import InputError
 from ..stats.curve_data import CurveRow
+from .cells import finite_number
 
 REQUIRED = ("study", "time_years", "surv")
 COLUMNS = "study,time_years,surv,n,se"
-
-
-def _number(cell: str, where: str, col: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise InputError(f"{where}, column {col!r}: {cell!r} is not a number") from None
-    if not math.isfinite(value):
-        raise InputError(f"{where}, column {col!r}: {cell!r} is not a finite number")
-    return value
 
 
 def _row(cells: dict[str, str], where: str, line: int) -> CurveRow:
@@ -37,17 +27,17 @@ def _row(cells: dict[str, str], where: str, line: int) -> CurveRow:
     for col in REQUIRED[1:]:
         if not cells[col]:
             raise InputError(f"{where}, column {col!r}: the cell is empty")
-    t = _number(cells["time_years"], where, "time_years")
+    t = finite_number(cells["time_years"], where, "time_years")
     if t <= 0:
         raise InputError(f"{where}, column 'time_years': {t:g} must be > 0 (years from the time origin)")
-    s = _number(cells["surv"], where, "surv")
+    s = finite_number(cells["surv"], where, "surv")
     if not 0 < s < 1:
         hint = f" (give a percentage as a proportion: {s / 100:g})" if 1 < s < 100 else ""
         raise InputError(f"{where}, column 'surv': {s:g} is outside (0, 1){hint}")
-    n = _number(cells["n"], where, "n") if cells.get("n") else None
+    n = finite_number(cells["n"], where, "n") if cells.get("n") else None
     if n is not None and n <= 0:
         raise InputError(f"{where}, column 'n': {n:g} patients must be > 0")
-    se = _number(cells["se"], where, "se") if cells.get("se") else None
+    se = finite_number(cells["se"], where, "se") if cells.get("se") else None
     if se is not None and se <= 0:
         raise InputError(f"{where}, column 'se': {se:g} must be > 0")
     if se is None and n is None:

@@ -4,14 +4,14 @@ report is one report), its reports, sensitivity and subgroup analyses, GOSH plot
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS
-from ..format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_percent, fmt_permutation, fmt_range, fmt_tau2, fmt_test
+from ..format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_percent, fmt_permutation, fmt_range, fmt_tau2, fmt_test, row_mark
 from ..measures import MEASURES
 from ..protocol.kinds import form_named
-from ..results import AnalysisRecord, BayesRecord, GoshRecord, PermutationRecord, PooledRecord
+from ..results import AnalysisRecord, BayesRecord, ExcludedRow, GoshRecord, PermutationRecord, PooledRecord
 from ..stats.inference import TESTS
 from ..words import STAGE_WORDS, code_words, origin_words
 
@@ -76,9 +76,26 @@ def readable(text: str, labels: Mapping[str, str], cite: Mapping[str, int]) -> s
     citation number (``yalniz_nd`` -> ``Yalniz [13]``)."""
     if not cite:
         return text
-    keys = sorted(cite, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])")
-    return pattern.sub(lambda m: f"{labels.get(m.group(1), m.group(1))} [{cite[m.group(1)]}]", text)
+    return _keys_in(cite).sub(lambda m: f"{labels.get(m.group(1), m.group(1))} [{cite[m.group(1)]}]", text)
+
+
+def labelled(text: str, labels: Mapping[str, str]) -> str:
+    """As :func:`readable`, with labels only (a figure's footer has no citation numbers)."""
+    return _keys_in(labels).sub(lambda m: labels[m.group(1)], text) if labels else text
+
+
+def _keys_in(keys: Mapping[str, object]) -> re.Pattern[str]:
+    """A pattern matching any of ``keys`` as a whole word, longest first."""
+    ordered = sorted(keys, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in ordered) + r")(?![\w-])")
+
+
+def excluded_context(excluded: Sequence[ExcludedRow], cite: Mapping[str, int], words: Callable[[str], str]) -> tuple[list[dict[str, Any]], int]:
+    """The reports left out for a reason other than the population, with that reason in words, and how
+    many were outside the population."""
+    shown = [{"label": r.label, "ref": cite[r.key], "stage": STAGE_WORDS.get(r.stage, r.stage), "reason": words(r.reason)}
+             for r in excluded if r.stage != "population"]  # fmt: skip
+    return shown, sum(1 for r in excluded if r.stage == "population")
 
 
 def level_words(factor: str, level: str) -> str:
@@ -102,15 +119,11 @@ def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping
             "ci": fmt_range(family, r.natural.ci_lb, r.natural.ci_ub),
             "weight": "–" if r.weight is None else f"{r.weight:.1f}%",
             "source_type": SOURCE_TYPE_WORDS.get(r.source_type, r.source_type),
-            "flag": DERIVED_FOOTNOTES["assumed_se"][0] if r.assumed_se else (DERIVED_FOOTNOTES["approximate"][0] if r.approximate else ""),
+            "flag": row_mark(r.assumed_se, r.approximate),
         }
         for r in a.included
     ]  # fmt: skip
-    ctx["excluded"] = [
-        {"label": r.label, "ref": cite[r.key], "stage": STAGE_WORDS.get(r.stage, r.stage), "reason": words(r.reason)}
-        for r in a.excluded if r.stage != "population"
-    ]
-    ctx["not_eligible"] = sum(1 for r in a.excluded if r.stage == "population")
+    ctx["excluded"], ctx["not_eligible"] = excluded_context(a.excluded, cite, words)
     ctx["sensitivity"] = []
     for s in a.sensitivity:
         estimate, ci = _interval_or(family, s.pooled, s.note or "no report left")

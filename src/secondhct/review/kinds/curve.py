@@ -38,7 +38,7 @@ from ..effects import NoEffect, StudyEffect, proportion_effect
 if TYPE_CHECKING:
     from ...extraction.schema import StudyExtraction
     from ...protocol.load import Plan
-    from ...stats.curve_data import CurveRow
+    from ...stats.curve_data import CurveData, CurveRow
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,19 @@ def curve_rows(plan: Plan, effects: Sequence[StudyEffect], by_key: Mapping[str, 
                  None if e.effect.approximate else math.sqrt(e.effect.vi))
         for e in effects
     ]  # fmt: skip
+
+
+def outcome_values(p: Any, incidence: bool) -> tuple[float, float, float, float, float]:
+    """A prediction of either model (frequentist: estimate, CI, PI; Bayesian: median, credible and
+    predictive intervals) as (value, lb, ub, pred_lb, pred_ub) of the outcome itself: S, or for an
+    incidence 1 - S with the bounds swapped."""
+    if hasattr(p, "surv_median"):
+        s = (p.surv_median, p.surv_lb, p.surv_ub, p.surv_pred_lb, p.surv_pred_ub)
+    else:
+        s = (p.surv, p.surv_ci_lb, p.surv_ci_ub, p.surv_pi_lb, p.surv_pi_ub)
+    if incidence:
+        return 1 - s[0], 1 - s[2], 1 - s[1], 1 - s[4], 1 - s[3]
+    return s
 
 
 def _report_problem(plan: Plan, effects: Sequence[StudyEffect], by_key: Mapping[str, StudyExtraction]) -> str | None:
@@ -166,7 +179,7 @@ def _choose(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, 
     return chosen, [f"{k}: {w}" for (k, _), w in notes.items() if k in entered]
 
 
-def _fit(name: str, title: str, rows: Sequence[CurveRow], times: Sequence[float], *, method: str, time_model: str,
+def _fit(name: str, title: str, rows: CurveData, times: Sequence[float], *, method: str, time_model: str,
          tau_prior: str | None = None) -> Fitted:  # fmt: skip
     """One model fitted and predicted at ``times`` (a model that cannot be fitted says why)."""
     from ...stats.curve import fit_curve, predict
@@ -182,38 +195,40 @@ def _fit(name: str, title: str, rows: Sequence[CurveRow], times: Sequence[float]
         return Fitted(name, title, None, None, str(exc))
 
 
-#: The time models in words.
-SHAPE_WORDS = {"weibull": "Weibull-shaped curve", "categorical": "one mean per distinct time"}
+#: The time models in words: as a model's title, and as a phrase ("instead of a Weibull-shaped curve").
+SHAPE_WORDS = {"weibull": ("Weibull-shaped curve", "a Weibull-shaped curve"),
+               "categorical": ("one mean per distinct time", "one mean per distinct time")}  # fmt: skip
 
 
-def _models(plan: Plan, rows: Sequence[CurveRow], k: int) -> tuple[str, Fitted | None, list[Fitted]]:
-    """The synthesis, the primary model and the sensitivity models, by the few-studies rule."""
+def _models(plan: Plan, data: CurveData | None) -> tuple[str, Fitted | None, list[Fitted]]:
+    """The synthesis of the few-studies rule (:func:`secondhct.review.rules.synthesis`), the primary
+    model and the sensitivity models, all fitted to the same prepared rows."""
     from ...stats.priors import parse_tau_prior
+    from ..rules import synthesis
 
+    kind = synthesis(plan, data.k if data is not None else 0)
+    if data is None or kind == "none":
+        return "none", None, []
     options, few = plan.analysis.curve or CurveOptions(), plan.few_studies
     times, shape = options.times, options.time_model
-    freq = _fit(options.method.lower(), f"{options.method}, {SHAPE_WORDS[shape]} (frequentist random effects)", rows, times,
+    freq = _fit(options.method.lower(), f"{options.method}, {SHAPE_WORDS[shape][0]} (frequentist random effects)", data, times,
                 method=options.method, time_model=shape)  # fmt: skip
+    if kind == "single_report":
+        return kind, freq, []
 
     def bayes(prior: str, wide: bool = False) -> Fitted:
-        words = f"Bayesian, {SHAPE_WORDS[shape]}, {parse_tau_prior(prior).describe()} prior on τ"
-        return _fit("bayes-wide" if wide else "bayes", words, rows, times, method="BAYES", time_model=shape, tau_prior=prior)
+        words = f"Bayesian, {SHAPE_WORDS[shape][0]}, {parse_tau_prior(prior).describe()} prior on τ"
+        return _fit("bayes-wide" if wide else "bayes", words, data, times, method="BAYES", time_model=shape, tau_prior=prior)
 
-    if k == 0:
-        return "none", None, []
-    if k == 1:
-        return "single_report", freq, []
     other = "categorical" if shape == "weibull" else "weibull"
-    distinct = len({round(r.time, 9) for r in rows})
     alternative: list[Fitted] = []
-    if other == "weibull" or len(rows) - distinct >= 2:
-        prior = few.tau_prior if k <= few.max_k else None
-        instead = {"weibull": "a Weibull-shaped curve", "categorical": "one mean per distinct time"}
-        alternative.append(_fit(f"{other}-time", f"{instead[other]} instead of {instead[shape]}", rows, times, method=options.method,
-                                time_model=other, tau_prior=prior))  # fmt: skip
-    if k <= few.max_k:
-        return "few_studies", bayes(few.tau_prior), [freq, bayes(few.sensitivity_tau_prior, wide=True), *alternative]
-    return "standard", freq, [bayes(few.tau_prior), *alternative]
+    if other == "weibull" or data.n_rows - len(set(data.time.tolist())) >= 2:
+        prior = few.tau_prior if kind == "few_studies" else None
+        alternative.append(_fit(f"{other}-time", f"{SHAPE_WORDS[other][1]} instead of {SHAPE_WORDS[shape][1]}", data, times,
+                                method=options.method, time_model=other, tau_prior=prior))  # fmt: skip
+    if kind == "few_studies":
+        return kind, bayes(few.tau_prior), [freq, bayes(few.sensitivity_tau_prior, wide=True), *alternative]
+    return kind, freq, [bayes(few.tau_prior), *alternative]
 
 
 def run(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None]) -> CurveResult:
@@ -221,13 +236,13 @@ def run(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int 
     chosen, boundary = _choose(plan, studies, years)
     by_key = {s.key: s for s in studies}
     rows = curve_rows(plan, chosen.effects, by_key)
-    k = len({e.key for e in chosen.effects})
-    synthesis, primary, sensitivity = _models(plan, rows, k)
     data = None
     if rows:
         from ...stats.curve_data import prepare_curve
 
-        data = prepare_curve(rows)  # every report's rows were checked in choose()
+        data = prepare_curve(rows)  # every report's rows were checked in choose(); each model fits these
+    k = data.k if data is not None else 0
+    synthesis, primary, sensitivity = _models(plan, data)
     warnings = [f"plateau: {r.study} at {r.time:g} years repeats the value before it and is not modelled" for r in data.dropped] if data else []
     warnings += boundary
     if synthesis == "single_report" and primary is not None and primary.fit is not None:

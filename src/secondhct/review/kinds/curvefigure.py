@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...outcomes import OUTCOMES
-from .curve import CurveResult, Fitted, curve_rows
+from .curve import CurveResult, Fitted, curve_rows, outcome_values
 
 #: Points of the grid the curve is drawn on, over the range of reported times.
 GRID_POINTS = 60
@@ -48,13 +48,7 @@ def figure_data(result: CurveResult, labels: Mapping[str, str]) -> Any:
     times = [float(t) for t in result.data.time] if result.data is not None else [r.time for r in rows]  # the modelled rows
     preds = _grid_predictions(f, min(times), max(times))
     bayes = f.fit.method == "BAYES"
-    value = [p.surv_median if bayes else p.surv for p in preds]
-    lb = [p.surv_lb if bayes else p.surv_ci_lb for p in preds]
-    ub = [p.surv_ub if bayes else p.surv_ci_ub for p in preds]
-    plb = [p.surv_pred_lb if bayes else p.surv_pi_lb for p in preds]
-    pub = [p.surv_pred_ub if bayes else p.surv_pi_ub for p in preds]
-    if result.incidence:  # the model's S is 1 - the incidence: the bounds swap
-        value, lb, ub, plb, pub = ([1 - v for v in xs] for xs in (value, ub, lb, pub, plb))
+    value, lb, ub, plb, pub = zip(*(outcome_values(p, result.incidence) for p in preds))
     footer = (f"Model: {f.title}. Curve drawn over the reported times only ({min(times):g} to {max(times):g} years).",
               *(_readable(w, labels) for w in result.warnings))  # fmt: skip
     return CurveFigureData(title, ylabel, shown, grid=tuple(float(p.time) for p in preds), value=tuple(value), lb=tuple(lb), ub=tuple(ub),
@@ -65,9 +59,9 @@ def figure_data(result: CurveResult, labels: Mapping[str, str]) -> Any:
 
 def _readable(text: str, labels: Mapping[str, str]) -> str:
     """A warning with report keys replaced by their labels."""
-    from ..analysis_text import readable
+    from ..analysis_text import labelled
 
-    words = readable(text, labels, {key: 0 for key in labels}).replace(" [0]", "")
+    words = labelled(text, labels)
     return words[:1].upper() + words[1:]
 
 

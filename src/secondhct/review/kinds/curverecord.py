@@ -11,24 +11,13 @@ from typing import Any
 
 from ...curveresults import CurveModel, CurvePoint, CurvePrediction, CurveRecord
 from ...recordbase import ExcludedRow, number
-from .curve import CurveResult, Fitted, years_of
-
-
-def _flip(value: float | None, incidence: bool) -> float | None:
-    return None if value is None else (1 - value if incidence else value)
+from .curve import CurveResult, Fitted, outcome_values, years_of
 
 
 def _prediction(p: Any, incidence: bool, reports: int) -> CurvePrediction:
-    """One prediction of either model on the outcome's own scale (the bounds swap for an incidence)."""
-    if hasattr(p, "surv_median"):  # Bayesian
-        value, lb, ub, plb, pub = p.surv_median, p.surv_lb, p.surv_ub, p.surv_pred_lb, p.surv_pred_ub
-    else:
-        value, lb, ub, plb, pub = p.surv, p.surv_ci_lb, p.surv_ci_ub, p.surv_pi_lb, p.surv_pi_ub
-    if incidence:
-        lb, ub, plb, pub = ub, lb, pub, plb
-    return CurvePrediction(time_years=float(p.time), value=number(_flip(value, incidence)), lb=number(_flip(lb, incidence)),
-                           ub=number(_flip(ub, incidence)), pred_lb=number(_flip(plb, incidence)),
-                           pred_ub=number(_flip(pub, incidence)), reports=reports)  # fmt: skip
+    """One prediction of either model on the outcome's own scale (:func:`.curve.outcome_values`)."""
+    value, lb, ub, plb, pub = (number(float(v)) for v in outcome_values(p, incidence))
+    return CurvePrediction(time_years=float(p.time), value=value, lb=lb, ub=ub, pred_lb=plb, pred_ub=pub, reports=reports)
 
 
 def reports_around(points: Sequence[CurvePoint], t: float, around: float) -> int:

@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...curveresults import CurveModel, CurveRecord
-from ...format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_p, fmt_range, fmt_tau2
+from ...format import fmt_natural, fmt_num, fmt_p, fmt_range, fmt_tau2, row_mark
 from ...outcomes import OUTCOMES
-from ...words import STAGE_WORDS
 from .base import Section
 
 
@@ -37,12 +36,12 @@ def _value(m: CurveModel | None, t: float) -> str:
     return "–" if p is None else f"{fmt_natural('proportion', p.value)} ({fmt_range('proportion', p.lb, p.ub)})"
 
 
-def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, str], times: list[float],
-                  around: float = 0.5) -> dict[str, Any]:  # fmt: skip
+def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, str], times: list[float]) -> dict[str, Any]:
     """What the templates show of one curve analysis."""
-    from ..analysis_text import readable
+    from ..analysis_text import excluded_context, readable
 
     words = lambda text: readable(text, labels, cite)  # noqa: E731
+    excluded, not_eligible = excluded_context(c.excluded, cite, words)
     m = c.model
     interval = "95% credible interval" if m is not None and m.method == "BAYES" else "95% CI"
     outcome = OUTCOMES[c.outcomes[0]].words
@@ -64,18 +63,16 @@ def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, 
         "id": c.id, "title": c.title, "k": c.k, "rows": c.rows, "patients": c.patients, "interval": interval,
         "headline": headline, "predictions": rows,
         "model": model_words(m, c.incidence) if m is not None and m.method else "",
-        "omitted": ", ".join(_years(t) for t in (m.omitted if m else [])), "around": f"{around:g}",
+        "omitted": ", ".join(_years(t) for t in (m.omitted if m else [])), "around": f"{c.around:g}",
         "sensitivity": [{"title": s.title, "values": [_value(s, t) for t in times] if s.method else [f"not fitted: {s.notes[0]}" if s.notes else "not fitted"]}
                         for s in c.sensitivity] if rows else [],  # fmt: skip
         "times": [_years(t) for t in times],
         "warnings": [words(w) for w in c.warnings],
-        "points": [{"label": p.label, "ref": cite.get(p.key, 0), "time": p.time, "reported": p.reported,
+        "points": [{"label": p.label, "ref": cite[p.key], "time": p.time, "reported": p.reported,
                     "n": p.n if p.n is not None else "–",
-                    "flag": DERIVED_FOOTNOTES["approximate"][0] if p.approximate else (DERIVED_FOOTNOTES["assumed_se"][0] if p.assumed_se else "")}
+                    "flag": row_mark(p.assumed_se, p.approximate)}
                    for p in c.points],  # fmt: skip
-        "excluded": [{"label": x.label, "ref": cite.get(x.key, 0), "stage": STAGE_WORDS.get(x.stage, x.stage), "reason": words(x.reason)}
-                     for x in c.excluded if x.stage != "population"],  # fmt: skip
-        "not_eligible": sum(1 for x in c.excluded if x.stage == "population"),
+        "excluded": excluded, "not_eligible": not_eligible,
     }
 
 
@@ -93,7 +90,7 @@ def curves_context(curves: list[CurveRecord], cite: Mapping[str, int], labels: M
     for c in curves:
         m = c.model
         times = sorted({p.time_years for p in (m.predictions if m else [])})
-        out.append(curve_context(c, cite, labels, times, c.around))
+        out.append(curve_context(c, cite, labels, times))
     return out
 
 
