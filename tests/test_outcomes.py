@@ -32,3 +32,10 @@ def test_the_event_free_preference_of_the_coherence_check_covers_the_table() -> 
     from secondhct.extraction.competing import _EVENT_FREE
 
     assert set(_EVENT_FREE) == {c for c in OUTCOMES if competing_role(c) == "event_free"}
+
+
+def test_every_estimator_code_has_words() -> None:
+    from secondhct.extraction.codes import Estimator
+    from secondhct.words import ESTIMATOR_WORDS
+
+    assert set(ESTIMATOR_WORDS) == set(get_args(Estimator))

@@ -119,7 +119,7 @@ class Review:
         return plan(analysis, self.protocol.defaults, self.vocabulary)
 
     def _years(self) -> dict[str, int | None]:
-        return {k: int(r.year) if r.year else None for k, r in self.bibliography.references.items()}
+        return self.bibliography.years()
 
     def run(self, analysis_id: str, *, batch: bool = True) -> AnalysisView:
         """Run one analysis of the protocol that pools one number per report (nothing is written);

@@ -70,6 +70,10 @@ class Bibliography:
     labels: dict[str, str] = field(default_factory=dict)
     problems: dict[str, list[Diagnostic]] = field(default_factory=dict)  # errors inside each entry, by key
 
+    def years(self) -> dict[str, int | None]:
+        """Each entry's year of publication (None when not given): the overlap rule's tie-break."""
+        return {k: int(r.year) if r.year else None for k, r in self.references.items()}
+
     def suggest(self, key: str) -> list[str]:
         """Keys that look like ``key`` (for 'did you mean')."""
         return difflib.get_close_matches(key, list(self.references), n=3, cutoff=0.6)

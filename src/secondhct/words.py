@@ -13,6 +13,13 @@ from .outcomes import OUTCOMES
 #: Outcome codes in words, as a clinician says them (from the outcome table).
 OUTCOME_WORDS: dict[str, str] = {code: o.words for code, o in OUTCOMES.items()}
 
+#: Estimators (outcomes[].estimator) in words, for exclusion reasons.
+ESTIMATOR_WORDS: dict[str, str] = {
+    "kaplan_meier": "Kaplan-Meier", "cumulative_incidence": "cumulative incidence",
+    "one_minus_kaplan_meier": "1 − Kaplan-Meier", "crude_proportion": "crude share (events of total)",
+    "not stated": "estimator not stated",
+}  # fmt: skip
+
 #: Time origins (time zero of survival) in words.
 TIME_ORIGIN_WORDS: dict[str, str] = {
     "second_hct": "the second HCT", "treatment_start": "the start of treatment", "relapse": "the relapse",

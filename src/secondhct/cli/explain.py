@@ -100,7 +100,7 @@ def explain(
         raise InputError(f"no valid study with key '{key}' in studies/{hint}")
     errors = [d for d in report.diagnostics if d.severity == "error" and d.file.endswith(f"{key}.yaml")]
     bib = report.bibliography
-    years = {k: int(r.year) if r.year else None for k, r in bib.references.items()} if bib else {}
+    years = bib.years() if bib else {}
     protocol = loaded.model
     vocabulary = report.vocabulary.model if report.vocabulary is not None else None  # its roll-ups match levels, as in build
     found = verdicts([plan(a, protocol.defaults, vocabulary) for a in protocol.analyses], studies, years, key)

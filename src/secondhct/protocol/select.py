@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 from ..extraction.schema import Arm, Comparison, Outcome, StudyExtraction, Subgroup
 from ..extraction.timepoint import parse_time_point
-from ..words import code_words, intervention_words, origin_words, outcome_group
+from ..words import ESTIMATOR_WORDS, code_words, intervention_words, origin_words, outcome_group
 from .load import Plan, window_months, window_text
 from .overlap import may_share
 
@@ -137,14 +137,6 @@ def allowed_origins(plan: Plan, include_time_origin_not_stated: bool = False) ->
     """The time origins an analysis admits (``include_time_origin_not_stated``: also 'not stated')."""
     allowed = tuple(plan.analysis.population.time_origins)
     return (*allowed, "not stated") if include_time_origin_not_stated and "not stated" not in allowed else allowed
-
-
-#: Estimators in words (outcomes[].estimator), for exclusion reasons.
-ESTIMATOR_WORDS = {
-    "kaplan_meier": "Kaplan-Meier", "cumulative_incidence": "cumulative incidence",
-    "one_minus_kaplan_meier": "1 − Kaplan-Meier", "crude_proportion": "crude share (events of total)",
-    "not stated": "estimator not stated",
-}
 
 
 def estimator_enters(plan: Plan, out: Outcome, include_other_estimators: bool = False) -> bool:

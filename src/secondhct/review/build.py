@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..codehash import package_digest
@@ -38,6 +38,13 @@ from ..results import RESULTS_FORMAT, AnalysisRecord, ResultsDocument, read_resu
 from ..textio import snapshot, snapshot_key
 from . import outputset
 from .changes import Baseline, find_baseline, from_file
+
+if TYPE_CHECKING:
+    from ..bibliography import Bibliography
+    from ..extraction.schema import StudyExtraction
+    from ..protocol.schema import Protocol
+    from ..validation import ValidationReport
+    from ..vocabulary import Vocabulary
 
 __all__ = ["RESULTS_FORMAT", "BuildError", "BuildReport", "build"]
 MANIFEST = "manifest.json"
@@ -180,12 +187,12 @@ def record_fields(records: list[tuple[str, AnalysisRecord | CurveRecord]]) -> di
 class _Inputs:
     """The validated inputs of a build: protocol, bibliography, studies, their years, the vocabulary and the report."""
 
-    protocol: Any
-    bib: Any
-    studies: list[Any]
+    protocol: Protocol
+    bib: Bibliography
+    studies: list[StudyExtraction]
     years: dict[str, int | None]
-    vocabulary: Any
-    report: Any
+    vocabulary: Vocabulary | None
+    report: ValidationReport
 
 
 def _validated(project: Project) -> _Inputs:
@@ -201,7 +208,7 @@ def _validated(project: Project) -> _Inputs:
         raise BuildError(f"the inputs are not valid; nothing was written:\n{shown}")
     bib = report.bibliography
     return _Inputs(loaded.model, bib, [s.study for s in report.studies if s.study is not None],
-                   {k: int(r.year) if r.year else None for k, r in bib.references.items()},
+                   bib.years(),
                    report.vocabulary.model if report.vocabulary is not None else None, report)  # fmt: skip
 
 
