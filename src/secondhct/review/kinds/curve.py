@@ -17,6 +17,8 @@ one number per report (:mod:`secondhct.review.rules`): with 2 to ``max_k`` repor
 Bayesian model with the protocol's prior on τ, else REML; the other, the wider prior and the
 categorical-time model (one mean per distinct time, where rows - times >= 2) are sensitivity
 analyses. With one report its own points are fitted and the curve is called one report's.
+The rules follow ``../shared/METHODS.md`` section 8 (survival at several time points in one model)
+and section 7 (Greenwood; relapse and NRM as competing risks, Gooley et al., Stat Med 1999;18:695-706).
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def _method_words(c: CurveRecord) -> str:
 def coherence(curves: list[CurveRecord]) -> list[str]:
     """Pooled event-free survival + relapse + NRM at each time the three curves of one population all
     give: competing risks partition the cohort, so the three should add up to about 100% (issue 22
-    item 5). Each sum is stated with the reports and model behind each curve (they need not be the
+    item 5; ``../shared/METHODS.md`` section 8: LFS + relapse + NRM = 1 at each time point). Each sum is stated with the reports and model behind each curve (they need not be the
     same); one beyond :data:`COHERENCE_POINTS` says why it may not add up."""
     from ...outcomes import competing_role
     from ..findings import _who
