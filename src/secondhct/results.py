@@ -335,6 +335,8 @@ class AnalysisRecord(Record):
     contrast: ContrastRecord | None = None
     certainty: CertaintyRecord | None = None
     gosh: GoshRecord | None = None
+    covered: str = ""
+    """The population the included reports cover, generated from them ('adults with ALL (1 report)')."""
 
 
 class ResultsDocument(Record):

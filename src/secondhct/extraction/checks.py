@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from ..diagnostics import FieldPath
 from .competing import competing_risks_add_up, relapse_plus_nrm
 from .consistency import half_unit, printed_p_interval, ratio_p_range, se_matches_ci
+from .derived import check_derived
 from .finding import Finding
 from .quotes import check_quotes
 from .riskofbias import check_risk_of_bias
@@ -46,6 +47,7 @@ def check_study(study: StudyExtraction) -> list[Finding]:
         check_unit_slips,
         check_quotes,
         check_risk_of_bias,
+        check_derived,
     )
     _WALKED[:] = [(study, _walk(study))]  # the rules look for parts of the study: walk its tree once
     try:

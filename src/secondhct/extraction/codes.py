@@ -35,11 +35,23 @@ Printed = Annotated[int | float, WithJsonSchema({"type": "number"})]
 PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 
 Disease = Literal[
-    "ALL", "AML", "JMML", "MDS", "CML", "MPN", "myelofibrosis", "acute_leukemia", "hematologic_malignancy",
-    "marrow_failure", "other",
+    "ALL", "AML", "JMML", "MDS", "CML", "CLL", "MPN", "myelofibrosis", "acute_leukemia", "leukemia_unspecified",
+    "lymphoma", "myeloma", "hematologic_malignancy", "marrow_failure", "other",
 ]
-#: The diseases that are leukemia, the review's question (MDS, MPN and myelofibrosis are not).
-LEUKEMIAS = frozenset({"ALL", "AML", "JMML", "CML", "acute_leukemia"})
+"""``acute_leukemia``: AML and/or ALL, not split by the source; ``leukemia_unspecified``: leukaemia whose type the
+source does not print; ``hematologic_malignancy``: any blood cancer, not split (leukaemia or not)."""
+#: The diseases that are leukemia, the review's question (MDS, MPN, myelofibrosis, lymphoma and myeloma are not).
+LEUKEMIAS = frozenset({"ALL", "AML", "JMML", "CML", "CLL", "acute_leukemia", "leukemia_unspecified"})
+#: Broad disease codes and the specific codes whose patients they may hold (a report coded with a broad
+#: code may or may not have patients of each of these).
+DISEASE_COVERS: dict[str, frozenset[str]] = {
+    "acute_leukemia": frozenset({"AML", "ALL", "acute_leukemia"}),
+    "leukemia_unspecified": LEUKEMIAS,
+    "hematologic_malignancy": frozenset(
+        {"ALL", "AML", "JMML", "MDS", "CML", "CLL", "MPN", "myelofibrosis", "acute_leukemia", "leukemia_unspecified",
+         "lymphoma", "myeloma", "hematologic_malignancy", "other"}
+    ),
+}
 AgeGroup = Literal["infant", "pediatric", "aya", "adult", "mixed", "not stated"]
 Indication = Literal["relapse", "graft_failure", "not stated"]
 TimeOrigin = Literal["second_hct", "treatment_start", "relapse", "first_hct", "diagnosis", "not stated"]

@@ -152,6 +152,11 @@ class OverlapLink(Strict):
 
     key: Key = Field(description="the other report's key (studies/<key>.yaml)")
     reason: Text = Field(description="why, with where it is said, e.g. 'fact sheet: Yaniv is a co-author; same centres'")
+    at_most: Count | None = Field(
+        default=None,
+        description="the largest number of patients the two reports could share, when printed numbers bound it "
+        "(e.g. the 46 ALL patients of a mixed cohort); say how in the reason",
+    )
 
 
 class Study(Strict):
@@ -192,8 +197,18 @@ class Age(Strict):
 
 
 SelectionKind = Literal[
-    "remission_only", "survivors_only", "first_hct_not_allogeneic", "non_leukemia_included", "graft_failure_included", "other",
+    "remission_only", "survivors_only", "donor", "graft_source", "conditioning", "pathway", "first_hct_not_allogeneic",
+    "non_leukemia_included", "graft_failure_included", "not_second_allo_hct", "other",
 ]
+"""What was selected. A whole-cohort criterion (the protocol decides per analysis whether it makes the
+report indirect, ``indirect_selections``): ``remission_only`` (disease status at the second HCT),
+``survivors_only``, ``donor`` (donor types restricted), ``graft_source`` (e.g. cord blood only),
+``conditioning`` (e.g. reduced intensity only), ``pathway`` (e.g. CAR-T before every second HCT), ``other``.
+A share of patients outside the question (judged by the protocol's ``scope_threshold`` from ``count`` of
+``of``): ``first_hct_not_allogeneic``, ``non_leukemia_included``, ``graft_failure_included``,
+``not_second_allo_hct`` (a syngeneic, autologous or third transplant counted among the second HCTs)."""
+#: The selections that put a share of the cohort outside the review's question (the rest restrict the whole cohort).
+SHARE_SELECTIONS = frozenset({"first_hct_not_allogeneic", "non_leukemia_included", "graft_failure_included", "not_second_allo_hct"})
 
 
 class CohortSelection(Strict):
@@ -204,6 +219,10 @@ class CohortSelection(Strict):
 
     kind: SelectionKind = Field(description="what makes the cohort selected")
     description: Text = Field(description="the selection in words, e.g. 'all in second remission at the second HCT'")
+    count: Count | NotStated | None = Field(
+        default=None, description="for a share outside the question: how many patients it concerns, as printed (e.g. 8)"
+    )
+    of: Count | NotStated | None = Field(default=None, description="of how many (e.g. 22); default: the report's n")
     source: Source
 
 
@@ -247,6 +266,16 @@ class Cutoff(Strict):
     )
 
 
+class Derived(Strict):
+    """A number that follows from printed numbers by arithmetic, never typed as printed: e.g. a group size
+    251 - 187 = 64 when only the whole and the other group are printed. ``validate`` recomputes it and
+    checks that every number of the arithmetic is in the quote; the summary marks it as derived."""
+
+    value: Count = Field(description="the result, e.g. 64")
+    arithmetic: Text = Field(description="the arithmetic on printed numbers, e.g. '251 - 187' (+, -, * and parentheses)")
+    source: Source
+
+
 class Subgroup(Strict):
     """A level of a factor that outcomes are reported for (e.g. CR at second HCT)."""
 
@@ -257,7 +286,17 @@ class Subgroup(Strict):
     level_as_printed: Text = Field(description="the level in the source's words, e.g. 'CR before second SCT'")
     cutoff: Cutoff | NotStated | None = Field(default=None, description=_CUTOFF_HELP)
     n: Count | NotStated = "not stated"
+    n_derived: Derived | None = Field(
+        default=None, description="when n is not printed but follows from printed numbers: the count and its arithmetic"
+    )
     source: Source
+
+    @property
+    def known_n(self) -> int | None:
+        """The level's size: printed, else derived (:class:`Derived`), else None."""
+        if isinstance(self.n, int):
+            return self.n
+        return self.n_derived.value if self.n_derived is not None else None
 
 
 class CI(Strict):

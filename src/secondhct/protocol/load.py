@@ -38,6 +38,10 @@ class Plan:
     vocabulary: Vocabulary | None = field(default=None, compare=False)
     # per outcome of the analysis, the estimators its primary analysis takes (an outcome not listed: any)
     estimators: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the whole-cohort selections that make a report indirect, and the scope and overlap thresholds
+    indirect_selections: tuple[str, ...] = ()
+    scope_threshold: float = 0.10
+    overlap_threshold: float = 0.10
 
     @property
     def id(self) -> str:
@@ -102,6 +106,11 @@ def plan(analysis: Analysis, defaults: Defaults, vocabulary: Vocabulary | None =
             for o in analysis.outcomes if analysis.estimators is not None or o in defaults.estimators
         ),
         vocabulary=vocabulary,
+        indirect_selections=tuple(
+            analysis.indirect_selections if analysis.indirect_selections is not None else defaults.indirect_selections
+        ),
+        scope_threshold=analysis.scope_threshold if analysis.scope_threshold is not None else defaults.scope_threshold,
+        overlap_threshold=defaults.overlap_threshold,
     )
 
 

@@ -14,13 +14,21 @@ reports may share patients when
 
 The answer is a sentence a reviewer can check ("same registry JSHCT, accrual 1990-2005
 and 1998-2009 overlap, both pediatric, both ALL"), or None.
+
+:func:`shared_patients` adds the largest number of patients the two could share: a link's
+``at_most`` when the curator bounded it from printed numbers, else, for each report, its
+patients whose disease can be among the other's diseases (from ``disease_counts``; the whole
+n when the split is not printed), the smaller of the two. The protocol keeps both reports
+when that is a minor share of the smaller one (:func:`secondhct.protocol.select.overlap_exclusions`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..extraction.codes import DISEASE_COVERS
 from ..extraction.schema import Period, StudyExtraction
 
 if TYPE_CHECKING:
@@ -34,10 +42,6 @@ _AGES_MEET: dict[str, frozenset[str]] = {
     "adult": frozenset({"aya", "adult"}),
 }
 _ANY_AGE = frozenset({"mixed", "not stated"})
-#: Broad disease codes and the specific codes they cover.
-_COVERS: dict[str, frozenset[str]] = {
-    "acute_leukemia": frozenset({"AML", "ALL", "acute_leukemia"}),
-}
 _EVERY_DISEASE = "hematologic_malignancy"
 
 
@@ -76,9 +80,11 @@ def diseases_intersect(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether two disease lists can hold the same patients."""
     if _EVERY_DISEASE in a or _EVERY_DISEASE in b:
         return True
-    wide_a = set().union(*(_COVERS.get(d, {d}) for d in a))
-    wide_b = set().union(*(_COVERS.get(d, {d}) for d in b))
-    return bool(wide_a & wide_b)
+    return bool(_wide(a) & _wide(b))
+
+
+def _wide(diseases: Sequence[str]) -> set[str]:
+    return set().union(*(DISEASE_COVERS.get(d, {d}) for d in diseases))
 
 
 def sources_nested(a: str, b: str, vocab: Vocabulary | None) -> str | None:
@@ -96,19 +102,53 @@ def sources_nested(a: str, b: str, vocab: Vocabulary | None) -> str | None:
     return None
 
 
-def _link(a: StudyExtraction, b: StudyExtraction) -> str | None:
-    for x, y in ((a, b), (b, a)):
-        for link in x.study.may_share_patients_with:
-            if link.key == y.key:
-                return f"declared by {x.key}: {link.reason}"
-    return None
+def _link(a: StudyExtraction, b: StudyExtraction) -> tuple[str, int | None] | None:
+    """The explicit link between two reports (either side), preferring one that bounds the shared patients."""
+    found = [(f"declared by {x.key}: {link.reason}", link.at_most) for x, y in ((a, b), (b, a))
+             for link in x.study.may_share_patients_with if link.key == y.key]
+    bounded = [f for f in found if f[1] is not None]
+    return min(bounded, key=lambda f: f[1] or 0) if bounded else found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Why two reports may share patients, and the most they could share (None: not bounded)."""
+
+    text: str
+    at_most: int | None
+
+
+def _could_share(a: StudyExtraction, b: StudyExtraction) -> int | None:
+    """The patients of ``a`` whose disease can be among ``b``'s (None: n not printed)."""
+    n = a.population.n if isinstance(a.population.n, int) else None
+    counts = a.population.disease_counts or {}
+    if _EVERY_DISEASE in b.population.diseases or not all(d in counts for d in a.population.diseases):
+        return n
+    other = _wide(b.population.diseases)
+    return sum(c for d, c in counts.items() if DISEASE_COVERS.get(d, frozenset({d})) & other)
+
+
+def shared_patients(a: StudyExtraction, b: StudyExtraction, vocab: Vocabulary | None) -> Overlap | None:
+    """Whether ``a`` and ``b`` may share patients (:func:`may_share`) and the most they could share."""
+    link = _link(a, b)
+    text = link[0] if link is not None else may_share(a, b, vocab)
+    if text is None:
+        return None
+    if link is not None and link[1] is not None:
+        return Overlap(f"{text} (at most {link[1]} patients)", link[1])
+    caps = [c for c in (_could_share(a, b), _could_share(b, a)) if c is not None]
+    bound = min(caps) if caps else None  # each cap bounds what they share
+    sizes = [n for n in (a.population.n, b.population.n) if isinstance(n, int)]
+    if bound is not None and sizes and bound < min(sizes):
+        text = f"{text} (at most {bound} patients: the diseases they share)"
+    return Overlap(text, bound)
 
 
 def may_share(a: StudyExtraction, b: StudyExtraction, vocab: Vocabulary | None) -> str | None:
     """Why reports ``a`` and ``b`` may share patients (a sentence), or None when they cannot (see module)."""
     link = _link(a, b)
     if link is not None:
-        return link
+        return link[0]
     nested = sources_nested(a.study.data_source, b.study.data_source, vocab)
     if nested is None:
         return None

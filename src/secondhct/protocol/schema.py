@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from ..extraction.base import Strict
 from ..extraction.codes import AgeGroup, Disease, Estimator, Identifier, Intervention, OutcomeName, Publication, Text, TimeOrigin
-from ..extraction.schema import TimePointText
+from ..extraction.schema import SHARE_SELECTIONS, SelectionKind, TimePointText
 from ..measures import codes
 from ..outcomes import OUTCOMES
 from ..stats.inference import TESTS
@@ -65,8 +65,14 @@ class TimeWindow(Strict):
     )
 
 
+#: Whole-cohort selections (not a share of the cohort): by default each makes a report indirect.
+WHOLE_COHORT_SELECTIONS = tuple(k for k in SelectionKind.__args__ if k not in SHARE_SELECTIONS)  # type: ignore[attr-defined]
+
+
 class PopulationFilter(Strict):
-    """Which reports qualify. A report qualifies when *all* its diseases are listed here."""
+    """Which reports qualify: ``diseases`` is the scope (a report enters a primary analysis when at most
+    ``scope_threshold`` of its patients are outside it: :mod:`secondhct.protocol.scope`), ``age_groups`` the
+    age groups it takes."""
 
     diseases: list[Disease] = Field(min_length=1)
     age_groups: list[AgeGroup] = Field(min_length=1)
@@ -236,6 +242,14 @@ class Analysis(Strict):
     selected_cohorts: SelectedCohorts | None = Field(
         default=None, description="reports of selected cohorts (population.selection): exclude (default) or include"
     )
+    indirect_selections: list[SelectionKind] | None = Field(
+        default=None,
+        description="the whole-cohort selections that make a report indirect for this question (default: "
+        "defaults.indirect_selections); e.g. a donor-type question leaves out 'donor'",
+    )
+    scope_threshold: Annotated[float, Field(ge=0, lt=1)] | None = Field(
+        default=None, description="largest share of patients outside the population's scope (default: defaults.scope_threshold)"
+    )
     estimators: list[Estimator] | None = Field(
         default=None, min_length=1,
         description="the estimators of the rows the primary analysis takes (outcomes[].estimator); the others enter the "
@@ -277,6 +291,21 @@ class Defaults(Strict):
     test: Test = "adhoc"
     overlap_rule: OverlapRule = "largest"
     selected_cohorts: SelectedCohorts = "exclude"
+    indirect_selections: list[SelectionKind] = Field(
+        default_factory=lambda: list(WHOLE_COHORT_SELECTIONS),
+        description="the whole-cohort selections (population.selection) that keep a report out of the primary analyses "
+        "(it enters include_selected_cohorts)",
+    )
+    scope_threshold: Annotated[float, Field(ge=0, lt=1)] = Field(
+        default=0.10,
+        description="a report enters a primary analysis when at most this share of its patients is outside the "
+        "population's scope (diseases, graft failure, non-allogeneic first HCT); the others enter include_mixed_scope",
+    )
+    overlap_threshold: Annotated[float, Field(ge=0, lt=1)] = Field(
+        default=0.10,
+        description="two reports that may share at most this share of the smaller one's patients both stay (the "
+        "sensitivity analysis exclude_minor_overlaps drops the smaller); beyond it the overlap rule keeps one",
+    )
     estimators: dict[OutcomeName, list[Estimator]] = Field(
         default_factory=_default_estimators,
         description="per outcome, the estimators a primary analysis takes (an outcome not listed takes any): "

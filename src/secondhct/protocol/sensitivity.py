@@ -83,6 +83,31 @@ class AllOverlapReports(SensitivitySpec):
         return "all reports, not one per overlap group"
 
 
+class IncludeMixedScope(SensitivitySpec):
+    """Also the reports with more than the protocol's share of patients outside the population's scope
+    (``scope_threshold``: MDS beside AML, lymphoma beside leukemia, graft failure beside relapse), or
+    whose share the printed numbers do not give (:mod:`secondhct.protocol.scope`)."""
+
+    changes_set: ClassVar[bool] = True
+    kind: Literal["include_mixed_scope"]
+
+    @property
+    def title(self) -> str:
+        return "including mixed-scope reports (patients outside the population beyond the protocol's share)"
+
+
+class ExcludeMinorOverlaps(SensitivitySpec):
+    """Without the smaller of two reports that may share a few patients (at most ``overlap_threshold`` of
+    the smaller one), which the primary analysis keeps both of."""
+
+    changes_set: ClassVar[bool] = True
+    kind: Literal["exclude_minor_overlaps"]
+
+    @property
+    def title(self) -> str:
+        return "dropping the smaller of two reports that may share a few patients"
+
+
 class IncludeSelectedCohorts(SensitivitySpec):
     """Also the reports of selected cohorts (``population.selection``), which the primary analysis leaves out;
     ``with_unadjusted``: for ratio analyses, also the ratios whose adjustment is not stated or that are unadjusted
@@ -233,9 +258,9 @@ class LeaveOneOut(SensitivitySpec):
 
 #: Every registered kind, in the order the summary lists them by default.
 SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
-    MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
-    IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
-    LeaveOneOut,
+    MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeMinorOverlaps, IncludeMixedScope,
+    IncludeSelectedCohorts, IncludeUnadjusted, IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe,
+    InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
 )  # fmt: skip
 
 
@@ -246,7 +271,8 @@ def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | Non
 
 
 SensitivityEntry = Annotated[
-    Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
+    Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeMinorOverlaps, IncludeMixedScope,
+          IncludeSelectedCohorts, IncludeUnadjusted,
           IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
           LeaveOneOut],
     Field(discriminator="kind"),
@@ -259,6 +285,8 @@ def default_sensitivity() -> list[SensitivityEntry]:
         MethodChange(kind="method", method="GLMM"),
         ExcludeCaseReportsAndAbstracts(kind="exclude_case_reports_and_abstracts"),
         AllOverlapReports(kind="all_overlap_reports"),
+        ExcludeMinorOverlaps(kind="exclude_minor_overlaps"),
+        IncludeMixedScope(kind="include_mixed_scope"),
         ExcludeApproximatedSe(kind="exclude_approximated_se"),
         LeaveOneOut(kind="leave_one_out"),
     ]

@@ -144,19 +144,22 @@ class Chosen:
 def choose(
     plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, one_per_overlap_group: bool = True,
     include_selected: bool | None = None, include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
-    include_other_estimators: bool = False,
+    include_other_estimators: bool = False, include_mixed_scope: bool = False, drop_minor_overlaps: bool = False,
+    keep_first: frozenset[str] = frozenset(),
 ) -> Chosen:
     """Select (:func:`secondhct.protocol.select.select`), compute effect sizes, then keep one report per
     cluster of reports that may share patients, among those that gave an effect size: a larger
-    overlapping report with no usable number does not displace a smaller one that has one."""
+    overlapping report with no usable number does not displace a smaller one that has one
+    (``keep_first``: a sensitivity analysis's primary reports, kept before the reports it adds)."""
     chosen = select(plan, studies, years, one_per_overlap_group=False, include_selected=include_selected,
                     include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
-                    include_other_estimators=include_other_estimators)  # fmt: skip
+                    include_other_estimators=include_other_estimators, include_mixed_scope=include_mixed_scope)  # fmt: skip
     effects, dropped, level_rows = effect_sizes(plan.kind)(plan, chosen.included, studies, years)
     excluded = [*chosen.excluded, *dropped]
     if one_per_overlap_group:
         usable = {e.key for e in effects} | {r.effect.key for r in level_rows}
-        overlap = overlap_exclusions([c for c in chosen.included if c.key in usable], plan, years)
+        overlap = overlap_exclusions([c for c in chosen.included if c.key in usable], plan, years,
+                                     drop_minor=drop_minor_overlaps, keep_first=keep_first)
         gone = {x.key for x in overlap}
         excluded.extend(overlap)
         effects = [e for e in effects if e.key not in gone]
@@ -171,12 +174,16 @@ def _sensitivity(
     """The rule's models beside the primary one, then the plan's registered sensitivity
     analyses (:mod:`secondhct.review.sensitivity`), each fitted with the primary model."""
 
+    primary = frozenset(e.key for e in effects)
+
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None,
                  include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
-                 include_other_estimators: bool = False) -> list[StudyEffect]:
+                 include_other_estimators: bool = False, include_mixed_scope: bool = False,
+                 drop_minor_overlaps: bool = False) -> list[StudyEffect]:
         return choose(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected,
                       include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
-                      include_other_estimators=include_other_estimators).effects
+                      include_other_estimators=include_other_estimators, include_mixed_scope=include_mixed_scope,
+                      drop_minor_overlaps=drop_minor_overlaps, keep_first=primary).effects
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},

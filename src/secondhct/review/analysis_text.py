@@ -106,7 +106,7 @@ def level_words(factor: str, level: str) -> str:
 def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping[str, str]) -> dict[str, Any]:
     family = MEASURES[a.measure].family
     words = lambda text: readable(text, labels, cite)  # noqa: E731
-    ctx: dict[str, Any] = {"id": a.id, "title": a.title, "k": a.k, "patients": a.patients,
+    ctx: dict[str, Any] = {"id": a.id, "title": a.title, "k": a.k, "patients": a.patients, "covered": a.covered,
                            "warnings": [words(w) for w in a.warnings]}  # fmt: skip
     time = a.time or {}
     ctx["time"] = time.get("exact") or (f"{time['min']} to {time['max']}" if time else "any")

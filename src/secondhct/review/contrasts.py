@@ -46,7 +46,7 @@ def row_n(c: Candidate) -> int | None:
     if out.total or out.n:
         return out.total or out.n
     if c.subgroup is not None:
-        return c.subgroup.n if isinstance(c.subgroup.n, int) else None
+        return c.subgroup.known_n
     arm = next((a for a in c.study.arms if a.id == (out.arm or c.study.default_arm())), None)
     return arm.n if arm is not None and isinstance(arm.n, int) else None
 

@@ -100,6 +100,8 @@ def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
             plain = f"{'We are very uncertain about the' if c.level == 'very_low' else 'There may be a'} {subject}: {figure}."
         if a.k == 1:
             plain += " This is one report, not a pooled estimate."
+        if a.covered:
+            plain += f" The reports cover {a.covered}."  # generated from them, never the typed title (issue 23)
         downgrades = [f"{d.domain.replace('_', ' ')} ({(d.judged or d.suggested).replace('_', ' ')})"
                       for d in c.domains if (d.judged or d.suggested) != "not_serious"]  # fmt: skip
         rows.append({

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..extraction.sourcetype import source_type
+from .coverage import covered
 from ..measures import MEASURES
 from ..results import (
     AnalysisRecord,
@@ -120,6 +121,7 @@ def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisR
     record = AnalysisRecord(
         id=analysis.id, title=analysis.title, outcomes=list(analysis.outcomes),
         time=analysis.time.model_dump(exclude_none=True) if analysis.time else None,
+        covered=covered(result.studies[k] for k in dict.fromkeys(e.key for e in result.effects)),
         population=analysis.population.model_dump(), measure=plan.measure, method=plan.method, test=plan.test,
         overlap_rule=plan.overlap_rule, k=len(result.effects), patients=result.patients, synthesis=result.synthesis,
         included=[_study_row(result, e, w, labels.get(e.key, e.key)) for e, w in zip(result.effects, row_weights)],

@@ -16,7 +16,9 @@ from ..protocol.sensitivity import (
     AllOverlapReports,
     ExcludeApproximatedSe,
     ExcludeCaseReportsAndAbstracts,
+    ExcludeMinorOverlaps,
     ExcludeSmall,
+    IncludeMixedScope,
     IncludeOtherEstimators,
     IncludeSelectedCohorts,
     IncludeTimeOriginNotStated,
@@ -92,12 +94,38 @@ def _all_overlap_reports(spec: AllOverlapReports, ctx: SensitivityContext) -> li
     return [_subset(spec, ctx, everything)]
 
 
+def _same_as_primary(spec: SensitivitySpec, ctx: SensitivityContext, **relax: bool) -> list[Sensitivity]:
+    """A sensitivity analysis whose added reports all fell to the overlap rule: shown, saying so (never hidden);
+    nothing when it adds no report even before that rule."""
+    candidates = _keys(ctx.reselect(one_per_overlap_group=False, **relax)) - _keys(ctx.reselect(one_per_overlap_group=False))
+    if not candidates:
+        return []
+    pooled, _ = ctx.pool(list(ctx.effects), None)
+    note = (f"the same reports as the primary analysis: {', '.join(sorted(candidates))} "
+            "could enter but may share patients with its reports (see the exclusions)")
+    return [Sensitivity(spec.name, spec.title, pooled, tuple(e.key for e in ctx.effects), note)]
+
+
+def _include_mixed_scope(spec: IncludeMixedScope, ctx: SensitivityContext) -> list[Sensitivity]:
+    everything = list(ctx.reselect(include_mixed_scope=True))
+    if _keys(everything) == _keys(ctx.effects):
+        return _same_as_primary(spec, ctx, include_mixed_scope=True)
+    return [_subset(spec, ctx, everything)]
+
+
+def _exclude_minor_overlaps(spec: ExcludeMinorOverlaps, ctx: SensitivityContext) -> list[Sensitivity]:
+    fewer = list(ctx.reselect(drop_minor_overlaps=True))
+    if _keys(fewer) == _keys(ctx.effects):
+        return []  # no two of the primary reports share a few patients
+    return [_subset(spec, ctx, fewer)]
+
+
 def _include_selected_cohorts(spec: IncludeSelectedCohorts, ctx: SensitivityContext) -> list[Sensitivity]:
     if spec.with_unadjusted and not ctx.plan.takes_comparisons:
         return []
     everything = list(ctx.reselect(include_selected=True, include_unadjusted=spec.with_unadjusted))
-    if _keys(everything) == _keys(ctx.effects):
-        return []  # no selected cohort among the candidates: the primary analysis already is this one
+    if _keys(everything) == _keys(ctx.effects):  # no selected cohort, or all lost to overlap: say which
+        return [] if spec.with_unadjusted else _same_as_primary(spec, ctx, include_selected=True)
     if spec.with_unadjusted and _keys(everything) in (
         _keys(ctx.reselect(include_selected=True)), _keys(ctx.reselect(include_unadjusted=True)),
     ):
@@ -174,6 +202,8 @@ RUNNERS: dict[type[SensitivitySpec], Callable[[Any, SensitivityContext], list[Se
     ExcludeSmall: _exclude_small,
     AllOverlapReports: _all_overlap_reports,
     IncludeSelectedCohorts: _include_selected_cohorts,
+    IncludeMixedScope: _include_mixed_scope,
+    ExcludeMinorOverlaps: _exclude_minor_overlaps,
     IncludeTimeOriginNotStated: _include_time_origin_not_stated,
     IncludeOtherEstimators: _include_other_estimators,
     IncludeUnadjusted: _include_unadjusted,
