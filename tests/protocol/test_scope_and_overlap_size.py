@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from test_protocol import _study
 
 from secondhct.extraction.derived import check_derived, evaluate
+from secondhct.protocol.load import plan
 from secondhct.protocol.overlap import shared_patients
 from secondhct.protocol.schema import Analysis, Defaults
-from secondhct.protocol.load import plan
 from secondhct.protocol.scope import scope_of
 from secondhct.protocol.select import select
-
-from test_protocol import _study
 
 
 def _plan(**options: Any):

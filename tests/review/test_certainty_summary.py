@@ -49,7 +49,8 @@ def test_sof_rows_of_the_corpus(frozen_root: Path) -> None:
     assert kato["estimate"] == "29.4% (95% CI 22.7% to 37.1%)"
     assert kato["note"] == "printed: 29.4 ± 3.7%; the interval is computed here (the printed ± taken as the SE)"
     assert (kato["symbol"], kato["level"], kato["k"], kato["patients"]) == ("⊕◯◯◯", "very low", 1, 171)
-    assert kato["statement"].endswith("(estimate: about 29 in 100). This is one report, not a pooled estimate.")
+    assert kato["statement"].endswith("(estimate: about 29 in 100). This is one report, not a pooled estimate. "
+                                      "The reports cover children with ALL (1 report).")  # generated, issue 23
     pooled = rows["os-children-acute-2-3y"]
     assert pooled["absolute"] == "about 28 in 100 children with acute leukemia (16 to 43)"
     assert "credible interval 16.5% to 42.6%" in pooled["estimate"]

@@ -25,10 +25,11 @@ def test_one_report_is_shown_not_pooled(review) -> None:  # type: ignore[no-unty
     result = review.run("os-children-all-2-3y").result
     assert result.synthesis == "single_report" and len(result.effects) == 1
     assert result.pooled is None and result.factors == ()
-    # the only sensitivity analysis is the one that adds the selected cohort (prszt_nd, graft
-    # failures included), which makes two reports
-    assert [s.name for s in result.sensitivity] == ["include_selected_cohorts"]
-    assert sorted(result.sensitivity[0].keys) == ["kato2012", "prszt_nd"]
+    # the only sensitivity analysis is the one that adds the mixed-scope report (prszt_nd, graft
+    # failures included in a share the frozen file does not count: issue 23), which makes two reports
+    assert [s.name for s in result.sensitivity] == ["include_mixed_scope"]
+    # hazar2020 too: acute leukemia whose ALL share is not printed
+    assert sorted(result.sensitivity[0].keys) == ["hazar2020", "kato2012", "prszt_nd"]
 
 
 def test_two_reports_get_the_bayesian_model_with_the_frequentist_ones_beside_it(review) -> None:  # type: ignore[no-untyped-def]
@@ -57,7 +58,7 @@ def test_more_reports_keep_the_frequentist_model_and_say_when_tau2_is_zero(revie
     assert isinstance(result.pooled.result, PooledResult) and result.pooled.result.method == "REML"
     # Seven reports and REML at tau^2 = 0: the review says so and points to the Bayesian
     # predictive interval of its sensitivity analysis.
-    assert result.pooled.result.tau2 == 0.0
+    assert result.pooled.result.tau2 < 1e-10  # REML at its boundary (the solver stops within 1e-12 of 0)
     bayes = next(s for s in result.sensitivity if s.name == "bayes-halfnormal-0.5")
     assert isinstance(bayes.pooled.result, BayesResult)
     (warning,) = [w for w in result.warnings if w.startswith("tau^2 is estimated at 0")]
@@ -99,8 +100,8 @@ def test_a_selected_cohort_is_left_out_with_its_reason_and_kept_in_a_sensitivity
     record = review.run("os-children-aml-4-5y").record
     assert record.synthesis == "single_report" and record.pooled is None  # one report left: nothing pooled
     # ... but including the selected cohort would give two reports, pooled by the few-studies rule
-    (with_selected,) = record.sensitivity
-    assert with_selected.name == "include_selected_cohorts" and sorted(with_selected.keys) == ["taga2016", "uden2020"]
+    (with_selected,) = [s for s in record.sensitivity if s.name == "include_selected_cohorts"]
+    assert sorted(with_selected.keys) == ["taga2016", "uden2020"]
     assert with_selected.pooled is not None and with_selected.pooled.method == "BAYES"
 
 

@@ -55,25 +55,51 @@ def _decision(record: Any, key: str) -> tuple[list[str], Any, tuple[str, ...]]:
     return sources, excluded, also
 
 
-def verdicts(
-    plans: Sequence[Plan], studies: Sequence[StudyExtraction], years: Mapping[str, int | None], key: str,
-    labels: Mapping[str, str] | None = None,
-) -> list[Verdict]:
-    """For each plan: does report ``key`` enter it (the build's record of the analysis), and if not, its exclusion."""
+def records(plans: Sequence[Plan], studies: Sequence[StudyExtraction], years: Mapping[str, int | None],
+            labels: Mapping[str, str] | None = None) -> list[Any]:
+    """Each plan's record, computed as the build computes it (its kind's ``run`` and ``record``)."""
     from ..review.kinds import behaviour
 
     out = []
     for plan in plans:
         kind = behaviour(plan.kind)
-        record = kind.record(kind.run(plan, studies, years, batch=False), labels or {})
+        out.append(kind.record(kind.run(plan, studies, years, batch=False), labels or {}))
+    return out
+
+
+def _row_words(study: StudyExtraction | None, source: str) -> str:
+    """'outcomes[0] (os 2y)': a record's source with the row's outcome and time (and subgroup)."""
+    section, _, rest = source.partition("[")
+    if study is None or section not in ("outcomes", "comparisons") or not rest.rstrip("]").isdigit():
+        return source
+    row = getattr(study, section)[int(rest.rstrip("]"))]
+    what = f"{row.outcome} {row.time}" if getattr(row, "time", None) else row.outcome
+    sub = getattr(row, "subgroup", None)
+    return f"{source} ({what}{f', subgroup {sub}' if sub else ''})"
+
+
+def verdicts_from(plans: Sequence[Plan], built: Sequence[Any], key: str, study: StudyExtraction | None = None) -> list[Verdict]:
+    """For each plan and its record: does report ``key`` enter it, and if not, its exclusion."""
+    out = []
+    for plan, record in zip(plans, built):
         sources, excluded, also = _decision(record, key)
         if sources:
-            out.append(Verdict(plan.id, plan.analysis.title, True, ", ".join(sources), sensitivity=also))
+            rows = ", ".join(_row_words(study, s) for s in sources)
+            out.append(Verdict(plan.id, plan.analysis.title, True, rows, sensitivity=also))
         elif excluded is not None:
             out.append(Verdict(plan.id, plan.analysis.title, False, excluded.reason, excluded.stage, also))
         else:
             out.append(Verdict(plan.id, plan.analysis.title, False, "no row of the report enters", "outcome", also))
     return out
+
+
+def verdicts(
+    plans: Sequence[Plan], studies: Sequence[StudyExtraction], years: Mapping[str, int | None], key: str,
+    labels: Mapping[str, str] | None = None,
+) -> list[Verdict]:
+    """For each plan: does report ``key`` enter it (the build's record of the analysis), and if not, its exclusion."""
+    study = next((s for s in studies if s.key == key), None)
+    return verdicts_from(plans, records(plans, studies, years, labels), key, study)
 
 
 @reports_errors

@@ -52,10 +52,16 @@ from .codes import (
     TimeOrigin,
     Unit,
 )
+from .cohort import SHARE_SELECTIONS as SHARE_SELECTIONS
+from .cohort import CohortSelection as CohortSelection
+from .cohort import Derived as Derived
+from .cohort import SelectionKind as SelectionKind
 from .fieldtypes import PROPORTION_SCALE as PROPORTION_SCALE
 from .fieldtypes import DateText, PValue, TimePointText, YearMonth
 from .fieldtypes import _check_p as _check_p
 from .fieldtypes import is_not_significant as is_not_significant
+from .provenance import Quote as Quote
+from .provenance import Source as Source
 from .riskofbiasmodels import RiskOfBias
 
 _FACTOR_HELP = "factor code from vocabulary.yaml, e.g. remission_at_second_hct, time_from_first_hct_to_relapse"
@@ -64,29 +70,6 @@ _CUTOFF_HELP = (
     "for a factor with a cut-off in vocabulary.yaml (early vs late relapse): the cut-off as printed, "
     "e.g. {value: 6, unit: mo}; 'not stated' or left out when the source does not print it"
 )
-
-
-class Quote(Strict):
-    """Further printed words backing the same row, from another place (or document)."""
-
-    location: Text = Field(description="where these words are printed: 'table 2', 'results, p. 4'")
-    document: Identifier | None = Field(default=None, description="id in curation.documents (default: the source's)")
-    quote: Text = Field(description="the printed words, verbatim")
-
-
-class Source(Strict):
-    """Where a number or statement was printed. A row with a ``quote`` prints each of its
-    numbers in it, or in ``quotes`` (words printed elsewhere: the events in table 2)."""
-
-    location: Text = Field(description="where it is printed: 'abstract', 'table 2', 'figure 1', 'p. 1309'")
-    document: Identifier | None = Field(
-        default=None, description="id of the document in curation.documents (default: the first one)"
-    )
-    quote: Text | None = Field(default=None, description="the printed words, verbatim")
-    quotes: list[Quote] = Field(
-        default_factory=list,
-        description="further verbatim quotes printing the same row's numbers elsewhere, each with its location",
-    )
 
 
 class Document(Strict):
@@ -196,36 +179,6 @@ class Age(Strict):
     source: Source
 
 
-SelectionKind = Literal[
-    "remission_only", "survivors_only", "donor", "graft_source", "conditioning", "pathway", "first_hct_not_allogeneic",
-    "non_leukemia_included", "graft_failure_included", "not_second_allo_hct", "other",
-]
-"""What was selected. A whole-cohort criterion (the protocol decides per analysis whether it makes the
-report indirect, ``indirect_selections``): ``remission_only`` (disease status at the second HCT),
-``survivors_only``, ``donor`` (donor types restricted), ``graft_source`` (e.g. cord blood only),
-``conditioning`` (e.g. reduced intensity only), ``pathway`` (e.g. CAR-T before every second HCT), ``other``.
-A share of patients outside the question (judged by the protocol's ``scope_threshold`` from ``count`` of
-``of``): ``first_hct_not_allogeneic``, ``non_leukemia_included``, ``graft_failure_included``,
-``not_second_allo_hct`` (a syngeneic, autologous or third transplant counted among the second HCTs)."""
-#: The selections that put a share of the cohort outside the review's question (the rest restrict the whole cohort).
-SHARE_SELECTIONS = frozenset({"first_hct_not_allogeneic", "non_leukemia_included", "graft_failure_included", "not_second_allo_hct"})
-
-
-class CohortSelection(Strict):
-    """The cohort is a selected subset (or a mixture) that is not comparable with all patients
-    who relapsed after a first allogeneic HCT: e.g. second remission only, 1-year survivors
-    only, first transplant autologous in some. The protocol keeps such reports out of the
-    primary analyses (with this as the reason) and in a sensitivity analysis."""
-
-    kind: SelectionKind = Field(description="what makes the cohort selected")
-    description: Text = Field(description="the selection in words, e.g. 'all in second remission at the second HCT'")
-    count: Count | NotStated | None = Field(
-        default=None, description="for a share outside the question: how many patients it concerns, as printed (e.g. 8)"
-    )
-    of: Count | NotStated | None = Field(default=None, description="of how many (e.g. 22); default: the report's n")
-    source: Source
-
-
 class Population(Strict):
     """Who was studied (the whole report; arms split it further)."""
 
@@ -264,16 +217,6 @@ class Cutoff(Strict):
     unit: CutoffUnit = Field(
         description="d, w, mo, y (a duration or age), percent (blasts), points (a score), calendar_year (an era)"
     )
-
-
-class Derived(Strict):
-    """A number that follows from printed numbers by arithmetic, never typed as printed: e.g. a group size
-    251 - 187 = 64 when only the whole and the other group are printed. ``validate`` recomputes it and
-    checks that every number of the arithmetic is in the quote; the summary marks it as derived."""
-
-    value: Count = Field(description="the result, e.g. 64")
-    arithmetic: Text = Field(description="the arithmetic on printed numbers, e.g. '251 - 187' (+, -, * and parentheses)")
-    source: Source
 
 
 class Subgroup(Strict):

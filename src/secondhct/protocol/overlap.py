@@ -24,15 +24,19 @@ when that is a minor share of the smaller one (:func:`secondhct.protocol.select.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..extraction.codes import DISEASE_COVERS
 from ..extraction.schema import Period, StudyExtraction
+from .candidates import Candidate, Exclusion
 
 if TYPE_CHECKING:
     from ..vocabulary import Vocabulary
+    from .load import Plan
+
+_EPS = 1e-9
 
 #: Age groups whose patients can be the same people (mixed and not stated meet every group).
 _AGES_MEET: dict[str, frozenset[str]] = {
@@ -164,3 +168,69 @@ def may_share(a: StudyExtraction, b: StudyExtraction, vocab: Vocabulary | None) 
     ages = f"both {ga}" if ga == gb else f"age groups {ga} and {gb} intersect"
     shared = ", ".join(da) if sorted(da) == sorted(db) else f"{', '.join(da)} and {', '.join(db)}"
     return f"{nested}, {period}, {ages}, diseases {shared}"
+
+
+def _overlap_key(c: Candidate, rule: str, years: Mapping[str, int | None]) -> tuple[int, int, str]:
+    n = c.n if c.n is not None else -1
+    year = years.get(c.key) or 0
+    # Sort descending on the first two, ascending on the key (negate numbers).
+    return (-n, -year, c.key) if rule == "largest" else (-year, -n, c.key)
+
+
+def overlap_exclusions(
+    included: Sequence[Candidate], plan: Plan, years: Mapping[str, int | None], *, drop_minor: bool = False,
+    keep_first: frozenset[str] = frozenset(),
+) -> list[Exclusion]:
+    """Among reports that may share patients (:func:`shared_patients`), keep by the protocol rule.
+
+    Reports are taken in the rule's order (largest cohort for the outcome, ties to the most
+    recent; or the reverse), the reports in ``keep_first`` (a sensitivity analysis's primary
+    reports) before all others; a report is kept unless it may share more than
+    ``overlap_threshold`` of the smaller report's patients with one already kept (or any
+    patients, with ``drop_minor``). Within a connected cluster of overlapping reports the first
+    is always kept, and a later one is kept too when it cannot share patients with any kept
+    report (a 1978-1989 and a 1990-2010 cohort of one registry both survive a 1980-2009 one only
+    if it is smaller).
+    """
+    best: dict[str, Candidate] = {}
+    for cand in included:  # one size per report: its largest qualifying row
+        if cand.key not in best or _overlap_key(cand, plan.overlap_rule, years) < _overlap_key(best[cand.key], plan.overlap_rule, years):
+            best[cand.key] = cand
+    order = sorted(best.values(), key=lambda c: (c.key not in keep_first, _overlap_key(c, plan.overlap_rule, years)))
+    rule_text = "the larger cohort" if plan.overlap_rule == "largest" else "the more recent report"
+    kept: list[Candidate] = []
+    out: list[Exclusion] = []
+    for cand in order:
+        why = next(((k, o) for k in kept if (o := _blocking(cand, k, plan, drop_minor)) is not None), None)
+        if why is None:
+            kept.append(cand)
+            continue
+        other, overlap = why
+        sizes = f"n {_n_text(cand)} vs {_n_text(other)}"
+        rule = "the primary analysis's report" if other.key in keep_first and cand.key not in keep_first else rule_text
+        minor = " (a minor overlap, dropped in this sensitivity analysis)" if not _major(overlap, cand, other, plan) else ""
+        out.append(Exclusion(cand.key, "overlap", f"may share patients with {other.key}: {overlap.text}{minor}; kept {other.key}, "
+                                                  f"{rule} ({sizes})"))  # fmt: skip
+    return out
+
+
+def _whole(c: Candidate) -> int | None:
+    n = c.study.population.n
+    return n if isinstance(n, int) else None
+
+
+def _major(overlap: Overlap, a: Candidate, b: Candidate, plan: Plan) -> bool:
+    """Whether the patients two reports could share exceed ``overlap_threshold`` of the smaller report."""
+    smaller = min(n for n in (_whole(a), _whole(b), 10**9) if n is not None)
+    return overlap.at_most is None or smaller >= 10**9 or overlap.at_most > plan.overlap_threshold * smaller + _EPS
+
+
+def _blocking(cand: Candidate, kept: Candidate, plan: Plan, drop_minor: bool) -> Overlap | None:
+    overlap = shared_patients(cand.study, kept.study, plan.vocabulary)
+    if overlap is None or not drop_minor and not _major(overlap, cand, kept, plan):
+        return None
+    return overlap
+
+
+def _n_text(c: Candidate) -> str:
+    return str(c.n) if c.n is not None else "not stated"

@@ -49,51 +49,17 @@ Rules, in order:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from ..extraction.schema import Arm, Comparison, Outcome, StudyExtraction, Subgroup
 from ..extraction.timepoint import parse_time_point
 from ..words import ESTIMATOR_WORDS, code_words, intervention_words, origin_words, outcome_group
+from .candidates import Candidate, Exclusion, Selection, Stage
 from .load import Plan, window_months, window_text
-from .overlap import Overlap, shared_patients
+from .overlap import overlap_exclusions
 from .scope import scope_of, share_text
 
-Stage = Literal["population", "scope", "outcome", "selected", "overlap"]
 _EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A row that qualifies: ``outcomes[index]`` (proportions) or ``comparisons[index]`` (ratios)."""
-
-    key: str
-    study: StudyExtraction
-    index: int
-    n: int | None
-    subgroup: Subgroup | None = None
-    inverted: bool = False  # a ratio reported the other way round (reference vs group)
-
-    @property
-    def outcome(self) -> Outcome:
-        return self.study.outcomes[self.index]
-
-    @property
-    def comparison(self) -> Comparison:
-        return self.study.comparisons[self.index]
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    key: str
-    stage: Stage
-    reason: str
-
-
-@dataclass(frozen=True)
-class Selection:
-    included: tuple[Candidate, ...]
-    excluded: tuple[Exclusion, ...]
 
 
 def _population_reason(study: StudyExtraction, plan: Plan) -> str | None:
@@ -317,13 +283,6 @@ def _ratio_rows(study: StudyExtraction, plan: Plan, include_unadjusted: bool = F
     return cands[:1], ""
 
 
-def _overlap_key(c: Candidate, rule: str, years: Mapping[str, int | None]) -> tuple[int, int, str]:
-    n = c.n if c.n is not None else -1
-    year = years.get(c.key) or 0
-    # Sort descending on the first two, ascending on the key (negate numbers).
-    return (-n, -year, c.key) if rule == "largest" else (-year, -n, c.key)
-
-
 def select(
     plan: Plan,
     studies: Sequence[StudyExtraction],
@@ -382,60 +341,3 @@ def analysis_inputs(plan: Plan, studies: Sequence[StudyExtraction], years: Mappi
     return [s for s in sorted(studies, key=lambda s: s.key) if s.key in kept], list(permissive.excluded)
 
 
-def overlap_exclusions(
-    included: Sequence[Candidate], plan: Plan, years: Mapping[str, int | None], *, drop_minor: bool = False,
-    keep_first: frozenset[str] = frozenset(),
-) -> list[Exclusion]:
-    """Among reports that may share patients (:func:`shared_patients`), keep by the protocol rule.
-
-    Reports are taken in the rule's order (largest cohort for the outcome, ties to the most
-    recent; or the reverse), the reports in ``keep_first`` (a sensitivity analysis's primary
-    reports) before all others; a report is kept unless it may share more than
-    ``overlap_threshold`` of the smaller report's patients with one already kept (or any
-    patients, with ``drop_minor``). Within a connected cluster of overlapping reports the first
-    is always kept, and a later one is kept too when it cannot share patients with any kept
-    report (a 1978-1989 and a 1990-2010 cohort of one registry both survive a 1980-2009 one only
-    if it is smaller).
-    """
-    best: dict[str, Candidate] = {}
-    for cand in included:  # one size per report: its largest qualifying row
-        if cand.key not in best or _overlap_key(cand, plan.overlap_rule, years) < _overlap_key(best[cand.key], plan.overlap_rule, years):
-            best[cand.key] = cand
-    order = sorted(best.values(), key=lambda c: (c.key not in keep_first, _overlap_key(c, plan.overlap_rule, years)))
-    rule_text = "the larger cohort" if plan.overlap_rule == "largest" else "the more recent report"
-    kept: list[Candidate] = []
-    out: list[Exclusion] = []
-    for cand in order:
-        why = next(((k, o) for k in kept if (o := _blocking(cand, k, plan, drop_minor)) is not None), None)
-        if why is None:
-            kept.append(cand)
-            continue
-        other, overlap = why
-        sizes = f"n {_n_text(cand)} vs {_n_text(other)}"
-        rule = "the primary analysis's report" if other.key in keep_first and cand.key not in keep_first else rule_text
-        minor = " (a minor overlap, dropped in this sensitivity analysis)" if not _major(overlap, cand, other, plan) else ""
-        out.append(Exclusion(cand.key, "overlap", f"may share patients with {other.key}: {overlap.text}{minor}; kept {other.key}, "
-                                                  f"{rule} ({sizes})"))  # fmt: skip
-    return out
-
-
-def _whole(c: Candidate) -> int | None:
-    n = c.study.population.n
-    return n if isinstance(n, int) else None
-
-
-def _major(overlap: Overlap, a: Candidate, b: Candidate, plan: Plan) -> bool:
-    """Whether the patients two reports could share exceed ``overlap_threshold`` of the smaller report."""
-    smaller = min(n for n in (_whole(a), _whole(b), 10**9) if n is not None)
-    return overlap.at_most is None or smaller >= 10**9 or overlap.at_most > plan.overlap_threshold * smaller + _EPS
-
-
-def _blocking(cand: Candidate, kept: Candidate, plan: Plan, drop_minor: bool) -> Overlap | None:
-    overlap = shared_patients(cand.study, kept.study, plan.vocabulary)
-    if overlap is None or not drop_minor and not _major(overlap, cand, kept, plan):
-        return None
-    return overlap
-
-
-def _n_text(c: Candidate) -> str:
-    return str(c.n) if c.n is not None else "not stated"

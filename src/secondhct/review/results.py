@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..extraction.sourcetype import source_type
-from .coverage import covered
 from ..measures import MEASURES
 from ..results import (
     AnalysisRecord,
@@ -32,6 +31,7 @@ from ..results import (
 )
 from .analysis import AnalysisResult, Pooled
 from .contrasts import contrast_words, favours, row_detail
+from .coverage import covered
 from .effects import StudyEffect
 
 if TYPE_CHECKING:
