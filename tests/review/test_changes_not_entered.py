@@ -47,3 +47,16 @@ def test_the_summary_shows_it(frozen_copy: Path, tmp_path: Path) -> None:
     line = "New report in no analysis: nagayama1999 (Nagayama 1999): population (os-children-acute-2-3y): age group adult"
     assert f"- {line}" in md
     assert f"<li>{line}" in html
+
+
+def test_a_renamed_report_is_neither_removed_nor_added(frozen_root: Path) -> None:
+    results = frozen_root / "outputs" / "results.json"
+    document = read_results(results.read_text(encoding="utf-8"))
+    assert document is not None
+    old = json.loads(results.read_text(encoding="utf-8"))
+    old["studies"]["placeholder2012"] = old["studies"].pop("kato2012")  # the baseline knew kato2012 by a former key
+    changes = describe_changes(document, Baseline(old, "an earlier build", "x"), lambda m, v: str(v), {"placeholder2012": "kato2012"})
+    assert changes["renamed"] == [{"old": "placeholder2012", "new": "kato2012"}]
+    assert changes["added"] == [] and changes["removed"] == []
+    without = describe_changes(document, Baseline(old, "an earlier build", "x"), lambda m, v: str(v))
+    assert without["added"] == ["kato2012"] and without["removed"] == ["placeholder2012"] and without["renamed"] == []

@@ -164,6 +164,11 @@ class Study(Strict):
         default_factory=list, description="reports this cohort may share patients with whatever the rule above says"
     )
     overlap_note: Text | None = None
+    former_keys: list[Key] = Field(
+        default_factory=list,
+        description="keys this report had before it was renamed (e.g. a placeholder key replaced by author-year once "
+        "the report was identified), so that links and comparisons with earlier results can follow the rename",
+    )
     source: Source | None = None
 
 

@@ -152,10 +152,14 @@ def find_baseline(root: Path, new_results: bytes, explicit: Baseline | None = No
 
 
 def describe_changes(
-    document: ResultsDocument, baseline: Baseline | None, fmt: Callable[[str, float | None], str]
+    document: ResultsDocument, baseline: Baseline | None, fmt: Callable[[str, float | None], str],
+    renames: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Reports added and removed, analyses whose k or pooled estimate moved, and the added
     reports that entered no analysis, with the first reason (``not_entered``).
+
+    ``renames`` maps a report's former key to its key now (``study.former_keys``): a report the
+    baseline knew by its former key is ``renamed``, neither removed nor added.
 
     The new results are read through their typed model; the baseline is an earlier file,
     possibly of an earlier format, so only the few keys every format has are read from it
@@ -165,8 +169,13 @@ def describe_changes(
     baseline = baseline or Baseline.none()
     previous = baseline.document
     if not previous:
-        return {"first": True, "baseline": baseline.description, "added": [], "removed": [], "moved": [], "not_entered": []}
-    old_studies, new_studies = set(previous.get("studies", {})), set(document.studies)
+        return {"first": True, "baseline": baseline.description, "added": [], "removed": [], "renamed": [], "moved": [],
+                "not_entered": []}  # fmt: skip
+    new_studies = set(document.studies)
+    renamed = sorted((old, new) for old, new in (renames or {}).items()
+                     if old in previous.get("studies", {}) and old not in new_studies and new in new_studies)  # fmt: skip
+    moved_keys = dict(renamed)
+    old_studies = {moved_keys.get(k, k) for k in previous.get("studies", {})}
     old = {a.get("id"): a for a in previous.get("analyses", []) if isinstance(a, dict)}
     moved = []
     for a in document.analyses:
@@ -180,6 +189,7 @@ def describe_changes(
     added = sorted(new_studies - old_studies)
     return {"first": False, "baseline": baseline.description, "added": added,
             "removed": sorted(old_studies - new_studies), "moved": moved,
+            "renamed": [{"old": old, "new": new} for old, new in renamed],
             "not_entered": not_entered(document, added)}  # fmt: skip
 
 

@@ -91,7 +91,8 @@ def summary_context(
         "benefit": benefit_context(document.analyses, cite),
         "sections": kind_sections(document, cite, labels),
         "prisma": prisma_context(searches, prisma_svg),
-        "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),
+        "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v),
+                                    {old: s.key for s in studies for old in s.study.former_keys}),
         "references": [
             {"n": cite[k], "text": text, "doi": bib.references[k].fields.get("doi") if k in bib.references else None}
             for k, text in zip(order, refs)
