@@ -100,7 +100,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
 sub <- dat[dat$key %in% c("eapen2004"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "z", control = CTRL)
 print(res)
-models[["sensitivity[8]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[9]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 cat(paste0('{"analysis": ', "\"lfs-all-ages-4-5y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

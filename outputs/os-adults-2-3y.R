@@ -120,10 +120,10 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[9]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["sensitivity[10]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[9]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[10]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without nagler2019
@@ -135,10 +135,10 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[10]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["sensitivity[11]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[10]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[11]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without yalniz_nd
@@ -150,10 +150,10 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[11]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["sensitivity[12]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[11]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[12]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 cat(paste0('{"analysis": ', "\"os-adults-2-3y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

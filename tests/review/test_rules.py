@@ -115,3 +115,12 @@ def test_the_protocol_threshold_becomes_a_posterior_probability(review) -> None:
     assert record.pooled is not None and record.pooled.model == "bayesian"
     assert record.pooled.prob_above == {"0.3": pytest.approx(direct.prob_above[0], rel=1e-12)}
     assert [s.estimate for s in record.pooled.shrinkage] == pytest.approx(list(direct.theta_mean), rel=1e-12)
+
+
+def test_a_sensitivity_analysis_whose_added_report_falls_to_overlap_is_shown_saying_so(review) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23: never hidden; the added report is named with the primary report it may share patients with."""
+    result = review.run("os-adults-2-3y").result
+    (selected,) = [s for s in result.sensitivity if s.name == "include_selected_cohorts"]
+    assert set(selected.keys) == {e.key for e in result.effects}
+    assert selected.note == ("the same reports as the primary analysis (ebmtric2_nd may share patients with nagler2019, "
+                             "which it keeps first)")

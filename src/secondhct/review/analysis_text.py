@@ -127,7 +127,8 @@ def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping
     ctx["sensitivity"] = []
     for s in a.sensitivity:
         estimate, ci = _interval_or(family, s.pooled, s.note or "no report left")
-        ctx["sensitivity"].append({"title": words(s.title), "k": len(s.keys), "estimate": estimate, "ci": ci})
+        title = words(s.title) + (f": {words(s.note)}" if s.note and s.pooled is not None else "")  # e.g. the same reports
+        ctx["sensitivity"].append({"title": title, "k": len(s.keys), "estimate": estimate, "ci": ci})
     ctx["factors"] = []
     # the per-level estimates of a contrast analysis are proportions (its own measure is their ratio)
     reads_comparisons = bool(a.included) and a.included[0].source.startswith("comparisons")

@@ -100,9 +100,14 @@ def _same_as_primary(spec: SensitivitySpec, ctx: SensitivityContext, **relax: bo
     candidates = _keys(ctx.reselect(one_per_overlap_group=False, **relax)) - _keys(ctx.reselect(one_per_overlap_group=False))
     if not candidates:
         return []
+    from ..protocol.overlap import shared_patients
+
     pooled, _ = ctx.pool(list(ctx.effects), None)
-    note = (f"the same reports as the primary analysis: {', '.join(sorted(candidates))} "
-            "could enter but may share patients with its reports (see the exclusions)")
+    why = []
+    for key in sorted(candidates):
+        partners = [e.key for e in ctx.effects if shared_patients(ctx.studies[key], ctx.studies[e.key], ctx.plan.vocabulary)]
+        why.append(f"{key} may share patients with {', '.join(dict.fromkeys(partners)) or 'its reports'}")
+    note = f"the same reports as the primary analysis ({'; '.join(why)}, which it keeps first)"
     return [Sensitivity(spec.name, spec.title, pooled, tuple(e.key for e in ctx.effects), note)]
 
 
