@@ -21,7 +21,9 @@ Format versions (``ResultsDocument.format``):
    whether the comparison is non-randomised); a row of those kinds has its ``detail``
    (cut-off and adjustment as reported). A format-2 file is rebuilt, not read.
    Added within format 3 (optional, present only where the protocol's ``batch:`` asks, so
-   earlier files still read): a subgroup factor's ``permutation`` test and an analysis's ``gosh``.
+   earlier files still read): a subgroup factor's ``permutation`` test and an analysis's ``gosh``;
+   a row's ``accrual`` and ``accrual_midpoint``, and a sensitivity analysis's ``regression`` (the
+   meta-regression on the accrual midpoint).
 """
 
 from __future__ import annotations
@@ -201,6 +203,8 @@ class StudyRow(Record):
     time: str | None = None
     time_origin: str | None = None
     detail: str | None = None
+    accrual: str = Field(default="not stated", description="the accrual period as coded (secondhct.extraction.accrual)")
+    accrual_midpoint: float | None = Field(default=None, description="its midpoint, a decimal calendar year; None: a bound not stated")
 
 
 

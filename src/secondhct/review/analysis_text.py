@@ -115,6 +115,7 @@ def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping
     ctx["included"] = [
         {
             "label": r.label, "ref": cite[r.key], "reported": r.reported, "n": r.n if r.n is not None else "–",
+            "accrual": r.accrual if r.accrual_midpoint is None else f"{r.accrual} ({r.accrual_midpoint:.1f})",
             "time": r.time or "", "estimate": fmt_natural(family, r.natural.estimate),
             "ci": fmt_range(family, r.natural.ci_lb, r.natural.ci_ub),
             "weight": "–" if r.weight is None else f"{r.weight:.1f}%",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..extraction.accrual import accrual_words
 from ..extraction.sourcetype import SOURCE_TYPE_SHORT, source_type
 from ..format import DERIVED_FOOTNOTES
 from .analysis import NON_RANDOMISED, AnalysisResult
@@ -55,6 +56,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
                 patients=e.n, reported=e.reported, derived_note=note, subgroup=level_of.get(e.key),
                 detail=row_detail(plan, study, e.index),
                 time=(study.outcomes[e.index].time or "not stated") if several_times else "",
+                accrual=accrual_words(study.study.accrual),
             )
         )
     pooled = result.pooled.result if result.pooled else None
@@ -101,7 +103,8 @@ def level_forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> Fore
         note = _DERIVED["assumed_se"] if e.assumed_se else (_DERIVED["approximate"] if e.effect.approximate else None)
         rows.append(ForestRow(label=labels.get(e.key, e.key), yi=e.effect.yi, vi=e.effect.vi, patients=e.n, reported=e.reported,
                               derived_note=note, subgroup=names.get(r.level, r.level),
-                              detail=row_detail(result.plan, result.studies[e.key], e.index)))  # fmt: skip
+                              detail=row_detail(result.plan, result.studies[e.key], e.index),
+                              accrual=accrual_words(result.studies[e.key].study.accrual)))  # fmt: skip
     test = factor.result.test
     return ForestData(
         rows=tuple(rows), pooled=None, measure=CONTRAST_SCALE[result.plan.measure],

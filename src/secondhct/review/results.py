@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..extraction.accrual import accrual_midpoint, accrual_words
 from ..extraction.sourcetype import source_type
 from ..measures import MEASURES
 from ..results import (
@@ -64,7 +65,8 @@ def _study_row(result: AnalysisResult, effect: StudyEffect, weight: float | None
         vi=number(effect.effect.vi), natural=Natural(estimate=number(est), ci_lb=number(lo), ci_ub=number(hi)),
         weight=number(weight), derivation=effect.effect.derivation, assumed_se=effect.assumed_se,
         approximate=effect.effect.approximate, design=study.study.design, publication=study.study.publication,
-        source_type=source_type(study), diseases=list(study.population.diseases), data_source=study.study.data_source, **extra,
+        source_type=source_type(study), diseases=list(study.population.diseases), data_source=study.study.data_source,
+        accrual=accrual_words(study.study.accrual), accrual_midpoint=number(accrual_midpoint(study.study.accrual)), **extra,
     )  # fmt: skip
 
 
