@@ -150,6 +150,11 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
         from .results import gosh_file
 
         out[gosh_file(result.plan.id)] = gosh
+    era = era_svg(result, labels)
+    if era is not None:
+        from .results import era_file
+
+        out[era_file(result.plan.id)] = era
     if len(result.effects) >= MIN_K_FUNNEL and result.pooled is not None:
         funnel = figure_bytes(funnel_plot(funnel_data_from_forest(data)), "svg").decode("utf-8")
         out[f"{result.plan.id}.funnel.svg"] = svg_with_title(
@@ -191,6 +196,41 @@ def gosh_svg(result: AnalysisResult, labels: Mapping[str, str]) -> str | None:
         figure_bytes(fig, "svg").decode("utf-8"), f"GOSH plot: {result.plan.analysis.title}",
         f"The model refitted to each of the {subsets} subsets of 2 or more of the {k} reports ({', '.join(labels.get(key, key) for key in g.keys)}): "
         "each dot is one subset's pooled estimate against its I²; the black diamond is the fit of all reports.",
+    )
+
+
+def era_svg(result: AnalysisResult, labels: Mapping[str, str]) -> str | None:
+    """The bubble plot of the era meta-regression (estimates back on the natural scale: percent for
+    proportions, a log axis for ratios), or None when the analysis has none."""
+    reg = next((s.regression for s in result.sensitivity if s.regression is not None), None)
+    if reg is None:
+        return None
+    import numpy as np
+
+    from ..measures import MEASURES
+    from ..plots import figure_bytes
+    from ..plots.bubble import BubbleData, bubble_plot
+    from ..plots.save import svg_with_title
+    from ..words import outcome_words
+    from .era import ERA_ORIGIN
+
+    measure = MEASURES[result.plan.measure]
+    outcome = outcome_words(result.plan.analysis.outcomes[0])
+    if measure.needs_n:
+        transform, ylabel = None, f"{outcome} ({measure.scale_words} scale)"
+    elif measure.family_info.percent:
+        transform, ylabel = (lambda y: 100 * np.asarray(measure.inverse(y))), f"{outcome} (%)"
+    else:
+        transform, ylabel = (lambda y: np.asarray(measure.inverse(y))), f"{result.plan.measure} ({outcome})"
+    names = tuple(labels.get(k, k) for k in reg.keys)
+    data = BubbleData(x=reg.midpoints, yi=reg.yi, weights=reg.fit.weights, labels=names, fit=reg.fit,
+                      x_to_moderator=lambda x: (np.asarray(x) - ERA_ORIGIN) / 10, xlabel="midpoint of the accrual period (calendar year)",
+                      ylabel=ylabel, title=f"Era: {outcome} by accrual midpoint ({reg.fit.k} reports)")  # fmt: skip
+    fig = bubble_plot(data, transform=transform, log_y=measure.family_info.is_ratio)
+    return svg_with_title(
+        figure_bytes(fig, "svg").decode("utf-8"), f"Bubble plot: {result.plan.analysis.title}",
+        f"Each report's estimate against the midpoint of its accrual period, circle area proportional to its weight in the "
+        f"meta-regression, with the fitted line and its confidence band. Reports: {'; '.join(names)}.",
     )
 
 

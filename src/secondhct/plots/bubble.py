@@ -1,0 +1,80 @@
+"""The bubble plot of a meta-regression on one continuous moderator (metafor's ``regplot``).
+
+Each report is a circle at its moderator value (x: the accrual midpoint, a calendar year) and
+its estimate (y), with area proportional to its weight in the model; the fitted line and its
+confidence band run across the observed range. ``transform`` maps the analysis scale to the
+axis (e.g. logits back to percent: the line then curves); ``log_y`` for ratios. Returns the
+Figure; saves nothing (:mod:`.save`). Deterministic: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from ..stats.metareg import SlopeFit
+from .style import BLACK, BLUE, FONT_FAMILY, GREY, LIGHT_GREY, rc_context
+
+Transform = Callable[[NDArray[np.float64]], NDArray[np.float64]]
+
+#: Marker area (points^2) of a report that carries all the weight; the others scale down by weight.
+MAX_AREA = 900.0
+
+
+@dataclass(frozen=True)
+class BubbleData:
+    """The points (moderator ``x`` on the plot's axis, ``yi`` on the analysis scale, weights in
+    percent, labels), the fit, and how x maps to the model's moderator (``x_to_moderator``)."""
+
+    x: tuple[float, ...]
+    yi: tuple[float, ...]
+    weights: tuple[float, ...]
+    labels: tuple[str, ...]
+    fit: SlopeFit
+    x_to_moderator: Callable[[NDArray[np.float64]], NDArray[np.float64]]
+    xlabel: str
+    ylabel: str
+    title: str
+
+
+def bubble_plot(data: BubbleData, *, transform: Transform | None = None, log_y: bool = False) -> Figure:
+    """Draw the bubble plot of ``data`` and return the Figure."""
+    tf: Transform = transform if transform is not None else (lambda v: np.asarray(v, dtype=float))
+    x = np.asarray(data.x, dtype=float)
+    w = np.asarray(data.weights, dtype=float)
+    span = max(float(x.max() - x.min()), 1.0)
+    grid = np.linspace(float(x.min()) - 0.05 * span, float(x.max()) + 0.05 * span, 200)
+    line, lo, hi = data.fit.fitted(data.x_to_moderator(grid))
+    with rc_context():
+        fig = Figure(figsize=(6.4, 4.4))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.fill_between(grid, tf(lo), tf(hi), color=LIGHT_GREY, alpha=0.45, linewidth=0, label=f"{100 * data.fit.level:g}% CI of the line")
+        ax.plot(grid, tf(line), color=BLACK, linewidth=1.2, label="fitted line")
+        y = tf(np.asarray(data.yi, dtype=float))
+        area = MAX_AREA * w / 100
+        ax.scatter(x, y, s=area, color=BLUE, alpha=0.55, edgecolors=BLACK, linewidths=0.6, zorder=3, label="report (area ∝ weight)")
+        _label_points(ax, x, y, data.labels)
+        if log_y:
+            ax.set_yscale("log")
+        ax.set_xlabel(data.xlabel, family=FONT_FAMILY)
+        ax.set_ylabel(data.ylabel, family=FONT_FAMILY)
+        ax.set_title(data.title, fontsize=10, family=FONT_FAMILY)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.legend(frameon=False, fontsize=7.5, loc="best", markerscale=0.4)
+        fig.tight_layout()
+    return fig
+
+
+def _label_points(ax: object, x: NDArray[np.float64], y: NDArray[np.float64], labels: Sequence[str]) -> None:
+    """Each bubble's report, in small grey type beside it (alternately above and below when crowded)."""
+    order = np.argsort(x, kind="stable")
+    for n, i in enumerate(order):
+        dy = 9 if n % 2 == 0 else -13
+        ax.annotate(labels[i], (x[i], y[i]), xytext=(6, dy), textcoords="offset points", fontsize=6.5,  # type: ignore[attr-defined]
+                    color=GREY, family=FONT_FAMILY)  # fmt: skip
