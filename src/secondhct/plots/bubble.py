@@ -40,6 +40,10 @@ class BubbleData:
     xlabel: str
     ylabel: str
     title: str
+    spans: tuple[tuple[float, float], ...] = ()
+    """Each report's accrual period (start, end) on the x axis: a thin line through its bubble (the era is a period)."""
+    note: str = ""
+    """A line under the axis (the slope, its p-value, R^2)."""
 
 
 def bubble_plot(data: BubbleData, *, transform: Transform | None = None, log_y: bool = False) -> Figure:
@@ -57,6 +61,8 @@ def bubble_plot(data: BubbleData, *, transform: Transform | None = None, log_y: 
         ax.fill_between(grid, tf(lo), tf(hi), color=LIGHT_GREY, alpha=0.45, linewidth=0, label=f"{100 * data.fit.level:g}% CI of the line")
         ax.plot(grid, tf(line), color=BLACK, linewidth=1.2, label="fitted line")
         y = tf(np.asarray(data.yi, dtype=float))
+        for (start, end), yv in zip(data.spans, y):
+            ax.plot([start, end], [yv, yv], color=GREY, linewidth=0.8, alpha=0.8, zorder=2, solid_capstyle="butt")
         area = MAX_AREA * w / 100
         ax.scatter(x, y, s=area, color=BLUE, alpha=0.55, edgecolors=BLACK, linewidths=0.6, zorder=3, label="report (area ∝ weight)")
         _label_points(ax, x, y, data.labels)
@@ -66,8 +72,12 @@ def bubble_plot(data: BubbleData, *, transform: Transform | None = None, log_y: 
         ax.set_ylabel(data.ylabel, family=FONT_FAMILY)
         ax.set_title(data.title, fontsize=10, family=FONT_FAMILY)
         ax.spines[["top", "right"]].set_visible(False)
+        if data.spans:
+            ax.plot([], [], color=GREY, linewidth=0.8, label="accrual period")
         ax.legend(frameon=False, fontsize=7.5, loc="best", markerscale=0.4)
-        fig.tight_layout()
+        if data.note:
+            fig.text(0.01, 0.01, data.note, fontsize=7.5, family=FONT_FAMILY, ha="left", va="bottom")
+        fig.tight_layout(rect=(0, 0.04 if data.note else 0, 1, 1))
     return fig
 
 

@@ -207,6 +207,7 @@ def era_svg(result: AnalysisResult, labels: Mapping[str, str]) -> str | None:
         return None
     import numpy as np
 
+    from ..format import fmt_num, fmt_p, fmt_percent, fmt_tau2
     from ..measures import MEASURES
     from ..plots import figure_bytes
     from ..plots.bubble import BubbleData, bubble_plot
@@ -223,15 +224,32 @@ def era_svg(result: AnalysisResult, labels: Mapping[str, str]) -> str | None:
     else:
         transform, ylabel = (lambda y: np.asarray(measure.inverse(y))), f"{result.plan.measure} ({outcome})"
     names = tuple(labels.get(k, k) for k in reg.keys)
-    data = BubbleData(x=reg.midpoints, yi=reg.yi, weights=reg.fit.weights, labels=names, fit=reg.fit,
+    f = reg.fit
+    note = (f"Slope {fmt_num(f.slope, 3)} per decade ({measure.scale_words} scale), {100 * f.level:g}% CI {fmt_num(f.ci_lb, 3)} to "
+            f"{fmt_num(f.ci_ub, 3)}, {fmt_p(f.pval)}; residual τ² = {fmt_tau2(f.tau2)}"
+            + (f", R² = {fmt_percent(f.r2)}" if f.r2 is not None else "") + ".")  # fmt: skip
+    data = BubbleData(x=reg.midpoints, yi=reg.yi, weights=f.weights, labels=names, fit=f,
                       x_to_moderator=lambda x: (np.asarray(x) - ERA_ORIGIN) / 10, xlabel="midpoint of the accrual period (calendar year)",
-                      ylabel=ylabel, title=f"Era: {outcome} by accrual midpoint ({reg.fit.k} reports)")  # fmt: skip
+                      ylabel=ylabel, title=f"Era: {outcome} by accrual midpoint ({f.k} reports)", spans=_spans(result, reg.keys),
+                      note=note)  # fmt: skip
     fig = bubble_plot(data, transform=transform, log_y=measure.family_info.is_ratio)
     return svg_with_title(
         figure_bytes(fig, "svg").decode("utf-8"), f"Bubble plot: {result.plan.analysis.title}",
         f"Each report's estimate against the midpoint of its accrual period, circle area proportional to its weight in the "
         f"meta-regression, with the fitted line and its confidence band. Reports: {'; '.join(names)}.",
     )
+
+
+def _spans(result: AnalysisResult, keys: tuple[str, ...]) -> tuple[tuple[float, float], ...]:
+    """Each report's accrual period as decimal years (both bounds are stated: it has a midpoint)."""
+    from ..extraction.accrual import bound_year
+
+    out = []
+    for key in keys:
+        period = result.studies[key].study.accrual
+        assert period is not None and period.start is not None and period.end is not None
+        out.append((bound_year(period.start, end=False), bound_year(period.end, end=True)))
+    return tuple(out)
 
 
 def rob_plot(result: AnalysisResult, labels: Mapping[str, str]) -> str:

@@ -152,8 +152,8 @@ def _sensitivity_record(s: Sensitivity, result: AnalysisResult, thresholds: list
     reg = RegressionRecord(
         moderator="accrual midpoint, per decade from 2000", method=f.method, test=f.test, k=f.k, intercept=number(f.intercept),
         slope=number(f.slope), se=number(f.se), stat=number(f.stat), pval=number(f.pval), df=f.df, ci_lb=number(f.ci_lb),
-        ci_ub=number(f.ci_ub), level=f.level, tau2=number(f.tau2), tau2_null=number(f.tau2_null), R2=number(f.r2),
-        I2=number(f.i2), QE=number(f.qe), QE_df=f.qe_df, QE_p=number(f.qe_p), midpoints=dict(zip(r.keys, r.midpoints)),
+        ci_ub=number(f.ci_ub), level=f.level, tau2=number(f.tau2), tau2_null=number(f.tau2_null), r2=number(f.r2),
+        i2=number(f.i2), qe=number(f.qe), qe_df=f.qe_df, qe_p=number(f.qe_p), midpoints=dict(zip(r.keys, r.midpoints)),
         weights={k: number(w) for k, w in zip(r.keys, f.weights)}, not_stated=list(r.not_stated),
         figure=era_file(result.plan.id), notes=list(f.notes),
     )  # fmt: skip
