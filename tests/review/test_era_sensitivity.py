@@ -144,3 +144,24 @@ def test_recent_era_replaces_a_whole_cohort_row_and_is_absent_without_period_row
     assert primary.subgroup is None and sens.pooled is not None
     assert sens.pooled.result.estimate != pytest.approx(result.pooled.result.estimate)  # type: ignore[union-attr]
     assert not [s for s in _run(studies, [{"kind": "recent_era"}]).sensitivity if s.name == "recent_era"]
+
+
+def test_the_methods_text_says_how_era_was_examined_from_the_records() -> None:
+    from types import SimpleNamespace
+
+    from secondhct.review.methods_text import era_paragraphs
+
+    def analysis(*sens: SimpleNamespace) -> SimpleNamespace:
+        return SimpleNamespace(method="REML", test="knha", measure="PLO", sensitivity=list(sens))
+
+    title = "meta-regression on the accrual midpoint per decade (where at least 6 reports state their accrual period)"
+    ran = SimpleNamespace(name="era_meta_regression", title=title, regression=object(), pooled=None)
+    not_run = SimpleNamespace(name="era_meta_regression", title=title, regression=None, pooled=None)
+    recent = SimpleNamespace(name="recent_era", title="…", regression=None, pooled=None)
+    doc = SimpleNamespace(analyses=[analysis(ran, recent), analysis(not_run), analysis()])
+    first, second = era_paragraphs(doc)  # type: ignore[arg-type]
+    assert "at least 6 reports" in first and "REML with the Knapp-Hartung adjustment" in first
+    assert "Thompson & Higgins 2002, Stat Med 21:1559-1573" in first
+    assert "It ran in 1 analysis; in 1 analysis too few reports stated their accrual period." in first
+    assert "for 1 analysis, of which 0 could be pooled" in second
+    assert era_paragraphs(SimpleNamespace(analyses=[analysis()])) == []  # type: ignore[arg-type]

@@ -232,7 +232,7 @@ class EraMetaRegression(SensitivitySpec):
 
     @property
     def title(self) -> str:
-        return "meta-regression on the accrual midpoint (per decade)"
+        return f"meta-regression on the accrual midpoint per decade (where at least {self.min_k} reports state their accrual period)"
 
 
 class RecentEra(SensitivitySpec):
