@@ -165,3 +165,33 @@ def test_the_methods_text_says_how_era_was_examined_from_the_records() -> None:
     assert "It ran in 1 analysis; in 1 analysis too few reports stated their accrual period." in first
     assert "for 1 analysis, of which 0 could be pooled" in second
     assert era_paragraphs(SimpleNamespace(analyses=[analysis()])) == []  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+@pytest.mark.metafor
+def test_the_analysis_r_script_refits_the_era_regression(tmp_path: Path) -> None:
+    """The reproducibility script of an analysis with the era meta-regression refits it with
+    rma(mods = ~ era) and prints the slope, CI, p and tau^2 of results.json."""
+    import shutil
+    import subprocess
+
+    from secondhct.results import RESULTS_FORMAT, ResultsDocument
+    from secondhct.review.rscripts import r_scripts
+
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript not installed")
+    result = _run(_fixture("trend"), [{"kind": "era_meta_regression"}])
+    record = analysis_record(result, {})
+    doc = ResultsDocument(format=RESULTS_FORMAT, title="t", tool_version="0", inputs_sha256="0", data_date=None, studies={},
+                          few_studies={}, analyses=[record])  # fmt: skip
+    ((name, text),) = r_scripts(doc).items()
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    proc = subprocess.run(["Rscript", str(tmp_path / name)], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    models = json.loads(proc.stdout.strip().splitlines()[-1])["models"]
+    i = next(i for i, s in enumerate(record.sensitivity) if s.regression is not None)
+    got, reg = models[f"sensitivity[{i}]"], record.sensitivity[i].regression
+    assert reg is not None
+    for field in ("slope", "se", "ci_lb", "ci_ub", "pval", "tau2"):
+        np.testing.assert_allclose(got[field], getattr(reg, field), rtol=RTOL, err_msg=field)
+    np.testing.assert_allclose(got["R2"], reg.r2, rtol=RTOL)
