@@ -120,7 +120,7 @@ def test_recent_era_takes_the_most_recent_period_with_its_own_n_only() -> None:
     assert [e.key for e in result.effects] == primary  # no whole-cohort row: not in the primary
     sens = _only(result, "recent_era")
     assert sens.keys == (*primary, "periods_n")
-    assert "periods_no_n, 2005-2014: 35%: no SE, CI, counts or number of patients to weight it" in sens.note
+    assert "periods_no_n (2005-2014): 35%: no SE, CI, counts or number of patients to weight it" in sens.note
     assert sens.pooled is not None and sens.pooled.result.k == 6
     # the period's row is weighted by its own 50 patients: binomial variance of logit(0.4) with n = 50
     expected_vi = 1 / (50 * 0.4 * 0.6)
@@ -162,8 +162,8 @@ def test_the_methods_text_says_how_era_was_examined_from_the_records() -> None:
     first, second = era_paragraphs(doc)  # type: ignore[arg-type]
     assert "at least 6 reports" in first and "REML with the Knapp-Hartung adjustment" in first
     assert "Thompson & Higgins 2002, Stat Med 21:1559-1573" in first
-    assert "It ran in 1 analysis; in 1 analysis too few reports stated their accrual period." in first
-    assert "for 1 analysis, of which 0 could be pooled" in second
+    assert "It ran in 1 analysis; in 1 analysis with enough reports, too few stated their accrual period." in first
+    assert "for 1 analysis; none could be weighted." in second
     assert era_paragraphs(SimpleNamespace(analyses=[analysis()])) == []  # type: ignore[arg-type]
 
 

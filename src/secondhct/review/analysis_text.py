@@ -129,9 +129,10 @@ def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping
     ctx["sensitivity"] = []
     ctx["era"] = None
     for s in a.sensitivity:
-        estimate, ci = _interval_or(family, s.pooled, s.note or "no report left")
+        estimate, ci = _interval_or(family, s.pooled, words(s.note) if s.note else "no report left")
         if s.regression is not None:
             estimate, ci = regression_words(s.regression, a.measure)
+            ci = words(ci)
             ctx["era"] = {"figure": s.regression.figure, "caption": words(era_caption(s.regression))}
         ctx["sensitivity"].append({"title": words(s.title), "k": len(s.keys), "estimate": estimate, "ci": ci})
     ctx["factors"] = []

@@ -105,7 +105,7 @@ def recent_rows(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[s
         effect = proportion_effect(cand, plan.measure)
         if isinstance(effect, NoEffect):
             period = sub.level_as_printed if sub is not None else level
-            unusable.append((key, f"{period}: {effect.reason}"))
+            unusable.append((key, f"({period}): {effect.reason}"))
         else:
             made.append(effect)
             cands.append(cand)

@@ -159,15 +159,16 @@ def era_paragraphs(document: ResultsDocument) -> list[str]:
         titles = "; ".join(sorted({s.title for _, s in regs}))
         models = frequentist_models([a for a, _ in regs])
         out[0] += (
-            f" A registered sensitivity analysis ({titles}) is a mixed-effects meta-regression of the effect sizes on the "
+            f" A registered sensitivity analysis, the {titles}, is a mixed-effects meta-regression of the effect sizes on the "
             f"midpoint in decades ({models}, as metafor's rma with mods = ~ era), reported as the slope per decade with "
             "its confidence interval and p-value, the residual τ² and the share of τ² it accounts for (R²), and drawn as "
             "a bubble plot. The association is across reports, not patients (ecological), the midpoint stands for a "
             "spread of transplant years, and era travels with donor, conditioning and supportive care; with few reports "
             "such a regression has little power and is prone to false positives, so it is exploratory (Thompson & "
             f"Higgins 2002, Stat Med 21:1559-1573; Higgins & Thompson 2004, Stat Med 23:1663-1682). It ran in "
-            f"{_plural(len(ran), _ANALYSES)}; in {_plural(len(regs) - len(ran), _ANALYSES)} too few reports stated their "
-            "accrual period."
+            f"{_plural(len(ran), _ANALYSES) if ran else 'no analysis'}"
+            + (f"; in {_plural(len(regs) - len(ran), _ANALYSES)} with enough reports, too few stated their accrual period."
+               if len(regs) > len(ran) else ".")
         )  # fmt: skip
     if recent:
         used = sum(1 for _, s in recent if s.pooled is not None)
@@ -176,7 +177,7 @@ def era_paragraphs(document: ResultsDocument) -> list[str]:
             "recent period in place of its whole cohort (a report with period rows only enters there, under the same "
             "overlap rule). A period's row is weighted by its own numbers only (its SE, CI, counts or its number of "
             "patients): the whole cohort's size never stands in for a period's, so a period printed without them is "
-            f"named and left out. Reports gave period rows for {_plural(len(recent), _ANALYSES)}, of which "
-            f"{used} could be pooled."
+            f"named and left out. Reports gave period rows for {_plural(len(recent), _ANALYSES)}; "
+            + (f"{used} could be pooled." if used else "none could be weighted.")
         )  # fmt: skip
     return out

@@ -194,9 +194,9 @@ def _recent_era(spec: RecentEra, ctx: SensitivityContext) -> list[Sensitivity]:
     recent = recent_rows(ctx.plan, list(ctx.studies.values()), ctx.years, spec.factor, spec.level)
     if not recent.effects and not recent.unusable:
         return []  # no report gives this analysis's outcome by period
-    unusable = "; ".join(f"{key}, {why}" for key, why in recent.unusable)
+    unusable = "; ".join(f"{key} {why}" for key, why in recent.unusable)
     if not recent.effects:
-        return [Sensitivity(spec.name, spec.title, None, (), f"no usable most recent period ({unusable})")]
+        return [Sensitivity(spec.name, spec.title, None, (), f"no most recent period can be weighted: {unusable}")]
     kept, gone = with_recent_periods(ctx.plan, ctx.effects, recent, ctx.studies, ctx.years)
     periods = ", ".join(e.key for e in recent.effects if e.key in {k.key for k in kept})
     title = f"{spec.title} ({periods or 'none kept'})"
