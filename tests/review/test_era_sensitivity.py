@@ -195,3 +195,22 @@ def test_the_analysis_r_script_refits_the_era_regression(tmp_path: Path) -> None
     for field in ("slope", "se", "ci_lb", "ci_ub", "pval", "tau2"):
         np.testing.assert_allclose(got[field], getattr(reg, field), rtol=RTOL, err_msg=field)
     np.testing.assert_allclose(got["R2"], reg.r2, rtol=RTOL)
+
+
+def test_the_summary_shows_the_slope_per_decade_and_the_bubble_plot() -> None:
+    from secondhct.review.analysis_text import analysis_context
+    from secondhct.review.figures import render_figures
+
+    result = _run(_fixture("trend"), [{"kind": "era_meta_regression"}])
+    labels = {k: k.capitalize() for k in result.studies}
+    record = analysis_record(result, labels)
+    ctx = analysis_context(record, {k: i + 1 for i, k in enumerate(sorted(result.studies))}, labels)
+    (row,) = [s for s in ctx["sensitivity"] if s["title"].startswith("meta-regression")]
+    theirs = REF["datasets"]["trend"]["fits"]["adhoc"]
+    assert row["k"] == 7 and row["estimate"] == f"slope {theirs['slope']:.3f} per decade (logit scale)"
+    assert "p = 0.28" in row["ci"] and "R² = 21%" in row["ci"] and "odds ratio per decade 1.23" in row["ci"]
+    assert "accrual not stated: Theta_ns [7]" in row["ci"]  # keys read as labels with their citation
+    assert ctx["era"]["figure"] == "t.era.svg" and "ecological" in ctx["era"]["caption"]
+    svg = render_figures(result, labels)["t.era.svg"]
+    assert "Bubble plot: test" in svg and "Alpha1990" in svg
+    assert all(row["accrual"] != "not stated" for row in ctx["included"] if row["label"] != "Theta_ns")
