@@ -82,9 +82,15 @@ def bubble_plot(data: BubbleData, *, transform: Transform | None = None, log_y: 
 
 
 def _label_points(ax: object, x: NDArray[np.float64], y: NDArray[np.float64], labels: Sequence[str]) -> None:
-    """Each bubble's report, in small grey type beside it (alternately above and below when crowded)."""
-    order = np.argsort(x, kind="stable")
-    for n, i in enumerate(order):
-        dy = 9 if n % 2 == 0 else -13
-        ax.annotate(labels[i], (x[i], y[i]), xytext=(6, dy), textcoords="offset points", fontsize=6.5,  # type: ignore[attr-defined]
-                    color=GREY, family=FONT_FAMILY)  # fmt: skip
+    """Each bubble's report in small grey type, above it or below it: away from its nearest neighbour
+    (distances in axis fractions), so that the labels of two close bubbles part."""
+    sx = max(float(np.ptp(x)), 1e-9)
+    sy = max(float(np.ptp(y)), 1e-9)
+    for i in range(len(x)):
+        d = np.hypot((x - x[i]) / sx, (y - y[i]) / sy)
+        d[i] = np.inf
+        j = int(np.argmin(d)) if len(x) > 1 else i
+        dy = 9 if y[i] >= y[j] else -14
+        ax.annotate(labels[i], (x[i], y[i]), xytext=(7, dy), textcoords="offset points", fontsize=6.5,  # type: ignore[attr-defined]
+                    color=GREY, family=FONT_FAMILY, zorder=4,
+                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})  # fmt: skip

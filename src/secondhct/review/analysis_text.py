@@ -165,7 +165,7 @@ def regression_words(r: RegressionRecord, measure: str) -> tuple[str, str]:
     ratio = {"logit": "odds ratio"}.get(m.scale_words) or (m.scale_words.removeprefix("log ") if m.family_info.is_ratio else None)
     if ratio and r.slope is not None and r.ci_lb is not None and r.ci_ub is not None:
         parts.append(f"{ratio} per decade {fmt_num(math.exp(r.slope))} ({fmt_num(math.exp(r.ci_lb))} to {fmt_num(math.exp(r.ci_ub))})")
-    het = f"residual τ² = {fmt_tau2(r.tau2)} (without the moderator {fmt_tau2(r.tau2_null)})"
+    het = f"residual τ² = {fmt_tau2(r.tau2)} (without the moderator: {fmt_tau2(r.tau2_null)})"
     if r.r2 is not None:
         het += f", R² = {fmt_percent(r.r2)}"
     parts.append(het)
