@@ -28,7 +28,7 @@ def test_midpoint_and_words_of_a_stated_period(start: str, end: str, mid: float,
     p = period(start, end)
     assert accrual_midpoint(p) == pytest.approx(mid, rel=1e-15)
     assert accrual_words(p) == words
-    assert era_words(p) == f"{words} (mid {mid:.1f})"
+    assert era_words(p) == f"{words} ({mid:.1f})"
 
 
 @pytest.mark.parametrize(

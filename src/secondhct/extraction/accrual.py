@@ -74,7 +74,7 @@ def accrual_words(period: Period | None) -> str:
 
 
 def era_words(period: Period | None) -> str:
-    """The period with its midpoint, as a table cell: ``1990–2010 (mid 2000.5)``; ``not stated``."""
+    """The period with its midpoint, as a cell under "Accrual (midpoint)": ``1990–2010 (2000.5)``; ``not stated``."""
     mid = accrual_midpoint(period)
     words = accrual_words(period)
-    return words if mid is None else f"{words} (mid {mid:.1f})"
+    return words if mid is None else f"{words} ({mid:.1f})"
