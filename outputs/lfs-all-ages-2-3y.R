@@ -74,10 +74,10 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[9]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["sensitivity[11]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[9]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[11]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without hazar2020
@@ -89,10 +89,10 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[10]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["sensitivity[12]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[10]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[12]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without mrsic1992
@@ -104,10 +104,10 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[11]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["sensitivity[13]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[11]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[13]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without nagler2019
@@ -119,10 +119,10 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[12]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["sensitivity[14]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[12]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[14]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 # sensitivity analysis: without yalniz_nd
@@ -134,10 +134,10 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   print(b)
   mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
   tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[13]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+  models[["sensitivity[15]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
                                      tau = num(tq[1])))
 } else {
-  message("sensitivity[13]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+  message("sensitivity[15]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
 cat(paste0('{"analysis": ', "\"lfs-all-ages-2-3y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

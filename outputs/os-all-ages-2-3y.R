@@ -62,42 +62,42 @@ models[["sensitivity[5]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric
 sub <- dat[dat$key %in% c("hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[9]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[11]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without hazar2020
 sub <- dat[dat$key %in% c("clml2016all", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[10]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[12]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without kato2012
 sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[11]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[13]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without leuklymph2016cb
 sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[12]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[14]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without nagler2019
 sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[13]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[15]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without yalniz_nd
 sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[14]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[16]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # permutation test of the subgroup differences by age group

@@ -21,7 +21,9 @@ Format versions (``ResultsDocument.format``):
    whether the comparison is non-randomised); a row of those kinds has its ``detail``
    (cut-off and adjustment as reported). A format-2 file is rebuilt, not read.
    Added within format 3 (optional, present only where the protocol's ``batch:`` asks, so
-   earlier files still read): a subgroup factor's ``permutation`` test and an analysis's ``gosh``.
+   earlier files still read): a subgroup factor's ``permutation`` test and an analysis's ``gosh``;
+   a row's ``accrual`` and ``accrual_midpoint``, and a sensitivity analysis's ``regression`` (the
+   meta-regression on the accrual midpoint).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .curveresults import CurveRecord
 from .recordbase import ExcludedRow as ExcludedRow
 from .recordbase import Record as Record
 from .recordbase import number as number
+from .regressionrecord import RegressionRecord as RegressionRecord
 
 if TYPE_CHECKING:
     from .stats.bayes import BayesResult
@@ -201,18 +204,22 @@ class StudyRow(Record):
     time: str | None = None
     time_origin: str | None = None
     detail: str | None = None
+    accrual: str = Field(default="not stated", description="the accrual period as coded (secondhct.extraction.accrual)")
+    accrual_midpoint: float | None = Field(default=None, description="its midpoint, a decimal calendar year; None: a bound not stated")
 
 
 
 
 class SensitivityRecord(Record):
-    """A sensitivity analysis: its registered name, title, the reports it pooled, its model."""
+    """A sensitivity analysis: its registered name, title, the reports it pooled, its model (a
+    meta-regression: its ``regression``, present only there)."""
 
     name: str
     title: str
     keys: list[str]
     note: str
     pooled: ModelRecord | None
+    regression: RegressionRecord | None = None
 
 
 class SubgroupTestRecord(Record):

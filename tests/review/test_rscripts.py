@@ -88,7 +88,15 @@ def test_scripts_reproduce_results_json() -> None:
                     assert abs(got["pval"] - perm.p) < 1e-12, (path.name, name, got["pval"], perm.p)
                 checked += 1
                 continue
-            record = a.pooled if name == "primary" else a.sensitivity[int(name.removeprefix("sensitivity[").rstrip("]"))].pooled
+            sens = None if name == "primary" else a.sensitivity[int(name.removeprefix("sensitivity[").rstrip("]"))]
+            if sens is not None and sens.regression is not None:  # the era meta-regression: rma(mods = ~ era)
+                r = sens.regression
+                for field, want in (("slope", r.slope), ("se", r.se), ("ci_lb", r.ci_lb), ("ci_ub", r.ci_ub), ("pval", r.pval),
+                                    ("tau2", r.tau2)):  # fmt: skip
+                    assert _close(got[field], want, 1e-9 if field == "tau2" else 1e-12), (path.name, name, field, got[field], want)
+                checked += 1
+                continue
+            record = a.pooled if sens is None else sens.pooled
             assert record is not None, (path.name, name)
             fields = ["estimate", "ci_lb", "ci_ub"] + (["se", "tau2"] if record.model == "frequentist" else ["tau"])
             for field in fields:

@@ -34,7 +34,7 @@ from .text import (
     wrap_to_width,
 )
 
-LEFT_COLUMNS = ("label", "disease", "detail", "patients", "reported", "time")
+LEFT_COLUMNS = ("label", "disease", "accrual", "detail", "patients", "reported", "time")
 RIGHT_COLUMNS = ("estimate", "weight")
 RIGHT_ALIGNED = ("patients", "estimate", "weight")
 #: Spacing of the second and later lines of a row, in rows.
@@ -89,7 +89,7 @@ class _Rows:
 
 
 def _header(data: ForestData, scale: DisplayScale) -> Entry:
-    return Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
+    return Entry("header", {"label": ["Study"], "disease": ["Disease"], "accrual": ["Accrual"], "patients": ["Patients"],
                             "reported": ["Reported"], "detail": data.detail_header.split("; "), "time": ["Time"],
                             "estimate": split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
 

@@ -119,6 +119,7 @@ def build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tup
             else:
                 label[-1] += mark
         cells = {"label": label, "disease": wrap(r.disease, 18) if r.disease else [], "reported": [reported],
+                 "accrual": wrap(r.accrual, 12) if r.accrual else [],
                  "detail": wrap(r.detail, 18) if r.detail else [],
                  "time": [r.time] if r.time else []}
         if r.patients is not None:

@@ -246,6 +246,34 @@ class MethodChange(SensitivitySpec):
         return tuple((k, v) for k, v in (("tau_prior", self.tau_prior), ("mu_prior", self.mu_prior)) if v)
 
 
+class EraMetaRegression(SensitivitySpec):
+    """A mixed-effects meta-regression of the analysis's effect sizes on the reports' accrual midpoint
+    per decade (:mod:`secondhct.review.era`), run where at least ``min_k`` reports state both bounds of
+    their accrual period; reported as slope per decade with CI and p, residual tau^2 and R^2, and drawn
+    as a bubble plot. Across studies, so ecological; exploratory with few reports (Thompson & Higgins 2002)."""
+
+    kind: Literal["era_meta_regression"]
+    min_k: int = Field(default=5, ge=3, description="fewest reports with a stated accrual midpoint to run it")
+
+    @property
+    def title(self) -> str:
+        return f"meta-regression on the accrual midpoint per decade (where at least {self.min_k} reports state their accrual period)"
+
+
+class RecentEra(SensitivitySpec):
+    """A report that gives its estimate by calendar period (subgroup rows of ``factor``) enters with its
+    most recent period (``level``) in place of its whole cohort (:mod:`secondhct.review.era`)."""
+
+    changes_set: ClassVar[bool] = True
+    kind: Literal["recent_era"]
+    factor: str = Field(default="transplant_era", description="the subgroup factor of calendar periods (vocabulary.yaml)")
+    level: str = Field(default="recent", description="its level for the most recent period")
+
+    @property
+    def title(self) -> str:
+        return "the most recent period in place of the whole cohort, where a report gives estimates by period"
+
+
 class LeaveOneOut(SensitivitySpec):
     """metafor's ``leave1out``: the model refitted without each report in turn (k >= 3)."""
 
@@ -260,7 +288,7 @@ class LeaveOneOut(SensitivitySpec):
 SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
     MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeMinorOverlaps, IncludeMixedScope,
     IncludeSelectedCohorts, IncludeUnadjusted, IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe,
-    InflateApproximatedVariances, ExcludeSmall, LeaveOneOut,
+    InflateApproximatedVariances, ExcludeSmall, RecentEra, EraMetaRegression, LeaveOneOut,
 )  # fmt: skip
 
 
@@ -274,7 +302,7 @@ SensitivityEntry = Annotated[
     Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeMinorOverlaps, IncludeMixedScope,
           IncludeSelectedCohorts, IncludeUnadjusted,
           IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
-          LeaveOneOut],
+          RecentEra, EraMetaRegression, LeaveOneOut],
     Field(discriminator="kind"),
 ]  # fmt: skip
 

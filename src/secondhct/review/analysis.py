@@ -188,6 +188,7 @@ def _sensitivity(
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},
         pool=lambda kept, model: _pool_or_reason(plan, kept, model or rules.model_for(plan, len(kept))), reselect=reselect,
+        years=years,
     )  # fmt: skip
     specs = [*rules.rule_sensitivity(plan, kind), *plan.sensitivity]
     if kind in ("single_report", "none"):  # with no report or one, only the analyses that change the set can matter

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..extraction.accrual import accrual_midpoint, accrual_words
 from ..extraction.sourcetype import source_type
 from ..measures import MEASURES
 from ..results import (
@@ -23,6 +24,7 @@ from ..results import (
     Natural,
     PermutationRecord,
     PooledRecord,
+    RegressionRecord,
     SensitivityRecord,
     StudyRow,
     SubgroupTestRecord,
@@ -33,6 +35,7 @@ from .analysis import AnalysisResult, Pooled
 from .contrasts import contrast_words, favours, row_detail
 from .coverage import covered
 from .effects import StudyEffect
+from .sensitivity import Sensitivity
 
 if TYPE_CHECKING:
     from .grade import Pooled as GradePooled
@@ -65,7 +68,8 @@ def _study_row(result: AnalysisResult, effect: StudyEffect, weight: float | None
         vi=number(effect.effect.vi), natural=Natural(estimate=number(est), ci_lb=number(lo), ci_ub=number(hi)),
         weight=number(weight), derivation=effect.effect.derivation, assumed_se=effect.assumed_se,
         approximate=effect.effect.approximate, design=study.study.design, publication=study.study.publication,
-        source_type=source_type(study), diseases=list(study.population.diseases), data_source=study.study.data_source, **extra,
+        source_type=source_type(study), diseases=list(study.population.diseases), data_source=study.study.data_source,
+        accrual=accrual_words(study.study.accrual), accrual_midpoint=number(accrual_midpoint(study.study.accrual)), **extra,
     )  # fmt: skip
 
 
@@ -127,17 +131,35 @@ def analysis_record(result: AnalysisResult, labels: dict[str, str]) -> AnalysisR
         included=[_study_row(result, e, w, labels.get(e.key, e.key)) for e, w in zip(result.effects, row_weights)],
         excluded=[ExcludedRow(key=x.key, label=labels.get(x.key, x.key), stage=x.stage, reason=x.reason) for x in result.excluded],
         pooled=pooled_record(result.pooled, analysis.thresholds) if result.pooled else None,
-        sensitivity=[
-            SensitivityRecord(name=s.name, title=s.title, keys=list(s.keys), note=s.note,
-                              pooled=pooled_record(s.pooled, analysis.thresholds) if s.pooled else None)
-            for s in result.sensitivity
-        ],
+        sensitivity=[_sensitivity_record(s, result, analysis.thresholds) for s in result.sensitivity],
         subgroup_factors=[_factor_record(f) for f in result.factors],
         warnings=list(result.warnings),
         kind=plan.kind.name, contrast=_contrast_record(result), certainty=certainty_record(result, row_weights),
     )  # fmt: skip
     gosh = _gosh_record(result)
     return record if gosh is None else record.model_copy(update={"gosh": gosh})
+
+
+def era_file(analysis_id: str) -> str:
+    """The era bubble plot's file name in outputs/."""
+    return f"{analysis_id}.era.svg"
+
+
+def _sensitivity_record(s: Sensitivity, result: AnalysisResult, thresholds: list[float] | None) -> SensitivityRecord:
+    record = SensitivityRecord(name=s.name, title=s.title, keys=list(s.keys), note=s.note,
+                               pooled=pooled_record(s.pooled, thresholds) if s.pooled else None)  # fmt: skip
+    if s.regression is None:
+        return record  # the field stays unset: results.json is unchanged where there is no meta-regression
+    r, f = s.regression, s.regression.fit
+    reg = RegressionRecord(
+        moderator="accrual midpoint, per decade from 2000", method=f.method, test=f.test, k=f.k, intercept=number(f.intercept),
+        slope=number(f.slope), se=number(f.se), stat=number(f.stat), pval=number(f.pval), df=f.df, ci_lb=number(f.ci_lb),
+        ci_ub=number(f.ci_ub), level=f.level, tau2=number(f.tau2), tau2_null=number(f.tau2_null), r2=number(f.r2),
+        i2=number(f.i2), qe=number(f.qe), qe_df=f.qe_df, qe_p=number(f.qe_p), midpoints=dict(zip(r.keys, r.midpoints)),
+        weights={k: number(w) for k, w in zip(r.keys, f.weights)}, not_stated=list(r.not_stated),
+        figure=era_file(result.plan.id), notes=list(f.notes),
+    )  # fmt: skip
+    return record.model_copy(update={"regression": reg})
 
 
 def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:

@@ -9,11 +9,12 @@ Adding one is a class there, a function here (registered in :data:`RUNNERS`) and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.sensitivity import (
     AllOverlapReports,
+    EraMetaRegression,
     ExcludeApproximatedSe,
     ExcludeCaseReportsAndAbstracts,
     ExcludeMinorOverlaps,
@@ -26,6 +27,7 @@ from ..protocol.sensitivity import (
     InflateApproximatedVariances,
     LeaveOneOut,
     MethodChange,
+    RecentEra,
     SensitivitySpec,
 )
 
@@ -33,18 +35,21 @@ if TYPE_CHECKING:
     from ..extraction.schema import StudyExtraction
     from ..protocol.load import Plan
     from .effects import StudyEffect
+    from .era import EraRegression
     from .pooled import Pooled
 
 
 @dataclass(frozen=True)
 class Sensitivity:
-    """One sensitivity result: the spec's name and title, the model (None: not computed) and why."""
+    """One sensitivity result: the spec's name and title, the model (None: not computed) and why;
+    a meta-regression has its ``regression`` instead of a pooled model."""
 
     name: str
     title: str
     pooled: Pooled | None
     keys: tuple[str, ...]
     note: str = ""
+    regression: EraRegression | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class SensitivityContext:
     reselect: Callable[..., Sequence[StudyEffect]]
     """``reselect(one_per_overlap_group=..., include_selected=..., include_unadjusted=...,
     include_time_origin_not_stated=..., include_other_estimators=...)``: the effects of a selection with other rules."""
+    years: Mapping[str, int | None] = field(default_factory=dict)
+    """Each report's publication year (the overlap rule's ties)."""
 
 
 def _subset(spec: SensitivitySpec, ctx: SensitivityContext, kept: Sequence[StudyEffect], model: MethodChange | None = None) -> Sensitivity:
@@ -200,6 +207,37 @@ def _leave_one_out(spec: LeaveOneOut, ctx: SensitivityContext) -> list[Sensitivi
     return out
 
 
+def _era_meta_regression(spec: EraMetaRegression, ctx: SensitivityContext) -> list[Sensitivity]:
+    from .era import era_regression
+
+    if len(ctx.effects) < spec.min_k or ctx.plan.contrasts_proportions:
+        return []  # too few reports to ask (or per-level rows, not one number per report)
+    reg = era_regression(ctx.plan, ctx.effects, ctx.studies, spec.min_k)
+    if isinstance(reg, str):
+        return [Sensitivity(spec.name, spec.title, None, (), reg)]
+    note = f"accrual period not stated: {', '.join(reg.not_stated)}" if reg.not_stated else ""
+    return [Sensitivity(spec.name, spec.title, None, reg.keys, note, reg)]
+
+
+def _recent_era(spec: RecentEra, ctx: SensitivityContext) -> list[Sensitivity]:
+    from .era import recent_rows, with_recent_periods
+
+    if ctx.plan.takes_comparisons or ctx.plan.analysis.subgroup is not None or not ctx.plan.kind.pools_proportions:
+        return []  # ratios and per-level analyses have no whole cohort to replace
+    recent = recent_rows(ctx.plan, list(ctx.studies.values()), ctx.years, spec.factor, spec.level)
+    if not recent.effects and not recent.unusable:
+        return []  # no report gives this analysis's outcome by period
+    unusable = "; ".join(f"{key} {why}" for key, why in recent.unusable)
+    if not recent.effects:
+        return [Sensitivity(spec.name, spec.title, None, (), f"no most recent period can be weighted: {unusable}")]
+    kept, gone = with_recent_periods(ctx.plan, ctx.effects, recent, ctx.studies, ctx.years)
+    periods = ", ".join(e.key for e in recent.effects if e.key in {k.key for k in kept})
+    title = f"{spec.title} ({periods or 'none kept'})"
+    notes = [n for n in (f"not usable: {unusable}" if unusable else "", f"left out by overlap: {', '.join(gone)}" if gone else "") if n]
+    pooled, why = ctx.pool(kept, None) if kept else (None, "no report left")
+    return [Sensitivity(spec.name, title, pooled, tuple(e.key for e in kept), "; ".join([*notes, why] if why else notes))]
+
+
 #: The function of each specification class.
 RUNNERS: dict[type[SensitivitySpec], Callable[[Any, SensitivityContext], list[Sensitivity]]] = {
     ExcludeCaseReportsAndAbstracts: _exclude_case_reports_and_abstracts,
@@ -215,6 +253,8 @@ RUNNERS: dict[type[SensitivitySpec], Callable[[Any, SensitivityContext], list[Se
     InflateApproximatedVariances: _inflate_approximated_variances,
     MethodChange: _method,
     LeaveOneOut: _leave_one_out,
+    EraMetaRegression: _era_meta_regression,
+    RecentEra: _recent_era,
 }
 
 

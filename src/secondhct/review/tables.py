@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..extraction.accrual import era_words
 from ..extraction.schema import StudyExtraction
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
 from ..results import ResultsDocument
@@ -20,7 +21,7 @@ def study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], ci
         rows.append({
             "label": labels.get(s.key, s.key), "ref": cite[s.key], "design": s.study.design.replace("_", " "),
             "publication": s.study.publication.replace("_", " "),
-            "source_type": SOURCE_TYPE_WORDS[source_type(s)], "countries": countries,
+            "source_type": SOURCE_TYPE_WORDS[source_type(s)], "countries": countries, "accrual": era_words(s.study.accrual),
             "diseases": ", ".join(d.replace("_", " ") for d in s.population.diseases), "age_group": s.population.age_group, "n": s.population.n,
             "arms": ", ".join(f"{intervention_words(a.intervention)} ({a.n})" for a in s.arms),
             "overlap": s.study.data_source, "origin": s.population.time_origin.replace("_", " "),

@@ -69,7 +69,7 @@ def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, 
         "times": [_years(t) for t in times],
         "warnings": [words(w) for w in c.warnings],
         "points": [{"label": p.label, "ref": cite[p.key], "time": p.time, "reported": p.reported,
-                    "n": p.n if p.n is not None else "–",
+                    "n": p.n if p.n is not None else "–", "accrual": p.accrual,
                     "flag": row_mark(p.assumed_se, p.approximate)}
                    for p in c.points],  # fmt: skip
         "excluded": excluded, "not_eligible": not_eligible,
