@@ -30,8 +30,8 @@ def test_each_cell_is_what_the_report_prints() -> None:
     assert (yalniz["remission"], yalniz["conditioning"]) == ("in remission at HCT2 56", "reduced intensity 71")
 
 
-def test_a_report_in_no_analysis_gets_its_most_frequent_reason() -> None:
-    excluded = [("a", "outcome", "no OS"), ("a", "outcome", "no OS"), ("a", "population", "age group adult"),
+def test_a_report_in_no_analysis_gets_the_reason_of_the_analysis_it_got_furthest_in() -> None:
+    excluded = [("a", "outcome", "no OS"), ("a", "population", "age group adult"), ("a", "population", "age group adult"),
                 ("b", "overlap", "may share patients with c"), ("c", "scope", "30% outside")]
     assert reasons_out(excluded, entered={"c"}) == {
         "a": "outcome: no OS (and 1 other reason in other analyses)",

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..extraction.schema import StudyExtraction
+from ..results import ResultsDocument
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
 from ..words import code_words
 
@@ -94,8 +95,13 @@ def characteristics_rows(studies: Sequence[StudyExtraction], labels: Mapping[str
     return rows
 
 
+#: How far a report got in an analysis: the reason from the furthest stage says most about why it is out.
+STAGE_ORDER = ("population", "outcome", "scope", "selected", "overlap")  # selection checks scope after the rows
+
+
 def reasons_out(excluded: Iterable[tuple[str, str, str]], entered: set[str]) -> dict[str, str]:
-    """For each report that enters no analysis, its most frequent exclusion (stage: reason, 'and N more').
+    """For each report that enters no analysis, the reason from the analysis it got furthest in (by
+    :data:`STAGE_ORDER`; the most frequent among equals), with how many other reasons there are.
 
     ``excluded`` is (key, stage, reason) over every analysis's exclusions; ``entered`` the keys that
     enter at least one analysis or registered sensitivity analysis.
@@ -105,8 +111,31 @@ def reasons_out(excluded: Iterable[tuple[str, str, str]], entered: set[str]) -> 
         if key not in entered:
             by_key.setdefault(key, Counter())[(stage, reason)] += 1
     out = {}
+    rank = {stage: i for i, stage in enumerate(STAGE_ORDER)}
     for key, counts in sorted(by_key.items()):
-        (stage, reason), _ = counts.most_common(1)[0]
+        (stage, reason), _ = max(counts.items(), key=lambda sc: (rank.get(sc[0][0], -1), sc[1]))
         more = len(counts) - 1
         out[key] = f"{stage}: {reason}" + (f" (and {more} other reason{'s' if more != 1 else ''} in other analyses)" if more else "")
     return out
+
+
+def entered_keys(document: ResultsDocument) -> set[str]:
+    """The reports that enter at least one analysis, registered sensitivity analysis or curve."""
+    keys = {r.key for a in document.analyses for r in a.included}
+    keys |= {k for a in document.analyses for s in a.sensitivity for k in s.keys}
+    return keys | {p.key for c in document.curves for p in c.points}
+
+
+def characteristics_context(document: ResultsDocument, studies: Sequence[StudyExtraction], labels: Mapping[str, str],
+                            cite: Mapping[str, int]) -> dict[str, Any]:
+    """What characteristics.*.j2 show: the included studies' rows, and each report in no analysis with its reason."""
+    entered = entered_keys(document)
+    rows = characteristics_rows([s for s in studies if s.key in entered], labels, cite)
+    for row, s in zip(rows, sorted((s for s in studies if s.key in entered), key=lambda s: cite.get(s.key, 10**6))):
+        row["design"] = code_words(s.study.design)
+        row["origin"] = code_words(s.population.time_origin)
+    excluded = [(x.key, x.stage, x.reason) for a in document.analyses for x in a.excluded]
+    excluded += [(x.key, x.stage, x.reason) for c in document.curves for x in c.excluded]
+    reasons = reasons_out(excluded, entered)
+    out = [{"label": labels.get(k, k), "ref": cite.get(k), "reason": r} for k, r in reasons.items()]
+    return {"rows": rows, "out": sorted(out, key=lambda o: (o["ref"] or 10**6, o["label"]))}

@@ -22,6 +22,7 @@ from ..vocabulary import Vocabulary
 from .analysis_text import analysis_context
 from .benefit import benefit_context
 from .changes import Baseline, describe_changes
+from .characteristics import characteristics_context
 from .citations import citation_order, citation_text, vancouver
 from .findings import no_evidence_rows, sof_rows
 from .kinds.base import Section
@@ -87,6 +88,7 @@ def summary_context(
         "source_note": source_note(document),
         "methods": methods_paragraphs(document),
         "studies": study_rows(studies, labels, cite),
+        "characteristics": characteristics_context(document, studies, labels, cite),
         "factors": factor_rows(studies, labels, cite),
         "benefit": benefit_context(document.analyses, cite),
         "sections": kind_sections(document, cite, labels),
