@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..extraction.schema import StudyExtraction
-from ..results import ResultsDocument
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
+from ..results import ResultsDocument
 from ..words import code_words
 
 NOT_PRINTED = "not printed"
