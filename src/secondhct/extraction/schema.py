@@ -26,8 +26,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from .base import Strict
+from .codes import DESIGN_HELP
 from .codes import (
     AgeGroup,
+    AnalysisDesign,
     CIScale,
     Count,
     CutoffUnit,
@@ -235,6 +237,7 @@ class Arm(Strict):
     part_of: Identifier | None = Field(
         default=None, description="id of the arm this one is a subset of (e.g. second HCT within all relapsed)"
     )
+    analysis_design: AnalysisDesign | None = Field(default=None, description=DESIGN_HELP)
     source: Source
 
 
@@ -321,6 +324,7 @@ class Comparison(Strict):
     ci: CI | None = None
     p: PValue | None = None
     time: TimePointText | None = None
+    analysis_design: AnalysisDesign | None = Field(default=None, description=DESIGN_HELP)
     source: Source
     notes: Text | None = None
 

@@ -38,6 +38,8 @@ class Plan:
     vocabulary: Vocabulary | None = field(default=None, compare=False)
     # per outcome of the analysis, the estimators its primary analysis takes (an outcome not listed: any)
     estimators: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the sensitivity analysis include_other_comparators: also the alternative's sensitivity_comparators
+    include_other_comparators: bool = False
 
     @property
     def id(self) -> str:

@@ -7,7 +7,7 @@ nothing is read or written here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import PoolingError
@@ -92,8 +92,6 @@ def natural_pooled(measure: str, result: ModelFit, ni: Sequence[float] | None) -
     A frequentist fit of fewer than 3 reports gets no prediction interval (noted).
     """
     if isinstance(result, PooledResult) and result.k < rules.MIN_K_FREQUENTIST_PI and result.k > 1:
-        from dataclasses import replace
-
         note = f"no prediction interval below k = {rules.MIN_K_FREQUENTIST_PI} (tau^2 is not estimable from {result.k} reports)"
         result = replace(result, pi_lb=float("nan"), pi_ub=float("nan"), notes=(*result.notes, note))
     values = [result.estimate, result.ci_lb, result.ci_ub, result.pi_lb, result.pi_ub]
@@ -144,11 +142,14 @@ class Chosen:
 def choose(
     plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, one_per_overlap_group: bool = True,
     include_selected: bool | None = None, include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
-    include_other_estimators: bool = False,
+    include_other_estimators: bool = False, include_other_comparators: bool = False,
 ) -> Chosen:
     """Select (:func:`secondhct.protocol.select.select`), compute effect sizes, then keep one report per
     cluster of reports that may share patients, among those that gave an effect size: a larger
-    overlapping report with no usable number does not displace a smaller one that has one."""
+    overlapping report with no usable number does not displace a smaller one that has one
+    (``include_other_comparators``: a comparison with an alternative also takes its sensitivity comparators)."""
+    if include_other_comparators:
+        plan = replace(plan, include_other_comparators=True)
     chosen = select(plan, studies, years, one_per_overlap_group=False, include_selected=include_selected,
                     include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
                     include_other_estimators=include_other_estimators)  # fmt: skip
@@ -173,10 +174,11 @@ def _sensitivity(
 
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None,
                  include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
-                 include_other_estimators: bool = False) -> list[StudyEffect]:
+                 include_other_estimators: bool = False, include_other_comparators: bool = False) -> list[StudyEffect]:
         return choose(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected,
                       include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
-                      include_other_estimators=include_other_estimators).effects
+                      include_other_estimators=include_other_estimators,
+                      include_other_comparators=include_other_comparators).effects
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},

@@ -192,12 +192,13 @@ def gosh_svg(result: AnalysisResult, labels: Mapping[str, str]) -> str | None:
 
 
 def rob_plot(result: AnalysisResult, labels: Mapping[str, str]) -> str:
-    """The traffic-light risk-of-bias plot of the analysis's reports (JBI for proportions, QUIPS for ratios);
-    a report not yet assessed is a row that says so."""
-    from ..extraction.riskofbias import assessment
+    """The traffic-light risk-of-bias plot of the analysis's reports (JBI for proportions, QUIPS for a
+    factor's ratios, ROBINS-I for the second HCT against an alternative); a report not yet assessed is a
+    row that says so."""
+    from ..extraction.riskofbias import assessment, tool_for
     from ..plots.robplot import RobRow, rob_svg
 
-    tool = "quips" if result.plan.is_ratio else "jbi_case_series"
+    tool = tool_for(result.plan.kind.non_randomised, result.plan.is_ratio)
     rows, seen = [], set()
     for e in result.effects:
         if e.key in seen:
