@@ -194,7 +194,8 @@ class Age(Strict):
 
 
 SelectionKind = Literal[
-    "remission_only", "survivors_only", "first_hct_not_allogeneic", "non_leukemia_included", "graft_failure_included", "other",
+    "remission_only", "survivors_only", "first_hct_not_allogeneic", "non_leukemia_included", "graft_failure_included",
+    "car_t_before_second_hct", "other",
 ]
 
 
