@@ -26,8 +26,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from .base import Strict
-from .codes import DESIGN_HELP
 from .codes import (
+    DESIGN_HELP,
     AgeGroup,
     AnalysisDesign,
     CIScale,
