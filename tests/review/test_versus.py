@@ -123,6 +123,12 @@ def test_a_comparison_from_relapse_names_its_bias_first_in_the_record_and_the_se
         "Immortal-time biased (survival from the relapse, no landmark or time-dependent analysis), confounded by indication, "
         "ROBINS-I not yet assessed. Pair 2012 [7]: second HCT 42.9% vs chemotherapy and/or DLI 11.8% at 5y (odds ratio "
     )
+    from secondhct.review.figures import render_figures
+    from secondhct.review.findings import _when
+
+    assert _when(record) == "1 to 5 years from the relapse, in both arms"  # the summary of findings' time, not "after a second HCT"
+    svg = render_figures(_run({"comparator": "chemotherapy_or_dli"}, [_pair_study()]), {})["t.forest.svg"]
+    assert "Biases" in svg and "Cut-off" not in svg  # the column holds the biases, not a cut-off
     landmark = analysis_record(_run({"comparator": "chemotherapy_or_dli"}, [_pair_study(design="landmark")]), {})
     assert bias_sentence(landmark.included[0].detail) == "Landmark analysis, confounded by indication, ROBINS-I not yet assessed."
 

@@ -124,7 +124,7 @@ QUIPS = Tool(
 
 ROBINS_I = Tool(
     code="robins_i",
-    name="ROBINS-I (non-randomised studies of interventions)",
+    name="ROBINS-I (Sterne et al. 2016)",
     citation="Sterne JAC, et al. BMJ 2016;355:i4919",
     domains={
         "confounding": "Bias due to confounding (e.g. by indication: fitter patients, in remission, with a donor, transplanted)",

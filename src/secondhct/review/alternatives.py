@@ -51,7 +51,7 @@ def _row_sentence(a: AnalysisRecord, r: Any, cite: Mapping[str, int]) -> str:
     est, lo, hi = r.natural.estimate, r.natural.ci_lb, r.natural.ci_ub
     n = f"; {r.n} patients" if r.n is not None else ""
     ratio = f"{_MEASURE_WORDS.get(a.measure, a.measure)} {fmt_natural('ratio', est)} (95% CI {fmt_range('ratio', lo, hi)})"
-    said = "survival from" in (r.detail or "")
+    said = "survival from" in (r.detail or "") or "time origin not stated" in (r.detail or "")
     origin = f", survival {since(r.time_origin)} in both arms" if r.time_origin and not said else ""
     return (f"{bias_sentence(r.detail)} {r.label} [{cite[r.key]}]: {r.reported}{origin} ({ratio}{n}). "
             "Descriptive: it shows how the patients who were given each treatment fared, not the effect of choosing a second HCT.")
@@ -88,8 +88,8 @@ def comparison_rows(analyses: Sequence[AnalysisRecord], cite: Mapping[str, int],
             continue
         sentences = [_row_sentence(a, r, cite) for r in a.included] or [_none_sentence(a, labels, armed)]
         pooled = _pooled_sentence(a)
-        out.append({"id": a.id, "title": a.title, "sentences": [*sentences, *([pooled] if pooled else [])]})
-    return out
+        out.append({"id": a.id, "title": a.title, "k": a.k, "sentences": [*sentences, *([pooled] if pooled else [])]})
+    return sorted(out, key=lambda c: c["k"] == 0)  # those with a report first, in the protocol's order
 
 
 def _arm_text(study: StudyExtraction, arm: Arm) -> str:

@@ -73,7 +73,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
     return ForestData(
         rows=tuple(rows), pooled=pooled, measure=result.plan.measure, title=result.plan.analysis.title,
         outcome=outcome, subgroups=subgroups, subgroup_test=test, favours=favours(plan),
-        detail_header="Cut-off; adjusted" if plan.takes_comparisons else "Cut-off",
+        detail_header="Biases" if plan.kind.non_randomised else "Cut-off; adjusted" if plan.takes_comparisons else "Cut-off",
         notes=(NON_RANDOMISED,) if plan.kind.non_randomised else (),
     )
 
@@ -109,7 +109,8 @@ def level_forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> Fore
         outcome=", ".join(o.upper() for o in result.plan.analysis.outcomes),
         subgroups=tuple((names.get(lev, lev), factor.result.results[lev]) for lev in order if lev in factor.result.results),
         subgroup_test=None if test is None else SubgroupTestResult(q=test.q, df=test.df, p=test.p, df2=test.df2),
-        detail_header="Cut-off", notes=("the test for subgroup differences compares reports, not patients within a report",),
+        detail_header="Biases" if result.plan.kind.non_randomised else "Cut-off",
+        notes=("the test for subgroup differences compares reports, not patients within a report",),
     )
 
 
