@@ -35,8 +35,11 @@ SRC = {"location": "abstract"}
 POPULATION = {"diseases": ["ALL", "AML"], "age_groups": ["pediatric"], "time_origins": ["relapse", "second_hct", "not stated"]}
 
 
-def _study(key: str, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], origin: str = "relapse") -> StudyExtraction:
+def _study(key: str, arms: list[dict[str, Any]], outcomes: list[dict[str, Any]], origin: str = "relapse",
+           selection: list[dict[str, Any]] | None = None) -> StudyExtraction:  # fmt: skip
     data = copy.deepcopy(BASE)
+    if selection:
+        data["population"]["selection"] = selection
     data["key"] = key
     data["study"]["data_source"] = "not stated"
     data["study"].pop("may_share_patients_with", None)
@@ -164,3 +167,23 @@ def test_versus_reference_json_regenerates_identically(tmp_path: Path) -> None:
     from reference_scripts import regenerate
 
     assert regenerate(REFERENCE_SCRIPT, tmp_path / "versus_reference.json") == REF
+
+
+def test_a_second_hct_arm_beside_a_comparator_needs_a_robins_i_assessment() -> None:
+    found = [(f.severity, f.message) for f in check_risk_of_bias(_pair_study())]
+    assert ("warning", "no robins_i risk-of-bias assessment for its comparison with an alternative "
+            "(add risk_of_bias at the end of the file)") in found  # fmt: skip
+
+
+def test_arms_without_a_contrast_are_listed_as_printed_and_the_car_t_pathway_apart() -> None:
+    arms = [{"id": "all", "intervention": "mixed", "n": 1788, "source": SRC},
+            {"id": "chemo", "intervention": "chemotherapy", "n": 660, "part_of": "all", "source": SRC},
+            {"id": "dli", "intervention": "dli", "n": 202, "part_of": "all", "source": SRC},
+            {"id": "second", "intervention": "second_allo_hct", "n": 369, "part_of": "all", "source": SRC}]  # fmt: skip
+    listed = _study("arms", arms, [_os("dli", 20, "2y")])
+    chosen = [{"kind": "car_t_before_second_hct", "description": "CR with CAR-T, then a second HCT", "source": SRC}]
+    pathway = _study("pathway", [{"id": "second", "intervention": "second_allo_hct", "n": 95, "source": SRC}], [], selection=chosen)
+    ctx = alternatives_context([], [listed, pathway], {"arms": 1, "pathway": 2}, {"arms": "Arms 2015", "pathway": "Path 2023"})
+    assert ctx["descriptive"] == ["Arms 2015 [1] (100 patients; survival from the relapse): chemotherapy 660; "
+                                  "donor lymphocyte infusion 202: overall survival 20% at 2y, from the relapse; second allogeneic HCT 369."]
+    assert ctx["pathway"] == ["Path 2023 [2]: second HCT 95: CR with CAR-T, then a second HCT."]

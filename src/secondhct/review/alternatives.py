@@ -31,6 +31,8 @@ from ..words import intervention_words, origin_words, outcome_words
 #: The selection code of a cohort whose second HCT followed CAR-T cells.
 CAR_T_PATHWAY = "car_t_before_second_hct"
 _MEASURE_WORDS = {"OR": "odds ratio", "RR": "risk ratio", "HR": "hazard ratio"}
+#: The outcomes an arm without a contrast is described by: overall, then event-, leukemia- and disease-free survival.
+SURVIVAL = ("os", "efs", "lfs", "dfs")
 
 
 def since(origin: str) -> str:
@@ -93,10 +95,10 @@ def comparison_rows(analyses: Sequence[AnalysisRecord], cite: Mapping[str, int],
 
 
 def _arm_text(study: StudyExtraction, arm: Arm) -> str:
-    """An arm in words with its size and the overall survival it prints for the whole arm, as printed."""
+    """An arm in words with its size and the survival it prints for the whole arm (:data:`SURVIVAL`), as printed."""
     what = intervention_words(arm.intervention)
     printed = f" ({arm.description})" if arm.description and arm.description.lower() != what.lower() else ""
-    rows = [o for o in study.outcomes if o.arm == arm.id and o.subgroup is None and o.outcome == "os" and o.estimate is not None]
+    rows = [o for o in study.outcomes if o.arm == arm.id and o.subgroup is None and o.outcome in SURVIVAL and o.estimate is not None]
     survival = [f"{outcome_words(o.outcome)} {o.estimate}{'%' if o.unit == 'percent' else ''}"
                 + (f" ±{o.plus_minus}" if o.plus_minus is not None else "")
                 + (f" at {o.time}" if o.time and o.time != "not stated" else " (time point not stated)")
