@@ -185,5 +185,5 @@ def test_arms_without_a_contrast_are_listed_as_printed_and_the_car_t_pathway_apa
     pathway = _study("pathway", [{"id": "second", "intervention": "second_allo_hct", "n": 95, "source": SRC}], [], selection=chosen)
     ctx = alternatives_context([], [listed, pathway], {"arms": 1, "pathway": 2}, {"arms": "Arms 2015", "pathway": "Path 2023"})
     assert ctx["descriptive"] == ["Arms 2015 [1] (100 patients; survival from the relapse): chemotherapy 660; "
-                                  "donor lymphocyte infusion 202: overall survival 20% at 2y, from the relapse; second allogeneic HCT 369."]
+                                  "donor lymphocyte infusion 202: overall survival 20% at 2y; second allogeneic HCT 369."]
     assert ctx["pathway"] == ["Path 2023 [2]: second HCT 95: CR with CAR-T, then a second HCT."]

@@ -102,7 +102,8 @@ def _arm_text(study: StudyExtraction, arm: Arm) -> str:
     survival = [f"{outcome_words(o.outcome)} {o.estimate}{'%' if o.unit == 'percent' else ''}"
                 + (f" ±{o.plus_minus}" if o.plus_minus is not None else "")
                 + (f" at {o.time}" if o.time and o.time != "not stated" else " (time point not stated)")
-                + f", {since(o.time_origin or study.population.time_origin)}" for o in rows]  # fmt: skip
+                + (f", {since(o.time_origin)}" if o.time_origin not in (None, study.population.time_origin) else "")
+                for o in rows]  # fmt: skip (the report's own origin is said once, before the arms)
     return f"{what} {arm.n}{printed}" + (f": {'; '.join(survival)}" if survival else "")
 
 
