@@ -302,7 +302,10 @@ Synthesis = Literal["none", "single_report", "not_pooled", "few_studies", "stand
 
 
 class ContrastRecord(Record):
-    """What a factor or comparator analysis compares, in words, and which way its ratio reads."""
+    """What a factor or comparator analysis compares, in words, and which way its ratio reads.
+
+    ``non_randomised``: whether the contrast is observational; true of every contrast of this review
+    (no report assigned a factor or a treatment at random), a factor's as much as a comparator's."""
 
     group: str
     reference: str

@@ -252,7 +252,7 @@ def test_who_benefits_table_and_sentences_read_as_a_clinician_would() -> None:
 def test_a_reported_ratio_of_second_hct_vs_none_spans_the_arms_and_enters() -> None:
     arms = [{"id": "relapsed", "intervention": "mixed", "n": 300, "source": SRC},
             {"id": "second_hct", "intervention": "second_allo_hct", "n": 100, "part_of": "relapsed", "source": SRC},
-            {"id": "no_hct", "intervention": "none", "n": 200, "part_of": "relapsed", "source": SRC}]  # fmt: skip
+            {"id": "no_hct", "intervention": "no_second_hct", "n": 200, "part_of": "relapsed", "source": SRC}]  # fmt: skip
     comp = {"outcome": "os", "measure": "HR", "factor": "salvage_treatment", "level": "no_second_hct", "group": "no second HCT",
             "reference_level": "second_allo_hct", "reference": "second HCT", "adjusted": True, "estimate": 2.0,
             "ci": {"lower": 1.25, "upper": 3.2, "level": 95}, "source": SRC}  # fmt: skip

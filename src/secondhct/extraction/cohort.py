@@ -12,13 +12,16 @@ from .codes import Count, NotStated, Text
 from .provenance import Source
 
 SelectionKind = Literal[
-    "remission_only", "survivors_only", "donor", "graft_source", "conditioning", "pathway", "first_hct_not_allogeneic",
+    "remission_only", "survivors_only", "donor", "graft_source", "conditioning", "pathway", "car_t_before_second_hct",
+    "first_hct_not_allogeneic",
     "non_leukemia_included", "graft_failure_included", "not_second_allo_hct", "other",
 ]
 """What was selected. A whole-cohort criterion (the protocol decides per analysis whether it makes the
 report indirect, ``indirect_selections``): ``remission_only`` (disease status at the second HCT),
 ``survivors_only``, ``donor`` (donor types restricted), ``graft_source`` (e.g. cord blood only),
-``conditioning`` (e.g. reduced intensity only), ``pathway`` (e.g. CAR-T before every second HCT), ``other``.
+``conditioning`` (e.g. reduced intensity only), ``pathway`` (another treatment pathway before every second HCT),
+``car_t_before_second_hct`` (CAR-T before the second HCT, in all or some: the CAR-T pathway, kept apart from CAR-T
+as an alternative), ``other``.
 A share of patients outside the question (judged by the protocol's ``scope_threshold`` from ``count`` of
 ``of``): ``first_hct_not_allogeneic``, ``non_leukemia_included``, ``graft_failure_included``,
 ``not_second_allo_hct`` (a syngeneic, autologous or third transplant counted among the second HCTs)."""

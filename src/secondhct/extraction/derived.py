@@ -1,4 +1,4 @@
-"""Derived numbers: a count that follows from printed numbers (``Subgroup.n_derived``).
+"""Derived numbers: a count that follows from printed numbers (``Subgroup.n_derived``, ``Arm.n_derived``).
 
 A derived number is never typed as printed: it records its arithmetic on printed numbers
 (``'251 - 187'``) and the quote that prints them. ``validate`` recomputes the arithmetic (only
@@ -54,10 +54,11 @@ def _check(derived: Derived, path: tuple[str | int, ...]) -> Iterator[Finding]:
 
 def check_derived(study: StudyExtraction) -> Iterator[Finding]:
     """Each derived count recomputed and its inputs found in its quote; a printed n needs no derived one."""
-    for i, sub in enumerate(study.subgroups):
-        if sub.n_derived is None:
-            continue
-        path: tuple[str | int, ...] = ("subgroups", i, "n_derived")
-        if isinstance(sub.n, int):
-            yield Finding("error", path, f"n {sub.n} is printed: a derived n is only for a size that is not printed", "derived")
-        yield from _check(sub.n_derived, path)
+    for section in ("subgroups", "arms"):
+        for i, item in enumerate(getattr(study, section)):
+            if item.n_derived is None:
+                continue
+            path: tuple[str | int, ...] = (section, i, "n_derived")
+            if isinstance(item.n, int):
+                yield Finding("error", path, f"n {item.n} is printed: a derived n is only for a size that is not printed", "derived")
+            yield from _check(item.n_derived, path)

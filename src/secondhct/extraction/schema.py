@@ -27,7 +27,9 @@ from pydantic import Field
 
 from .base import Strict
 from .codes import (
+    DESIGN_HELP,
     AgeGroup,
+    AnalysisDesign,
     CIScale,
     Count,
     CutoffUnit,
@@ -212,7 +214,18 @@ class Arm(Strict):
     part_of: Identifier | None = Field(
         default=None, description="id of the arm this one is a subset of (e.g. second HCT within all relapsed)"
     )
+    analysis_design: AnalysisDesign | None = Field(default=None, description=DESIGN_HELP)
+    n_derived: Derived | None = Field(
+        default=None, description="when n is not printed but follows from printed numbers: the count and its arithmetic"
+    )
     source: Source
+
+    @property
+    def known_n(self) -> int | None:
+        """The arm's size: printed, else derived (:class:`Derived`), else None."""
+        if isinstance(self.n, int):
+            return self.n
+        return self.n_derived.value if self.n_derived is not None else None
 
 
 class Cutoff(Strict):
@@ -308,6 +321,7 @@ class Comparison(Strict):
     ci: CI | None = None
     p: PValue | None = None
     time: TimePointText | None = None
+    analysis_design: AnalysisDesign | None = Field(default=None, description=DESIGN_HELP)
     source: Source
     notes: Text | None = None
 

@@ -42,6 +42,8 @@ class Plan:
     indirect_selections: tuple[str, ...] = ()
     scope_threshold: float = 0.10
     overlap_threshold: float = 0.10
+    # the sensitivity analysis include_other_comparators: also the alternative's sensitivity_comparators
+    include_other_comparators: bool = False
 
     @property
     def id(self) -> str:

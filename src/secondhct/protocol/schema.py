@@ -134,7 +134,12 @@ class Alternative(Strict):
     reporting the outcome at the same time point.
     """
 
-    comparator: Intervention = Field(description="the comparator arm's intervention, e.g. dli, chemotherapy, none")
+    comparator: Intervention = Field(description="the comparator arm's intervention, e.g. dli, chemotherapy, no_second_hct")
+    sensitivity_comparators: list[Intervention] = Field(
+        default_factory=list,
+        description="comparator codes that enter only the sensitivity analysis include_other_comparators, "
+        "e.g. salvage_not_specified beside no_second_hct",
+    )
     words: Text | None = Field(default=None, description="the comparator in words, e.g. 'donor lymphocyte infusion'")
 
 

@@ -172,6 +172,19 @@ class IncludeUnadjusted(SensitivitySpec):
         return "including unadjusted ratios (and those whose adjustment is not stated)"
 
 
+class IncludeOtherComparators(SensitivitySpec):
+    """For a comparison of the second HCT with an alternative: also the comparator arms coded as the
+    alternative's ``sensitivity_comparators`` (a salvage whose kind the source does not specify, beside
+    "no second HCT"), which the primary analysis leaves out (issue 24)."""
+
+    changes_set: ClassVar[bool] = True
+    kind: Literal["include_other_comparators"]
+
+    @property
+    def title(self) -> str:
+        return "including comparator arms whose salvage is not specified (sensitivity_comparators)"
+
+
 class InflateApproximatedVariances(SensitivitySpec):
     """Approximated variances ('±' read as SE, binomial from n, which ignores censoring) multiplied by ``factor``."""
 
@@ -287,8 +300,8 @@ class LeaveOneOut(SensitivitySpec):
 #: Every registered kind, in the order the summary lists them by default.
 SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
     MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeMinorOverlaps, IncludeMixedScope,
-    IncludeSelectedCohorts, IncludeUnadjusted, IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe,
-    InflateApproximatedVariances, ExcludeSmall, RecentEra, EraMetaRegression, LeaveOneOut,
+    IncludeSelectedCohorts, IncludeUnadjusted, IncludeTimeOriginNotStated, IncludeOtherEstimators, IncludeOtherComparators,
+    ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, RecentEra, EraMetaRegression, LeaveOneOut,
 )  # fmt: skip
 
 
@@ -300,9 +313,8 @@ def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | Non
 
 SensitivityEntry = Annotated[
     Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeMinorOverlaps, IncludeMixedScope,
-          IncludeSelectedCohorts, IncludeUnadjusted,
-          IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
-          RecentEra, EraMetaRegression, LeaveOneOut],
+          IncludeSelectedCohorts, IncludeUnadjusted, IncludeTimeOriginNotStated, IncludeOtherEstimators, IncludeOtherComparators,
+          ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, RecentEra, EraMetaRegression, LeaveOneOut],
     Field(discriminator="kind"),
 ]  # fmt: skip
 

@@ -7,7 +7,7 @@ nothing is read or written here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import PoolingError
@@ -92,8 +92,6 @@ def natural_pooled(measure: str, result: ModelFit, ni: Sequence[float] | None) -
     A frequentist fit of fewer than 3 reports gets no prediction interval (noted).
     """
     if isinstance(result, PooledResult) and result.k < rules.MIN_K_FREQUENTIST_PI and result.k > 1:
-        from dataclasses import replace
-
         note = f"no prediction interval below k = {rules.MIN_K_FREQUENTIST_PI} (tau^2 is not estimable from {result.k} reports)"
         result = replace(result, pi_lb=float("nan"), pi_ub=float("nan"), notes=(*result.notes, note))
     values = [result.estimate, result.ci_lb, result.ci_ub, result.pi_lb, result.pi_ub]
@@ -145,12 +143,15 @@ def choose(
     plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, one_per_overlap_group: bool = True,
     include_selected: bool | None = None, include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
     include_other_estimators: bool = False, include_mixed_scope: bool = False, drop_minor_overlaps: bool = False,
-    keep_first: frozenset[str] = frozenset(),
+    keep_first: frozenset[str] = frozenset(), include_other_comparators: bool = False,
 ) -> Chosen:
     """Select (:func:`secondhct.protocol.select.select`), compute effect sizes, then keep one report per
     cluster of reports that may share patients, among those that gave an effect size: a larger
     overlapping report with no usable number does not displace a smaller one that has one
-    (``keep_first``: a sensitivity analysis's primary reports, kept before the reports it adds)."""
+    (``keep_first``: a sensitivity analysis's primary reports, kept before the reports it adds;
+    ``include_other_comparators``: a comparison with an alternative also takes its sensitivity comparators)."""
+    if include_other_comparators:
+        plan = replace(plan, include_other_comparators=True)
     chosen = select(plan, studies, years, one_per_overlap_group=False, include_selected=include_selected,
                     include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
                     include_other_estimators=include_other_estimators, include_mixed_scope=include_mixed_scope)  # fmt: skip
@@ -179,11 +180,12 @@ def _sensitivity(
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None,
                  include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
                  include_other_estimators: bool = False, include_mixed_scope: bool = False,
-                 drop_minor_overlaps: bool = False) -> list[StudyEffect]:
+                 drop_minor_overlaps: bool = False, include_other_comparators: bool = False) -> list[StudyEffect]:
         return choose(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected,
                       include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
                       include_other_estimators=include_other_estimators, include_mixed_scope=include_mixed_scope,
-                      drop_minor_overlaps=drop_minor_overlaps, keep_first=primary).effects
+                      drop_minor_overlaps=drop_minor_overlaps, keep_first=primary,
+                      include_other_comparators=include_other_comparators).effects
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},

@@ -75,7 +75,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
     return ForestData(
         rows=tuple(rows), pooled=pooled, measure=result.plan.measure, title=result.plan.analysis.title,
         outcome=outcome, subgroups=subgroups, subgroup_test=test, favours=favours(plan),
-        detail_header="Cut-off; adjusted" if plan.takes_comparisons else "Cut-off",
+        detail_header="Biases" if plan.kind.non_randomised else "Cut-off; adjusted" if plan.takes_comparisons else "Cut-off",
         notes=(NON_RANDOMISED,) if plan.kind.non_randomised else (),
     )
 
@@ -112,7 +112,8 @@ def level_forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> Fore
         outcome=", ".join(o.upper() for o in result.plan.analysis.outcomes),
         subgroups=tuple((names.get(lev, lev), factor.result.results[lev]) for lev in order if lev in factor.result.results),
         subgroup_test=None if test is None else SubgroupTestResult(q=test.q, df=test.df, p=test.p, df2=test.df2),
-        detail_header="Cut-off", notes=("the test for subgroup differences compares reports, not patients within a report",),
+        detail_header="Biases" if result.plan.kind.non_randomised else "Cut-off",
+        notes=("the test for subgroup differences compares reports, not patients within a report",),
     )
 
 
@@ -253,12 +254,13 @@ def _spans(result: AnalysisResult, keys: tuple[str, ...]) -> tuple[tuple[float, 
 
 
 def rob_plot(result: AnalysisResult, labels: Mapping[str, str]) -> str:
-    """The traffic-light risk-of-bias plot of the analysis's reports (JBI for proportions, QUIPS for ratios);
-    a report not yet assessed is a row that says so."""
-    from ..extraction.riskofbias import assessment
+    """The traffic-light risk-of-bias plot of the analysis's reports (JBI for proportions, QUIPS for a
+    factor's ratios, ROBINS-I for the second HCT against an alternative); a report not yet assessed is a
+    row that says so."""
+    from ..extraction.riskofbias import assessment, tool_for
     from ..plots.robplot import RobRow, rob_svg
 
-    tool = "quips" if result.plan.is_ratio else "jbi_case_series"
+    tool = tool_for(result.plan.kind.non_randomised, result.plan.is_ratio)
     rows, seen = [], set()
     for e in result.effects:
         if e.key in seen:

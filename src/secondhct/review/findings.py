@@ -9,6 +9,8 @@ from ..families import FAMILIES
 from ..format import fmt_natural, fmt_range
 from ..measures import MEASURES
 from ..results import AnalysisRecord, BayesRecord, ResultsDocument
+from ..words import origin_words
+from .alternatives import bias_sentence
 
 #: The disease named beside the age group in plain-language statements, when an analysis is
 #: limited to it; broader sets (leukemia with MDS or MPN) are named by the age group alone.
@@ -51,6 +53,12 @@ def _when(a: AnalysisRecord) -> str:
         span = f"{lo.split()[0]} to {hi}" if lo.split()[1:] == hi.split()[1:] or lo.split()[1:] == [hi.split()[-1][:-1]] else f"{lo} to {hi}"
     else:
         span = "over the follow-up"
+    if a.kind == "versus_alternative":  # both arms from one origin (contrasts refuse two), never "after a second HCT"
+        origins = sorted({r.time_origin for r in a.included if r.time_origin})
+        known = [origin_words(o) for o in origins if o != "not stated"]
+        if known:
+            return f"{span} from {' or '.join(known)}, in both arms" + ("; or time origin not stated" if len(known) < len(origins) else "")
+        return f"{span}, time origin not stated" if origins else f"{span} from each report's time origin"
     return f"{span} after a second HCT"
 
 
@@ -100,6 +108,8 @@ def sof_rows(document: ResultsDocument) -> list[dict[str, Any]]:
             plain = f"{'We are very uncertain about the' if c.level == 'very_low' else 'There may be a'} {subject}: {figure}."
         if a.k == 1:
             plain += " This is one report, not a pooled estimate."
+        if a.kind == "versus_alternative" and a.included:  # the comparison's biases come first (issue 24)
+            plain = f"{bias_sentence(a.included[0].detail)} {plain}"
         if a.covered:
             plain += f" The reports cover {a.covered}."  # generated from them, never the typed title (issue 23)
         downgrades = [f"{d.domain.replace('_', ' ')} ({(d.judged or d.suggested).replace('_', ' ')})"

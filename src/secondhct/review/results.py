@@ -166,19 +166,21 @@ def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:
     words, sides = contrast_words(result.plan), favours(result.plan)
     if words is None or sides is None:
         return None
+    # every contrast here is observational (no report randomised a factor or a treatment), a factor's as much as
+    # a comparison with an alternative: non_randomised is true for all (it was the kind's flag, false for factors)
     return ContrastRecord(group=words[0], reference=words[1], favours_below_1=sides[0], favours_above_1=sides[1],
-                          non_randomised=result.plan.kind.non_randomised)  # fmt: skip
+                          non_randomised=True)  # fmt: skip
 
 
 def _grade_reports(result: AnalysisResult, row_weights: Sequence[float | None]) -> tuple[list[GradeReport], set[str | None]]:
     """What GRADE reads of each included report (weight, size, risk of bias, source, origin,
     selection, disease), and the time points the rows were read at."""
     from ..extraction.codes import LEUKEMIAS
-    from ..extraction.riskofbias import assessment
+    from ..extraction.riskofbias import AS_COMMON_SCALE, assessment, tool_for
     from .grade import Report
 
     plan = result.plan
-    tool = "quips" if plan.is_ratio else "jbi_case_series"
+    tool = tool_for(plan.kind.non_randomised, plan.is_ratio)
     reports, times = [], set()
     for e, w in zip(result.effects, row_weights):
         study = result.studies[e.key]
@@ -188,7 +190,8 @@ def _grade_reports(result: AnalysisResult, row_weights: Sequence[float | None]) 
             origin = study.outcomes[e.index].time_origin
             times.add(study.outcomes[e.index].time)
         reports.append(Report(
-            key=e.key, weight=None if w is None else float(w), n=e.n, rob=getattr(getattr(rob, "overall", None), "judgement", None),
+            key=e.key, weight=None if w is None else float(w), n=e.n,
+            rob=None if rob is None else AS_COMMON_SCALE.get(rob.overall.judgement, rob.overall.judgement),
             source_type=source_type(study), time_origin=origin or study.population.time_origin, selected=bool(study.population.selection),
             leukemia=bool(LEUKEMIAS.intersection(study.population.diseases)),
         ))  # fmt: skip

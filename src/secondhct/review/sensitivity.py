@@ -20,6 +20,7 @@ from ..protocol.sensitivity import (
     ExcludeMinorOverlaps,
     ExcludeSmall,
     IncludeMixedScope,
+    IncludeOtherComparators,
     IncludeOtherEstimators,
     IncludeSelectedCohorts,
     IncludeTimeOriginNotStated,
@@ -64,7 +65,8 @@ class SensitivityContext:
     """``pool(effects, model)``: fit the primary model (``model`` None) or another one."""
     reselect: Callable[..., Sequence[StudyEffect]]
     """``reselect(one_per_overlap_group=..., include_selected=..., include_unadjusted=...,
-    include_time_origin_not_stated=..., include_other_estimators=...)``: the effects of a selection with other rules."""
+    include_time_origin_not_stated=..., include_other_estimators=..., include_other_comparators=...)``: the effects of
+    a selection with other rules."""
     years: Mapping[str, int | None] = field(default_factory=dict)
     """Each report's publication year (the overlap rule's ties)."""
 
@@ -167,6 +169,16 @@ def _include_other_estimators(spec: IncludeOtherEstimators, ctx: SensitivityCont
     return [_subset(spec, ctx, everything)]
 
 
+def _include_other_comparators(spec: IncludeOtherComparators, ctx: SensitivityContext) -> list[Sensitivity]:
+    alternative = ctx.plan.analysis.alternative
+    if alternative is None or not alternative.sensitivity_comparators:
+        return []  # a reported ratio, or no other comparator named: the primary analysis already is this one
+    everything = list(ctx.reselect(include_other_comparators=True))
+    if [(e.key, e.index) for e in everything] == [(e.key, e.index) for e in ctx.effects]:
+        return []  # no comparator arm of those codes among the candidates
+    return [_subset(spec, ctx, everything)]
+
+
 def _include_unadjusted(spec: IncludeUnadjusted, ctx: SensitivityContext) -> list[Sensitivity]:
     if not ctx.plan.takes_comparisons:
         return []
@@ -249,6 +261,7 @@ RUNNERS: dict[type[SensitivitySpec], Callable[[Any, SensitivityContext], list[Se
     ExcludeMinorOverlaps: _exclude_minor_overlaps,
     IncludeTimeOriginNotStated: _include_time_origin_not_stated,
     IncludeOtherEstimators: _include_other_estimators,
+    IncludeOtherComparators: _include_other_comparators,
     IncludeUnadjusted: _include_unadjusted,
     InflateApproximatedVariances: _inflate_approximated_variances,
     MethodChange: _method,

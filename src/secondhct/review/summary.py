@@ -19,6 +19,7 @@ from ..measures import MEASURES
 from ..results import ResultsDocument
 from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
 from ..vocabulary import Vocabulary
+from .alternatives import alternatives_context
 from .analysis_text import analysis_context
 from .benefit import benefit_context
 from .changes import Baseline, describe_changes
@@ -91,6 +92,7 @@ def summary_context(
         "characteristics": characteristics_context(document, studies, labels, cite),
         "factors": factor_rows(studies, labels, cite),
         "benefit": benefit_context(document.analyses, cite),
+        "alternatives": alternatives_context(document.analyses, studies, cite, labels),
         "sections": kind_sections(document, cite, labels),
         "prisma": prisma_context(searches, prisma_svg),
         "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v),
