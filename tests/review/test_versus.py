@@ -52,11 +52,15 @@ def _os(arm: str, estimate: float, time: str = "4y", **more: Any) -> dict[str, A
     return {"outcome": "os", "arm": arm, "time": time, "estimate": estimate, "unit": "percent", "source": SRC, **more}
 
 
-def _rest_study(comparator: str = "no_second_hct", n: int | str = "not stated") -> StudyExtraction:
-    """Like uden2020: 333 relapsed, 122 with a second HCT, the rest's size not printed."""
-    arms = [{"id": "relapsed", "intervention": "mixed", "n": REF["n1"][0] + REF["n2"][0], "source": SRC},
-            {"id": "second_hct", "intervention": "second_allo_hct", "n": REF["n1"][0], "part_of": "relapsed", "source": SRC},
-            {"id": "rest", "intervention": comparator, "n": n, "part_of": "relapsed", "source": SRC}]  # fmt: skip
+def _rest_study(comparator: str = "no_second_hct", n: int | str = "not stated", derived: bool = False) -> StudyExtraction:
+    """Like uden2020: 333 relapsed, 122 with a second HCT, the rest's size not printed (``derived``: recorded as
+    a derived count, 333 - 122, as the extraction does; never computed by the tool)."""
+    whole, second = REF["n1"][0] + REF["n2"][0], REF["n1"][0]
+    rest: dict[str, Any] = {"id": "rest", "intervention": comparator, "n": n, "part_of": "relapsed", "source": SRC}
+    if derived:
+        rest["n_derived"] = {"value": whole - second, "arithmetic": f"{whole} - {second}", "source": SRC}
+    arms = [{"id": "relapsed", "intervention": "mixed", "n": whole, "source": SRC},
+            {"id": "second_hct", "intervention": "second_allo_hct", "n": second, "part_of": "relapsed", "source": SRC}, rest]
     return _study("rest", arms, [_os("second_hct", REF["p1"][0]), _os("rest", REF["p2"][0])], origin="not stated")
 
 
@@ -77,10 +81,12 @@ def _run(alternative: dict[str, Any], studies: list[StudyExtraction], sensitivit
 
 
 def test_the_rest_of_all_relapsed_patients_is_the_no_second_hct_arm_and_matches_metafor() -> None:
-    result = _run({"comparator": "no_second_hct"}, [_rest_study()])
+    result = _run({"comparator": "no_second_hct"}, [_rest_study(derived=True)])
     (effect,) = result.effects
     np.testing.assert_allclose([effect.effect.yi, effect.effect.vi], [REF["yi"][0], REF["vi"][0]], rtol=1e-12)
-    assert effect.n == 333 and "(n 211 = 333 − 122)" in effect.reported
+    assert effect.n == 333 and "(n 211 = 333 - 122, derived)" in effect.reported
+    # without the derived count in the extraction the tool never computes it: no effect size
+    assert _run({"comparator": "no_second_hct"}, [_rest_study()]).effects == ()
 
 
 def test_salvage_not_specified_enters_vs_no_second_hct_only_in_its_sensitivity_analysis() -> None:
