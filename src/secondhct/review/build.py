@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,8 +134,10 @@ def _text(data: bytes | None) -> str | None:
 PRISMA_SVG = "prisma.svg"
 
 
-def _prisma(searches: object, previous: dict[str, bytes], unchanged: bool) -> dict[str, str]:
-    """``prisma.svg`` from the search log: the previous drawing when code and searches.yaml are unchanged
+def _prisma(searches: object, document: ResultsDocument, studies: Sequence[StudyExtraction], previous: dict[str, bytes],
+            unchanged: bool) -> dict[str, str]:  # fmt: skip
+    """``prisma.svg`` from the search log and the flow of the reports through the build's records
+    (:mod:`.flow`): the previous drawing when code, searches.yaml, inputs and results are unchanged
     (so that a no-op build imports no plotting library), else drawn anew."""
     if searches is None:
         return {}
@@ -144,9 +146,10 @@ def _prisma(searches: object, previous: dict[str, bytes], unchanged: bool) -> di
         return {PRISMA_SVG: kept}
     from ..plots.prisma import PRISMA_SVG as NAME
     from ..plots.prisma import prisma_files
+    from .flow import report_flow
 
     assert NAME == PRISMA_SVG
-    return prisma_files(searches)  # type: ignore[arg-type]
+    return prisma_files(searches, report_flow(document, studies))  # type: ignore[arg-type]
 
 
 def build(
@@ -331,8 +334,9 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
         files.update(named)
     searches = inputs.report.searches.model if inputs.report.searches is not None else None
     searches_path = project.root / "searches.yaml"
-    prisma_inputs = _sha(code.encode(), _input_bytes(searches_path, taken))
-    files.update(_prisma(searches, previous, not force and previous_manifest.get("prisma_sha256") == prisma_inputs))
+    prisma_inputs = _sha(code.encode(), _input_bytes(searches_path, taken), data.encode(), files[RESULTS].encode())
+    files.update(_prisma(searches, document, studies, previous,
+                         not force and previous_manifest.get("prisma_sha256") == prisma_inputs))  # fmt: skip
     compared: Baseline = find_baseline(project.root, files[RESULTS].encode("utf-8"), explicit)
     build_report.baseline, build_report.baseline_warning = compared.description, compared.warning
     summaries_current = (

@@ -26,6 +26,7 @@ from .changes import Baseline, describe_changes
 from .characteristics import characteristics_context
 from .citations import citation_order, citation_text, vancouver
 from .findings import no_evidence_rows, sof_rows
+from .flow import ReportFlow, flow_counts, report_flow
 from .kinds.base import Section
 from .methods_text import methods_paragraphs
 from .tables import factor_rows, second_hct_patients, source_note, study_rows
@@ -34,17 +35,20 @@ SUMMARY_MD = "evidence-summary.md"
 SUMMARY_HTML = "evidence-summary.html"
 
 
-def prisma_context(log: SearchLog | None, svg: str | None) -> dict[str, Any] | None:
-    """What prisma.md.j2 and prisma.html.j2 show: the searches, their dates, the counts, the diagram."""
+def prisma_context(log: SearchLog | None, svg: str | None, flow: ReportFlow | None = None,
+                   labels: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+    """What prisma.md.j2 and prisma.html.j2 show: the searches, their dates, the counts the log
+    states and those the build computes (``flow``), the reasons for excluding reports, the diagram."""
     if log is None:
         return None
     searches = [{"date": s.date, "source": SOURCE_WORDS[s.source], "name": s.name, "records": s.records,
                  "query": "; ".join(s.query) if isinstance(s.query, list) else s.query} for s in log.searches]
-    reasons = log.screening.exclusion_reasons
+    name = (labels or {}).get
     return {
         "searches": sorted(searches, key=lambda s: s["date"]), "dates": log.search_dates, "last_search": log.last_search,
-        "counts": [(label, getattr(log.screening, name)) for name, label in COUNT_LABELS],
-        "reasons": sorted(reasons.items()) if isinstance(reasons, dict) else reasons,
+        "counts": [(label, getattr(log.screening, key)) for key, label in COUNT_LABELS] + flow_counts(flow),
+        "reasons": [(reason, len(keys), ", ".join(name(k, k) for k in keys)) for reason, keys in flow.excluded.items()]
+        if flow is not None else [],
         "notes": [*log.screening.notes, *log.notes], "svg": _svg_body(svg) if svg is not None else None,
     }
 
@@ -94,7 +98,7 @@ def summary_context(
         "benefit": benefit_context(document.analyses, cite),
         "alternatives": alternatives_context(document.analyses, studies, cite, labels),
         "sections": kind_sections(document, cite, labels),
-        "prisma": prisma_context(searches, prisma_svg),
+        "prisma": prisma_context(searches, prisma_svg, report_flow(document, studies), labels),
         "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v),
                                     {old: s.key for s in studies for old in s.study.former_keys}),
         "references": [
