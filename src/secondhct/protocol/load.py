@@ -15,6 +15,7 @@ from ..modelerrors import LoadedModel, parse_model
 from ..textio import read_text
 from ..yamlsource import Positions
 from .kinds import KINDS, VERSUS_ARMS, VERSUS_RATIOS, KindForm, forms_named
+from .gradespec import CertaintyDefaults
 from .schema import Analysis, Defaults, FewStudies, Protocol
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class Plan:
     vocabulary: Vocabulary | None = field(default=None, compare=False)
     # per outcome of the analysis, the estimators its primary analysis takes (an outcome not listed: any)
     estimators: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    certainty: CertaintyDefaults = CertaintyDefaults()
+    """GRADE's starting levels and imprecision rules (defaults.certainty)"""
 
     @property
     def id(self) -> str:
@@ -97,6 +100,7 @@ def plan(analysis: Analysis, defaults: Defaults, vocabulary: Vocabulary | None =
         sensitivity=tuple(analysis.sensitivity if analysis.sensitivity is not None else defaults.sensitivity),
         selected_cohorts=analysis.selected_cohorts or defaults.selected_cohorts,
         few_studies=defaults.few_studies,
+        certainty=defaults.certainty,
         estimators=tuple(
             (o, tuple(analysis.estimators if analysis.estimators is not None else defaults.estimators[o]))
             for o in analysis.outcomes if analysis.estimators is not None or o in defaults.estimators
@@ -118,6 +122,9 @@ def _rules(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:
             yield "error", path + ("subgroup",), "subgroup and comparison cannot be combined"
         if analysis.time is not None:
             yield from _window(analysis, path + ("time",))
+    for t, table in enumerate(protocol.summary_of_findings):  # a summary-of-findings row names an analysis
+        for j, name in ((j, n) for j, n in enumerate(table.analyses) if n not in seen):
+            yield "error", ("summary_of_findings", t, "analyses", j), f"no analysis '{name}' in analyses"
     yield from _priors(protocol)
 
 
