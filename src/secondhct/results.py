@@ -337,6 +337,14 @@ class AnalysisRecord(Record):
     gosh: GoshRecord | None = None
 
 
+class SofTableRecord(Record):
+    """One summary-of-findings table as the protocol chose it (``summary_of_findings:``)."""
+
+    id: str
+    title: str
+    analyses: list[str]
+
+
 class ResultsDocument(Record):
     """``outputs/results.json``."""
 
@@ -349,6 +357,9 @@ class ResultsDocument(Record):
     few_studies: dict[str, Any] = Field(description="the protocol's few-studies rule (max_k, priors) the analyses followed")
     analyses: list[AnalysisRecord]
     curves: list[CurveRecord] = Field(default_factory=list, description="the kind: survival_curve analyses (absent when none)")
+    summary_of_findings: list[SofTableRecord] = Field(
+        default_factory=list, description="the protocol's summary-of-findings tables (absent when it names none)"
+    )
 
     def text(self) -> str:
         """Deterministic JSON: sorted keys, full-precision floats, a trailing newline."""

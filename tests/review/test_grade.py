@@ -125,9 +125,7 @@ def test_statements() -> None:
     assert grade.statement("high", *args) == "About 29 in 100 children are alive 2 to 3 years after a second HCT."
     assert grade.statement("moderate", *args) == "About 29 in 100 children are probably alive 2 to 3 years after a second HCT."
     assert grade.statement("low", *args) == "About 29 in 100 children may be alive 2 to 3 years after a second HCT."
-    assert grade.statement("very_low", *args) == (
-        "We are very uncertain how many children are alive 2 to 3 years after a second HCT (estimate: about 29 in 100)."
-    )
+    assert grade.statement("very_low", *args) == ("We are very uncertain how many children are alive 2 to 3 years after a second HCT (estimate: about 29 in 100).")
 
 
 def test_the_grade_reference_regenerates(tmp_path: Path) -> None:

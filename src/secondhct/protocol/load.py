@@ -14,8 +14,8 @@ from ..measures import MEASURES
 from ..modelerrors import LoadedModel, parse_model
 from ..textio import read_text
 from ..yamlsource import Positions
-from .kinds import KINDS, VERSUS_ARMS, VERSUS_RATIOS, KindForm, forms_named
 from .gradespec import CertaintyDefaults
+from .kinds import KINDS, VERSUS_ARMS, VERSUS_RATIOS, KindForm, forms_named
 from .schema import Analysis, Defaults, FewStudies, Protocol
 
 if TYPE_CHECKING:

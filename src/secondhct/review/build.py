@@ -303,6 +303,11 @@ def _document(inputs: _Inputs, data: str, records: list[tuple[str, AnalysisRecor
         few_studies=protocol.defaults.few_studies.model_dump(),
         **record_fields(records),
     )
+    if protocol.summary_of_findings:  # absent otherwise: results.json unchanged where the protocol names none
+        from ..results import SofTableRecord
+
+        tables = [SofTableRecord(id=t.id, title=t.title, analyses=list(t.analyses)) for t in protocol.summary_of_findings]
+        document = document.model_copy(update={"summary_of_findings": tables})
     return document
 
 
@@ -325,8 +330,9 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     document = _document(inputs, data, computed.records)
     build_report.certainty_conflicts = [f"{a.id}: {c}" for a in document.analyses if a.certainty is not None for c in a.certainty.conflicts]
     from .rscripts import r_scripts
+    from .sof import sof_exports
 
-    files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document)}
+    files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document), **sof_exports(document)}
     for named in figures.values():
         files.update(named)
     searches = inputs.report.searches.model if inputs.report.searches is not None else None

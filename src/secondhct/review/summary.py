@@ -23,9 +23,10 @@ from .analysis_text import analysis_context
 from .benefit import benefit_context
 from .changes import Baseline, describe_changes
 from .citations import citation_order, citation_text, vancouver
-from .findings import no_evidence_rows, sof_rows
+from .firstscreen import bottom_line, scenario_table
 from .kinds.base import Section
 from .methods_text import methods_paragraphs
+from .sof import evidence_gaps, sof_tables
 from .tables import factor_rows, second_hct_patients, source_note, study_rows
 
 SUMMARY_MD = "evidence-summary.md"
@@ -81,8 +82,8 @@ def summary_context(
         "diseases": count([d.replace("_", " ") for s in studies for d in s.population.diseases]),
         "analyses": [{**analysis_context(a, cite, labels), "r_script": script_of.get(a.id)} for a in document.analyses],
         "r_scripts": scripts, "r_intro": INTRO,
-        "sof": sof_rows(document),
-        "no_evidence": no_evidence_rows(document),
+        "bottom_line": bottom_line(document), "scenario": scenario_table(document),
+        "sof_tables": sof_tables(document), "gaps": evidence_gaps(document),
         "n_analyses": len(document.analyses),
         "source_note": source_note(document),
         "methods": methods_paragraphs(document),
