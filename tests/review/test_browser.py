@@ -127,12 +127,13 @@ CERTAINTY_FRAME = """<!DOCTYPE html><html><body style="margin:0"><iframe id="f" 
 
 
 @pytest.mark.slow
-def test_the_certainty_column_is_seen_on_a_phone(tmp_path: Path) -> None:
+def test_the_certainty_column_is_seen_on_a_phone(frozen_root: Path, tmp_path: Path) -> None:
     """At 390 px the summary-of-findings rows are cards: every certainty cell lies inside the window,
-    and the bottom line starts on the first screen (above 844 px, an iPhone's height)."""
+    and the bottom line starts on the first screen (above 844 px, an iPhone's height). On the frozen
+    fixture project's summary."""
     browser = _chromium()
     page = tmp_path / "summary.html"
-    page.write_text(SUMMARY.read_text(encoding="utf-8"), encoding="utf-8")
+    page.write_text((frozen_root / "outputs" / "evidence-summary.html").read_text(encoding="utf-8"), encoding="utf-8")
     frame = tmp_path / "certainty-390.html"
     frame.write_text(CERTAINTY_FRAME.replace("WIDTH", "390"), encoding="utf-8")
     common = [browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--allow-file-access-from-files"]
