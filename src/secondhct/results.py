@@ -357,6 +357,7 @@ class ResultsDocument(Record):
     few_studies: dict[str, Any] = Field(description="the protocol's few-studies rule (max_k, priors) the analyses followed")
     analyses: list[AnalysisRecord]
     curves: list[CurveRecord] = Field(default_factory=list, description="the kind: survival_curve analyses (absent when none)")
+    certainty_rules: dict[str, Any] = Field(default_factory=dict, description="the protocol's GRADE rules (defaults.certainty)")
     summary_of_findings: list[SofTableRecord] = Field(
         default_factory=list, description="the protocol's summary-of-findings tables (absent when it names none)"
     )

@@ -301,6 +301,7 @@ def _document(inputs: _Inputs, data: str, records: list[tuple[str, AnalysisRecor
         data_date=max((s.curation.extracted_on for s in studies), default=None),
         studies={s.key: bib.labels.get(s.key, s.key) for s in sorted(studies, key=lambda s: s.key)},
         few_studies=protocol.defaults.few_studies.model_dump(),
+        certainty_rules=protocol.defaults.certainty.model_dump(),
         **record_fields(records),
     )
     if protocol.summary_of_findings:  # absent otherwise: results.json unchanged where the protocol names none

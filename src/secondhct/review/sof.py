@@ -21,7 +21,7 @@ from ..measures import MEASURES
 from ..outcomes import OUTCOMES
 from ..results import AnalysisRecord, BayesRecord, ResultsDocument
 from .findings import when_words, who_words
-from .grade import DOMAIN_WORDS, LEVEL_SYMBOLS, LEVEL_WORDS, RATING_STEPS, statement
+from .grade import DOMAIN_WORDS, LEVEL_SYMBOLS, LEVEL_WORDS, OIS_EVENTS, RATING_STEPS, statement
 
 #: Starting levels in words, by the record's start (GRADE for prognosis and for interventions).
 START_WORDS = {"high": "high (cohort evidence on prognosis: Iorio 2015, Foroutan 2020)",
@@ -147,6 +147,24 @@ def sof_tables(document: ResultsDocument) -> list[dict[str, Any]]:
                        "footnotes": [{"letter": _LETTERS[i % len(_LETTERS)], "text": t} for i, t in enumerate(notes)],
                        "start": "; ".join(START_WORDS[s] for s in starts)})  # fmt: skip
     return tables
+
+
+def rules_text(document: ResultsDocument) -> list[str]:
+    """How certainty was judged, from the protocol's rules as results.json records them: the starting
+    levels with their source, each threshold with its rationale, the optimal information size."""
+    rules = document.certainty_rules
+    if not rules:
+        return []
+    start, imprecision = rules["start"], rules["imprecision"]
+    out = [f"GRADE starts cohort evidence on overall prognosis at {start['overall_prognosis']}, on prognostic factors at "
+           f"{start['prognostic_factor']} and on comparisons of interventions at {start['comparison']} ({start['source']})."]  # fmt: skip
+    for t in imprecision["thresholds"]:
+        values = " and ".join(f"{100 * v:g}%" for v in t["values"])
+        words = ", ".join(OUTCOMES[o].words if o in OUTCOMES else o for o in t["outcomes"])
+        why = t["rationale"][0].lower() + t["rationale"][1:]
+        out.append(f"Imprecision of {words} is judged against {values}, as the protocol states: {why}.")
+    out.append(f"Optimal information size for a proportion: {imprecision['ois_rationale']}; for a ratio, {OIS_EVENTS} events (GRADE 6).")
+    return out
 
 
 def evidence_gaps(document: ResultsDocument) -> list[dict[str, str]]:

@@ -26,7 +26,7 @@ from .citations import citation_order, citation_text, vancouver
 from .firstscreen import bottom_line, scenario_table
 from .kinds.base import Section
 from .methods_text import methods_paragraphs
-from .sof import evidence_gaps, sof_tables
+from .sof import evidence_gaps, rules_text, sof_tables
 from .tables import factor_rows, second_hct_patients, source_note, study_rows
 
 SUMMARY_MD = "evidence-summary.md"
@@ -83,7 +83,7 @@ def summary_context(
         "analyses": [{**analysis_context(a, cite, labels), "r_script": script_of.get(a.id)} for a in document.analyses],
         "r_scripts": scripts, "r_intro": INTRO,
         "bottom_line": bottom_line(document), "scenario": scenario_table(document),
-        "sof_tables": sof_tables(document), "gaps": evidence_gaps(document),
+        "sof_tables": sof_tables(document), "gaps": evidence_gaps(document), "certainty_rules": rules_text(document),
         "n_analyses": len(document.analyses),
         "source_note": source_note(document),
         "methods": methods_paragraphs(document),
