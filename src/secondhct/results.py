@@ -266,7 +266,8 @@ class GoshRecord(Record):
 
 
 class CertaintyDomainRecord(Record):
-    """One GRADE domain: the build's suggestion and the protocol's judgement (``judged`` None: not yet judged)."""
+    """One GRADE domain: the build's judgement (``suggested``, with its reason generated from current numbers)
+    and the protocol's override (``judged`` None: none; ``reason`` and ``override`` then its reason)."""
 
     domain: str
     suggested: str
@@ -277,10 +278,10 @@ class CertaintyDomainRecord(Record):
 
 
 class CertaintyRecord(Record):
-    """GRADE certainty of an analysis (secondhct.review.grade): the start, the domains, the level.
+    """GRADE certainty of an analysis (secondhct.review.grade): the start (by question), the domains, the level.
 
-    ``level`` is the protocol's when every domain is judged, else the suggestion's; ``conflicts``
-    lists the domains whose judgement departs from the suggestion without an ``override`` reason.
+    ``suggested_level`` is the build's; ``level`` applies the protocol's overrides (``judged``: any override);
+    ``conflicts`` lists overrides whose reason cites numbers the build does not give.
     """
 
     start: str
