@@ -67,8 +67,8 @@ def test_sof_tables_of_the_corpus(frozen_root: Path) -> None:
     assert kato["statement"] == "About 29 in 100 children with ALL may be alive 2 to 3 years after a second HCT. One report, not a pooled estimate."
     notes = {f["letter"]: f["text"] for f in children["footnotes"]}
     assert [notes[x] for x in kato["notes"]] == [
-        "Rated down one level for risk of bias: 0% of the weight from reports at high risk of bias on selection, follow-up "
-        "or estimator; 100% from reports unclear or of some concern on half or more of those domains.",
+        "Rated down one level for risk of bias: 100% of the weight from reports unclear or of some concern on half or more "
+        "of the domains on selection, follow-up and estimator.",
         "Rated down one level for imprecision: the 95% interval 23% to 37% lies between 20% and 40%; 171 patients, "
         "fewer than the 319 needed for ±5 points.",
     ]

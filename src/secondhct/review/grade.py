@@ -145,10 +145,11 @@ def risk_of_bias(reports: Sequence[Report]) -> Suggestion:
     concerns = sum(s for s, k in zip(shares, risks) if k == "concerns")
     named = [f"{r.key}: {', '.join(d.replace('_', ' ') for d in MATTERS.get(r.tool, ()) if r.domains.get(d) == 'high')}"
              for r, k in zip(reports, risks) if k == "high" and r.domains]  # fmt: skip
-    where = "selection, follow-up or estimator" if reports and reports[0].tool == "jbi_case_series" else "a QUIPS domain"
-    text = f"{_pct(high)} of the weight from reports at high risk of bias on {where}"
-    text += f" ({'; '.join(named)})" if named else ""
-    text += f"; {_pct(concerns)} from reports unclear or of some concern on half or more of those domains"
+    where = "the domains on selection, follow-up and estimator" if reports and reports[0].tool == "jbi_case_series" else "the QUIPS domains"
+    parts = [f"{_pct(high)} of the weight from reports at high risk of bias ({'; '.join(named)})"] if high else []
+    if concerns:
+        parts.append(f"{_pct(concerns)}{'' if high else ' of the weight'} from reports unclear or of some concern on half or more of {where}")
+    text = "; ".join(parts) if parts else f"no report at high risk of bias, or unclear on half or more of {where}"
     if high >= 0.5:
         return Suggestion("risk_of_bias", "very_serious", text)
     if high + concerns >= 0.5:
