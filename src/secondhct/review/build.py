@@ -67,7 +67,7 @@ class BuildReport:
     baseline_warning: str = ""
     """a baseline found but skipped (another results format or shape)"""
     certainty_conflicts: list[str] = field(default_factory=list)
-    """GRADE judgements in protocol.yaml that depart from this build's suggestions without an override"""
+    """GRADE overrides in protocol.yaml whose reason cites numbers this build does not give"""
     leftovers: list[str] = field(default_factory=list)
     """debris of earlier builds that could not be removed (the build went on)"""
 
