@@ -273,7 +273,8 @@ class GoshRecord(Record):
 
 
 class CertaintyDomainRecord(Record):
-    """One GRADE domain: the build's suggestion and the protocol's judgement (``judged`` None: not yet judged)."""
+    """One GRADE domain: the build's judgement (``suggested``, with its reason generated from current numbers)
+    and the protocol's override (``judged`` None: none; ``reason`` and ``override`` then its reason)."""
 
     domain: str
     suggested: str
@@ -284,10 +285,10 @@ class CertaintyDomainRecord(Record):
 
 
 class CertaintyRecord(Record):
-    """GRADE certainty of an analysis (secondhct.review.grade): the start, the domains, the level.
+    """GRADE certainty of an analysis (secondhct.review.grade): the start (by question), the domains, the level.
 
-    ``level`` is the protocol's when every domain is judged, else the suggestion's; ``conflicts``
-    lists the domains whose judgement departs from the suggestion without an ``override`` reason.
+    ``suggested_level`` is the build's; ``level`` applies the protocol's overrides (``judged``: any override);
+    ``conflicts`` lists overrides whose reason cites numbers the build does not give.
     """
 
     start: str
@@ -349,6 +350,14 @@ class AnalysisRecord(Record):
     """The population the included reports cover, generated from them ('adults with ALL (1 report)')."""
 
 
+class SofTableRecord(Record):
+    """One summary-of-findings table as the protocol chose it (``summary_of_findings:``)."""
+
+    id: str
+    title: str
+    analyses: list[str]
+
+
 class ResultsDocument(Record):
     """``outputs/results.json``."""
 
@@ -361,6 +370,10 @@ class ResultsDocument(Record):
     few_studies: dict[str, Any] = Field(description="the protocol's few-studies rule (max_k, priors) the analyses followed")
     analyses: list[AnalysisRecord]
     curves: list[CurveRecord] = Field(default_factory=list, description="the kind: survival_curve analyses (absent when none)")
+    certainty_rules: dict[str, Any] = Field(default_factory=dict, description="the protocol's GRADE rules (defaults.certainty)")
+    summary_of_findings: list[SofTableRecord] = Field(
+        default_factory=list, description="the protocol's summary-of-findings tables (absent when it names none)"
+    )
 
     def text(self) -> str:
         """Deterministic JSON: sorted keys, full-precision floats, a trailing newline."""

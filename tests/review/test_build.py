@@ -241,18 +241,17 @@ def test_hostile_bibtex_title_and_label_stay_text_in_both_summaries(review: Path
 
 
 @pytest.mark.slow
-def test_a_stale_certainty_judgement_does_not_block_the_build_that_would_correct_it(review: Path) -> None:
-    """The GRADE check compares protocol.yaml with a build's suggestions: the build runs on new evidence
-    and warns of the judgements its own suggestions contradict; validate then reports them as errors."""
+def test_a_stale_certainty_override_does_not_block_the_build_that_would_correct_it(review: Path) -> None:
+    """An override whose reason cites a number the build does not give: the build runs and warns;
+    validate then reports it as an error."""
     protocol = review / "protocol.yaml"
     text = protocol.read_text(encoding="utf-8")
     marker = "  - id: os-children-all-2-3y\n"
-    start = text.index(marker)
-    line = next(row for row in text[start:].splitlines() if row.strip().startswith("imprecision:"))
-    assert "rating: serious" in line and "override" not in line
-    protocol.write_text(text[:start] + text[start:].replace(line, line.replace("rating: serious", "rating: not_serious"), 1), encoding="utf-8")
+    override = '    certainty:\n      imprecision: {rating: not_serious, reason: "2190 patients, more than needed"}\n'
+    protocol.write_text(text.replace(marker, marker + override, 1), encoding="utf-8")
     result = runner.invoke(app, ["build", "--root", str(review)])
     assert result.exit_code == 0, result.output
-    assert "protocol.yaml: warning: certainty of os-children-all-2-3y: imprecision: judged not_serious, suggested serious" in result.output
+    assert ("protocol.yaml: warning: certainty of os-children-all-2-3y: imprecision: the override's reason cites 2190, "
+            "which the build does not give") in result.output  # fmt: skip
     checked = runner.invoke(app, ["validate", "--root", str(review)])
-    assert checked.exit_code == 1 and "imprecision judged not_serious but the build suggests serious" in checked.output
+    assert checked.exit_code == 1 and "imprecision override cites 2190, which the build does not give" in checked.output

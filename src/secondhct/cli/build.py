@@ -38,10 +38,10 @@ def build(
         say(f"warning: {left}", err=True)
     if report.baseline_warning:
         say(f"warning: {report.baseline_warning}", err=True)
-    for conflict in report.certainty_conflicts:  # the summary flags them too; validate reports them as errors
+    for conflict in report.certainty_conflicts:  # validate reports them as errors
         say(f"protocol.yaml: warning: certainty of {conflict}", err=True)
     if report.certainty_conflicts:
-        say("protocol.yaml: draft new certainty blocks with `python tools/certainty_drafts.py --write`, then read them", err=True)
+        say("protocol.yaml: restate each override's reason from the build's current numbers, or remove the override", err=True)
     if not report.computed and not report.written:
         say(
             f"{out} is current ({len(report.reused)} analyses unchanged, nothing written; {elapsed:.2f} s); "

@@ -29,9 +29,11 @@ one. A missing assessment is a warning (reports are assessed after extraction), 
 JBI and QUIPS define no overall judgement; this project's rule (``overall_from_domains``)
 is: high if any domain is high; else unclear if half or more of the applicable domains
 are unclear; else some concerns if any is unclear or some concerns; else low. An
-assessor may rate the overall high for a reason outside the domains (numbers read from
-a secondary source or a news report), saying so in its reason; any other departure
-from the rule is an error.
+assessor may rate the overall high for a reason outside the domains, saying so in its
+reason; any other departure from the rule is an error. What the retrieved text does not
+print (ages, results cut off) is "unclear", not "high", and numbers read from a secondary
+source or a news report are a limit of retrieval, shown as the report's source type, not
+a bias of the study (audit D12-D14, issue 26): neither makes a domain or the overall high.
 
 Two assessors: ``assessed_by``/``assessed_on`` is the first (or a rule-based draft),
 ``checked_by``/``checked_on`` the independent second assessor, who judged every domain

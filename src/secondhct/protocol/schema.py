@@ -19,6 +19,7 @@ from ..measures import codes
 from ..outcomes import OUTCOMES
 from ..stats.inference import TESTS
 from ..stats.models import METHODS, InverseVariance
+from .gradespec import Certainty, CertaintyDefaults, SofTable
 from .kinds import KIND_NAMES, KIND_WORDS
 from .sensitivity import SensitivityEntry, default_sensitivity
 
@@ -143,26 +144,6 @@ class Alternative(Strict):
     words: Text | None = Field(default=None, description="the comparator in words, e.g. 'donor lymphocyte infusion'")
 
 
-class CertaintyDomain(Strict):
-    """The review's judgement of one GRADE domain, with the reason (secondhct.review.grade)."""
-
-    rating: Literal["not_serious", "serious", "very_serious"]
-    reason: Text = Field(description="why; a downgrade says what is wrong")
-    override: Text | None = Field(
-        default=None, description="required when the rating differs from the one the build suggests: why the review departs from it"
-    )
-
-
-class Certainty(Strict):
-    """GRADE certainty of an analysis: one judgement per domain (start: low, observational evidence)."""
-
-    risk_of_bias: CertaintyDomain
-    inconsistency: CertaintyDomain
-    indirectness: CertaintyDomain
-    imprecision: CertaintyDomain
-    publication_bias: CertaintyDomain
-
-
 class PermutationTestSpec(Strict):
     """A permutation test of each subgroup factor's test for subgroup differences (metafor's
     ``permutest``; :mod:`secondhct.stats.permutation`): the moderator test's statistic is compared
@@ -269,7 +250,7 @@ class Analysis(Strict):
         default=None, description="a GOSH plot and permutation tests of the subgroup factors (refits vectorised with PyMARE)"
     )
     notes: Text | None = None
-    certainty: Certainty | None = Field(default=None, description="the review's GRADE judgements (each downgrade with a reason)")
+    certainty: Certainty | None = Field(default=None, description="overrides of the build's GRADE judgements, each with a reason")
 
 
 class FewStudies(Strict):
@@ -318,6 +299,7 @@ class Defaults(Strict):
     )
     few_studies: FewStudies = Field(default_factory=FewStudies)
     sensitivity: list[SensitivityEntry] = Field(default_factory=default_sensitivity)
+    certainty: CertaintyDefaults = Field(default_factory=CertaintyDefaults, description="GRADE: starting levels and imprecision rules")
 
 
 class Protocol(Strict):
@@ -326,6 +308,7 @@ class Protocol(Strict):
     title: Text
     defaults: Defaults = Field(default_factory=Defaults)
     analyses: list[Analysis] = Field(min_length=1)
+    summary_of_findings: list[SofTable] = Field(default_factory=list, description="the summary-of-findings tables, one per population")
 
 
 def protocol_json_schema() -> dict[str, Any]:

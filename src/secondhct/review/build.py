@@ -67,7 +67,7 @@ class BuildReport:
     baseline_warning: str = ""
     """a baseline found but skipped (another results format or shape)"""
     certainty_conflicts: list[str] = field(default_factory=list)
-    """GRADE judgements in protocol.yaml that depart from this build's suggestions without an override"""
+    """GRADE overrides in protocol.yaml whose reason cites numbers this build does not give"""
     leftovers: list[str] = field(default_factory=list)
     """debris of earlier builds that could not be removed (the build went on)"""
 
@@ -304,8 +304,14 @@ def _document(inputs: _Inputs, data: str, records: list[tuple[str, AnalysisRecor
         data_date=max((s.curation.extracted_on for s in studies), default=None),
         studies={s.key: bib.labels.get(s.key, s.key) for s in sorted(studies, key=lambda s: s.key)},
         few_studies=protocol.defaults.few_studies.model_dump(),
+        certainty_rules=protocol.defaults.certainty.model_dump(),
         **record_fields(records),
     )
+    if protocol.summary_of_findings:  # absent otherwise: results.json unchanged where the protocol names none
+        from ..results import SofTableRecord
+
+        tables = [SofTableRecord(id=t.id, title=t.title, analyses=list(t.analyses)) for t in protocol.summary_of_findings]
+        document = document.model_copy(update={"summary_of_findings": tables})
     return document
 
 
@@ -328,8 +334,9 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     document = _document(inputs, data, computed.records)
     build_report.certainty_conflicts = [f"{a.id}: {c}" for a in document.analyses if a.certainty is not None for c in a.certainty.conflicts]
     from .rscripts import r_scripts
+    from .sof import sof_exports
 
-    files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document)}
+    files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document), **sof_exports(document)}
     for named in figures.values():
         files.update(named)
     searches = inputs.report.searches.model if inputs.report.searches is not None else None

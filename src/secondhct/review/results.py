@@ -6,6 +6,7 @@ the analysis's order, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -172,72 +173,79 @@ def _contrast_record(result: AnalysisResult) -> ContrastRecord | None:
                           non_randomised=True)  # fmt: skip
 
 
-def _grade_reports(result: AnalysisResult, row_weights: Sequence[float | None]) -> tuple[list[GradeReport], set[str | None]]:
-    """What GRADE reads of each included report (weight, size, risk of bias, source, origin,
-    selection, disease), and the time points the rows were read at."""
+def _grade_reports(result: AnalysisResult, row_weights: Sequence[float | None]) -> list[GradeReport]:
+    """What GRADE reads of each included report: weight, size, risk of bias (overall and by domain),
+    source, time origin, selection, disease."""
     from ..extraction.codes import LEUKEMIAS
     from ..extraction.riskofbias import AS_COMMON_SCALE, assessment, tool_for
     from .grade import Report
 
     plan = result.plan
     tool = tool_for(plan.kind.non_randomised, plan.is_ratio)
-    reports, times = [], set()
+    reports = []
     for e, w in zip(result.effects, row_weights):
         study = result.studies[e.key]
         rob = assessment(study, tool)
-        origin = None
-        if not plan.is_ratio:
-            origin = study.outcomes[e.index].time_origin
-            times.add(study.outcomes[e.index].time)
+        origin = None if plan.is_ratio else study.outcomes[e.index].time_origin
         reports.append(Report(
             key=e.key, weight=None if w is None else float(w), n=e.n,
             rob=None if rob is None else AS_COMMON_SCALE.get(rob.overall.judgement, rob.overall.judgement),
             source_type=source_type(study), time_origin=origin or study.population.time_origin, selected=bool(study.population.selection),
-            leukemia=bool(LEUKEMIAS.intersection(study.population.diseases)),
+            leukemia=bool(LEUKEMIAS.intersection(study.population.diseases)), tool=tool,
+            domains={d: AS_COMMON_SCALE.get(j.judgement, j.judgement) for d, j in rob.domains.items()} if rob else {},
         ))  # fmt: skip
-    return reports, times
+    return reports
 
 
 def _grade_pooled(result: AnalysisResult, k: int) -> GradePooled:
-    """The pooled result on the natural scale, or for one report (or rows listed only) the first
-    report's own interval."""
+    """The pooled result on the natural scale (for one report, or rows listed only, the first report's
+    own interval), with each report's effect and interval and the subgroup tests."""
     from .grade import Pooled as GradePooled
 
     plan = result.plan
-    family = MEASURES[plan.measure].family
+    measure = MEASURES[plan.measure]
+    rows = tuple(tuple(float(x) if x is not None else math.nan for x in measure.study_interval(e.effect.yi, e.effect.vi, e.n))
+                 for e in result.effects)  # fmt: skip
+    subgroup_p = {f.factor: float(f.result.test.p) for f in result.factors
+                  if f.result is not None and f.result.test is not None and f.result.test.p is not None}  # fmt: skip
+    common = dict(family=measure.family, k=k, yi=tuple(float(e.effect.yi) for e in result.effects),
+                  vi=tuple(float(e.effect.vi) for e in result.effects), rows=rows, subgroup_p=subgroup_p)  # fmt: skip
     rec = pooled_record(result.pooled, plan.analysis.thresholds) if result.pooled else None
     if rec is None:
-        first = result.effects[0]
-        est, lo, hi = MEASURES[plan.measure].study_interval(first.effect.yi, first.effect.vi, first.n)
-        return GradePooled(family=family, k=k, estimate=number(est), ci_lb=number(lo), ci_ub=number(hi))
+        est, lo, hi = rows[0]
+        return GradePooled(estimate=number(est), ci_lb=number(lo), ci_ub=number(hi), **common)  # type: ignore[arg-type]
     nat = rec.natural
-    tau = rec.tau if isinstance(rec, BayesRecord) else (rec.tau2 ** 0.5 if rec.tau2 is not None else None)
-    return GradePooled(family=family, k=k, estimate=nat.estimate, ci_lb=nat.ci_lb, ci_ub=nat.ci_ub,
-                       pi_lb=nat.pi_lb, pi_ub=nat.pi_ub, i2=getattr(rec, "i2", None), tau=tau, q_p=getattr(rec, "q_p", None))  # fmt: skip
+    return GradePooled(estimate=nat.estimate, ci_lb=nat.ci_lb, ci_ub=nat.ci_ub, **common)  # type: ignore[arg-type]
 
 
 def certainty_record(result: AnalysisResult, row_weights: Sequence[float | None]) -> CertaintyRecord | None:
-    """The GRADE suggestions of an analysis (:mod:`secondhct.review.grade`) with the protocol's
-    judgements beside them, and each departure without an override reason; None without reports."""
-    from .grade import DOMAINS, START, level_after, suggest
+    """The build's GRADE judgements of an analysis (:mod:`secondhct.review.grade`), starting at the level
+    its question takes (``defaults.certainty.start``), with the protocol's overrides beside them; an
+    override whose reason cites numbers the build does not give is listed in ``conflicts``. None without reports."""
+    from .grade import DOMAINS, level_after, suggest
+    from .gradecheck import stale_numbers
 
     if not result.effects:
         return None
-    analysis = result.plan.analysis
-    reports, times = _grade_reports(result, row_weights)
-    suggestions = suggest(reports, _grade_pooled(result, len(reports)), result.patients, analysis.thresholds,
-                          spread_time=len(times) > 1)  # fmt: skip
+    plan = result.plan
+    analysis = plan.analysis
+    rules = plan.certainty
+    start = getattr(rules.start, plan.kind.grade_question)
+    thresholds = rules.imprecision.thresholds_for(analysis.outcomes[0])
+    suggestions = suggest(_grade_reports(result, row_weights), _grade_pooled(result, len(result.effects)), result.patients,
+                          thresholds, rules.imprecision.ois_half_width)  # fmt: skip
     judged = analysis.certainty
     domains, conflicts = [], []
     for sug in suggestions:
         j = getattr(judged, sug.domain) if judged is not None else None
-        if j is not None and j.rating != sug.rating and j.override is None:
-            conflicts.append(f"{sug.domain}: judged {j.rating}, suggested {sug.rating} ({sug.reason}); give an override reason")
+        why = (j.override or j.reason) if j is not None else None
+        if j is not None and why is not None:
+            stale = stale_numbers(why, [s.reason for s in suggestions], analysis, result.patients, len(result.effects))
+            if stale:
+                conflicts.append(f"{sug.domain}: the override's reason cites {', '.join(stale)}, which the build does not give")
         domains.append(CertaintyDomainRecord(domain=sug.domain, suggested=sug.rating, suggested_reason=sug.reason,
-                                             judged=j.rating if j else None, reason=j.reason if j else None,
-                                             override=j.override if j else None))  # fmt: skip
-    suggested_level = level_after([s.rating for s in suggestions])
-    level = level_after([d.judged or d.suggested for d in domains]) if judged is not None else suggested_level
+                                             judged=j.rating if j else None, reason=why, override=why))  # fmt: skip
     assert [d.domain for d in domains] == list(DOMAINS)
-    return CertaintyRecord(start=START, suggested_level=suggested_level, level=level, judged=judged is not None,
-                           domains=domains, conflicts=conflicts)  # fmt: skip
+    return CertaintyRecord(start=start, suggested_level=level_after([s.rating for s in suggestions], start),
+                           level=level_after([d.judged or d.suggested for d in domains], start),
+                           judged=any(d.judged for d in domains), domains=domains, conflicts=conflicts)  # fmt: skip

@@ -25,10 +25,11 @@ from .benefit import benefit_context
 from .changes import Baseline, describe_changes
 from .characteristics import characteristics_context
 from .citations import citation_order, citation_text, vancouver
-from .findings import no_evidence_rows, sof_rows
+from .firstscreen import bottom_line, scenario_table
 from .flow import ReportFlow, flow_counts, report_flow
 from .kinds.base import Section
 from .methods_text import methods_paragraphs
+from .sof import evidence_gaps, rules_text, sof_tables
 from .tables import factor_rows, second_hct_patients, source_note, study_rows
 
 SUMMARY_MD = "evidence-summary.md"
@@ -87,8 +88,8 @@ def summary_context(
         "diseases": count([d.replace("_", " ") for s in studies for d in s.population.diseases]),
         "analyses": [{**analysis_context(a, cite, labels), "r_script": script_of.get(a.id)} for a in document.analyses],
         "r_scripts": scripts, "r_intro": INTRO,
-        "sof": sof_rows(document),
-        "no_evidence": no_evidence_rows(document),
+        "bottom_line": bottom_line(document), "scenario": scenario_table(document),
+        "sof_tables": sof_tables(document), "gaps": evidence_gaps(document), "certainty_rules": rules_text(document),
         "n_analyses": len(document.analyses),
         "source_note": source_note(document),
         "methods": methods_paragraphs(document),

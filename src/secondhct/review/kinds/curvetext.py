@@ -109,7 +109,7 @@ def coherence(curves: list[CurveRecord]) -> list[str]:
     item 5; ``../shared/METHODS.md`` section 8: LFS + relapse + NRM = 1 at each time point). Each sum is stated with the reports and model behind each curve (they need not be the
     same); one beyond :data:`COHERENCE_POINTS` says why it may not add up."""
     from ...outcomes import competing_role
-    from ..findings import _who
+    from ..findings import who_words as _who
 
     groups: dict[str, dict[str, CurveRecord]] = {}
     for c in curves:
