@@ -16,8 +16,9 @@ def who_words(a: AnalysisRecord) -> str:
     """Who an analysis is about in words: "children with ALL", "adults", "patients"; when its reports
     cover one group only, that group as the reports print it ("adults with ALL": issue 23, never the
     typed title's wider population)."""
-    if a.covered and ";" not in a.covered:
-        return a.covered.split(" (")[0]
+    covered = getattr(a, "covered", "")  # a curve's record has none
+    if covered and ";" not in covered:
+        return str(covered).split(" (")[0]
     ages = set(a.population.get("age_groups", []))
     people = "children" if ages <= {"infant", "pediatric"} else "adults" if ages == {"adult"} else "patients"
     disease = _DISEASE_WORDS.get(frozenset(a.population.get("diseases", [])))
