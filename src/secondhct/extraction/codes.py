@@ -35,11 +35,13 @@ Printed = Annotated[int | float, WithJsonSchema({"type": "number"})]
 PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 
 Disease = Literal[
-    "ALL", "AML", "JMML", "MDS", "CML", "MPN", "myelofibrosis", "acute_leukemia", "hematologic_malignancy",
-    "marrow_failure", "other",
+    "ALL", "AML", "JMML", "MDS", "CML", "MPN", "myelofibrosis", "acute_leukemia", "leukemia_type_not_stated",
+    "hematologic_malignancy", "marrow_failure", "other",
 ]
+"""``leukemia_type_not_stated``: leukemia whose type (acute or chronic, lymphoid or myeloid) the source
+does not print ("leukaemia/MDS 57 of 71"); ``acute_leukemia``: acute, lineage not printed."""
 #: The diseases that are leukemia, the review's question (MDS, MPN and myelofibrosis are not).
-LEUKEMIAS = frozenset({"ALL", "AML", "JMML", "CML", "acute_leukemia"})
+LEUKEMIAS = frozenset({"ALL", "AML", "JMML", "CML", "acute_leukemia", "leukemia_type_not_stated"})
 AgeGroup = Literal["infant", "pediatric", "aya", "adult", "mixed", "not stated"]
 Indication = Literal["relapse", "graft_failure", "not stated"]
 TimeOrigin = Literal["second_hct", "treatment_start", "relapse", "first_hct", "diagnosis", "not stated"]
