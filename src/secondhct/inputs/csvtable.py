@@ -194,8 +194,8 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
                 est, lo, up = number(i, "estimate"), number(i, "ci_lower"), number(i, "ci_upper")
                 effects.append(ratio_from_ci(est, lo, up, measure))
             elif layout == "prop_ci":
-                values = [number(i, c) for c in needed]
-                effects.append(proportion_from_ci(*(v / percent for v in values), measure))
+                est, lo, up = (number(i, c) / percent for c in needed)
+                effects.append(proportion_from_ci(est, lo, up, measure))
             elif layout == "ratio_p":  # the p cell as printed: 0.004 or a bound such as <0.001
                 cell = rows[i]["p"]
                 if cell == "":
