@@ -216,6 +216,8 @@ def test_a_current_build_says_so_and_how_to_force(review: Path) -> None:
     result = runner.invoke(app, ["build", "--root", str(review)])
     assert result.exit_code == 0, result.output
     assert re.search(r"is current \(\d+ analyses unchanged, nothing written", result.output)
+    last = result.output.rstrip().splitlines()[-1]
+    assert last.startswith("open ") and last.endswith("outputs/evidence-summary.html (the evidence summary; results.json has every number)")
     assert "use `secondhct build --force` to recompute everything" in result.output
 
 
