@@ -195,7 +195,7 @@ def _moved_analysis(a: Any, before: Mapping[str, Any] | None, labels: Mapping[st
 
     why = ""
     rows, new_keys = (before or {}).get("included"), [row.key for row in a.included]
-    old_keys = [r.get("key") if isinstance(r, dict) else r for r in rows] if isinstance(rows, list) else None  # raw rows or keys
+    old_keys = [str(r.get("key")) if isinstance(r, dict) else str(r) for r in rows] if isinstance(rows, list) else None  # raw rows or keys
     if before is not None and old_keys is not None:
         entered, left = [labels.get(k, k) for k in new_keys if k not in old_keys], [labels.get(k, k) for k in old_keys if k not in new_keys]
         parts = ([f"entered: {', '.join(entered)}"] if entered else []) + ([f"left: {', '.join(left)}"] if left else [])
