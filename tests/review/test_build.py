@@ -97,7 +97,7 @@ def test_changing_a_study_recomputes_and_reports_the_change_against_the_committe
     assert "os-children-acute-2-3y" in report.computed and "results.json" in report.written
     summary = (review / "outputs" / "evidence-summary.md").read_text()
     assert f"Compared with outputs/results.json as committed in {first[:12]}" in summary
-    assert "os-children-acute-2-3y: k 2 → 2, pooled" in summary
+    assert "Overall survival 2-3 years after a second allogeneic HCT, children with acute leukemia: k 2 → 2, pooled" in summary
     # Committing the new results does not change the comparison: a build at that commit
     # reproduces the committed summary (the baseline is the latest *different* version).
     _git(review, "add", "-A")
@@ -132,7 +132,7 @@ def test_an_explicit_baseline_file(review: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = (review / "outputs" / "evidence-summary.md").read_text()
     assert "Compared with baseline.json (SHA-256 " in summary
-    assert "os-children-acute-2-3y: k 2 → 2, pooled" in summary
+    assert "Overall survival 2-3 years after a second allogeneic HCT, children with acute leukemia: k 2 → 2, pooled" in summary
 
 
 def test_invalid_inputs_write_nothing(review: Path) -> None:
