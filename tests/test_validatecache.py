@@ -50,7 +50,8 @@ def test_a_fifo_among_the_studies_is_never_cached(project: Path) -> None:
 
 def test_a_cached_run_imports_no_model(project: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    code = "import sys; from secondhct.entry import main; sys.argv = ['secondhct', 'validate']\ntry:\n    main()\nexcept SystemExit:\n    pass\nprint('secondhct.validation' in sys.modules or 'secondhct.extraction.schema' in sys.modules)"
+    code = ("import sys; from secondhct.entry import main; sys.argv = ['secondhct', 'validate']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('secondhct.validation' in sys.modules or 'secondhct.extraction.schema' in sys.modules)")
     runs = [subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True, check=True, timeout=120).stdout
             for _ in range(2)]  # fmt: skip
     assert [out.strip().splitlines()[-1] for out in runs] == ["True", "False"]
