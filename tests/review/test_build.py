@@ -97,7 +97,7 @@ def test_changing_a_study_recomputes_and_reports_the_change_against_the_committe
     assert "os-children-acute-2-3y" in report.computed and "results.json" in report.written
     summary = (review / "outputs" / "evidence-summary.md").read_text()
     assert f"Compared with outputs/results.json as committed in {first[:12]}" in summary
-    assert "os-children-acute-2-3y: k 2 → 2, pooled" in summary
+    assert "Overall survival 2-3 years after a second allogeneic HCT, children with acute leukemia: k 2 → 2, pooled" in summary
     # Committing the new results does not change the comparison: a build at that commit
     # reproduces the committed summary (the baseline is the latest *different* version).
     _git(review, "add", "-A")
@@ -132,7 +132,7 @@ def test_an_explicit_baseline_file(review: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = (review / "outputs" / "evidence-summary.md").read_text()
     assert "Compared with baseline.json (SHA-256 " in summary
-    assert "os-children-acute-2-3y: k 2 → 2, pooled" in summary
+    assert "Overall survival 2-3 years after a second allogeneic HCT, children with acute leukemia: k 2 → 2, pooled" in summary
 
 
 def test_invalid_inputs_write_nothing(review: Path) -> None:
@@ -216,6 +216,8 @@ def test_a_current_build_says_so_and_how_to_force(review: Path) -> None:
     result = runner.invoke(app, ["build", "--root", str(review)])
     assert result.exit_code == 0, result.output
     assert re.search(r"is current \(\d+ analyses unchanged, nothing written", result.output)
+    last = result.output.rstrip().splitlines()[-1]
+    assert last.startswith("open ") and last.endswith("outputs/evidence-summary.html (the evidence summary; results.json has every number)")
     assert "use `secondhct build --force` to recompute everything" in result.output
 
 

@@ -62,12 +62,12 @@ def test_more_reports_keep_the_frequentist_model_and_say_when_tau2_is_zero(revie
     bayes = next(s for s in result.sensitivity if s.name == "bayes-halfnormal-0.5")
     assert isinstance(bayes.pooled.result, BayesResult)
     (warning,) = [w for w in result.warnings if w.startswith("tau^2 is estimated at 0")]
-    assert warning.startswith("tau^2 is estimated at 0 from 7 reports")
+    assert warning.startswith("tau^2 is estimated at 0 from 7 reports (0 or below 1e-06 of the typical within-report variance)")
     low, high = bayes.pooled.natural[3], bayes.pooled.natural[4]
     assert f"{100 * low:.1f}% to {100 * high:.1f}%" in warning
     assert _tau2_zero_warning("proportion", result.pooled, result.sensitivity) == [warning]
     # with tau^2 above 0 there is no such warning
-    above = replace(result.pooled, result=replace(result.pooled.result, tau2=0.01))
+    above = replace(result.pooled, result=replace(result.pooled.result, tau2=0.01, i2=20.0))
     assert _tau2_zero_warning("proportion", above, result.sensitivity) == []
     # with the selected cohorts the EBMT registry report (not all leukemia) enters
     base = next(a for a in review.protocol.analyses if a.id == "os-all-ages-2-3y")
@@ -124,3 +124,13 @@ def test_a_sensitivity_analysis_whose_added_report_falls_to_overlap_is_shown_say
     assert set(selected.keys) == {e.key for e in result.effects}
     assert selected.note == ("the same reports as the primary analysis (ebmtric2_nd may share patients with nagler2019, "
                              "which it keeps first)")
+
+
+def test_a_tau2_next_to_the_boundary_counts_as_zero() -> None:
+    """Issue 27: tau^2 = 8e-12 after poon2013 hid the warning and printed 'τ² = < 0.001'."""
+    from secondhct.stats.pooling import tau2_is_zero
+
+    s2 = 0.04  # typical within-report variance; I^2 = 100 tau^2 / (tau^2 + s^2)
+    assert tau2_is_zero(8e-12, 100 * 8e-12 / (8e-12 + s2))
+    assert not tau2_is_zero(1e-3, 100 * 1e-3 / (1e-3 + s2))
+    assert tau2_is_zero(0.0, 0.0) and not tau2_is_zero(1.0, 100.0)

@@ -28,6 +28,7 @@ def build(
     """
     from ..project import display_path
     from ..review.build import build as run_build
+    from ..review.summary import SUMMARY_HTML
 
     project = project_from(root)
     start = time.perf_counter()
@@ -42,13 +43,15 @@ def build(
         say(f"protocol.yaml: warning: certainty of {conflict}", err=True)
     if report.certainty_conflicts:
         say("protocol.yaml: restate each override's reason from the build's current numbers, or remove the override", err=True)
+    summary = display_path(project.outputs_dir / SUMMARY_HTML)
     if not report.computed and not report.written:
         say(
             f"{out} is current ({len(report.reused)} analyses unchanged, nothing written; {elapsed:.2f} s); "
             "use `secondhct build --force` to recompute everything"
         )
-        return
-    say(
-        f"{len(report.computed)} analyses computed, {len(report.reused)} unchanged; "
-        f"{len(report.written)} file(s) written to {out}, {len(report.unchanged)} unchanged ({elapsed:.2f} s)"
-    )
+    else:
+        say(
+            f"{len(report.computed)} analyses computed, {len(report.reused)} unchanged; "
+            f"{len(report.written)} file(s) written to {out}, {len(report.unchanged)} unchanged ({elapsed:.2f} s)"
+        )
+    say(f"open {summary} (the evidence summary; results.json has every number)")

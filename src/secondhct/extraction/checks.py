@@ -19,6 +19,7 @@ from .derived import check_derived
 from .finding import Finding
 from .quotes import check_quotes
 from .riskofbias import check_risk_of_bias
+from .rowwords import check_row_words
 from .schema import CI, PROPORTION_SCALE, Age, FollowUp, Outcome, Range, Source, StudyExtraction
 from .slips import check_unit_slips
 from .timepoint import duration_in_months, parse_time_point
@@ -45,6 +46,7 @@ def check_study(study: StudyExtraction) -> list[Finding]:
         _follow_up,
         _ranges,
         check_unit_slips,
+        check_row_words,
         check_quotes,
         check_risk_of_bias,
         check_derived,

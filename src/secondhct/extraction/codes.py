@@ -35,20 +35,21 @@ Printed = Annotated[int | float, WithJsonSchema({"type": "number"})]
 PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 
 Disease = Literal[
-    "ALL", "AML", "JMML", "MDS", "CML", "CLL", "MPN", "myelofibrosis", "acute_leukemia", "leukemia_unspecified",
+    "ALL", "AML", "JMML", "MDS", "CML", "CLL", "MPN", "myelofibrosis", "acute_leukemia", "leukemia_type_not_stated",
     "lymphoma", "myeloma", "hematologic_malignancy", "marrow_failure", "other",
 ]
-"""``acute_leukemia``: AML and/or ALL, not split by the source; ``leukemia_unspecified``: leukaemia whose type the
-source does not print; ``hematologic_malignancy``: any blood cancer, not split (leukaemia or not)."""
+"""``acute_leukemia``: acute leukemia, lineage (AML or ALL) not printed; ``leukemia_type_not_stated``: leukemia
+whose type (acute or chronic, lymphoid or myeloid) the source does not print ("leukaemia/MDS 57 of 71");
+``hematologic_malignancy``: any blood cancer, not split (leukemia or not)."""
 #: The diseases that are leukemia, the review's question (MDS, MPN, myelofibrosis, lymphoma and myeloma are not).
-LEUKEMIAS = frozenset({"ALL", "AML", "JMML", "CML", "CLL", "acute_leukemia", "leukemia_unspecified"})
+LEUKEMIAS = frozenset({"ALL", "AML", "JMML", "CML", "CLL", "acute_leukemia", "leukemia_type_not_stated"})
 #: Broad disease codes and the specific codes whose patients they may hold (a report coded with a broad
 #: code may or may not have patients of each of these).
 DISEASE_COVERS: dict[str, frozenset[str]] = {
     "acute_leukemia": frozenset({"AML", "ALL", "acute_leukemia"}),
-    "leukemia_unspecified": LEUKEMIAS,
+    "leukemia_type_not_stated": LEUKEMIAS,
     "hematologic_malignancy": frozenset(
-        {"ALL", "AML", "JMML", "MDS", "CML", "CLL", "MPN", "myelofibrosis", "acute_leukemia", "leukemia_unspecified",
+        {"ALL", "AML", "JMML", "MDS", "CML", "CLL", "MPN", "myelofibrosis", "acute_leukemia", "leukemia_type_not_stated",
          "lymphoma", "myeloma", "hematologic_malignancy", "other"}
     ),
 }

@@ -19,7 +19,7 @@ from ..protocol.select import Exclusion, overlap_exclusions, select
 from ..protocol.sensitivity import MethodChange
 from ..stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure
 from ..stats.permutation import PermutationTest
-from ..stats.pooling import PooledResult
+from ..stats.pooling import TAU2_ZERO_RELATIVE, PooledResult, tau2_is_zero
 from ..stats.subgroups import SubgroupResult, subgroup_analysis
 from ..words import origin_words
 from . import rules
@@ -360,14 +360,15 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
 
 
 def _tau2_zero_warning(family: str, pooled: Pooled | None, sensitivity: Sequence[Sensitivity]) -> list[str]:
-    """tau^2 estimated at 0 from fewer than 10 reports: the prediction interval equals the CI and
-    may understate the spread between settings; point to the Bayesian predictive interval."""
+    """tau^2 estimated at 0 (within stats.pooling.TAU2_ZERO_RELATIVE) from fewer than 10 reports: the prediction
+    interval equals the CI and may understate the spread between settings; point to the Bayesian predictive interval."""
     if pooled is None or not isinstance(pooled.result, PooledResult) or pooled.result.method == "EE":
         return []
     res = pooled.result
-    if res.tau2 > 0 or res.k >= rules.MIN_K_TAU2_ZERO or res.k < 2:
+    if not tau2_is_zero(res.tau2, res.i2) or res.k >= rules.MIN_K_TAU2_ZERO or res.k < 2:
         return []
-    text = (f"tau^2 is estimated at 0 from {res.k} reports: the prediction interval equals the confidence interval "
+    text = (f"tau^2 is estimated at 0 from {res.k} reports (0 or below {TAU2_ZERO_RELATIVE:g} of the typical within-report variance): "
+            "the prediction interval equals the confidence interval "
             "and may understate the spread between settings")  # fmt: skip
     bayes = next((s for s in sensitivity if s.pooled is not None and s.pooled.result.method == "BAYES"), None)
     if bayes is not None and bayes.pooled is not None:

@@ -18,7 +18,7 @@ _AGE_WORDS = {
 }  # fmt: skip
 _DISEASE_WORDS = {
     "ALL": "ALL", "AML": "AML", "JMML": "JMML", "CML": "CML", "CLL": "CLL", "acute_leukemia": "acute leukemia",
-    "leukemia_unspecified": "leukemia of unstated type",
+    "leukemia_type_not_stated": "leukemia of unstated type",
 }  # fmt: skip
 
 

@@ -78,8 +78,8 @@ class BayesResult:
     notes: tuple[str, ...] = ()
     mean_weights: tuple[float, ...] = ()
     """Posterior-mean weights (bayesmeta's ``weights``; Röver, J Stat Softw 2020;93(6), section 3.5): the
-    share of each report in the posterior mean of mu, :math:`\omega_i = E[w_i(\tau)/\sum_j w_j(\tau) \mid y]`
-    with :math:`w_i = 1/(v_i+\tau^2)`, so that :math:`E[\mu\mid y] = \sum_i \omega_i y_i` (plus the prior's
+    share of each report in the posterior mean of mu, :math:`\\omega_i = E[w_i(\tau)/\\sum_j w_j(\tau) \\mid y]`
+    with :math:`w_i = 1/(v_i+\tau^2)`, so that :math:`E[\\mu\\mid y] = \\sum_i \\omega_i y_i` (plus the prior's
     share when mu has a normal prior)."""
 
     #: The registered method name (:data:`secondhct.stats.models.METHODS`).
@@ -91,9 +91,9 @@ class BayesResult:
         return self.mu_median
 
     @property
-    def weights(self) -> np.ndarray | None:
+    def weights(self) -> tuple[float, ...] | None:
         """The posterior-mean weights in percent (:attr:`mean_weights`), as a forest plot shows them."""
-        return 100.0 * np.asarray(self.mean_weights) if self.mean_weights else None
+        return tuple(100.0 * w for w in self.mean_weights) if self.mean_weights else None
 
 
 @lru_cache(maxsize=8)
