@@ -34,6 +34,9 @@ from .tables import factor_rows, second_hct_patients, source_note, study_rows
 
 SUMMARY_MD = "evidence-summary.md"
 SUMMARY_HTML = "evidence-summary.html"
+#: The per-analysis detail (forest plots, included and excluded reports, sensitivity analyses, curves), kept
+#: out of the main report so that it prints in few pages (issue 25).
+APPENDIX_HTML = "evidence-appendix.html"
 
 
 def prisma_context(log: SearchLog | None, svg: str | None, flow: ReportFlow | None = None,
@@ -134,9 +137,13 @@ def render_summaries(
     env.filters.update(md=markdown_text, doi_url=doi_url)
     md = env.get_template("summary.md.j2").render(**context, plots=plots or {}, rob_plots=rob_plots or {})
     env.autoescape = True
-    page = env.get_template("summary.html.j2").render(**context, plots={k: _svg_body(v) for k, v in (plots or {}).items()},
-                                                        rob_plots={k: _svg_body(v) for k, v in (rob_plots or {}).items()})
-    return {SUMMARY_MD: md, SUMMARY_HTML: page}
+    svgs = {"plots": {k: _svg_body(v) for k, v in (plots or {}).items()},
+            "rob_plots": {k: _svg_body(v) for k, v in (rob_plots or {}).items()}}
+    files = {"appendix_file": APPENDIX_HTML, "summary_file": SUMMARY_HTML}
+    page = env.get_template("summary.html.j2").render(**context, **svgs, **files)
+    appendix = env.get_template("appendix.html.j2").render(**context, **svgs, **files,
+                                                           page_title=f"{context['title']}: appendix")
+    return {SUMMARY_MD: md, SUMMARY_HTML: page, APPENDIX_HTML: appendix}
 
 
 def _svg_body(svg: str) -> str:
