@@ -173,10 +173,13 @@ def test_bayesian_forest_from_csv_draws_the_posterior_median_and_a_predictive_in
     yi = [r.yi for r in data.rows]
     vi = [r.vi for r in data.rows]
     assert data.pooled.mu_median == pytest.approx(bayes_pool(tuple(yi), tuple(vi), tau_prior="halfnormal:0.5").mu_median, rel=1e-12)
-    assert all(r.weight is None for r in data.rows)  # a Bayesian model has no study weights
+    # the posterior mean weights (bayesmeta's $weights), in percent, as the forest plot shows them
+    assert [r.weight for r in data.rows] == pytest.approx([100 * w for w in data.pooled.mean_weights], rel=1e-12)
+    assert sum(r.weight for r in data.rows if r.weight is not None) == pytest.approx(100.0, rel=1e-12)
     from secondhct.plots.forest import forest_plot
 
     fig = forest_plot(data)
     texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
     assert "Bayesian random-effects model" in texts and "Predictive interval (new setting)" in texts
+    assert "[95% CI/CrI]" in texts and "(posterior)" in texts  # the pooled interval is a credible interval
     assert any(t.startswith("Bayesian random-effects model: half-normal(scale = 0.5) prior on τ") for t in texts)

@@ -44,7 +44,8 @@ def test_layout_holds_for_any_labels_and_sizes(data: ForestData) -> None:
     texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_text")) if t.get_text() and t.get_visible()]
     boxes = np.array([[b.x0, b.y0, b.x1, b.y1] for b in (t.get_window_extent(renderer) for t in texts)])
     assert boxes[:, 0].min() >= -0.5 and boxes[:, 1].min() >= -0.5
-    assert boxes[:, 2].max() <= fig.bbox.width + 0.5 and boxes[:, 3].max() <= fig.bbox.height + 0.5
+    assert boxes[:, 2].max() <= fig.bbox.width + 0.5, texts[int(boxes[:, 2].argmax())].get_text()
+    assert boxes[:, 3].max() <= fig.bbox.height + 0.5
     ox = (np.minimum(boxes[:, None, 2], boxes[None, :, 2]) - np.maximum(boxes[:, None, 0], boxes[None, :, 0])) > 0.5
     oy = (np.minimum(boxes[:, None, 3], boxes[None, :, 3]) - np.maximum(boxes[:, None, 1], boxes[None, :, 1])) > 0.5
     overlap = ox & oy

@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = ROOT / "outputs" / "evidence-summary.html"
+APPENDIX = ROOT / "outputs" / "evidence-appendix.html"
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -58,24 +59,31 @@ def _chromium() -> str:
 
 
 @pytest.mark.slow
-def test_summary_renders_with_every_figure(tmp_path: Path) -> None:
-    browser = _chromium()
-    page = tmp_path / "summary.html"
-    page.write_text(SUMMARY.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    common = [browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+def _page_probe(common: list[str], source: Path, page: Path) -> dict:
+    page.write_text(source.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
     dom = subprocess.run([*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
     match = re.search(r'data-probe="([^"]*)"', dom)
-    assert match, "the page did not finish loading"
-    probe = json.loads(match.group(1).replace("&quot;", '"'))
-    forests = sum(len(list((ROOT / "outputs").glob(f"*.{kind}.svg"))) for kind in ("forest", "rob", "gosh", "curve"))  # and risk of bias, GOSH, curves
-    assert probe["images_loaded"] is True
-    figures = forests + int((ROOT / "outputs" / "prisma.svg").is_file())  # and the PRISMA flow diagram
-    assert probe["figures"] == figures and forests > 0 and probe["figures_drawn"] == figures
+    assert match, f"{source.name} did not finish loading"
+    return json.loads(match.group(1).replace("&quot;", '"'))  # type: ignore[no-any-return]
+
+
+def test_summary_renders_with_every_figure(tmp_path: Path) -> None:
+    """The main report and its appendix (issue 25: per-analysis detail in evidence-appendix.html) hold every figure."""
+    browser = _chromium()
+    common = [browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    main = _page_probe(common, SUMMARY, tmp_path / "summary.html")
+    appendix = _page_probe(common, APPENDIX, tmp_path / "appendix.html")
+    kinds = ("forest", "rob", "gosh", "curve", "era")  # forest plots (and per-level ones), risk of bias, GOSH, curves, era
+    forests = sum(len(list((ROOT / "outputs").glob(f"*.{kind}.svg"))) for kind in kinds)
+    assert main["images_loaded"] is True and appendix["images_loaded"] is True
+    assert appendix["figures"] == forests and forests > 0 and appendix["figures_drawn"] == forests
+    assert main["figures"] == main["figures_drawn"] >= int((ROOT / "outputs" / "prisma.svg").is_file())  # PRISMA, factor plots
     results = json.loads((ROOT / "outputs" / "results.json").read_text(encoding="utf-8"))
-    assert probe["sections"] == len(results["analyses"]) + len(results.get("curves", []))
-    assert probe["references"] == len(results["studies"])
-    assert probe["toc_links"] >= len(results["analyses"]) + len(results.get("curves", [])) + 5 and probe["toc_broken"] == 0
-    assert probe["captions"] == figures and probe["titled"] == figures
+    assert appendix["sections"] == len(results["analyses"]) + len(results.get("curves", []))
+    assert main["references"] == appendix["references"] == len(results["studies"])
+    assert main["toc_links"] >= 5 and main["toc_broken"] == 0
+    for probe in (main, appendix):
+        assert probe["captions"] == probe["figures"] and probe["titled"] == probe["figures"]
 
 
 FRAME = """<!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="summary.html" style="border:0;width:WIDTHpx;height:2400px"></iframe>

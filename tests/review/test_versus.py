@@ -133,7 +133,7 @@ def test_a_comparison_from_relapse_names_its_bias_first_in_the_record_and_the_se
         "ROBINS-I not yet assessed. Pair 2012 [7]: second HCT 42.9% vs chemotherapy and/or DLI 11.8% at 5y (odds ratio "
     )
     from secondhct.review.figures import render_figures
-    from secondhct.review.findings import _when
+    from secondhct.review.findings import when_words as _when
 
     assert _when(record) == "1 to 5 years from the relapse, in both arms"  # the summary of findings' time, not "after a second HCT"
     svg = render_figures(_run({"comparator": "chemotherapy_or_dli"}, [_pair_study()]), {})["t.forest.svg"]

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["RESULTS_FORMAT", "BuildError", "BuildReport", "build"]
 MANIFEST = "manifest.json"
 RESULTS = "results.json"
-SUMMARIES = ("evidence-summary.md", "evidence-summary.html")
+SUMMARIES = ("evidence-summary.md", "evidence-summary.html", "evidence-appendix.html")  # review.summary: SUMMARY_MD, SUMMARY_HTML, APPENDIX_HTML
 
 
 class BuildError(SecondHCTError):
