@@ -133,3 +133,16 @@ def test_the_grade_reference_regenerates(tmp_path: Path) -> None:
 
     fresh = regenerate(REFERENCE / "make_grade_reference.R", tmp_path / "grade.json")
     assert fresh == json.loads((REFERENCE / "grade_reference.json").read_text(encoding="utf-8"))
+
+
+def test_evidence_on_one_acute_leukemia_is_indirect_for_a_question_about_both() -> None:
+    """Issue 23: 'adults' answered by one report of adult ALL is rated down for indirectness, with the reason."""
+    scope = ("ALL", "AML", "acute_leukemia", "CML")
+    all_only = [Report(key="nagler", weight=100.0, n=245, rob=None, source_type="abstract", time_origin="second_hct",
+                       selected=False, diseases=("ALL",), domains=JBI_OK)]  # fmt: skip
+    s = grade.indirectness(all_only, scope)
+    assert (s.rating, s.reason) == ("serious", "every report is about ALL only, while the question includes AML")
+    both = [*all_only, Report(key="yalniz", weight=50.0, n=91, rob=None, source_type="abstract", time_origin="second_hct",
+                              selected=False, diseases=("AML",), domains=JBI_OK)]  # fmt: skip
+    assert grade.indirectness(both, scope).rating == "not_serious"
+    assert grade.indirectness(all_only, ("ALL",)).rating == "not_serious"  # the question is about ALL

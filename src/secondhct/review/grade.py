@@ -75,6 +75,8 @@ class Report:
     leukemia: bool = True
     """False when none of the cohort's diseases is a leukemia (e.g. a report of MDS only)"""
     tool: str = "jbi_case_series"
+    diseases: tuple[str, ...] = ()
+    """the report's disease codes (population.diseases)"""
     domains: Mapping[str, str] = field(default_factory=dict)
     """the tool's domain judgements (code -> low, some_concerns, high, unclear, not_applicable)"""
 
@@ -258,10 +260,25 @@ def _placement(family: str, lower: float, limits: Sequence[float]) -> str:
     return f"between {_show(family, max(above))} and {_show(family, min(below))}"
 
 
-def indirectness(reports: Sequence[Report]) -> Suggestion:
+#: The acute leukemias whose prognosis after a second HCT differs enough that evidence on one alone is
+#: indirect for a question about both (GRADE 8: population; the review's scope lists them apart).
+_SUBTYPES = ("ALL", "AML")
+
+
+def _one_subtype(reports: Sequence[Report], scope: Sequence[str]) -> str | None:
+    """The one acute leukemia all reports are about, when the question's scope covers both (else None)."""
+    if not reports or not all(t in scope for t in _SUBTYPES):
+        return None
+    found = {d for r in reports for d in r.diseases if d in (*_SUBTYPES, "acute_leukemia", "leukemia_type_not_stated")}
+    return next(iter(found)) if len(found) == 1 and found <= set(_SUBTYPES) else None
+
+
+def indirectness(reports: Sequence[Report], scope: Sequence[str] = ()) -> Suggestion:
     """Serious when half or more of the evidence has no stated time origin, comes from a selected cohort
-    or from reports of no leukemia (e.g. MDS only) (GRADE 8). Time points within the protocol's window
-    are what the protocol asks, not indirectness."""
+    or from reports of no leukemia (e.g. MDS only), or when every report is about one acute leukemia
+    (ALL or AML) while the question's scope holds both (GRADE 8: indirectness of population; Guyatt GH,
+    et al. J Clin Epidemiol 2011;64:1303-1310). Time points within the protocol's window are what the
+    protocol asks, not indirectness."""
     shares = report_shares(reports)
     origin = sum(s for s, r in zip(shares, reports) if r.time_origin in (None, "not stated"))
     selected = sum(s for s, r in zip(shares, reports) if r.selected)
@@ -269,6 +286,10 @@ def indirectness(reports: Sequence[Report]) -> Suggestion:
     parts = [(other, "from reports of no leukemia (e.g. MDS only)"), (origin, "from reports that do not state the time origin"),
              (selected, "from selected cohorts (e.g. second remission only)")]  # fmt: skip
     serious = [f"{_pct(x)} of the weight {what}" for x, what in parts if x >= 0.5]
+    subtype = _one_subtype(reports, scope)
+    if subtype is not None:
+        other_type = next(t for t in _SUBTYPES if t != subtype)
+        serious.append(f"every report is about {subtype} only, while the question includes {other_type}")
     if serious:
         return Suggestion("indirectness", "serious", "; ".join(serious))
     minor = [f"{_pct(x)} of the weight {what}" for x, what in parts if x > 0]
@@ -289,12 +310,12 @@ def publication_bias(reports: Sequence[Report], egger_p: float | None = None) ->
 
 
 def suggest(reports: Sequence[Report], p: Pooled, patients: int, thresholds: Sequence[float] = (),
-            half_width: float = 0.05, egger_p: float | None = None) -> list[Suggestion]:  # fmt: skip
-    """The five domains' suggestions, in GRADE's order."""
+            half_width: float = 0.05, egger_p: float | None = None, scope: Sequence[str] = ()) -> list[Suggestion]:  # fmt: skip
+    """The five domains' suggestions, in GRADE's order (``scope``: the question's diseases)."""
     return [
         risk_of_bias(reports),
         inconsistency(p),
-        indirectness(reports),
+        indirectness(reports, scope),
         imprecision(p, patients, thresholds, half_width),
         publication_bias(reports, egger_p),
     ]

@@ -190,8 +190,10 @@ def _grade_reports(result: AnalysisResult, row_weights: Sequence[float | None]) 
         reports.append(Report(
             key=e.key, weight=None if w is None else float(w), n=e.n,
             rob=None if rob is None else AS_COMMON_SCALE.get(rob.overall.judgement, rob.overall.judgement),
-            source_type=source_type(study), time_origin=origin or study.population.time_origin, selected=bool(study.population.selection),
+            source_type=source_type(study), time_origin=origin or study.population.time_origin,
+            selected=any(s.kind in plan.indirect_selections for s in study.population.selection),
             leukemia=bool(LEUKEMIAS.intersection(study.population.diseases)), tool=tool,
+            diseases=tuple(study.population.diseases),
             domains={d: AS_COMMON_SCALE.get(j.judgement, j.judgement) for d, j in rob.domains.items()} if rob else {},
         ))  # fmt: skip
     return reports
@@ -233,7 +235,7 @@ def certainty_record(result: AnalysisResult, row_weights: Sequence[float | None]
     start = getattr(rules.start, plan.kind.grade_question)
     thresholds = rules.imprecision.thresholds_for(analysis.outcomes[0])
     suggestions = suggest(_grade_reports(result, row_weights), _grade_pooled(result, len(result.effects)), result.patients,
-                          thresholds, rules.imprecision.ois_half_width)  # fmt: skip
+                          thresholds, rules.imprecision.ois_half_width, scope=analysis.population.diseases)  # fmt: skip
     judged = analysis.certainty
     domains, conflicts = [], []
     for sug in suggestions:
