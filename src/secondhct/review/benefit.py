@@ -1,10 +1,10 @@
-"""The summary's sections "Who benefits from a second transplant" and "Second transplant compared
-with alternatives", from the factor and comparator analyses of ``results.json``.
+"""The summary's section "Second transplant compared with alternatives", from the comparator analyses
+of ``results.json`` (the prognostic factors have their own section: :mod:`secondhct.review.factors`).
 
-Pooled factors (two reports or more) go in one table: k, patients, the pooled ratio with its
-interval, which way it points in words, the cut-offs and the adjustment as reported. A factor
-that one report gives is a plain sentence with its numbers and citation. Comparisons with an
-alternative always say that they are non-randomised. Rounding happens in :mod:`secondhct.format`.
+Pooled comparisons (two reports or more) go in one table: k, patients, the pooled ratio with its
+interval, which way it points in words. A comparison that one report gives is a plain sentence with
+its numbers and citation. Comparisons with an alternative always say that they are non-randomised.
+Rounding happens in :mod:`secondhct.format`.
 """
 
 from __future__ import annotations
@@ -88,9 +88,9 @@ def _row(a: AnalysisRecord, cite: Mapping[str, int]) -> dict[str, Any]:
 
 
 def benefit_context(analyses: list[AnalysisRecord], cite: Mapping[str, int]) -> dict[str, Any]:
-    """What the two sections show: pooled rows, single-report sentences, and analyses with no usable report."""
+    """What the alternatives section shows: pooled rows, single-report sentences, and analyses with no usable report."""
     out: dict[str, Any] = {}
-    sections = {"factors": lambda f: f.factor_kind, "alternatives": lambda f: f.non_randomised}
+    sections = {"alternatives": lambda f: f.non_randomised}
     for name, belongs in sections.items():
         chosen = [a for a in analyses if a.contrast is not None and any(belongs(f) for f in forms_named(a.kind))]
         out[name] = {

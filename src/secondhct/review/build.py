@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -306,6 +306,13 @@ def _document(inputs: _Inputs, data: str, records: list[tuple[str, AnalysisRecor
     return document
 
 
+def _factor_figures(studies: Sequence[StudyExtraction], labels: Mapping[str, str]) -> dict[str, str]:
+    """The prognostic factors' effect-direction and albatross plots, by file name (issue 24)."""
+    from .factorfigures import factor_figures
+
+    return factor_figures(studies, labels)
+
+
 def _build(project: Project, force: bool, progress: Callable[[str], None], baseline_file: Path | None,
            taken: dict[Path, bytes] | None = None) -> BuildReport:  # fmt: skip
     """Validate, compute (reusing what is unchanged), render, and commit ``outputs/`` in one step."""
@@ -329,6 +336,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
     files: dict[str, str] = {RESULTS: document.text(), **r_scripts(document)}
     for named in figures.values():
         files.update(named)
+    files.update(factor_svgs := _factor_figures(studies, bib.labels))
     searches = inputs.report.searches.model if inputs.report.searches is not None else None
     searches_path = project.root / "searches.yaml"
     prisma_inputs = _sha(code.encode(), _input_bytes(searches_path, taken))
@@ -351,6 +359,7 @@ def _build(project: Project, force: bool, progress: Callable[[str], None], basel
 
         progress("evidence summary")
         forests, robs = _summary_figures(figures)
+        forests |= {name.removesuffix(".svg"): text for name, text in factor_svgs.items()}
         files.update(render_summaries(document, studies, bib, compared, forests, searches, files.get(PRISMA_SVG), robs,
                                       inputs.vocabulary))  # fmt: skip
 

@@ -23,6 +23,7 @@ from .analysis_text import analysis_context
 from .benefit import benefit_context
 from .changes import Baseline, describe_changes
 from .citations import citation_order, citation_text, vancouver
+from .factors import factors_context
 from .findings import no_evidence_rows, sof_rows
 from .kinds.base import Section
 from .methods_text import methods_paragraphs
@@ -89,6 +90,7 @@ def summary_context(
         "studies": study_rows(studies, labels, cite),
         "factors": factor_rows(studies, labels, cite),
         "benefit": benefit_context(document.analyses, cite),
+        "prognostic": factors_context(studies, document.analyses, cite, labels),
         "sections": kind_sections(document, cite, labels),
         "prisma": prisma_context(searches, prisma_svg),
         "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),

@@ -1,0 +1,142 @@
+"""The summary's section "Who does better after a second HCT (prognostic factors)": per factor of the
+protocol one line (evidence form, reports, direction in words with the vote count, pooled effect
+where any, certainty, the effect-direction plot) and one evidence table (issue 24).
+
+These are prognostic factors *among recipients* of a second HCT: who does better after one, not who
+benefits from one (benefit needs effect modification of a second HCT against an alternative).
+The statement follows SWiM (Campbell M et al. BMJ 2020;368:l6890): the direction and how
+consistent it is, the sign test, and whether a size is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..extraction.schema import StudyExtraction
+from ..format import fmt_natural, fmt_p, fmt_range
+from ..outcomes import OUTCOMES
+from ..results import AnalysisRecord
+from ..words import outcome_words
+from .factorevidence import ALL_RELAPSED, FACTORS, RECIPIENTS, EvidenceRow, FactorSpec
+from .factorsynthesis import FactorSynthesis, level_pool_text, ratio_text, synthesise
+
+#: Where the certainty of a factor's evidence goes (GRADE for prognostic factors: Foroutan F et al. J Clin Epidemiol 2020).
+CERTAINTY_PENDING = "not yet rated"
+FORM_WORDS = {"ratio": "ratio", "levels": "two levels' outcome", "p_value": "p-value", "words": "words only"}
+
+
+def favoured_words(spec: FactorSpec, direction: str) -> str:
+    """A row's direction in words: 'favours late relapse after the first HCT', 'no difference stated'..."""
+    return {"reference_better": f"favours {spec.reference_words}", "level_better": f"favours {spec.level_words}",
+            "no_difference": "no difference stated"}.get(direction, "direction not stated")  # fmt: skip
+
+
+def _outcomes(rows: Sequence[EvidenceRow]) -> tuple[str, str]:
+    """'better survival' or 'better outcomes', and what the votes were cast on when not all on survival."""
+    survival = sum(1 for r in rows if OUTCOMES.get(r.outcome) is not None and OUTCOMES[r.outcome].role in ("overall", "event_free"))
+    if survival == len(rows):
+        return "better survival", ""
+    return "better outcomes", f"survival in {survival}, relapse, non-relapse mortality or an outcome not stated in {len(rows) - survival}; "
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _vote_clause(s: FactorSynthesis, population: str) -> str | None:
+    """'late relapse ... consistently associated with better survival in 13 of 13 reports of second-HCT recipients (...)'."""
+    vote = s.votes.get(population)
+    if vote is None:
+        return None
+    ahead = 2 * vote.favouring >= vote.total
+    words = s.spec.reference_words if ahead else s.spec.level_words
+    count = vote.favouring if ahead else vote.total - vote.favouring
+    noun, split = _outcomes([r for r in s.voting.values() if r.population == population])
+    who = "reports of second-HCT recipients" if population == RECIPIENTS else "cohorts of all relapsed patients (not only recipients)"
+    if vote.total == 1:
+        one = "report of second-HCT recipients" if population == RECIPIENTS else "cohort of all relapsed patients (not only recipients)"
+        return f"{words} associated with {noun} in the one {one} that gives a direction" + (f" ({split[:-2]})" if split else "")
+    grade = "consistently " if count == vote.total else "mostly " if vote.sign_test_p < 0.05 else ""
+    lead = f"{words} {grade}associated with {noun}" if grade else f"no consistent direction: {words} better"
+    few = "; too few reports for the sign test to exclude an even split" if grade and vote.sign_test_p >= 0.05 else ""
+    low, high = (vote.ci_lb, vote.ci_ub) if ahead else (1 - vote.ci_ub, 1 - vote.ci_lb)
+    return (f"{lead} in {count} of {vote.total} {who} ({split}sign test {fmt_p(vote.sign_test_p)}; 95% CI of the proportion "
+            f"{100 * low:.0f}-{100 * high:.0f}%{few})")  # fmt: skip
+
+
+def statement(s: FactorSynthesis, pooled: Sequence[str]) -> str:
+    """The factor's finding in words, graded by consistency, with the size where one is pooled."""
+    main = _vote_clause(s, RECIPIENTS)
+    relapsed = _vote_clause(s, ALL_RELAPSED)
+    parts = [_sentence_case(main) if main else "No report of second-HCT recipients gives a direction"]
+    if relapsed:
+        parts.append(relapsed)
+    silent = list(s.silent.values())
+    if silent:
+        none = silent.count("no difference stated")
+        parts.append(f"of the other reports {none} state no difference and {len(silent) - none} give no direction")
+    parts.append(f"size: {'; '.join(pooled)}" if pooled else "size uncertain (not pooled)")
+    return "; ".join(parts) + "."
+
+
+def analysis_sizes(spec: FactorSpec, analyses: Sequence[AnalysisRecord]) -> list[tuple[str, bool]]:
+    """The protocol's factor_ratio analyses of this factor: pooled (k >= 2), one report, or none; and whether pooled."""
+    out = []
+    for a in analyses:
+        if a.kind != "factor_ratio" or not a.id.startswith(f"factor-{spec.key}-"):
+            continue
+        if a.pooled is not None and a.k >= 2:
+            nat = a.pooled.natural
+            out.append((f"pooled {a.measure} {fmt_natural('ratio', nat.estimate)} ({fmt_range('ratio', nat.ci_lb, nat.ci_ub)}), "
+                        f"{a.k} reports ({a.id})", True))  # fmt: skip
+        elif a.k == 1:
+            out.append((f"{a.id}: one report ({a.included[0].label}: {a.included[0].reported}), not pooled", False))
+        else:
+            out.append((f"{a.id}: no report enters", False))
+    return out
+
+
+def table_row(s: FactorSynthesis, r: EvidenceRow, cite: Mapping[str, int], labels: Mapping[str, str]) -> dict[str, Any]:
+    """One row of a factor's evidence table, ready to print."""
+    harmonised = ""
+    if r.effect is not None:
+        ci = f" ({ratio_text(r.ci[0])}-{ratio_text(r.ci[1])})" if r.ci else ""
+        harmonised = f"{r.measure} {ratio_text(r.effect)}{ci}, {s.spec.level_words} vs {s.spec.reference_words}"
+    elif r.lch is not None:
+        harmonised = f"log cumulative-hazard ratio {r.lch[0]:.2f}" + (" (variance from n)" if r.lch[2] else "")
+    return {
+        "label": labels.get(r.key, r.key), "ref": cite.get(r.key, "?"), "population": r.population, "disease": r.disease,
+        "outcome": outcome_words(r.outcome), "form": FORM_WORDS[r.form], "reported": r.reported, "harmonised": harmonised,
+        "direction": favoured_words(s.spec, r.direction),
+        "significant": {True: "yes", False: "no", None: "–"}[r.significant], "adjusted": r.adjusted, "cutoff": r.cutoff or "–",
+        "n": r.n if r.n is not None else "–", "rob": r.risk_of_bias, "note": r.note,
+        "votes": s.voting.get(r.key) is r,
+    }  # fmt: skip
+
+
+def factor_context(spec: FactorSpec, studies: Sequence[StudyExtraction], analyses: Sequence[AnalysisRecord],
+                   cite: Mapping[str, int], labels: Mapping[str, str]) -> dict[str, Any]:  # fmt: skip
+    """What factors.md.j2 shows for one factor."""
+    s = synthesise(spec, studies)
+    sizes = analysis_sizes(spec, analyses) + [(level_pool_text(p, spec, dict(labels)), p.pooled is not None) for p in s.levels]
+    forms = sorted({r.form for r in s.rows}, key=list(FORM_WORDS).index)
+    return {
+        "key": spec.key, "title": spec.title, "contrast": f"{spec.level_words} vs {spec.reference_words}",
+        "statement": statement(s, [t for t, pooled in sizes if pooled]), "reports": len(s.reports), "voting": len(s.voting),
+        "forms": ", ".join(f"{FORM_WORDS[f]} ({sum(1 for r in s.rows if r.form == f)})" for f in forms) or "none",
+        "sizes": [t for t, _ in sizes], "certainty": CERTAINTY_PENDING,
+        "refs": ", ".join(str(cite[k]) for k in sorted(s.reports, key=lambda k: cite.get(k, 0)) if k in cite),
+        "rows": [table_row(s, r, cite, labels) for r in s.rows],
+    }
+
+
+def factors_context(studies: Sequence[StudyExtraction], analyses: Sequence[AnalysisRecord], cite: Mapping[str, int],
+                    labels: Mapping[str, str]) -> list[dict[str, Any]]:  # fmt: skip
+    """One entry per factor of the protocol, in the protocol's order."""
+    return [factor_context(spec, studies, analyses, cite, labels) for spec in FACTORS]
+
+
+def factor_syntheses(studies: Sequence[StudyExtraction]) -> list[FactorSynthesis]:
+    """The syntheses the figures are drawn from (the same as the summary's)."""
+    return [synthesise(spec, studies) for spec in FACTORS]
