@@ -128,3 +128,12 @@ def test_pooled_log_cumulative_hazard_ratio_within_reports_equals_metafor() -> N
     for ours, theirs in ((pooled.pooled.estimate, "estimate"), (pooled.pooled.se, "se"), (pooled.pooled.ci_lb, "ci_lb"),
                          (pooled.pooled.ci_ub, "ci_ub"), (pooled.pooled.tau2, "tau2")):  # fmt: skip
         assert ours == pytest.approx(ref[theirs], rel=1e-6), theirs
+
+
+def test_a_finer_level_against_an_unstated_reference_is_another_contrast() -> None:
+    """Non-myeloablative 'better' in a cohort of reduced-intensity transplants compares it with other RIC, not with MAC."""
+    assoc = [{"factor": "conditioning_intensity", "level": lev, "level_as_printed": lev, "outcome": "os", "direction": "better",
+              "source": SRC} for lev in ("nma", "mac")]  # fmt: skip
+    nma, mac = factor_evidence(SPEC["conditioning"], [_study("e", associations=assoc)])
+    assert (nma.direction, nma.counted, nma.note) == ("not stated", False, "another contrast than the protocol's")
+    assert (mac.direction, mac.counted) == ("reference_better", True)

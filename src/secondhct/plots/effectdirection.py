@@ -85,14 +85,16 @@ def _legend(ax: Axes, y: float, up_words: str, down_words: str) -> None:
         ax.scatter([x + 0.08], [y], s=40, marker=shape, facecolors=colour, edgecolors=colour)
         ax.text(x + 0.22, y, words, ha="left", va="center", fontsize=7)
         x += 0.45 + 0.052 * len(words)
-    ax.text(0.1, y + ROW_H * 1.2, "? direction not stated.  × another contrast (not counted).  Filled: significant at the report's own level; open: not "
-            "significant or not stated.  Area: number of patients.", ha="left", va="center", fontsize=7, color=BLACK)  # fmt: skip
+    ax.text(0.1, y + ROW_H * 1.2, "? direction not stated.  × another contrast (not counted).  Area: number of patients.",
+            ha="left", va="center", fontsize=7, color=BLACK)
+    ax.text(0.1, y + ROW_H * 2.1, "Filled: significant at the report's own level; open: not significant or not stated.",
+            ha="left", va="center", fontsize=7, color=BLACK)
 
 
 def effect_direction_figure(title: str, subtitle: str, rows: Sequence[DirectionRow], up_words: str, down_words: str) -> Figure:
     """The effect-direction plot of one factor (rows already in group order)."""
     groups = len({r.group for r in rows})
-    height = 0.75 + ROW_H * (len(rows) + 1.7 * groups) + 0.75
+    height = 0.75 + ROW_H * (len(rows) + 1.7 * groups) + 0.95
     with rc_context():
         fig, ax = inch_canvas(WIDTH, height)
         ax.text(0.1, 0.16, title, ha="left", va="center", fontsize=9, fontweight="bold")

@@ -45,11 +45,20 @@ class FactorSpec:
     reference_words: str
     binary: bool = True
     """Two levels only: a ratio whose reference is not stated is of one level against the other."""
+    ambiguous: frozenset[str] = frozenset()
+    """Finer levels that may be compared with their siblings (non-myeloablative vs other reduced-intensity
+    conditioning): they enter only against a stated reference."""
+    at_second_hct: bool = False
+    """A property of the second HCT (remission at it, its donor, conditioning): only its recipients have one,
+    so every row is of second-HCT recipients whatever arm the report gives."""
 
 
 def _spec(key: str, title: str, codes: tuple[str, ...], level: str, reference: str, words: tuple[str, str],
           binary: bool = True) -> FactorSpec:  # fmt: skip
-    return FactorSpec(key, title, codes, frozenset(level.split()), frozenset(reference.split()), *words, binary)
+    at_second_hct = key in ("remission", "donor-change", "donor-type", "conditioning", "performance-status", "hct-ci")
+    ambiguous = frozenset({"conditioning": {"nma"}, "remission": {"cr1", "cr2", "cr3_or_later"}, "age": {"infant"}}.get(key, ()))
+    return FactorSpec(key, title, codes, frozenset(level.split()), frozenset(reference.split()), *words, binary, ambiguous,
+                      at_second_hct)  # fmt: skip
 
 
 #: The protocol's factors (issue 24), compared level first; the contrasts of protocol.yaml's factor analyses.
@@ -107,7 +116,7 @@ class EvidenceRow:
 def orientation(spec: FactorSpec, level: str, reference: str) -> int | None:
     """+1 when a row is of the compared level against the reference, -1 when the other way round, None
     when it is another contrast (an unstated reference is the other level for a two-level factor)."""
-    unstated = reference == "not stated" and spec.binary
+    unstated = reference == "not stated" and spec.binary and level not in spec.ambiguous
     if level in spec.level and (reference in spec.reference or unstated):
         return 1
     if level in spec.reference and (reference in spec.level or unstated):
@@ -136,11 +145,13 @@ def significance(p: object, ci: tuple[float, float] | None) -> bool | None:
     return number < 0.05 or (text.startswith("<") and number <= 0.05)
 
 
-def _context(study: StudyExtraction, arm_id: str | None) -> tuple[str, int | None]:
+def _context(study: StudyExtraction, arm_id: str | None, at_second_hct: bool) -> tuple[str, int | None]:
     """The population a row describes (second-HCT recipients, or all relapsed patients of whom some had
     one) and its size."""
     arm_id = arm_id or study.default_arm()
     arm = next((a for a in study.arms if a.id == arm_id), None)
+    if at_second_hct and (arm is None or arm.intervention != "second_allo_hct"):
+        arm = next((a for a in study.arms if a.intervention == "second_allo_hct"), arm)
     if arm is None:
         n = study.population.n
         return RECIPIENTS, n if isinstance(n, int) else None
@@ -154,8 +165,8 @@ def risk_of_bias(study: StudyExtraction) -> str:
     return rob.overall.judgement.replace("_", " ") if rob is not None else "not assessed"
 
 
-def _base(study: StudyExtraction, arm: str | None) -> dict[str, object]:
-    population, n = _context(study, arm)
+def _base(spec: FactorSpec, study: StudyExtraction, arm: str | None) -> dict[str, object]:
+    population, n = _context(study, arm, spec.at_second_hct)
     return {"key": study.key, "population": population, "n": n, "risk_of_bias": risk_of_bias(study),
             "disease": ", ".join(d.replace("_", " ") for d in study.population.diseases)}  # fmt: skip
 
@@ -187,7 +198,7 @@ def comparison_row(spec: FactorSpec, study: StudyExtraction, c: Comparison, leve
     reported = f"{c.group} vs {reference}: " + (f"{c.measure} {c.estimate}" if c.estimate is not None else "")
     ci = (float(c.ci.lower), float(c.ci.upper)) if c.ci is not None else None
     reported += (f" (CI {c.ci.lower}-{c.ci.upper})" if c.ci else "") + (f", p {c.p}" if c.p is not None else "")
-    row = EvidenceRow(**_base(study, c.arm), form="ratio" if c.estimate is not None and c.measure != "none" else "p_value",  # type: ignore[arg-type]
+    row = EvidenceRow(**_base(spec, study, c.arm), form="ratio" if c.estimate is not None and c.measure != "none" else "p_value",  # type: ignore[arg-type]
                       outcome=c.outcome, reported=reported.replace(": , ", ": ").strip(), direction="not stated",
                       adjusted=_adjusted(c.adjusted), cutoff=cutoff_text(c.cutoff), time=c.time or "", p=c.p,
                       measure=c.measure if c.measure != "none" else None, subgroups=tuple(c.subgroups or ()))  # fmt: skip
@@ -224,7 +235,7 @@ def association_row(spec: FactorSpec, study: StudyExtraction, a: Association) ->
     """An association stated in words: its direction if the level and the direction are given."""
     analysis = {"multivariable": "adjusted", "univariable": "unadjusted", "descriptive": "unadjusted"}.get(a.analysis,
                                                                                                           "adjustment not stated")
-    row = EvidenceRow(**_base(study, None), form="words", outcome=a.outcome, adjusted=analysis, direction="not stated",  # type: ignore[arg-type]
+    row = EvidenceRow(**_base(spec, study, None), form="words", outcome=a.outcome, adjusted=analysis, direction="not stated",  # type: ignore[arg-type]
                       reported=f"{a.level_as_printed}: {a.direction.replace('_', ' ')} (in words)", cutoff=cutoff_text(a.cutoff))
     sign = orientation(spec, a.level, "not stated") if spec.binary else (1 if a.level in spec.level else None)
     if a.direction == "no_effect":
@@ -240,7 +251,7 @@ def factor_evidence(spec: FactorSpec, studies: Sequence[StudyExtraction]) -> lis
     """Every row of evidence on ``spec`` from ``studies``, in report order (ratios, levels, p-values, words)."""
     rows: list[EvidenceRow] = []
     for s in sorted(studies, key=lambda s: s.key):
-        levels = [_level_row(s, arm, fields) for arm, fields in level_rows(spec.codes, spec.level, spec.reference, s)]
+        levels = [_level_row(spec, s, arm, fields) for arm, fields in level_rows(spec.codes, spec.level, spec.reference, s)]
         comps = [comparison_row(spec, s, c, levels) for c in s.comparisons if c.factor in spec.codes]
         _attach_p(levels, comps)
         words = [association_row(spec, s, a) for a in s.associations if a.factor in spec.codes]
@@ -250,8 +261,8 @@ def factor_evidence(spec: FactorSpec, studies: Sequence[StudyExtraction]) -> lis
     return rows
 
 
-def _level_row(study: StudyExtraction, arm: str | None, fields: dict[str, object]) -> EvidenceRow:
-    base = _base(study, arm)
+def _level_row(spec: FactorSpec, study: StudyExtraction, arm: str | None, fields: dict[str, object]) -> EvidenceRow:
+    base = _base(spec, study, arm)
     if fields["n"] is None:
         fields = {**fields, "n": base["n"]}
     return EvidenceRow(**{**base, **fields})  # type: ignore[arg-type]

@@ -81,7 +81,7 @@ def albatross_points(s: FactorSynthesis, labels: Mapping[str, str]) -> list[Alba
 
 
 def factor_figures(studies: Sequence[StudyExtraction], labels: Mapping[str, str]) -> dict[str, str]:
-    """SVG text by file name: every factor's effect-direction plot, and its albatross plot when a report gives p and n."""
+    """SVG text by file name: every factor's effect-direction plot, and its albatross plot when two reports or more give p and n."""
     out: dict[str, str] = {}
     for s in factor_syntheses(studies):
         spec = s.spec
@@ -91,7 +91,7 @@ def factor_figures(studies: Sequence[StudyExtraction], labels: Mapping[str, str]
         out[direction_file(spec.key)] = svg_with_title(figure_bytes(fig, "svg").decode("utf-8"), f"Effect-direction plot: {title}",
                                                        "One row per report; arrow up favours " + spec.reference_words)
         points = albatross_points(s, labels)
-        if points:
+        if len(points) >= 2:
             fig = albatross_figure(spec.title, f"{spec.level_words} vs {spec.reference_words}; reports that print a p-value",
                                    points, spec.reference_words, spec.level_words)  # fmt: skip
             out[albatross_file(spec.key)] = svg_with_title(figure_bytes(fig, "svg").decode("utf-8"), f"Albatross plot: {title}",
