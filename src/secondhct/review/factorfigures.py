@@ -81,10 +81,13 @@ def albatross_points(s: FactorSynthesis, labels: Mapping[str, str]) -> list[Alba
 
 
 def factor_figures(studies: Sequence[StudyExtraction], labels: Mapping[str, str]) -> dict[str, str]:
-    """SVG text by file name: every factor's effect-direction plot, and its albatross plot when two reports or more give p and n."""
+    """SVG text by file name: the effect-direction plot of every factor with evidence, and its albatross plot when two
+    reports or more give p and n."""
     out: dict[str, str] = {}
     for s in factor_syntheses(studies):
         spec = s.spec
+        if not s.rows:  # no evidence: the summary says so in words
+            continue
         title = f"{spec.title}: {spec.level_words} vs {spec.reference_words}"
         fig = effect_direction_figure(spec.title, f"{spec.level_words} vs {spec.reference_words}; one row per report",
                                       direction_rows(s, labels), spec.reference_words, spec.level_words)  # fmt: skip
