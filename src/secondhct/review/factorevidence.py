@@ -162,7 +162,9 @@ def _context(study: StudyExtraction, arm_id: str | None, at_second_hct: bool) ->
 def risk_of_bias(study: StudyExtraction) -> str:
     """The overall QUIPS judgement (prognostic factors), else another tool's, else 'not assessed'."""
     rob = assessment(study, "quips") or (study.risk_of_bias[0] if study.risk_of_bias else None)
-    return rob.overall.judgement.replace("_", " ") if rob is not None else "not assessed"
+    if rob is None:
+        return "not assessed"
+    return f"{rob.overall.judgement.replace('_', ' ')} ({ {'quips': 'QUIPS', 'jbi_case_series': 'JBI'}.get(rob.tool, rob.tool)})"
 
 
 def _base(spec: FactorSpec, study: StudyExtraction, arm: str | None) -> dict[str, object]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..extraction.schema import StudyExtraction
 from ..format import fmt_natural, fmt_p, fmt_range
 from ..outcomes import OUTCOMES
@@ -76,8 +78,23 @@ def statement(s: FactorSynthesis, pooled: Sequence[str]) -> str:
     if silent:
         none = silent.count("no difference stated")
         parts.append(f"of the other reports {none} state no difference and {len(silent) - none} give no direction")
-    parts.append(f"size: {'; '.join(pooled)}" if pooled else "size uncertain (not pooled)")
+    spread = ratio_spread(s)
+    parts.append(f"size: {'; '.join(pooled)}" if pooled else f"size uncertain (not pooled{'; ' + spread if spread else ''})")
     return "; ".join(parts) + "."
+
+
+def ratio_spread(s: FactorSynthesis) -> str:
+    """The harmonised ratios of the reports of second-HCT recipients that vote with one: their range and median
+    per measure (SWiM item 6: the distribution of the effects, when they cannot be pooled)."""
+    out = []
+    for measure in ("HR", "SHR", "RR", "OR"):
+        values = sorted(r.effect for r in s.voting.values() if r.population == RECIPIENTS and r.measure == measure and r.effect)
+        if len(values) == 1:
+            out.append(f"one report's {measure} {ratio_text(values[0])}")
+        elif values:
+            out.append(f"{measure}s of {len(values)} reports from {ratio_text(values[0])} to {ratio_text(values[-1])}, "
+                       f"median {ratio_text(float(np.median(values)))}")  # fmt: skip
+    return "; ".join(out) + (f" ({s.spec.level_words} vs {s.spec.reference_words})" if out else "")
 
 
 def analysis_sizes(spec: FactorSpec, analyses: Sequence[AnalysisRecord]) -> list[tuple[str, bool]]:
@@ -102,16 +119,16 @@ def table_row(s: FactorSynthesis, r: EvidenceRow, cite: Mapping[str, int], label
     harmonised = ""
     if r.effect is not None:
         ci = f" ({ratio_text(r.ci[0])}-{ratio_text(r.ci[1])})" if r.ci else ""
-        harmonised = f"{r.measure} {ratio_text(r.effect)}{ci}, {s.spec.level_words} vs {s.spec.reference_words}"
+        harmonised = f"{r.measure} {ratio_text(r.effect)}{ci}"
     elif r.lch is not None:
         harmonised = f"log cumulative-hazard ratio {r.lch[0]:.2f}" + (" (variance from n)" if r.lch[2] else "")
+    significant = {True: "; significant", False: "; not significant", None: ""}[r.significant]
     return {
-        "label": labels.get(r.key, r.key), "ref": cite.get(r.key, "?"), "population": r.population, "disease": r.disease,
-        "outcome": outcome_words(r.outcome), "form": FORM_WORDS[r.form], "reported": r.reported, "harmonised": harmonised,
-        "direction": favoured_words(s.spec, r.direction),
-        "significant": {True: "yes", False: "no", None: "–"}[r.significant], "adjusted": r.adjusted, "cutoff": r.cutoff or "–",
-        "n": r.n if r.n is not None else "–", "rob": r.risk_of_bias, "note": r.note,
-        "votes": s.voting.get(r.key) is r,
+        "label": labels.get(r.key, r.key), "ref": cite.get(r.key, "?"), "who": f"{r.population}; {r.disease}",
+        "outcome": outcome_words(r.outcome), "reported": f"{FORM_WORDS[r.form]}: {r.reported}", "harmonised": harmonised or "–",
+        "direction": "another contrast (not counted)" if r.note.startswith("another contrast") else favoured_words(s.spec, r.direction) + significant,
+        "adjusted": r.adjusted + (f"; cut-off {r.cutoff}" if r.cutoff and r.cutoff != "cut-off not stated" else f"; {r.cutoff}" if r.cutoff else ""),
+        "n": r.n if r.n is not None else "–", "rob": r.risk_of_bias, "note": r.note or "–", "votes": s.voting.get(r.key) is r,
     }  # fmt: skip
 
 
@@ -127,7 +144,7 @@ def factor_context(spec: FactorSpec, studies: Sequence[StudyExtraction], analyse
         "forms": ", ".join(f"{FORM_WORDS[f]} ({sum(1 for r in s.rows if r.form == f)})" for f in forms) or "none",
         "sizes": [t for t, _ in sizes], "certainty": CERTAINTY_PENDING,
         "refs": ", ".join(str(cite[k]) for k in sorted(s.reports, key=lambda k: cite.get(k, 0)) if k in cite),
-        "rows": [table_row(s, r, cite, labels) for r in s.rows],
+        "rows": [table_row(s, r, cite, labels) for r in sorted(s.rows, key=lambda r: labels.get(r.key, r.key).casefold())],
     }
 
 
