@@ -138,3 +138,12 @@ def test_a_finer_level_against_an_unstated_reference_is_another_contrast() -> No
     nma, mac = factor_evidence(SPEC["conditioning"], [_study("e", associations=assoc)])
     assert (nma.direction, nma.counted, nma.note) == ("not stated", False, "another contrast than the protocol's")
     assert (mac.direction, mac.counted) == ("reference_better", True)
+
+
+@pytest.mark.parametrize(("p", "ci", "expected"), [("<0.05", None, True), (0.05, None, False), ("n.s.", None, False), (">0.05", None, False),
+                                                   (">0.01", None, None), ("1e-4", None, True), (0.2, (1.2, 3.0), True),
+                                                   ("<0.001", (0.8, 1.4), False), (None, None, None)])  # fmt: skip
+def test_significance_at_the_report_s_own_level(p: object, ci: tuple[float, float] | None, expected: bool | None) -> None:
+    from secondhct.review.factorevidence import significance
+
+    assert significance(p, ci) is expected

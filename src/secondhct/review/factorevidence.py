@@ -138,10 +138,13 @@ def significance(p: object, ci: tuple[float, float] | None) -> bool | None:
         return None
     if is_not_significant(p):
         return False
-    text = str(p).strip().replace("≤", "<=")
-    number = float(text.lstrip("<>= ")) if text.lstrip("<>= ").replace(".", "", 1).isdigit() else None
-    if number is None:
+    text = str(p).strip().replace("≤", "<=").replace("≥", ">=")
+    try:
+        number = float(text.lstrip("<>= "))
+    except ValueError:
         return None
+    if text.startswith(">"):
+        return False if number >= 0.05 else None
     return number < 0.05 or (text.startswith("<") and number <= 0.05)
 
 
@@ -198,7 +201,7 @@ def comparison_row(spec: FactorSpec, study: StudyExtraction, c: Comparison, leve
     sign = orientation(spec, c.level, c.reference_level)
     reference = c.reference if c.reference != "not stated" else "reference not stated"
     reported = f"{c.group} vs {reference}: " + (f"{c.measure} {c.estimate}" if c.estimate is not None else "")
-    ci = (float(c.ci.lower), float(c.ci.upper)) if c.ci is not None else None
+    ci = (float(c.ci.lower), float(c.ci.upper)) if c.ci is not None and min(c.ci.lower, c.ci.upper) > 0 else None
     reported += (f" (CI {c.ci.lower}-{c.ci.upper})" if c.ci else "") + (f", p {c.p}" if c.p is not None else "")
     row = EvidenceRow(**_base(spec, study, c.arm), form="ratio" if c.estimate is not None and c.measure != "none" else "p_value",  # type: ignore[arg-type]
                       outcome=c.outcome, reported=reported.replace(": , ", ": ").strip(), direction="not stated",
@@ -208,7 +211,9 @@ def comparison_row(spec: FactorSpec, study: StudyExtraction, c: Comparison, leve
         row.counted = False
         row.note = "which group is compared is not stated" if c.level == "not stated" else "another contrast than the protocol's"
         return row
-    if row.form == "ratio":
+    if row.form == "ratio" and float(c.estimate) <= 0:  # type: ignore[arg-type]
+        row.counted, row.note = False, "a ratio that is not positive cannot be read"
+    elif row.form == "ratio":
         est = float(c.estimate) ** sign  # type: ignore[arg-type]
         row.effect = est
         row.ci = None if ci is None else tuple(sorted((ci[0] ** sign, ci[1] ** sign)))  # type: ignore[assignment]

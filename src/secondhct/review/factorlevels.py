@@ -57,6 +57,8 @@ def _lch(pair: tuple[Outcome, Outcome], subs: tuple[Subgroup, Subgroup]) -> tupl
         scale = 100 if out.unit == "percent" else 1
         se = float(out.se) / scale if out.se is not None else None
         n = _size(out, sub)
+        if se is not None and se <= 0:  # a zero SE gives no variance: fall back on n (validate reports the SE)
+            se = None
         if se is None and n is None:
             return None
         parts.append(log_cumulative_hazard(s, se=se, n=None if se is not None else n))
