@@ -147,3 +147,16 @@ def test_significance_at_the_report_s_own_level(p: object, ci: tuple[float, floa
     from secondhct.review.factorevidence import significance
 
     assert significance(p, ci) is expected
+
+
+def test_reports_that_may_share_patients_count_once_in_the_independent_vote() -> None:
+    from secondhct.review.factorsynthesis import overlap_groups
+
+    studies = [_study(f"r{i}", comparisons=[_hr("early", "late", 1.5 + i, 1.1, 4.0)]) for i in range(3)]
+    link = {"key": "r0", "reason": "same centre, same years (fictional)"}
+    studies[1] = StudyExtraction.model_validate({**studies[1].model_dump(), "study": {**studies[1].study.model_dump(),
+                                                                                      "may_share_patients_with": [link]}})  # fmt: skip
+    s = synthesise(SPEC["early-relapse"], studies, overlap_groups(studies, None))
+    assert s.votes[RECIPIENTS] is not None and s.votes[RECIPIENTS].total == 3  # type: ignore[union-attr]
+    assert s.independent is not None and (s.independent.favouring, s.independent.total) == (2, 2)
+    assert "counting one report per group of reports that may share patients: 2 of 2 (sign test p = 0.50)" in statement(s, [])

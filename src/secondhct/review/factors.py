@@ -19,9 +19,10 @@ from ..extraction.schema import StudyExtraction
 from ..format import fmt_natural, fmt_p, fmt_range
 from ..outcomes import OUTCOMES
 from ..results import AnalysisRecord
+from ..vocabulary import Vocabulary
 from ..words import outcome_words
 from .factorevidence import ALL_RELAPSED, FACTORS, RECIPIENTS, EvidenceRow, FactorSpec
-from .factorsynthesis import FactorSynthesis, level_pool_text, ratio_text, synthesise
+from .factorsynthesis import FactorSynthesis, level_pool_text, overlap_groups, ratio_text, synthesise
 
 #: Where the certainty of a factor's evidence goes (GRADE for prognostic factors: Foroutan F et al. J Clin Epidemiol 2020).
 CERTAINTY_PENDING = "not yet rated"
@@ -72,6 +73,12 @@ def statement(s: FactorSynthesis, pooled: Sequence[str]) -> str:
     main = _vote_clause(s, RECIPIENTS)
     relapsed = _vote_clause(s, ALL_RELAPSED)
     parts = [_sentence_case(main) if main else "No report of second-HCT recipients gives a direction"]
+    main_vote, independent = s.votes.get(RECIPIENTS), s.independent
+    if main_vote is not None and independent is not None and independent.total < main_vote.total:
+        ahead = 2 * main_vote.favouring >= main_vote.total
+        count = independent.favouring if ahead else independent.total - independent.favouring
+        parts.append(f"counting one report per group of reports that may share patients: {count} of {independent.total} "
+                     f"(sign test {fmt_p(independent.sign_test_p)})")  # fmt: skip
     if relapsed:
         parts.append(relapsed)
     silent = list(s.silent.values())
@@ -133,9 +140,9 @@ def table_row(s: FactorSynthesis, r: EvidenceRow, cite: Mapping[str, int], label
 
 
 def factor_context(spec: FactorSpec, studies: Sequence[StudyExtraction], analyses: Sequence[AnalysisRecord],
-                   cite: Mapping[str, int], labels: Mapping[str, str]) -> dict[str, Any]:  # fmt: skip
+                   cite: Mapping[str, int], labels: Mapping[str, str], groups: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
     """What factors.md.j2 shows for one factor."""
-    s = synthesise(spec, studies)
+    s = synthesise(spec, studies, groups)
     sizes = analysis_sizes(spec, analyses) + [(level_pool_text(p, spec, dict(labels)), p.pooled is not None) for p in s.levels]
     forms = sorted({r.form for r in s.rows}, key=list(FORM_WORDS).index)
     return {
@@ -149,9 +156,10 @@ def factor_context(spec: FactorSpec, studies: Sequence[StudyExtraction], analyse
 
 
 def factors_context(studies: Sequence[StudyExtraction], analyses: Sequence[AnalysisRecord], cite: Mapping[str, int],
-                    labels: Mapping[str, str]) -> list[dict[str, Any]]:  # fmt: skip
+                    labels: Mapping[str, str], vocabulary: Vocabulary | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """One entry per factor of the protocol, in the protocol's order."""
-    return [factor_context(spec, studies, analyses, cite, labels) for spec in FACTORS]
+    groups = overlap_groups(studies, vocabulary)
+    return [factor_context(spec, studies, analyses, cite, labels, groups) for spec in FACTORS]
 
 
 def factor_syntheses(studies: Sequence[StudyExtraction]) -> list[FactorSynthesis]:

@@ -25,6 +25,7 @@ from ..extraction.timepoint import parse_time_point
 from ..outcomes import OUTCOMES
 from ..stats.pooling import PooledResult, pool
 from ..stats.votecount import VoteCount, vote_count
+from ..vocabulary import Vocabulary
 from .factorevidence import ALL_RELAPSED, RECIPIENTS, EvidenceRow, FactorSpec, factor_evidence
 
 _FORM_RANK = {"ratio": 1, "levels": 2, "p_value": 4, "words": 5}
@@ -72,6 +73,8 @@ class FactorSynthesis:
     votes: dict[str, VoteCount | None] = field(default_factory=dict)
     """Per population: the reports favouring the reference level (the one the protocol expects to do better)."""
     levels: list[LevelPool] = field(default_factory=list)
+    independent: VoteCount | None = None
+    """The recipients' vote with one report per group of reports that may share patients (the largest)."""
 
     @property
     def reports(self) -> list[str]:
@@ -106,8 +109,39 @@ def level_pools(rows: Sequence[EvidenceRow]) -> list[LevelPool]:
     return out
 
 
-def synthesise(spec: FactorSpec, studies: Sequence[StudyExtraction]) -> FactorSynthesis:
-    """The evidence table, the votes and the level contrasts of one factor."""
+def overlap_groups(studies: Sequence[StudyExtraction], vocabulary: Vocabulary | None) -> dict[str, str]:
+    """Each report's group of reports that may share patients (joined transitively; protocol.overlap.may_share)."""
+    from ..protocol.overlap import may_share
+
+    group = {s.key: s.key for s in studies}
+
+    def root(key: str) -> str:
+        while group[key] != key:
+            key = group[key]
+        return key
+
+    for i, a in enumerate(studies):
+        for b in studies[i + 1:]:
+            if may_share(a, b, vocabulary) is not None:
+                group[root(b.key)] = root(a.key)
+    return {key: root(key) for key in group}
+
+
+def _independent(out: FactorSynthesis, groups: dict[str, str]) -> VoteCount | None:
+    """One vote per overlap group: the largest report of second-HCT recipients with a direction."""
+    chosen: dict[str, EvidenceRow] = {}
+    for key, row in sorted(out.voting.items()):
+        if row.population != RECIPIENTS:
+            continue
+        g = groups.get(key, key)
+        if g not in chosen or (row.n or 0) > (chosen[g].n or 0):
+            chosen[g] = row
+    return _vote(list(chosen.values()))
+
+
+def synthesise(spec: FactorSpec, studies: Sequence[StudyExtraction], groups: dict[str, str] | None = None) -> FactorSynthesis:
+    """The evidence table, the votes and the level contrasts of one factor; with ``groups`` (from
+    :func:`overlap_groups`) also the vote with one report per group that may share patients."""
     rows = factor_evidence(spec, studies)
     out = FactorSynthesis(spec, rows)
     for key in out.reports:
@@ -120,6 +154,7 @@ def synthesise(spec: FactorSpec, studies: Sequence[StudyExtraction]) -> FactorSy
     for population in (RECIPIENTS, ALL_RELAPSED):
         out.votes[population] = _vote([r for r in out.voting.values() if r.population == population])
     out.levels = level_pools(rows)
+    out.independent = _independent(out, groups) if groups is not None else None
     return out
 
 

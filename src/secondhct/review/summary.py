@@ -90,7 +90,7 @@ def summary_context(
         "studies": study_rows(studies, labels, cite),
         "factors": factor_rows(studies, labels, cite),
         "benefit": benefit_context(document.analyses, cite),
-        "prognostic": factors_context(studies, document.analyses, cite, labels),
+        "prognostic": factors_context(studies, document.analyses, cite, labels, vocabulary),
         "sections": kind_sections(document, cite, labels),
         "prisma": prisma_context(searches, prisma_svg),
         "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),
