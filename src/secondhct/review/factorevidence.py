@@ -109,6 +109,8 @@ class EvidenceRow:
     counted: bool = True
     note: str = ""
     subgroups: tuple[str, ...] = ()
+    selection: str = ""
+    """Why the cohort is a selected subset (population.selection kinds), '' for all comers."""
     lch: tuple[float, float, bool] | None = field(default=None, repr=False)
     """log cumulative-hazard ratio, its variance, and whether that is binomial (levels rows only)."""
 
@@ -172,7 +174,9 @@ def risk_of_bias(study: StudyExtraction) -> str:
 
 def _base(spec: FactorSpec, study: StudyExtraction, arm: str | None) -> dict[str, object]:
     population, n = _context(study, arm, spec.at_second_hct)
-    return {"key": study.key, "population": population, "n": n, "risk_of_bias": risk_of_bias(study),
+    selection = "; ".join(dict.fromkeys(sel.description if sel.kind == "other" else sel.kind.replace("_", " ")
+                                        for sel in study.population.selection))  # fmt: skip
+    return {"key": study.key, "population": population, "n": n, "risk_of_bias": risk_of_bias(study), "selection": selection,
             "disease": ", ".join(d.replace("_", " ") for d in study.population.diseases)}  # fmt: skip
 
 

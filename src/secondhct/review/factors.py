@@ -131,7 +131,7 @@ def table_row(s: FactorSynthesis, r: EvidenceRow, cite: Mapping[str, int], label
         harmonised = f"log cumulative-hazard ratio {r.lch[0]:.2f}" + (" (variance from n)" if r.lch[2] else "")
     significant = {True: "; significant", False: "; not significant", None: ""}[r.significant]
     return {
-        "label": labels.get(r.key, r.key), "ref": cite.get(r.key, "?"), "who": f"{r.population}; {r.disease}",
+        "label": labels.get(r.key, r.key), "ref": cite.get(r.key, "?"), "who": f"{r.population}{f' (selected cohort: {r.selection})' if r.selection else ''}; {r.disease}",
         "outcome": outcome_words(r.outcome), "reported": f"{FORM_WORDS[r.form]}: {r.reported}", "harmonised": harmonised or "–",
         "direction": "another contrast (not counted)" if r.note.startswith("another contrast") else favoured_words(s.spec, r.direction) + significant,
         "adjusted": r.adjusted + (f"; cut-off {r.cutoff}" if r.cutoff and r.cutoff != "cut-off not stated" else f"; {r.cutoff}" if r.cutoff else ""),
