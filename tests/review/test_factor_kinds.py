@@ -243,9 +243,9 @@ def test_factor_lines_and_alternatives_read_as_a_clinician_would() -> None:
     fit = REF["ratios"]["fit"]
     remission = next(f for f in FACTORS if f.key == "remission")
     assert analysis_sizes(remission, [pooled, single, arms]) == [
-        (f"pooled HR {np.exp(fit['estimate']):.2f} ({np.exp(fit['ci_lb']):.2f} to {np.exp(fit['ci_ub']):.2f}), 5 reports "
-         "(factor-remission-os-hr)", True),
-        ("factor-remission-lfs-hr: one report (hr0: HR 2.1 (95% CI 1.3-3.4)), not pooled", False),
+        (f"pooled HR for overall survival {np.exp(fit['estimate']):.2f} ({np.exp(fit['ci_lb']):.2f} to {np.exp(fit['ci_ub']):.2f}), "
+         "5 reports (factor-remission-os-hr)", True),
+        ("HR for overall survival: one report (hr0: HR 2.1 (95% CI 1.3-3.4)), not pooled (factor-remission-lfs-hr)", False),
     ]
     ctx = benefit_context([pooled, single, arms], cite)
     assert set(ctx) == {"alternatives"}

@@ -110,14 +110,15 @@ def analysis_sizes(spec: FactorSpec, analyses: Sequence[AnalysisRecord]) -> list
     for a in analyses:
         if a.kind != "factor_ratio" or not a.id.startswith(f"factor-{spec.key}-"):
             continue
+        what = f"{a.measure} for {outcome_words(a.outcomes[0]) if a.outcomes else 'the outcome'}"
         if a.pooled is not None and a.k >= 2:
             nat = a.pooled.natural
-            out.append((f"pooled {a.measure} {fmt_natural('ratio', nat.estimate)} ({fmt_range('ratio', nat.ci_lb, nat.ci_ub)}), "
+            out.append((f"pooled {what} {fmt_natural('ratio', nat.estimate)} ({fmt_range('ratio', nat.ci_lb, nat.ci_ub)}), "
                         f"{a.k} reports ({a.id})", True))  # fmt: skip
         elif a.k == 1:
-            out.append((f"{a.id}: one report ({a.included[0].label}: {a.included[0].reported}), not pooled", False))
+            out.append((f"{what}: one report ({a.included[0].label}: {a.included[0].reported}), not pooled ({a.id})", False))
         else:
-            out.append((f"{a.id}: no report enters", False))
+            out.append((f"{what}: no report enters the protocol's analysis yet ({a.id})", False))
     return out
 
 
