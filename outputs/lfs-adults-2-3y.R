@@ -96,4 +96,19 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
   message("sensitivity[5]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
 }
 
+# sensitivity analysis: including selected cohorts (e.g. second remission only)
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("nagler2019", "yalniz_nd"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[6]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[6]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
+
 cat(paste0('{"analysis": ', "\"lfs-adults-2-3y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

@@ -11,10 +11,10 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
-  key = c("bosi1997", "clml2016all", "fan2019", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"),
-  label = c("Bosi 1997", "Clin Lymphoma Myeloma Leuk 2016", "Fan 2019", "Hazar 2020", "Mrsic 1992", "Nagler n.d.", "Yalniz 2021"),
-  yi = c(-0.3227733922630512, -0.8664189018339818, -1.550597412411167, -1.0150127198328165, -1.3249254147435987, -1.3862943611198906, -0.9946225751440619),
-  vi = c(0.10802869242070695, 0.17773455273455271, 0.10656010656010656, 0.10042737875302135, 0.06053283579739266, 0.02551020408163265, 0.055753480411014654),
+  key = c("clml2016all", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"),
+  label = c("Clin Lymphoma Myeloma Leuk 2016", "Hazar 2020", "Mrsic 1992", "Nagler n.d.", "Yalniz 2021"),
+  yi = c(-0.8664189018339818, -1.0150127198328165, -1.3249254147435987, -1.3862943611198906, -0.9946225751440619),
+  vi = c(0.17773455273455271, 0.10042737875302135, 0.06053283579739266, 0.02551020408163265, 0.055753480411014654),
   stringsAsFactors = FALSE
 )
 
@@ -23,7 +23,7 @@ obj <- function(fields) paste0("{", paste(sprintf('"%s": %s', names(fields), unl
 models <- list()
 
 # primary model
-sub <- dat[dat$key %in% c("bosi1997", "clml2016all", "fan2019", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["primary"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
@@ -32,7 +32,7 @@ models[["primary"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$be
 # sensitivity analysis: Bayesian random-effects, half-normal(scale = 0.5) prior on τ instead of the primary model
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("bosi1997", "clml2016all", "fan2019", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
+  sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
@@ -45,73 +45,99 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
 }
 
 # sensitivity analysis: excluding case reports and meeting abstracts
-sub <- dat[dat$key %in% c("bosi1997", "clml2016all", "fan2019", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["sensitivity[2]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
-# sensitivity analysis: all reports, not one per overlap group
-sub <- dat[dat$key %in% c("bosi1997", "clml2016all", "fan2019", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
+# sensitivity analysis: including selected cohorts (e.g. second remission only)
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[3]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[5]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: excluding '±' read as SE and binomial approximations
 sub <- dat[dat$key %in% c("mrsic1992"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "z", control = CTRL)
 print(res)
-models[["sensitivity[6]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: without bosi1997
-sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[8]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[7]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: without clml2016all
-sub <- dat[dat$key %in% c("bosi1997", "fan2019", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[9]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: without fan2019
-sub <- dat[dat$key %in% c("bosi1997", "clml2016all", "hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[10]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("hazar2020", "mrsic1992", "nagler2019", "yalniz_nd"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[11]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[11]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
 
 # sensitivity analysis: without hazar2020
-sub <- dat[dat$key %in% c("bosi1997", "clml2016all", "fan2019", "mrsic1992", "nagler2019", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[11]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("clml2016all", "mrsic1992", "nagler2019", "yalniz_nd"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[12]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[12]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
 
 # sensitivity analysis: without mrsic1992
-sub <- dat[dat$key %in% c("bosi1997", "clml2016all", "fan2019", "hazar2020", "nagler2019", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[12]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "nagler2019", "yalniz_nd"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[13]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[13]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
 
 # sensitivity analysis: without nagler2019
-sub <- dat[dat$key %in% c("bosi1997", "clml2016all", "fan2019", "hazar2020", "mrsic1992", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[13]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "mrsic1992", "yalniz_nd"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[14]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[14]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
 
 # sensitivity analysis: without yalniz_nd
-sub <- dat[dat$key %in% c("bosi1997", "clml2016all", "fan2019", "hazar2020", "mrsic1992", "nagler2019"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[14]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "mrsic1992", "nagler2019"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[15]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[15]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
 
 cat(paste0('{"analysis": ', "\"lfs-all-ages-2-3y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

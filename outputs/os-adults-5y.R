@@ -11,10 +11,10 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
-  key = c("nagler2019", "shimomura2019"),
-  label = c("Nagler n.d.", "Shimomura 2019"),
-  yi = c(-1.8152899666382492, -1.082675696405297),
-  vi = c(0.03390060343074106, 0.05344704298622739),
+  key = c("nagler2019"),
+  label = c("Nagler n.d."),
+  yi = c(-1.8152899666382492),
+  vi = c(0.03390060343074106),
   stringsAsFactors = FALSE
 )
 
@@ -22,78 +22,10 @@ num <- function(x) if (is.null(x) || length(x) == 0 || is.na(x) || !is.finite(x)
 obj <- function(fields) paste0("{", paste(sprintf('"%s": %s', names(fields), unlist(fields)), collapse = ", "), "}")
 models <- list()
 
-# primary model
-if (requireNamespace("bayesmeta", quietly = TRUE)) {
-  suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("nagler2019", "shimomura2019"), ]
-  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
-                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
-  print(b)
-  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
-  tq <- b$qposterior(tau.p = 0.5)
-  models[["primary"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
-                                     tau = num(tq[1])))
-} else {
-  message("primary", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
-}
-
-# sensitivity analysis: REML, Knapp-Hartung (ad hoc) (frequentist random effects)
-sub <- dat[dat$key %in% c("nagler2019", "shimomura2019"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[0]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: common-effect model (assumes no between-study heterogeneity)
-sub <- dat[dat$key %in% c("nagler2019", "shimomura2019"), ]
-res <- rma(yi, vi, data = sub, method = "EE", test = "z", control = CTRL)
-print(res)
-models[["sensitivity[1]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: Bayesian random-effects, half-normal(scale = 1) prior on τ instead of the primary model
-if (requireNamespace("bayesmeta", quietly = TRUE)) {
-  suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("nagler2019", "shimomura2019"), ]
-  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 1),
-                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
-  print(b)
-  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
-  tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[2]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
-                                     tau = num(tq[1])))
-} else {
-  message("sensitivity[2]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
-}
-
-# sensitivity analysis: excluding case reports and meeting abstracts
-if (requireNamespace("bayesmeta", quietly = TRUE)) {
-  suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("nagler2019", "shimomura2019"), ]
-  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
-                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
-  print(b)
-  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
-  tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[4]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
-                                     tau = num(tq[1])))
-} else {
-  message("sensitivity[4]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
-}
-
-# sensitivity analysis: all reports, not one per overlap group
-if (requireNamespace("bayesmeta", quietly = TRUE)) {
-  suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("nagler2019", "shimomura2019"), ]
-  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
-                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
-  print(b)
-  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
-  tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[5]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
-                                     tau = num(tq[1])))
-} else {
-  message("sensitivity[5]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
-}
+# the single report (Wald interval)
+one <- dat[dat$key %in% c("nagler2019"), ]
+z <- qnorm(0.975)
+models[["primary"]] <- obj(list(k = num(1), estimate = num(one$yi), se = num(sqrt(one$vi)),
+                                   ci_lb = num(one$yi - z * sqrt(one$vi)), ci_ub = num(one$yi + z * sqrt(one$vi))))
 
 cat(paste0('{"analysis": ', "\"os-adults-5y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

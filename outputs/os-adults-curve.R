@@ -14,10 +14,10 @@ CTRL <- list(optimizer = "nlminb", iter.max = 10000, eval.max = 10000, rel.tol =
 
 # One row per report and time: y = log(-log S) and w = Var(log S) of the modelled S
 dat <- data.frame(
-  study = c("nagler2019", "nagler2019", "shimomura2019", "yalniz_nd"),
-  t = c(2.0, 5.0, 5.0, 2.0),
-  yi = c(0.18562675886236574, 0.6760584241327825, 0.3179923812618658, 0.02142018846782335),
-  w = c(0.009523809523809523, 0.025072886297376088, 0.029823931009701758, 0.019536019536019536),
+  study = c("leuklymph2016cb", "nagler2019", "nagler2019", "yalniz_nd"),
+  t = c(3.0, 2.0, 5.0, 2.0),
+  yi = c(0.21339567961411104, 0.18562675886236574, 0.6760584241327825, 0.02142018846782335),
+  w = c(0.0720081135902637, 0.009523809523809523, 0.025072886297376088, 0.019536019536019536),
   stringsAsFactors = FALSE
 )
 logs <- -exp(dat$yi)

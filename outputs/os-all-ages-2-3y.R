@@ -11,10 +11,10 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
-  key = c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"),
-  label = c("Clin Lymphoma Myeloma Leuk 2016", "Fan 2019", "Hazar 2020", "Kato 2012", "Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz 2021"),
-  yi = c(-0.3763812135551304, -1.2310368743174411, -1.0668635903535293, -0.8760354701545604, -0.8953840470548413, -0.8472978603872036, -0.5753641449035618),
-  vi = c(0.15345715177081112, 0.0879502834637636, 0.10294776512755639, 0.03177601158897151, 0.1428448990086564, 0.019436345966958212, 0.04769536019536019),
+  key = c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"),
+  label = c("Clin Lymphoma Myeloma Leuk 2016", "Hazar 2020", "Kato 2012", "Leukemia & Lymphoma 2016", "Nagler n.d.", "Yalniz 2021"),
+  yi = c(-0.3763812135551304, -1.0668635903535293, -0.8760354701545604, -0.8953840470548413, -0.8472978603872036, -0.5753641449035618),
+  vi = c(0.15345715177081112, 0.10294776512755639, 0.03177601158897151, 0.1428448990086564, 0.019436345966958212, 0.04769536019536019),
   stringsAsFactors = FALSE
 )
 
@@ -23,7 +23,7 @@ obj <- function(fields) paste0("{", paste(sprintf('"%s": %s', names(fields), unl
 models <- list()
 
 # primary model
-sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["primary"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
@@ -32,7 +32,7 @@ models[["primary"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$be
 # sensitivity analysis: Bayesian random-effects, half-normal(scale = 0.5) prior on τ instead of the primary model
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+  sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
@@ -45,64 +45,64 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
 }
 
 # sensitivity analysis: excluding case reports and meeting abstracts
-sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["sensitivity[2]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
-# sensitivity analysis: without clml2016all
-sub <- dat[dat$key %in% c("fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
-res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
-print(res)
-models[["sensitivity[9]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
-                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: without fan2019
+# sensitivity analysis: including selected cohorts (e.g. second remission only)
 sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
-models[["sensitivity[10]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[5]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
-# sensitivity analysis: without hazar2020
-sub <- dat[dat$key %in% c("clml2016all", "fan2019", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+# sensitivity analysis: without clml2016all
+sub <- dat[dat$key %in% c("hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["sensitivity[11]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
-# sensitivity analysis: without kato2012
-sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+# sensitivity analysis: without hazar2020
+sub <- dat[dat$key %in% c("clml2016all", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["sensitivity[12]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
-# sensitivity analysis: without leuklymph2016cb
-sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "nagler2019", "yalniz_nd"), ]
+# sensitivity analysis: without kato2012
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["sensitivity[13]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
-# sensitivity analysis: without nagler2019
-sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "yalniz_nd"), ]
+# sensitivity analysis: without leuklymph2016cb
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "nagler2019", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["sensitivity[14]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
-# sensitivity analysis: without yalniz_nd
-sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019"), ]
+# sensitivity analysis: without nagler2019
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "yalniz_nd"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["sensitivity[15]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
+# sensitivity analysis: without yalniz_nd
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019"), ]
+res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
+print(res)
+models[["sensitivity[16]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+
 # permutation test of the subgroup differences by age group
-sub <- dat[dat$key %in% c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
-sub$level <- c("not stated", "mixed", "pediatric", "pediatric", "adult", "adult", "adult")[match(sub$key, c("clml2016all", "fan2019", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"))]
+sub <- dat[dat$key %in% c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"), ]
+sub$level <- c("not stated", "pediatric", "pediatric", "adult", "adult", "adult")[match(sub$key, c("clml2016all", "hazar2020", "kato2012", "leuklymph2016cb", "nagler2019", "yalniz_nd"))]
 res <- rma(yi, vi, mods = ~ factor(level), data = sub, method = "DL", test = "adhoc", control = CTRL)
 pt <- permutest(res, exact = TRUE, progbar = FALSE)
 print(pt)

@@ -11,10 +11,10 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
-  key = c("eapen2004", "nagler2019", "shimomura2019"),
-  label = c("Eapen 2004", "Nagler n.d.", "Shimomura 2019"),
-  yi = c(-0.9444616088408512, -1.8152899666382492, -1.082675696405297),
-  vi = c(0.019375286870996624, 0.03390060343074106, 0.05344704298622739),
+  key = c("eapen2004", "nagler2019"),
+  label = c("Eapen 2004", "Nagler n.d."),
+  yi = c(-0.9444616088408512, -1.8152899666382492),
+  vi = c(0.019375286870996624, 0.03390060343074106),
   stringsAsFactors = FALSE
 )
 
@@ -25,7 +25,7 @@ models <- list()
 # primary model
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("eapen2004", "nagler2019", "shimomura2019"), ]
+  sub <- dat[dat$key %in% c("eapen2004", "nagler2019"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
@@ -38,14 +38,14 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
 }
 
 # sensitivity analysis: REML, Knapp-Hartung (ad hoc) (frequentist random effects)
-sub <- dat[dat$key %in% c("eapen2004", "nagler2019", "shimomura2019"), ]
+sub <- dat[dat$key %in% c("eapen2004", "nagler2019"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
 print(res)
 models[["sensitivity[0]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
 
 # sensitivity analysis: common-effect model (assumes no between-study heterogeneity)
-sub <- dat[dat$key %in% c("eapen2004", "nagler2019", "shimomura2019"), ]
+sub <- dat[dat$key %in% c("eapen2004", "nagler2019"), ]
 res <- rma(yi, vi, data = sub, method = "EE", test = "z", control = CTRL)
 print(res)
 models[["sensitivity[1]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
@@ -54,7 +54,7 @@ models[["sensitivity[1]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric
 # sensitivity analysis: Bayesian random-effects, half-normal(scale = 1) prior on τ instead of the primary model
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("eapen2004", "nagler2019", "shimomura2019"), ]
+  sub <- dat[dat$key %in% c("eapen2004", "nagler2019"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 1),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
@@ -69,7 +69,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
 # sensitivity analysis: excluding case reports and meeting abstracts
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("eapen2004", "nagler2019", "shimomura2019"), ]
+  sub <- dat[dat$key %in% c("eapen2004", "nagler2019"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
@@ -84,7 +84,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
 # sensitivity analysis: all reports, not one per overlap group
 if (requireNamespace("bayesmeta", quietly = TRUE)) {
   suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("eapen2004", "nagler2019", "shimomura2019"), ]
+  sub <- dat[dat$key %in% c("eapen2004", "nagler2019"), ]
   b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
                  mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
   print(b)
@@ -100,52 +100,7 @@ if (requireNamespace("bayesmeta", quietly = TRUE)) {
 sub <- dat[dat$key %in% c("eapen2004"), ]
 res <- rma(yi, vi, data = sub, method = "REML", test = "z", control = CTRL)
 print(res)
-models[["sensitivity[9]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+models[["sensitivity[10]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
                                    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
-
-# sensitivity analysis: without eapen2004
-if (requireNamespace("bayesmeta", quietly = TRUE)) {
-  suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("nagler2019", "shimomura2019"), ]
-  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
-                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
-  print(b)
-  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
-  tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[11]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
-                                     tau = num(tq[1])))
-} else {
-  message("sensitivity[11]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
-}
-
-# sensitivity analysis: without nagler2019
-if (requireNamespace("bayesmeta", quietly = TRUE)) {
-  suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("eapen2004", "shimomura2019"), ]
-  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
-                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
-  print(b)
-  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
-  tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[12]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
-                                     tau = num(tq[1])))
-} else {
-  message("sensitivity[12]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
-}
-
-# sensitivity analysis: without shimomura2019
-if (requireNamespace("bayesmeta", quietly = TRUE)) {
-  suppressPackageStartupMessages(library(bayesmeta))
-  sub <- dat[dat$key %in% c("eapen2004", "nagler2019"), ]
-  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
-                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
-  print(b)
-  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
-  tq <- b$qposterior(tau.p = 0.5)
-  models[["sensitivity[13]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
-                                     tau = num(tq[1])))
-} else {
-  message("sensitivity[13]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
-}
 
 cat(paste0('{"analysis": ', "\"os-all-ages-4-5y\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

@@ -11,10 +11,10 @@ CTRL <- list(threshold = 1e-10, tol = 1e-12, maxiter = 1000)  # converged far be
 
 # One row per report: label, effect size yi and its sampling variance vi (analysis scale)
 dat <- data.frame(
-  key = c("anon2012"),
-  label = c("Anonymous 2012"),
-  yi = c(1.7255751408131332),
-  vi = c(0.44731200089244044),
+  key = c("nishikawa2012", "willasch2017"),
+  label = c("Nishikawa 2012", "Willasch 2017"),
+  yi = c(1.7255751408131332, 0.6466271649250526),
+  vi = c(0.44731200089244044, 0.9239718614718614),
   stringsAsFactors = FALSE
 )
 
@@ -22,10 +22,63 @@ num <- function(x) if (is.null(x) || length(x) == 0 || is.na(x) || !is.finite(x)
 obj <- function(fields) paste0("{", paste(sprintf('"%s": %s', names(fields), unlist(fields)), collapse = ", "), "}")
 models <- list()
 
-# the single report (Wald interval)
-one <- dat[dat$key %in% c("anon2012"), ]
-z <- qnorm(0.975)
-models[["primary"]] <- obj(list(k = num(1), estimate = num(one$yi), se = num(sqrt(one$vi)),
-                                   ci_lb = num(one$yi - z * sqrt(one$vi)), ci_ub = num(one$yi + z * sqrt(one$vi))))
+# primary model
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("nishikawa2012", "willasch2017"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["primary"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("primary", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
+
+# sensitivity analysis: REML, Knapp-Hartung (ad hoc) (frequentist random effects)
+sub <- dat[dat$key %in% c("nishikawa2012", "willasch2017"), ]
+res <- rma(yi, vi, data = sub, method = "REML", test = "adhoc", control = CTRL)
+print(res)
+models[["sensitivity[0]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+
+# sensitivity analysis: common-effect model (assumes no between-study heterogeneity)
+sub <- dat[dat$key %in% c("nishikawa2012", "willasch2017"), ]
+res <- rma(yi, vi, data = sub, method = "EE", test = "z", control = CTRL)
+print(res)
+models[["sensitivity[1]"]] <- obj(list(k = num(res$k), estimate = num(as.numeric(res$beta)), se = num(res$se),
+                                   ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2)))
+
+# sensitivity analysis: Bayesian random-effects, half-normal(scale = 1) prior on τ instead of the primary model
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("nishikawa2012", "willasch2017"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 1),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[2]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[2]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
+
+# sensitivity analysis: all reports, not one per overlap group
+if (requireNamespace("bayesmeta", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(bayesmeta))
+  sub <- dat[dat$key %in% c("nishikawa2012", "willasch2017"), ]
+  b <- bayesmeta(sub$yi, sqrt(sub$vi), labels = sub$label, tau.prior = function(t) dhalfnormal(t, scale = 0.5),
+                 mu.prior = c(NA, NA), interval.type = "central", delta = 1e-5, epsilon = 1e-7)
+  print(b)
+  mq <- b$qposterior(mu.p = c(0.5, 0.025, 0.975))
+  tq <- b$qposterior(tau.p = 0.5)
+  models[["sensitivity[3]"]] <- obj(list(k = num(nrow(sub)), estimate = num(mq[1]), ci_lb = num(mq[2]), ci_ub = num(mq[3]),
+                                     tau = num(tq[1])))
+} else {
+  message("sensitivity[3]", ": the R package bayesmeta is not installed; this Bayesian model is skipped")
+}
 
 cat(paste0('{"analysis": ', "\"versus-chemotherapy-or-dli-os\"", ', "models": {', paste(sprintf('"%s": %s', names(models), unlist(models)), collapse = ", "), "}}\n"))

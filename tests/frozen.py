@@ -3,7 +3,7 @@
 It holds 44 extractions copied verbatim from ``studies/`` (commit 0a8fd95: the reports the
 tests of the tool need, for the analyses they use, closed under ``may_share_patients_with``
 so every link resolves), their entries of ``references.bib``, a ``protocol.yaml`` trimmed to
-20 of the review's analyses (certainty blocks included), and its own ``vocabulary.yaml`` and
+20 of the review's analyses (GRADE rules and summary-of-findings tables as issue 25 added them), and its own ``vocabulary.yaml`` and
 ``searches.yaml``. See ``tests/data/frozen/README.md``.
 
 Tests of the tool run on it; tests over the live ``studies/`` assert only invariants

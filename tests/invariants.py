@@ -95,8 +95,8 @@ def editor_schema_problems(root: Path) -> list[str]:
 
 
 def search_log_errors(root: Path) -> list[str]:
-    """searches.yaml loads and its PRISMA counts add up (errors; a count that differs from the
-    number of extractions is validate's warning, for the curator to update)."""
+    """searches.yaml loads and its PRISMA counts add up (errors; the reports assessed are the
+    extractions, computed; a computed count still typed is validate's warning, for the curator to remove)."""
     path = root / SEARCHES_FILE
     if not path.is_file():
         return []

@@ -23,7 +23,7 @@ def test_api_tables_match_results_json(frozen_review: Review, frozen_root: Path)
     pooled = view.pooled_frame()
     assert pooled.loc[0, "model"] == "main"
     assert pooled.loc[0, "estimate"] == pytest.approx(stored["pooled"]["natural"]["estimate"], rel=1e-12)
-    assert set(view.excluded_frame()["stage"]) <= {"population", "outcome", "selected", "overlap"}
+    assert set(view.excluded_frame()["stage"]) <= {"population", "scope", "outcome", "selected", "overlap"}
     bayes = review.run("os-children-acute-2-3y").pooled_frame()  # two reports: Bayesian primary
     assert bayes.loc[0, "method"] == "BAYES" and bayes.loc[0, "tau"] > 0
     assert len(review.studies_frame()) == len(list((frozen_root / "studies").glob("*.yaml")))

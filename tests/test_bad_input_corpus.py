@@ -113,6 +113,27 @@ def _env(base: Path) -> dict[str, str]:
     return env
 
 
+# The Ctrl-C case: the real entry point, with the build holding still (signal.pause) once it has
+# printed the progress line the case names, so the interrupt always lands mid-build; a build
+# that finished first made the test fail under load.
+_HOLD_AFTER = """
+import signal, sys
+import secondhct.review.build as b
+marker, real = sys.argv.pop(1), b.build
+def build(project, *, progress, **options):
+    def hold(message):
+        progress(message)
+        if marker in message:
+            sys.stderr.flush()
+            signal.pause()
+    return real(project, progress=hold, **options)
+b.build = build
+sys.argv[0] = "secondhct"
+from secondhct.entry import main
+main()
+"""
+
+
 def _run(case: dict[str, Any], scratch: Path) -> Outcome:
     base = scratch / case["id"]
     base.mkdir()
@@ -122,6 +143,7 @@ def _run(case: dict[str, Any], scratch: Path) -> Outcome:
         return _run_in_process(case, project, base, before)
     command = [sys.executable, "-m", "secondhct", *case["args"]]
     if "interrupt_after" in case:
+        command = [sys.executable, "-c", _HOLD_AFTER, case["interrupt_after"], *case["args"]]
         process = subprocess.Popen(command, cwd=project, env=_env(base), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **extra)
         assert process.stderr is not None
         seen = []

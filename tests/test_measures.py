@@ -19,7 +19,7 @@ def test_every_measure_is_complete(code: str) -> None:
     m = MEASURES[code]
     assert m.code == code and m.family in ("proportion", "ratio", "generic")
     assert m.title and m.scale_words and m.natural_words
-    assert m.layouts and all(layout in ("counts", "yi", "ratio_ci", "prop_se", "ratio_p") for layout in m.layouts)
+    assert m.layouts and all(layout in ("counts", "yi", "ratio_ci", "prop_se", "prop_ci", "ratio_p") for layout in m.layouts)
     if m.family == "proportion":
         assert m.escalc is not None and m.add in (0.0, 0.5)
         assert "counts" in m.layouts
@@ -77,6 +77,7 @@ def test_each_measure_reads_from_its_csv_layouts(code: str) -> None:
         "yi": "yi,vi\n0.1,0.04\n0.3,0.05\n",
         "ratio_ci": "estimate,ci_lower,ci_upper\n0.8,0.5,1.3\n1.2,0.9,1.6\n",
         "prop_se": "estimate,se\n0.3,0.05\n0.4,0.06\n",
+        "prop_ci": "estimate,ci_lower,ci_upper\n0.3,0.2,0.4\n0.4,0.3,0.5\n",
         "ratio_p": "estimate,p\n0.8,0.04\n1.2,<0.05\n",
     }
     for layout in MEASURES[code].layouts:

@@ -133,7 +133,7 @@ def test_bibliography_round_trips_through_the_cache(tmp_path: Path) -> None:
 
 
 def test_certainty_findings_are_the_same_from_the_cache(frozen_root: Path, tmp_path: Path) -> None:
-    """protocol.yaml's GRADE judgements against outputs/results.json: cached, and a miss when either changes
+    """protocol.yaml's GRADE overrides against outputs/results.json: cached, and a miss when either changes
     (the frozen fixture project's protocol and the results of its build, beside the test project's study)."""
     root = tmp_path / "p"
     shutil.copytree(DATA, root)
@@ -146,12 +146,13 @@ def test_certainty_findings_are_the_same_from_the_cache(frozen_root: Path, tmp_p
 
     protocol = root / "protocol.yaml"
     judged = protocol.read_text(encoding="utf-8")
-    assert certainty() == []  # the protocol's judgements agree with the committed results
-    departs = judged.replace("inconsistency: {rating: serious,", "inconsistency: {rating: not_serious,", 1)
-    assert departs != judged
-    protocol.write_text(departs, encoding="utf-8")
+    assert certainty() == []  # no override: nothing to check
+    marker = "  - id: os-children-all-2-3y\n"
+    stale = judged.replace(marker, marker + '    certainty:\n      imprecision: {rating: not_serious, reason: "2190 patients"}\n', 1)
+    assert stale != judged
+    protocol.write_text(stale, encoding="utf-8")
     first = certainty()
-    assert len(first) == 1 and "inconsistency judged not_serious but the build suggests serious" in first[0]
+    assert len(first) == 1 and "imprecision override cites 2190, which the build does not give" in first[0]
     assert certainty() == first  # from the cache
     protocol.write_text(judged, encoding="utf-8")
     assert certainty() == []

@@ -56,7 +56,8 @@ class AnalysisView:
         return pd.DataFrame([
             {"key": r.key, "label": r.label, "subgroup": r.subgroup, "n": r.n, "reported": r.reported, "yi": r.yi,
              "vi": r.vi, "estimate": r.natural.estimate, "ci_lb": r.natural.ci_lb, "ci_ub": r.natural.ci_ub,
-             "weight": r.weight, "assumed_se": r.assumed_se, "approximate": r.approximate, "derivation": r.derivation}
+             "weight": r.weight, "assumed_se": r.assumed_se, "approximate": r.approximate, "derivation": r.derivation,
+             "accrual": r.accrual, "accrual_midpoint": r.accrual_midpoint}
             for r in self.record.included
         ])  # fmt: skip
 
@@ -142,14 +143,17 @@ class Review:
         return record
 
     def studies_frame(self) -> pd.DataFrame:
-        """Study characteristics, one row per extraction."""
+        """Study characteristics, one row per extraction (the accrual midpoint None when a bound is not stated)."""
         import pandas as pd
+
+        from .extraction.accrual import accrual_midpoint, accrual_words
 
         return pd.DataFrame([
             {"key": s.key, "label": self.bibliography.labels.get(s.key, s.key), "design": s.study.design,
              "publication": s.study.publication, "diseases": ", ".join(s.population.diseases),
              "age_group": s.population.age_group, "n": s.population.n, "data_source": s.study.data_source,
-             "time_origin": s.population.time_origin, "outcomes": len(s.outcomes), "comparisons": len(s.comparisons)}
+             "time_origin": s.population.time_origin, "outcomes": len(s.outcomes), "comparisons": len(s.comparisons),
+             "accrual": accrual_words(s.study.accrual), "accrual_midpoint": accrual_midpoint(s.study.accrual)}
             for s in self.studies
         ])
 

@@ -36,6 +36,8 @@ class CurvePoint(Record):
     """log(-log S) of the modelled S (1 - the incidence for relapse and NRM); None: a later row of a plateau, not modelled."""
     w: float | None
     """Var(log S), the model's within-report variance of the row (Greenwood: covariances follow from it)."""
+    accrual: str = "not stated"
+    """The report's accrual period with its midpoint (secondhct.extraction.accrual.era_words)."""
 
 
 class CurvePrediction(Record):

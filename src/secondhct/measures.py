@@ -311,7 +311,7 @@ class Measure:
             return ("yi", "ratio_ci", "ratio_p")
         if not self.family_info.absolute:
             return ("yi",)
-        return ("counts",) if self.needs_n else ("counts", "yi", "prop_se")
+        return ("counts",) if self.needs_n else ("counts", "yi", "prop_se", "prop_ci")
 
     def forward(self, p: ArrayLike, ni: ArrayLike | None = None) -> Array:
         """``g(p)``: natural scale to analysis scale."""

@@ -21,7 +21,9 @@ Format versions (``ResultsDocument.format``):
    whether the comparison is non-randomised); a row of those kinds has its ``detail``
    (cut-off and adjustment as reported). A format-2 file is rebuilt, not read.
    Added within format 3 (optional, present only where the protocol's ``batch:`` asks, so
-   earlier files still read): a subgroup factor's ``permutation`` test and an analysis's ``gosh``.
+   earlier files still read): a subgroup factor's ``permutation`` test and an analysis's ``gosh``;
+   a row's ``accrual`` and ``accrual_midpoint``, and a sensitivity analysis's ``regression`` (the
+   meta-regression on the accrual midpoint).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .curveresults import CurveRecord
 from .recordbase import ExcludedRow as ExcludedRow
 from .recordbase import Record as Record
 from .recordbase import number as number
+from .regressionrecord import RegressionRecord as RegressionRecord
 
 if TYPE_CHECKING:
     from .stats.bayes import BayesResult
@@ -201,18 +204,22 @@ class StudyRow(Record):
     time: str | None = None
     time_origin: str | None = None
     detail: str | None = None
+    accrual: str = Field(default="not stated", description="the accrual period as coded (secondhct.extraction.accrual)")
+    accrual_midpoint: float | None = Field(default=None, description="its midpoint, a decimal calendar year; None: a bound not stated")
 
 
 
 
 class SensitivityRecord(Record):
-    """A sensitivity analysis: its registered name, title, the reports it pooled, its model."""
+    """A sensitivity analysis: its registered name, title, the reports it pooled, its model (a
+    meta-regression: its ``regression``, present only there)."""
 
     name: str
     title: str
     keys: list[str]
     note: str
     pooled: ModelRecord | None
+    regression: RegressionRecord | None = None
 
 
 class SubgroupTestRecord(Record):
@@ -266,7 +273,8 @@ class GoshRecord(Record):
 
 
 class CertaintyDomainRecord(Record):
-    """One GRADE domain: the build's suggestion and the protocol's judgement (``judged`` None: not yet judged)."""
+    """One GRADE domain: the build's judgement (``suggested``, with its reason generated from current numbers)
+    and the protocol's override (``judged`` None: none; ``reason`` and ``override`` then its reason)."""
 
     domain: str
     suggested: str
@@ -277,10 +285,10 @@ class CertaintyDomainRecord(Record):
 
 
 class CertaintyRecord(Record):
-    """GRADE certainty of an analysis (secondhct.review.grade): the start, the domains, the level.
+    """GRADE certainty of an analysis (secondhct.review.grade): the start (by question), the domains, the level.
 
-    ``level`` is the protocol's when every domain is judged, else the suggestion's; ``conflicts``
-    lists the domains whose judgement departs from the suggestion without an ``override`` reason.
+    ``suggested_level`` is the build's; ``level`` applies the protocol's overrides (``judged``: any override);
+    ``conflicts`` lists overrides whose reason cites numbers the build does not give.
     """
 
     start: str
@@ -295,7 +303,10 @@ Synthesis = Literal["none", "single_report", "not_pooled", "few_studies", "stand
 
 
 class ContrastRecord(Record):
-    """What a factor or comparator analysis compares, in words, and which way its ratio reads."""
+    """What a factor or comparator analysis compares, in words, and which way its ratio reads.
+
+    ``non_randomised``: whether the contrast is observational; true of every contrast of this review
+    (no report assigned a factor or a treatment at random), a factor's as much as a comparator's."""
 
     group: str
     reference: str
@@ -335,6 +346,16 @@ class AnalysisRecord(Record):
     contrast: ContrastRecord | None = None
     certainty: CertaintyRecord | None = None
     gosh: GoshRecord | None = None
+    covered: str = ""
+    """The population the included reports cover, generated from them ('adults with ALL (1 report)')."""
+
+
+class SofTableRecord(Record):
+    """One summary-of-findings table as the protocol chose it (``summary_of_findings:``)."""
+
+    id: str
+    title: str
+    analyses: list[str]
 
 
 class ResultsDocument(Record):
@@ -349,6 +370,10 @@ class ResultsDocument(Record):
     few_studies: dict[str, Any] = Field(description="the protocol's few-studies rule (max_k, priors) the analyses followed")
     analyses: list[AnalysisRecord]
     curves: list[CurveRecord] = Field(default_factory=list, description="the kind: survival_curve analyses (absent when none)")
+    certainty_rules: dict[str, Any] = Field(default_factory=dict, description="the protocol's GRADE rules (defaults.certainty)")
+    summary_of_findings: list[SofTableRecord] = Field(
+        default_factory=list, description="the protocol's summary-of-findings tables (absent when it names none)"
+    )
 
     def text(self) -> str:
         """Deterministic JSON: sorted keys, full-precision floats, a trailing newline."""

@@ -1,7 +1,8 @@
 """The search log, ``searches.yaml``: each search, and the PRISMA 2020 screening counts.
 
 Every count is what the search record states, or ``not stated``; nothing is
-estimated. The file is read like the protocol (:func:`.modelerrors.parse_model`,
+estimated. The counts from the reports assessed down are not typed here: the build
+computes them from ``studies/`` and its records (:mod:`.review.flow`). The file is read like the protocol (:func:`.modelerrors.parse_model`,
 located diagnostics), then the counts that are stated are checked against each
 other (PRISMA 2020 arithmetic); a rule whose counts are not all stated is skipped.
 """
@@ -45,7 +46,14 @@ class Search(Strict):
 
 
 class Screening(Strict):
-    """The PRISMA 2020 counts from identification to inclusion; ``not stated`` where not recorded."""
+    """The PRISMA 2020 counts the search record states, to the reports awaiting assessment;
+    ``not stated`` where not recorded.
+
+    The counts from *reports assessed* down (assessed, excluded with reasons, included) are
+    computed by the build from ``studies/`` and the analyses' records (:mod:`.review.flow`), so
+    they never go stale when a report is added. A log that still types them is read, with a
+    warning that the typed value is ignored (:data:`COMPUTED`).
+    """
 
     duplicates_removed: Stated
     removed_by_automation: Stated = NOT_STATED
@@ -55,12 +63,16 @@ class Screening(Strict):
     reports_sought: Stated
     reports_not_retrieved: Stated
     reports_awaiting_assessment: Stated = 0
-    reports_assessed: Stated
-    reports_excluded: Stated
-    exclusion_reasons: dict[Text, Count] | NotStated = Field(description="reason -> number of reports")
-    studies_included: Stated
-    reports_included: Stated
+    reports_assessed: Stated | None = Field(default=None, description="computed: the extractions in studies/")
+    reports_excluded: Stated | None = Field(default=None, description="computed by the build")
+    exclusion_reasons: dict[Text, Count] | NotStated | None = Field(default=None, description="computed by the build")
+    studies_included: Stated | None = Field(default=None, description="computed by the build")
+    reports_included: Stated | None = Field(default=None, description="computed by the build")
     notes: list[Text] = Field(default_factory=list)
+
+
+#: the screening counts the build computes; typed in searches.yaml they are ignored (a warning)
+COMPUTED: tuple[str, ...] = ("reports_assessed", "reports_excluded", "exclusion_reasons", "studies_included", "reports_included")
 
 
 class SearchLog(Strict):
@@ -98,8 +110,8 @@ def _ints(*values: object) -> bool:
     return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
-def arithmetic(log: SearchLog) -> Iterator[Finding]:
-    """The PRISMA 2020 sums, for the counts that are stated."""
+def arithmetic(log: SearchLog, assessed: int | None = None) -> Iterator[Finding]:
+    """The PRISMA 2020 sums, for the counts that are stated; ``assessed``: the extractions in ``studies/``."""
     s = log.screening
     at: FieldPath = ("screening",)
     ids: dict[str, int] = {}
@@ -121,55 +133,40 @@ def arithmetic(log: SearchLog) -> Iterator[Finding]:
         yield "error", at + ("records_excluded",), f"more records excluded ({s.records_excluded}) than screened ({s.records_screened})"
     if _ints(s.reports_sought, s.reports_not_retrieved) and s.reports_not_retrieved > s.reports_sought:  # type: ignore[operator]
         yield "error", at + ("reports_not_retrieved",), f"more reports not retrieved ({s.reports_not_retrieved}) than sought ({s.reports_sought})"
-    elif _ints(s.reports_sought, s.reports_not_retrieved, s.reports_assessed, s.reports_awaiting_assessment):
+    elif _ints(s.reports_sought, s.reports_not_retrieved, assessed, s.reports_awaiting_assessment):
         retrieved = s.reports_sought - s.reports_not_retrieved  # type: ignore[operator]
-        if s.reports_assessed + s.reports_awaiting_assessment != retrieved:  # type: ignore[operator]
-            yield "error", at + ("reports_assessed",), (
-                f"reports assessed ({s.reports_assessed}) plus awaiting assessment ({s.reports_awaiting_assessment}) should be "
-                f"reports sought ({s.reports_sought}) minus not retrieved ({s.reports_not_retrieved}) = {retrieved}"
+        if assessed + s.reports_awaiting_assessment != retrieved:  # type: ignore[operator]
+            yield "error", at + ("reports_sought",), (
+                f"reports sought ({s.reports_sought}) minus not retrieved ({s.reports_not_retrieved}) = {retrieved} should be "
+                f"the reports assessed ({assessed} extraction(s) in studies/) plus awaiting assessment ({s.reports_awaiting_assessment})"
             )
-    if _ints(s.reports_assessed, s.reports_excluded) and s.reports_excluded > s.reports_assessed:  # type: ignore[operator]
-        yield "error", at + ("reports_excluded",), f"more reports excluded ({s.reports_excluded}) than assessed ({s.reports_assessed})"
-    if _ints(s.reports_assessed, s.reports_included) and s.reports_included > s.reports_assessed:  # type: ignore[operator]
-        yield "error", at + ("reports_included",), f"more reports included ({s.reports_included}) than assessed ({s.reports_assessed})"
-    elif _ints(s.reports_assessed, s.reports_excluded, s.reports_included):
-        expected = s.reports_assessed - s.reports_excluded  # type: ignore[operator]
-        if s.reports_included != expected:
-            yield "error", at + ("reports_included",), (
-                f"reports included ({s.reports_included}) should be reports assessed ({s.reports_assessed}) "
-                f"minus reports excluded ({s.reports_excluded}) = {expected}"
-            )
-    if _ints(s.studies_included, s.reports_included) and s.studies_included > s.reports_included:  # type: ignore[operator]
-        yield "error", at + ("studies_included",), f"more studies included ({s.studies_included}) than reports ({s.reports_included}): each study has a report"
-    if isinstance(s.exclusion_reasons, dict) and s.exclusion_reasons and isinstance(s.reports_excluded, int):
-        total = sum(s.exclusion_reasons.values())
-        if total != s.reports_excluded:
-            yield "error", at + ("exclusion_reasons",), f"the reasons add up to {total} reports, but reports excluded is {s.reports_excluded}"
 
 
-def against_studies(log: SearchLog, extractions: int) -> Iterator[Finding]:
-    """The reports included, against the extractions in ``studies/``."""
-    included = log.screening.reports_included
-    path: FieldPath = ("screening", "reports_included")
-    if not isinstance(included, int):
-        yield "info", path, f"reports included: not stated; studies/ holds {extractions} extraction(s)"
-    elif included != extractions:
-        yield "warning", path, f"{included} report(s) included, but studies/ holds {extractions} extraction(s)"
+def typed_computed(log: SearchLog, extractions: int | None) -> Iterator[Finding]:
+    """A warning for each count the build computes that the log still types (it is ignored)."""
+    held = "" if extractions is None else f"; studies/ holds {extractions} extraction(s)"
+    for name in COMPUTED:
+        value = getattr(log.screening, name)
+        if value is not None:
+            shown = value if isinstance(value, (int, str)) else f"{len(value)} reason(s)"
+            yield "warning", ("screening", name), (
+                f"{name} ({shown}) is computed by the build from studies/ and the analyses' records{held}: "
+                "the typed value is ignored; remove it"
+            )
 
 
 def load_searches(path: Path, display: str, extractions: int | None = None) -> LoadedModel[SearchLog]:
     """Read ``searches.yaml``; every problem is a located diagnostic (errors leave ``model`` None).
 
-    ``extractions``: the number of files in ``studies/``, compared with the reports included.
+    ``extractions``: the number of files in ``studies/`` (the reports assessed), checked against
+    the reports sought, not retrieved and awaiting assessment.
     """
     text, diagnostics = read_text(path, display)
     if text is None:
         return LoadedModel(display, None, None, Positions(), diagnostics)
     loaded = parse_model(text, display, SearchLog)
     if loaded.model is not None:
-        findings = list(arithmetic(loaded.model))
-        if extractions is not None:
-            findings += list(against_studies(loaded.model, extractions))
+        findings = [*arithmetic(loaded.model, extractions), *typed_computed(loaded.model, extractions)]
         for severity, field_path, message in findings:
             line, column = loaded.positions.locate(field_path, prefer_key=field_path[-1] == "exclusion_reasons")  # a mapping: its key
             loaded.diagnostics.append(Diagnostic(display, severity, message, line, column, field_path, "searches"))
@@ -178,7 +175,8 @@ def load_searches(path: Path, display: str, extractions: int | None = None) -> L
     return loaded
 
 
-#: The screening counts in the order of the PRISMA 2020 diagram, with their labels.
+#: The screening counts the log states, in the order of the PRISMA 2020 diagram, with their labels
+#: (the computed ones follow them: :func:`.review.flow.report_flow`).
 COUNT_LABELS: tuple[tuple[str, str], ...] = (
     ("duplicates_removed", "Duplicate records removed"),
     ("removed_by_automation", "Records marked as ineligible by automation tools"),
@@ -188,10 +186,6 @@ COUNT_LABELS: tuple[tuple[str, str], ...] = (
     ("reports_sought", "Reports sought for retrieval"),
     ("reports_not_retrieved", "Reports not retrieved"),
     ("reports_awaiting_assessment", "Reports awaiting assessment"),
-    ("reports_assessed", "Reports assessed for eligibility"),
-    ("reports_excluded", "Reports excluded"),
-    ("studies_included", "Studies included in review"),
-    ("reports_included", "Reports of included studies"),
 )
 SOURCE_WORDS = {
     "database": "database", "register": "register", "website": "website", "organisation": "organisation",

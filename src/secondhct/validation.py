@@ -197,7 +197,7 @@ def _certainty_diagnostics(project: Project, loaded: LoadedModel[Protocol]) -> l
         findings = None
     if findings is None:
         from .results import read_results
-        from .review.grade import certainty_findings
+        from .review.gradecheck import certainty_findings
 
         document = read_results(text)
         if document is None:

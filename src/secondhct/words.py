@@ -54,8 +54,9 @@ def code_words(code: str) -> str:
 INTERVENTION_WORDS: dict[str, str] = {
     "second_allo_hct": "second allogeneic HCT", "dli": "donor lymphocyte infusion", "il2_lak": "IL-2/LAK cells",
     "car_t": "CAR T cells", "chemotherapy": "chemotherapy", "immunotherapy": "immunotherapy",
-    "chemotherapy_or_dli": "chemotherapy and/or DLI",
-    "none": "no further treatment", "mixed": "mixed salvage", "not_specified": "salvage not specified",
+    "chemotherapy_or_dli": "chemotherapy and/or DLI", "no_second_hct": "no second HCT", "blinatumomab": "blinatumomab",
+    "inotuzumab": "inotuzumab ozogamicin", "best_supportive_care": "best supportive care",
+    "mixed": "mixed salvage", "salvage_not_specified": "salvage not specified",
     "no_dli_other": "treatment other than DLI", "other": "other salvage",
 }
 

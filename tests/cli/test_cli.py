@@ -84,9 +84,9 @@ def test_new_creates_a_scaffold_that_lists_its_todos(project: Path) -> None:
     assert "next: fill in the TODOs, then run: secondhct validate" in result.output
     check = runner.invoke(app, ["validate", "--root", str(project), str(created)])
     assert check.exit_code == 1
-    assert "smyth2021.yaml:18:11: error: study.design: text 'TODO' is not allowed" in check.output
-    assert "smyth2021.yaml:15:12: error: curation.documents[0].url: still TODO" in check.output
-    assert "smyth2021.yaml:30:16: error: population.description: still TODO" in check.output
+    assert "smyth2021.yaml:20:11: error: study.design: text 'TODO' is not allowed" in check.output
+    assert "smyth2021.yaml:17:12: error: curation.documents[0].url: still TODO" in check.output
+    assert "smyth2021.yaml:36:16: error: population.description: still TODO" in check.output
     assert "Traceback" not in check.output
 
 

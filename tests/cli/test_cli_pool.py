@@ -72,7 +72,7 @@ def test_count_measures_and_options_match_metafor(tmp_path: Path, measure: str, 
 def test_ratio_with_ci_is_log_hr_and_back_transformed(tmp_path: Path) -> None:
     ds = REF["datasets"]["loghr"]
     rows = "\n".join(f"{e},{lo},{up}" for e, lo, up in zip(ds["hr_est"], ds["hr_lower"], ds["hr_upper"]))
-    out = _run_json(str(_write(tmp_path, "estimate,ci_lower,ci_upper\n" + rows + "\n")), "--test", "knha")
+    out = _run_json(str(_write(tmp_path, "estimate,ci_lower,ci_upper\n" + rows + "\n")), "--test", "knha", "--measure", "HR")
     _assert_matches_metafor(out, "loghr/GEN/REML/knha")
     assert out["measure"] == "HR" and out["bt_estimate"] == pytest.approx(math.exp(out["estimate"]), rel=1e-14)
 
@@ -129,7 +129,7 @@ def test_table_output_is_readable(tmp_path: Path) -> None:
         ("xi,ni\n3,20\n4,\n", ["line 3", "'ni'", "empty"]),
         ("xi,ni\n", ["no data rows"]),
         ("xi,ni\n3,20,7\n", ["line 2", "3 fields"]),
-        ("estimate,ci_lower,ci_upper\n0.5,0.6,0.9\n", ["line 2", "lower <= estimate"]),
+        ("estimate,ci_lower,ci_upper\n36.9,25.1,48.7\n", ["can be ratios or proportions", "--measure: HR, RR, OR for a ratio", "PLO"]),
     ],
 )
 def test_malformed_csv_is_one_clear_error(tmp_path: Path, text: str, needles: list[str]) -> None:
@@ -233,3 +233,18 @@ def test_an_absurd_standard_error_is_one_error_not_a_crash_or_nan(tmp_path: Path
     result = CliRunner().invoke(app, ["pool", str(csv), "--json"])
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
     assert result.output.startswith(f"error: {csv}, line 2:") and "Traceback" not in result.output  # file and line, not "study 1"
+
+
+def test_percentages_with_ci_need_a_measure_and_pool_as_proportions(tmp_path: Path) -> None:
+    """Issue 27: percentages with CIs were pooled as hazard ratios ('HR 36.9'); now --measure says which."""
+    percent = _write(tmp_path, "study,estimate,ci_lower,ci_upper\nA,36.9,25.1,48.7\nB,42,30,54\n")
+    refused = runner.invoke(app, ["pool", str(percent)])
+    assert refused.exit_code == 1 and "say which with --measure" in refused.output
+    out = _run_json(str(percent), "--measure", "PR", "--method", "DL", "--test", "z")
+    same = _run_json(str(_write(tmp_path, "estimate,ci_lower,ci_upper\n0.369,0.251,0.487\n0.42,0.30,0.54\n")), "--measure", "PR", "--method", "DL", "--test", "z")
+    assert out["estimate"] == pytest.approx(same["estimate"], rel=1e-12)
+    # PR with a Wald CI: SE = (upper - lower) / (2 z), inverse-variance weights (tau^2 = 0 here)
+    z = 1.959963984540054
+    se = [(0.487 - 0.251) / (2 * z), (0.54 - 0.30) / (2 * z)]
+    w = [1 / s**2 for s in se]
+    assert out["tau2"] == 0 and out["estimate"] == pytest.approx((w[0] * 0.369 + w[1] * 0.42) / sum(w), rel=1e-12)

@@ -36,13 +36,13 @@ def test_kato2012_enters_the_childrens_analysis_and_says_why_not_the_others(expl
 def test_overlap_and_selected_cohorts_and_effect_sizes_are_named(explain: Explain) -> None:
     _, lines = explain("leuklymph2016cb")  # adults: cannot share patients with kato2012 (children) of the same registry
     assert "  entered  os-all-ages-2-3y: outcomes[2] (os 3y)" in lines
-    _, lines = explain("ebmt2008ash")  # not all leukemia: a selected cohort, so christopeit2013 (same EBMT) enters
-    assert any(line.startswith("  not      os-all-ages-2-3y: selected cohort: selected cohort (not only leukemia: lymphoma 73") for line in lines)
-    _, lines = explain("christopeit2013")  # its 46 ALL patients may be in nagler2019 (EBMT adult ALL), the larger cohort
-    assert any(line.startswith("  not      os-all-ages-2-3y: overlap: may share patients with nagler2019: declared by ") for line in lines)
-    assert any("kept nagler2019, the larger cohort (n 179 vs 245)" in line for line in lines)
+    _, lines = explain("ebmt2008ash")  # every disease it lists is in this protocol's scope (issue 23): it enters
+    assert "  entered  os-all-ages-2-3y: outcomes[1] (os 2y)" in lines
+    _, lines = explain("christopeit2013")  # same EBMT registry, overlapping years: the larger ebmt2008ash is kept
+    assert any(line.startswith("  not      os-all-ages-2-3y: overlap: may share patients with ebmt2008ash: same data source EBMT") for line in lines)
+    assert any("kept ebmt2008ash, the larger cohort (n 179 vs 1633)" in line for line in lines)
     _, lines = explain("taga2016")
-    assert any("selected cohort: selected cohort (all in second remission" in line for line in lines)
+    assert any("selected cohort: selected cohort (remission only: all in second remission" in line for line in lines)
     _, lines = explain("hazar2020")  # adjustment not stated: out of the primary (adjusted) analysis at selection
     assert ("  not      factor-remission-lfs-hr: outcome: HR adjustment not stated (primary analysis: adjusted "
             "ratios; see the sensitivity analysis with all ratios)") in lines

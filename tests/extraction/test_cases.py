@@ -50,6 +50,9 @@ REQUIRED = {
     "quote not word for word in its document": "quote_not_verbatim",
     "YAML tab (with hint)": "yaml_tab",
     "YAML missing '-' (with hint)": "yaml_missing_dash",
+    "percent below 1 with no quote (issue 27)": "percent_below_one_unquoted",
+    "time point the quote contradicts (issue 27)": "time_words_disagree",
+    "se: the quote does not define (issue 27)": "se_not_defined",
 }
 
 

@@ -467,3 +467,12 @@ def test_generic_effects_keep_dollar_signs_and_use_true_minus_signs() -> None:
     fig = forest_plot(ForestData(rows, None, "GEN", reference=0.0))
     (ref,) = by_gid(fig, "reference-line")
     assert list(ref.get_xdata()) == [0.0, 0.0]
+
+
+def test_accrual_is_a_column_only_when_rows_give_it() -> None:
+    """Era beside each report (issue 23): an "Accrual" column with each row's period, absent for ad hoc data."""
+    rows = (ForestRow("A", 0.1, 0.04, accrual="1990–2010"), ForestRow("B", -0.2, 0.05, accrual="not stated"))
+    shown = texts(forest_plot(ForestData(rows=rows, pooled=None, measure="GEN")))
+    assert "Accrual" in shown and "1990–2010" in shown and "not stated" in shown
+    bare = texts(forest_plot(ForestData(rows=tuple(replace(r, accrual="") for r in rows), pooled=None, measure="GEN")))
+    assert "Accrual" not in bare

@@ -94,7 +94,7 @@ def test_rows_follow_the_pool_reader_for_every_layout() -> None:
     assert rows[3].derived_note == "1/2 added to events and non-events (zero cell)"
     assert rows[1].derived_note == "events from the Kaplan-Meier curve" and rows[0].derived_note is None
     assert rows[4].excluded_reason == "same registry as Kato 2012" and rows[0].excluded_reason is None
-    hr = rows_from_table(parse_study_table("study,estimate,ci_lower,ci_upper\nA,0.72,0.51,1.02\n", "h.csv"))
+    hr = rows_from_table(parse_study_table("study,estimate,ci_lower,ci_upper\nA,0.72,0.51,1.02\n", "h.csv", "HR"))
     assert hr[0].reported == "HR 0.72 (0.51\u20131.02)" and hr[0].yi == pytest.approx(math.log(0.72))
     assert hr[0].derived_note == "SE derived from the 95% CI on the log scale (Parmar et al. 1998)"
     ps = rows_from_table(parse_study_table("study,estimate,se\nA,0.294,0.037\n", "p.csv"))
@@ -138,15 +138,15 @@ def test_cli_common_outcome_and_xlim(tmp_path: Path) -> None:
     src = tmp_path / "hr.csv"
     src.write_text("study,estimate,ci_lower,ci_upper\nA,0.72,0.51,1.02\nB,1.10,0.80,1.52\nC,0.45,0.12,1.70\n")
     out = tmp_path / "hr.svg"
-    r = CliRunner().invoke(app, ["forest", "--csv", str(src), "--out", str(out), "--common", "--outcome", "Overall survival",
+    r = CliRunner().invoke(app, ["forest", "--csv", str(src), "--measure", "HR", "--out", str(out), "--common", "--outcome", "Overall survival",
                                  "--xlim", "0.25,4"])  # fmt: skip
     assert r.exit_code == 0, r.output
     svg = out.read_text()
     assert 'id="diamond-common"' in svg and 'id="clip-arrows-left"' in svg  # C's CI 0.12 runs past 0.25
     assert "Common-effect model" in svg and "Overall survival: hazard ratio (log scale)" in svg
-    bad = CliRunner().invoke(app, ["forest", "--csv", str(src), "--xlim", "4,0.25"])
+    bad = CliRunner().invoke(app, ["forest", "--csv", str(src), "--measure", "HR", "--xlim", "4,0.25"])
     assert bad.exit_code == 1 and "LOW must be below HIGH" in bad.output
-    bad = CliRunner().invoke(app, ["forest", "--csv", str(src), "--xlim", "a"])
+    bad = CliRunner().invoke(app, ["forest", "--csv", str(src), "--measure", "HR", "--xlim", "a"])
     assert bad.exit_code == 1 and "give two numbers LOW,HIGH" in bad.output
 
 

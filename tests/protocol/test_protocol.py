@@ -115,7 +115,7 @@ def test_selection_reasons_and_overlap_rule() -> None:
     reasons = {e.key: (e.stage, e.reason) for e in selection.excluded}
     assert reasons == {
         "adult2018": ("population", "age group adult (analysis: pediatric)"),
-        "cml2015": ("population", "disease CML outside the analysis (ALL, AML)"),
+        "cml2015": ("population", "disease CML outside the analysis's scope (ALL, AML)"),
         "late2017": ("outcome", "overall survival reported at 5y only (analysis: 2y-3y)"),
         "origin2016": ("outcome", "time origin: the relapse (analysis: the second HCT)"),
         "small2020": ("overlap", "may share patients with big2019: same data source CIBMTR, accrual 2001-2010 and 2001-2010 overlap, "

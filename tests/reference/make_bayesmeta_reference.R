@@ -113,6 +113,7 @@ fit_case <- function(d) {
     theta_mean = vec(b$theta["mean", ]), theta_sd = vec(b$theta["sd", ]),
     theta_lb = vec(b$theta["95% lower", ]), theta_ub = vec(b$theta["95% upper", ]),
     prob_above = 1 - b$pposterior(mu = ds$threshold),
+    mean_weights = vec(b$weights[1:k]),
     support_points = nrow(b$support)
   )
 }
@@ -137,7 +138,8 @@ result <- list(
       "b$post.interval(mu.level = 0.95, predict = TRUE, method = 'central')",
       "b$qposterior(tau.p = c(0.5, 0.025, 0.975)); b$summary['mean', 'tau']",
       "b$theta[c('mean', 'sd', '95% lower', '95% upper'), ]",
-      "1 - b$pposterior(mu = threshold)  # threshold: qlogis(0.3) for prop, 0 for ratio"
+      "1 - b$pposterior(mu = threshold)  # threshold: qlogis(0.3) for prop, 0 for ratio",
+      "b$weights[1:k]  # posterior mean weights of the reports (the prior mean's share, if any, left out)"
     )
   ),
   level = 0.95,

@@ -114,3 +114,33 @@ def test_summary_fits_the_window(tmp_path: Path, width: int) -> None:
     subprocess.run([*common, f"--screenshot={shot}", f"--window-size={width},2400", page.as_uri()],
                    capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 30_000  # a real page, not a blank one
+
+
+CERTAINTY_FRAME = """<!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="summary.html" style="border:0;width:WIDTHpx;height:2400px"></iframe>
+<script>document.getElementById("f").addEventListener("load", function () {
+  var doc = this.contentDocument, cells = doc.querySelectorAll("table.sof td[data-label='Certainty']");
+  var seen = Array.prototype.filter.call(cells, function (td) {
+    var box = td.getBoundingClientRect(); return box.width > 0 && box.left >= 0 && box.right <= WIDTH; });
+  var line = doc.getElementById("bottom-line").getBoundingClientRect();
+  document.body.setAttribute("data-probe", JSON.stringify({cells: cells.length, seen: seen.length, bottom_top: line.top}));
+});</script></body></html>"""
+
+
+@pytest.mark.slow
+def test_the_certainty_column_is_seen_on_a_phone(frozen_root: Path, tmp_path: Path) -> None:
+    """At 390 px the summary-of-findings rows are cards: every certainty cell lies inside the window,
+    and the bottom line starts on the first screen (above 844 px, an iPhone's height). On the frozen
+    fixture project's summary."""
+    browser = _chromium()
+    page = tmp_path / "summary.html"
+    page.write_text((frozen_root / "outputs" / "evidence-summary.html").read_text(encoding="utf-8"), encoding="utf-8")
+    frame = tmp_path / "certainty-390.html"
+    frame.write_text(CERTAINTY_FRAME.replace("WIDTH", "390"), encoding="utf-8")
+    common = [browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--allow-file-access-from-files"]
+    dom = subprocess.run([*common, "--window-size=1400,2400", "--dump-dom", frame.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout  # fmt: skip
+    match = re.search(r'data-probe="([^"]*)"', dom)
+    assert match, "the page did not finish loading"
+    probe = json.loads(match.group(1).replace("&quot;", '"'))
+    assert probe["cells"] > 0 and probe["seen"] == probe["cells"]
+    assert probe["bottom_top"] < 844

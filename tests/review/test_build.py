@@ -97,7 +97,7 @@ def test_changing_a_study_recomputes_and_reports_the_change_against_the_committe
     assert "os-children-acute-2-3y" in report.computed and "results.json" in report.written
     summary = (review / "outputs" / "evidence-summary.md").read_text()
     assert f"Compared with outputs/results.json as committed in {first[:12]}" in summary
-    assert "os-children-acute-2-3y: k 2 → 2, pooled" in summary
+    assert "Overall survival 2-3 years after a second allogeneic HCT, children with acute leukemia: k 2 → 2, pooled" in summary
     # Committing the new results does not change the comparison: a build at that commit
     # reproduces the committed summary (the baseline is the latest *different* version).
     _git(review, "add", "-A")
@@ -132,7 +132,7 @@ def test_an_explicit_baseline_file(review: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = (review / "outputs" / "evidence-summary.md").read_text()
     assert "Compared with baseline.json (SHA-256 " in summary
-    assert "os-children-acute-2-3y: k 2 → 2, pooled" in summary
+    assert "Overall survival 2-3 years after a second allogeneic HCT, children with acute leukemia: k 2 → 2, pooled" in summary
 
 
 def test_invalid_inputs_write_nothing(review: Path) -> None:
@@ -216,6 +216,8 @@ def test_a_current_build_says_so_and_how_to_force(review: Path) -> None:
     result = runner.invoke(app, ["build", "--root", str(review)])
     assert result.exit_code == 0, result.output
     assert re.search(r"is current \(\d+ analyses unchanged, nothing written", result.output)
+    last = result.output.rstrip().splitlines()[-1]
+    assert last.startswith("open ") and last.endswith("outputs/evidence-summary.html (the evidence summary; results.json has every number)")
     assert "use `secondhct build --force` to recompute everything" in result.output
 
 
@@ -241,18 +243,17 @@ def test_hostile_bibtex_title_and_label_stay_text_in_both_summaries(review: Path
 
 
 @pytest.mark.slow
-def test_a_stale_certainty_judgement_does_not_block_the_build_that_would_correct_it(review: Path) -> None:
-    """The GRADE check compares protocol.yaml with a build's suggestions: the build runs on new evidence
-    and warns of the judgements its own suggestions contradict; validate then reports them as errors."""
+def test_a_stale_certainty_override_does_not_block_the_build_that_would_correct_it(review: Path) -> None:
+    """An override whose reason cites a number the build does not give: the build runs and warns;
+    validate then reports it as an error."""
     protocol = review / "protocol.yaml"
     text = protocol.read_text(encoding="utf-8")
     marker = "  - id: os-children-all-2-3y\n"
-    start = text.index(marker)
-    line = next(row for row in text[start:].splitlines() if row.strip().startswith("imprecision:"))
-    assert "rating: serious" in line and "override" not in line
-    protocol.write_text(text[:start] + text[start:].replace(line, line.replace("rating: serious", "rating: not_serious"), 1), encoding="utf-8")
+    override = '    certainty:\n      imprecision: {rating: not_serious, reason: "2190 patients, more than needed"}\n'
+    protocol.write_text(text.replace(marker, marker + override, 1), encoding="utf-8")
     result = runner.invoke(app, ["build", "--root", str(review)])
     assert result.exit_code == 0, result.output
-    assert "protocol.yaml: warning: certainty of os-children-all-2-3y: imprecision: judged not_serious, suggested serious" in result.output
+    assert ("protocol.yaml: warning: certainty of os-children-all-2-3y: imprecision: the override's reason cites 2190, "
+            "which the build does not give") in result.output  # fmt: skip
     checked = runner.invoke(app, ["validate", "--root", str(review)])
-    assert checked.exit_code == 1 and "imprecision judged not_serious but the build suggests serious" in checked.output
+    assert checked.exit_code == 1 and "imprecision override cites 2190, which the build does not give" in checked.output

@@ -25,12 +25,33 @@ def test_a_new_report_in_no_analysis_is_named_with_its_first_exclusion(frozen_ro
     document = read_results(results.read_text(encoding="utf-8"))
     assert document is not None
     changes = describe_changes(document, _baseline_without(results, "nagayama1999", "kato2012"), lambda m, v: str(v))
-    assert changes["added"] == ["kato2012", "nagayama1999"]
+    assert changes["added"] == ["Kato 2012 (kato2012)", "Nagayama 1999 (nagayama1999)"]
     first = document.analyses[0]
     reason = next(x for x in first.excluded if x.key == "nagayama1999")
-    assert changes["not_entered"] == [  # kato2012 enters analyses: not listed
-        {"key": "nagayama1999", "label": "Nagayama 1999", "reason": f"{reason.stage} ({first.id}): {reason.reason}"}
-    ]
+    (entry,) = changes["not_entered"]  # kato2012 enters analyses: not listed
+    assert entry["key"] == "nagayama1999" and entry["label"] == "Nagayama 1999"
+    assert entry["reason"].startswith(f"{reason.stage}: {reason.reason} ({first.title}")
+    # every reason it was left out, each with the analyses it applies to
+    reasons = {f"{x.stage}: {x.reason}" for a in document.analyses for x in a.excluded if x.key == "nagayama1999"}
+    assert all(r in entry["reason"] for r in reasons)
+
+
+def test_a_moved_analysis_is_named_by_title_with_its_ci_and_the_reports_that_entered(frozen_root: Path) -> None:
+    results = frozen_root / "outputs" / "results.json"
+    document = read_results(results.read_text(encoding="utf-8"))
+    assert document is not None
+    old = json.loads(results.read_text(encoding="utf-8"))
+    target = next(a for a in old["analyses"] if a["pooled"] is not None and a["k"] >= 2)
+    left_out = target["included"].pop()
+    target["k"] -= 1
+    target["pooled"]["natural"]["ci_lb"] = 0.001
+    changes = describe_changes(document, Baseline(old, "an earlier build", "x"), lambda m, v: f"{v:.3f}")
+    (moved,) = [m for m in changes["moved"] if m["id"] == target["id"]]
+    new = next(a for a in document.analyses if a.id == target["id"]).pooled.natural  # type: ignore[union-attr]
+    assert moved["title"] == target["title"] and (moved["k_old"], moved["k_new"]) == (target["k"], target["k"] + 1)
+    assert moved["old"] == f"{new.estimate:.3f} (0.001 to {new.ci_ub:.3f})"
+    assert moved["new"] == f"{new.estimate:.3f} ({new.ci_lb:.3f} to {new.ci_ub:.3f})"
+    assert moved["why"] == f"entered: {document.studies[left_out['key']]}"
 
 
 @pytest.mark.slow
@@ -44,6 +65,19 @@ def test_the_summary_shows_it(frozen_copy: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     md = (root / "outputs" / "evidence-summary.md").read_text(encoding="utf-8")
     html = (root / "outputs" / "evidence-summary.html").read_text(encoding="utf-8")
-    line = "New report in no analysis: nagayama1999 (Nagayama 1999): population (os-children-acute-2-3y): age group adult"
+    line = "New report in no analysis: nagayama1999 (Nagayama 1999): population: age group adult ("
     assert f"- {line}" in md
     assert f"<li>{line}" in html
+
+
+def test_a_renamed_report_is_neither_removed_nor_added(frozen_root: Path) -> None:
+    results = frozen_root / "outputs" / "results.json"
+    document = read_results(results.read_text(encoding="utf-8"))
+    assert document is not None
+    old = json.loads(results.read_text(encoding="utf-8"))
+    old["studies"]["placeholder2012"] = old["studies"].pop("kato2012")  # the baseline knew kato2012 by a former key
+    changes = describe_changes(document, Baseline(old, "an earlier build", "x"), lambda m, v: str(v), {"placeholder2012": "kato2012"})
+    assert changes["renamed"] == [{"old": "placeholder2012", "new": "kato2012"}]
+    assert changes["added"] == [] and changes["removed"] == []
+    without = describe_changes(document, Baseline(old, "an earlier build", "x"), lambda m, v: str(v))
+    assert without["added"] == ["kato2012"] and without["removed"] == ["placeholder2012"] and without["renamed"] == []

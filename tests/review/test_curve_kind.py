@@ -252,4 +252,4 @@ def test_what_changed_lists_a_curve_whose_value_or_k_moved() -> None:
     old["curves"][0]["model"]["predictions"][0]["value"] = 0.5
     moved = describe_changes(document, Baseline(old, "earlier", "id"), lambda m, v: f"{v:.3f}")["moved"]
     value = record.model.predictions[0].value  # type: ignore[union-attr]
-    assert moved == [{"id": "c", "k_old": 4, "k_new": 5, "old": "0.500 at 1 year", "new": f"{value:.3f} at 1 year"}]
+    assert moved == [{"id": "c", "title": record.title, "why": "", "k_old": 4, "k_new": 5, "old": "0.500 at 1 year", "new": f"{value:.3f} at 1 year"}]

@@ -25,10 +25,11 @@ def test_one_report_is_shown_not_pooled(review) -> None:  # type: ignore[no-unty
     result = review.run("os-children-all-2-3y").result
     assert result.synthesis == "single_report" and len(result.effects) == 1
     assert result.pooled is None and result.factors == ()
-    # the only sensitivity analysis is the one that adds the selected cohort (prszt_nd, graft
-    # failures included), which makes two reports
-    assert [s.name for s in result.sensitivity] == ["include_selected_cohorts"]
-    assert sorted(result.sensitivity[0].keys) == ["kato2012", "prszt_nd"]
+    # the only sensitivity analysis is the one that adds the mixed-scope report (prszt_nd, graft
+    # failures included in a share the frozen file does not count: issue 23), which makes two reports
+    assert [s.name for s in result.sensitivity] == ["include_mixed_scope"]
+    # hazar2020 too: acute leukemia whose ALL share is not printed
+    assert sorted(result.sensitivity[0].keys) == ["hazar2020", "kato2012", "prszt_nd"]
 
 
 def test_two_reports_get_the_bayesian_model_with_the_frequentist_ones_beside_it(review) -> None:  # type: ignore[no-untyped-def]
@@ -57,16 +58,16 @@ def test_more_reports_keep_the_frequentist_model_and_say_when_tau2_is_zero(revie
     assert isinstance(result.pooled.result, PooledResult) and result.pooled.result.method == "REML"
     # Seven reports and REML at tau^2 = 0: the review says so and points to the Bayesian
     # predictive interval of its sensitivity analysis.
-    assert result.pooled.result.tau2 == 0.0
+    assert result.pooled.result.tau2 < 1e-10  # REML at its boundary (the solver stops within 1e-12 of 0)
     bayes = next(s for s in result.sensitivity if s.name == "bayes-halfnormal-0.5")
     assert isinstance(bayes.pooled.result, BayesResult)
     (warning,) = [w for w in result.warnings if w.startswith("tau^2 is estimated at 0")]
-    assert warning.startswith("tau^2 is estimated at 0 from 7 reports")
+    assert warning.startswith("tau^2 is estimated at 0 from 7 reports (0 or below 1e-06 of the typical within-report variance)")
     low, high = bayes.pooled.natural[3], bayes.pooled.natural[4]
     assert f"{100 * low:.1f}% to {100 * high:.1f}%" in warning
     assert _tau2_zero_warning("proportion", result.pooled, result.sensitivity) == [warning]
     # with tau^2 above 0 there is no such warning
-    above = replace(result.pooled, result=replace(result.pooled.result, tau2=0.01))
+    above = replace(result.pooled, result=replace(result.pooled.result, tau2=0.01, i2=20.0))
     assert _tau2_zero_warning("proportion", above, result.sensitivity) == []
     # with the selected cohorts the EBMT registry report (not all leukemia) enters
     base = next(a for a in review.protocol.analyses if a.id == "os-all-ages-2-3y")
@@ -99,8 +100,8 @@ def test_a_selected_cohort_is_left_out_with_its_reason_and_kept_in_a_sensitivity
     record = review.run("os-children-aml-4-5y").record
     assert record.synthesis == "single_report" and record.pooled is None  # one report left: nothing pooled
     # ... but including the selected cohort would give two reports, pooled by the few-studies rule
-    (with_selected,) = record.sensitivity
-    assert with_selected.name == "include_selected_cohorts" and sorted(with_selected.keys) == ["taga2016", "uden2020"]
+    (with_selected,) = [s for s in record.sensitivity if s.name == "include_selected_cohorts"]
+    assert sorted(with_selected.keys) == ["taga2016", "uden2020"]
     assert with_selected.pooled is not None and with_selected.pooled.method == "BAYES"
 
 
@@ -114,3 +115,22 @@ def test_the_protocol_threshold_becomes_a_posterior_probability(review) -> None:
     assert record.pooled is not None and record.pooled.model == "bayesian"
     assert record.pooled.prob_above == {"0.3": pytest.approx(direct.prob_above[0], rel=1e-12)}
     assert [s.estimate for s in record.pooled.shrinkage] == pytest.approx(list(direct.theta_mean), rel=1e-12)
+
+
+def test_a_sensitivity_analysis_whose_added_report_falls_to_overlap_is_shown_saying_so(review) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23: never hidden; the added report is named with the primary report it may share patients with."""
+    result = review.run("os-adults-2-3y").result
+    (selected,) = [s for s in result.sensitivity if s.name == "include_selected_cohorts"]
+    assert set(selected.keys) == {e.key for e in result.effects}
+    assert selected.note == ("the same reports as the primary analysis (ebmtric2_nd may share patients with nagler2019, "
+                             "which it keeps first)")
+
+
+def test_a_tau2_next_to_the_boundary_counts_as_zero() -> None:
+    """Issue 27: tau^2 = 8e-12 after poon2013 hid the warning and printed 'τ² = < 0.001'."""
+    from secondhct.stats.pooling import tau2_is_zero
+
+    s2 = 0.04  # typical within-report variance; I^2 = 100 tau^2 / (tau^2 + s^2)
+    assert tau2_is_zero(8e-12, 100 * 8e-12 / (8e-12 + s2))
+    assert not tau2_is_zero(1e-3, 100 * 1e-3 / (1e-3 + s2))
+    assert tau2_is_zero(0.0, 0.0) and not tau2_is_zero(1.0, 100.0)

@@ -1,4 +1,6 @@
-"""searches.yaml: the model, the PRISMA 2020 sums (each an error at its line), the check against studies/."""
+"""searches.yaml: the model, the PRISMA 2020 sums (each an error at its line), the reports assessed
+(the extractions in studies/) against the reports sought, and the counts the build computes
+(a typed one is a warning: ignored)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,9 @@ screening:
   reports_sought: 25
   reports_not_retrieved: 3
   reports_awaiting_assessment: 2
+"""
+#: what a log typed before the build computed these counts (still read; each a warning)
+TYPED = """\
   reports_assessed: 20
   reports_excluded: 8
   exclusion_reasons:
@@ -54,7 +59,7 @@ def _line(text: str, key: str) -> int:
 
 
 def test_valid_log_loads_without_diagnostics(tmp_path: Path) -> None:
-    loaded = _load(tmp_path, VALID, 12)
+    loaded = _load(tmp_path, VALID, 20)
     assert loaded.diagnostics == []
     assert loaded.model is not None
     assert loaded.model.identified() == 120
@@ -69,16 +74,14 @@ def test_valid_log_loads_without_diagnostics(tmp_path: Path) -> None:
         ("records_screened: 105", "records_screened: 104", "records_screened", "should be records identified (120)"),
         ("records_excluded: 80", "records_excluded: 106", "records_excluded", "more records excluded"),
         ("reports_not_retrieved: 3", "reports_not_retrieved: 26", "reports_not_retrieved", "more reports not retrieved"),
-        ("reports_assessed: 20", "reports_assessed: 21", "reports_assessed", "minus not retrieved (3) = 22"),
-        ("reports_excluded: 8", "reports_excluded: 9", "exclusion_reasons", "the reasons add up to 8"),
-        ("reports_included: 12", "reports_included: 11", "reports_included", "minus reports excluded (8) = 12"),
-        ("studies_included: 10", "studies_included: 13", "studies_included", "more studies included (13) than reports (12)"),
+        ("reports_awaiting_assessment: 2", "reports_awaiting_assessment: 3", "reports_sought",
+         "minus not retrieved (3) = 22 should be the reports assessed (20 extraction(s) in studies/) plus awaiting assessment (3)"),
         ("id: seeds", "id: medline", "- id: medline", "duplicate search id"),
     ],
 )
 def test_each_sum_fails_at_its_line(tmp_path: Path, old: str, new: str, key: str, words: str) -> None:
     text = VALID.replace(old, new)
-    loaded = _load(tmp_path, text)
+    loaded = _load(tmp_path, text, 20)
     errors = [d for d in loaded.diagnostics if d.severity == "error"]
     assert loaded.model is None
     assert any(words in d.message for d in errors), [d.format() for d in errors]
@@ -86,22 +89,20 @@ def test_each_sum_fails_at_its_line(tmp_path: Path, old: str, new: str, key: str
     assert [d.line for d in errors if words in d.message] == [line]
 
 
-def test_included_above_assessed_and_excluded_above_assessed(tmp_path: Path) -> None:
-    text = VALID.replace("reports_included: 12", "reports_included: 30").replace("studies_included: 10", "studies_included: 1")
-    loaded = _load(tmp_path, text)
-    assert [d.format() for d in loaded.diagnostics] == [
-        f"searches.yaml:{_line(text, 'reports_included')}:21: error: screening.reports_included: "
-        "more reports included (30) than assessed (20)"
-    ]
-    text = VALID.replace("reports_excluded: 8", "reports_excluded: 21")
-    assert any("more reports excluded (21) than assessed (20)" in d.message for d in _load(tmp_path, text).diagnostics)
+def test_reports_assessed_are_the_extractions(tmp_path: Path) -> None:
+    """22 reports retrieved: 20 assessed (the extractions) and 2 awaiting; a 21st extraction breaks the sum."""
+    assert _load(tmp_path, VALID, 20).diagnostics == []
+    loaded = _load(tmp_path, VALID, 21)
+    assert loaded.model is None
+    assert [(d.line, d.path) for d in loaded.diagnostics] == [(_line(VALID, "reports_sought"), ("screening", "reports_sought"))]
+    assert "the reports assessed (21 extraction(s) in studies/) plus awaiting assessment (2)" in loaded.diagnostics[0].message
+    assert _load(tmp_path, VALID).diagnostics == []  # without the number of extractions the sum is not checked
 
 
 def test_sums_with_a_count_not_stated_are_skipped(tmp_path: Path) -> None:
     text = VALID.replace("records: 20", "records: not stated").replace("reports_excluded: 8", "reports_excluded: not stated")
-    text = text.replace("reports_included: 12", "reports_included: 99").replace("reports_assessed: 20", "reports_assessed: 120")
     text = text.replace("reports_sought: 25", "reports_sought: not stated")
-    loaded = _load(tmp_path, text)
+    loaded = _load(tmp_path, text, 99)
     assert loaded.diagnostics == [] and loaded.model is not None
     assert loaded.model.identified() == "not stated"
 
@@ -113,13 +114,20 @@ def test_shape_errors_are_located(tmp_path: Path) -> None:
     assert [d.line for d in loaded.diagnostics] == [_line(text, "records_excluded")]
 
 
-def test_included_reports_against_studies(tmp_path: Path) -> None:
-    warning = _load(tmp_path, VALID, 38).diagnostics
-    assert [(d.severity, d.line) for d in warning] == [("warning", _line(VALID, "reports_included"))]
-    assert "12 report(s) included, but studies/ holds 38 extraction(s)" in warning[0].message
-    unstated = _load(tmp_path, VALID.replace("reports_included: 12", "reports_included: not stated")
-                     .replace("studies_included: 10", "studies_included: not stated"), 38).diagnostics
-    assert [d.severity for d in unstated] == ["info"]
+def test_typed_computed_counts_are_read_and_each_is_a_warning(tmp_path: Path) -> None:
+    """A log written before the build computed them still loads; each typed count is located and ignored."""
+    text = VALID + TYPED
+    loaded = _load(tmp_path, text, 20)
+    assert loaded.model is not None
+    assert [(d.severity, d.line) for d in loaded.diagnostics] == [
+        ("warning", _line(text, key)) for key in
+        ("reports_assessed", "reports_excluded", "exclusion_reasons", "studies_included", "reports_included")
+    ]
+    assert loaded.diagnostics[0].message == (
+        "reports_assessed (20) is computed by the build from studies/ and the analyses' records; studies/ holds "
+        "20 extraction(s): the typed value is ignored; remove it"
+    )
+    assert "exclusion_reasons (2 reason(s))" in loaded.diagnostics[2].message
 
 
 runner = CliRunner()
@@ -131,7 +139,10 @@ def test_validate_reports_a_bad_search_log_with_file_and_line(project: Path) -> 
     result = runner.invoke(app, ["validate", "--root", str(project)])
     assert result.exit_code == 1, result.output
     assert f"searches.yaml:{_line(text, 'records_screened')}:" in result.output
-    (project / SEARCHES_FILE).write_text(VALID)
+    (project / SEARCHES_FILE).write_text(VALID.replace("reports_sought: 25", "reports_sought: 6"))  # 1 extraction + 2 awaiting + 3
     good = runner.invoke(app, ["validate", "--root", str(project)])
     assert good.exit_code == 0, good.output
-    assert "12 report(s) included, but studies/ holds 1 extraction(s)" in good.output
+    (project / SEARCHES_FILE).write_text(VALID + TYPED.replace("reports_assessed: 20", "reports_assessed: 57"))
+    typed = runner.invoke(app, ["validate", "--root", str(project)])
+    assert typed.exit_code == 1, typed.output  # 25 - 3 is not 1 extraction + 2 awaiting
+    assert "reports_assessed (57) is computed by the build" in typed.output and "studies/ holds 1 extraction(s)" in typed.output

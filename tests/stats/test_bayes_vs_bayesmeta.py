@@ -54,7 +54,7 @@ TRUNCATED = {("k3/prop/halfcauchy:0.5/flat", "mu_sd")}
 TRUNCATED_RTOL = 5e-3
 
 SCALARS = ("mu_median", "mu_mean", "mu_sd", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau", "tau_lb", "tau_ub", "tau_mean")
-VECTORS = ("theta_mean", "theta_sd", "theta_lb", "theta_ub")
+VECTORS = ("theta_mean", "theta_sd", "theta_lb", "theta_ub", "mean_weights")  # mean_weights: bayesmeta's $weights
 KS = {1, 2, 3, 6, 13}
 TAU_PRIORS = {"halfnormal:0.5", "halfnormal:1", "halfcauchy:0.5", "uniform:2", "lognormal:-1.07,0.8"}
 MU_PRIORS = {"flat", "normal:0,4"}
@@ -308,3 +308,20 @@ def test_bad_arguments_are_refused(kwargs: dict, match: str) -> None:
 def test_nonpositive_variance_is_refused() -> None:
     with pytest.raises(PoolingError, match="not positive"):
         bayes_pool([0.1, 0.2], [0.1, 0.0], tau_prior="halfnormal:0.5")
+
+
+@pytest.mark.parametrize("case_id", sorted(REF["cases"]))
+def test_posterior_mean_weights_give_the_posterior_mean(case_id: str) -> None:
+    """E[mu | y] = sum_i omega_i y_i (+ the prior's share of its mean): the weights a forest plot shows are
+    the reports' shares of the posterior mean (an identity of the model, checked to 1e-10)."""
+    case = REF["cases"][case_id]
+    res = _fit(case)
+    yi = np.array(REF["datasets"][case["dataset"]]["yi"][: case["k"]])
+    weights = np.array(res.mean_weights)
+    prior_mean = 0.0  # normal:0,4 has mean 0, so its share adds nothing to the sum
+    if res.mu_mean is not None:
+        assert float(weights @ yi) + (1 - weights.sum()) * prior_mean == pytest.approx(res.mu_mean, rel=1e-10, abs=1e-12)
+    if case["mu_prior"] == "flat":
+        assert weights.sum() == pytest.approx(1.0, abs=1e-12)
+    else:
+        assert 0 < weights.sum() < 1

@@ -28,6 +28,7 @@ def build(
     """
     from ..project import display_path
     from ..review.build import build as run_build
+    from ..review.summary import SUMMARY_HTML
 
     project = project_from(root)
     start = time.perf_counter()
@@ -38,17 +39,19 @@ def build(
         say(f"warning: {left}", err=True)
     if report.baseline_warning:
         say(f"warning: {report.baseline_warning}", err=True)
-    for conflict in report.certainty_conflicts:  # the summary flags them too; validate reports them as errors
+    for conflict in report.certainty_conflicts:  # validate reports them as errors
         say(f"protocol.yaml: warning: certainty of {conflict}", err=True)
     if report.certainty_conflicts:
-        say("protocol.yaml: draft new certainty blocks with `python tools/certainty_drafts.py --write`, then read them", err=True)
+        say("protocol.yaml: restate each override's reason from the build's current numbers, or remove the override", err=True)
+    summary = display_path(project.outputs_dir / SUMMARY_HTML)
     if not report.computed and not report.written:
         say(
             f"{out} is current ({len(report.reused)} analyses unchanged, nothing written; {elapsed:.2f} s); "
             "use `secondhct build --force` to recompute everything"
         )
-        return
-    say(
-        f"{len(report.computed)} analyses computed, {len(report.reused)} unchanged; "
-        f"{len(report.written)} file(s) written to {out}, {len(report.unchanged)} unchanged ({elapsed:.2f} s)"
-    )
+    else:
+        say(
+            f"{len(report.computed)} analyses computed, {len(report.reused)} unchanged; "
+            f"{len(report.written)} file(s) written to {out}, {len(report.unchanged)} unchanged ({elapsed:.2f} s)"
+        )
+    say(f"open {summary} (the evidence summary; results.json has every number)")

@@ -1,17 +1,17 @@
 """``secondhct explain KEY``: which analyses one report enters, and why not the others.
 
-The answer comes from the review's own code, never a copy of its rules: the
-protocol's selection (:func:`secondhct.protocol.select.select`, over the whole
-corpus, so that overlap groups count) and, for a report it selects, the effect
-size (:func:`secondhct.review.analysis.run_analysis` on that report alone, which
-reports a row that cannot give one). Only typer is imported at start-up.
+The answer is the build's own record of each analysis, never a copy of its rules: each
+analysis is run by its kind's behaviour over the whole corpus (selection, effect sizes,
+contrasts, overlap) exactly as ``build`` runs it, and the report's row in the record's
+included or excluded lists is what ``explain`` prints, with the registered sensitivity
+analyses it enters. Only typer is imported at start-up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 STAGE_WORDS = {
     "population": "population",
+    "scope": "scope",
     "outcome": "outcome",
     "selected": "selected cohort",
     "overlap": "overlap",
@@ -39,37 +40,66 @@ class Verdict:
     entered: bool
     detail: str  # the rows that enter, or the reason it does not
     stage: str = ""
+    sensitivity: tuple[str, ...] = ()  # the registered sensitivity analyses it enters (their titles)
 
 
-def _rows(study: StudyExtraction, plan: Plan, indices: Sequence[int], subgroups: Sequence[str | None]) -> str:
-    section = "comparisons" if plan.takes_comparisons else "outcomes"
-    shown = []
-    for i, sub in zip(indices, subgroups):
-        row = study.comparisons[i] if plan.takes_comparisons else study.outcomes[i]
-        what = f"{row.outcome} {row.time}" if row.time else row.outcome
-        shown.append(f"{section}[{i}] ({what}{f', subgroup {sub}' if sub else ''})")
-    return ", ".join(shown)
+def _decision(record: Any, key: str) -> tuple[list[str], Any, tuple[str, ...]]:
+    """From a build record: the report's rows that enter (their sources), its exclusion, and the
+    sensitivity analyses that take it."""
+    rows = getattr(record, "included", None)
+    if rows is None:  # a curve: its points
+        rows = record.points
+    sources = list(dict.fromkeys(r.source for r in rows if r.key == key))
+    excluded = next((x for x in record.excluded if x.key == key), None)
+    also = tuple(s.title for s in getattr(record, "sensitivity", []) if key in getattr(s, "keys", ()))
+    return sources, excluded, also
+
+
+def records(plans: Sequence[Plan], studies: Sequence[StudyExtraction], years: Mapping[str, int | None],
+            labels: Mapping[str, str] | None = None) -> list[Any]:
+    """Each plan's record, computed as the build computes it (its kind's ``run`` and ``record``)."""
+    from ..review.kinds import behaviour
+
+    out = []
+    for plan in plans:
+        kind = behaviour(plan.kind)
+        out.append(kind.record(kind.run(plan, studies, years, batch=False), labels or {}))
+    return out
+
+
+def _row_words(study: StudyExtraction | None, source: str) -> str:
+    """'outcomes[0] (os 2y)': a record's source with the row's outcome and time (and subgroup)."""
+    section, _, rest = source.partition("[")
+    if study is None or section not in ("outcomes", "comparisons") or not rest.rstrip("]").isdigit():
+        return source
+    row = getattr(study, section)[int(rest.rstrip("]"))]
+    what = f"{row.outcome} {row.time}" if getattr(row, "time", None) else row.outcome
+    sub = getattr(row, "subgroup", None)
+    return f"{source} ({what}{f', subgroup {sub}' if sub else ''})"
+
+
+def verdicts_from(plans: Sequence[Plan], built: Sequence[Any], key: str, study: StudyExtraction | None = None) -> list[Verdict]:
+    """For each plan and its record: does report ``key`` enter it, and if not, its exclusion."""
+    out = []
+    for plan, record in zip(plans, built):
+        sources, excluded, also = _decision(record, key)
+        if sources:
+            rows = ", ".join(_row_words(study, s) for s in sources)
+            out.append(Verdict(plan.id, plan.analysis.title, True, rows, sensitivity=also))
+        elif excluded is not None:
+            out.append(Verdict(plan.id, plan.analysis.title, False, excluded.reason, excluded.stage, also))
+        else:
+            out.append(Verdict(plan.id, plan.analysis.title, False, "no row of the report enters", "outcome", also))
+    return out
 
 
 def verdicts(
-    plans: Sequence[Plan], studies: Sequence[StudyExtraction], years: Mapping[str, int | None], key: str
+    plans: Sequence[Plan], studies: Sequence[StudyExtraction], years: Mapping[str, int | None], key: str,
+    labels: Mapping[str, str] | None = None,
 ) -> list[Verdict]:
-    """For each plan: does report ``key`` enter it, and if not, the first exclusion, in words."""
-    from ..review.kinds import behaviour
-
-    study = next(s for s in studies if s.key == key)
-    out = []
-    for plan in plans:
-        title = plan.analysis.title
-        chosen = behaviour(plan.kind).choose(plan, studies, years)  # the build's own selection, effect sizes and overlap rule
-        mine = [e for e in chosen.effects if e.key == key] or [r.effect for r in chosen.level_rows if r.effect.key == key]
-        if not mine:
-            first = next(x for x in chosen.excluded if x.key == key)
-            out.append(Verdict(plan.id, title, False, first.reason, first.stage))
-            continue
-        rows = _rows(study, plan, [e.index for e in mine], [e.subgroup for e in mine])
-        out.append(Verdict(plan.id, title, True, rows))
-    return out
+    """For each plan: does report ``key`` enter it (the build's record of the analysis), and if not, its exclusion."""
+    study = next((s for s in studies if s.key == key), None)
+    return verdicts_from(plans, records(plans, studies, years, labels), key, study)
 
 
 @reports_errors
@@ -103,7 +133,8 @@ def explain(
     years = bib.years() if bib else {}
     protocol = loaded.model
     vocabulary = report.vocabulary.model if report.vocabulary is not None else None  # its roll-ups match levels, as in build
-    found = verdicts([plan(a, protocol.defaults, vocabulary) for a in protocol.analyses], studies, years, key)
+    found = verdicts([plan(a, protocol.defaults, vocabulary) for a in protocol.analyses], studies, years, key,
+                     bib.labels if bib else None)
     label = bib.labels.get(key, key) if bib else key
     entered = [v for v in found if v.entered]
     say(f"{key} ({label}) enters {len(entered)} of {len(found)} analyses")
@@ -114,3 +145,5 @@ def explain(
     for v in found:
         if not v.entered:
             say(f"  not      {v.analysis}: {STAGE_WORDS.get(v.stage, v.stage)}: {v.detail}")
+            if v.sensitivity:
+                say(f"             but enters the sensitivity analysis {'; '.join(v.sensitivity)}")

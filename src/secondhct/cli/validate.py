@@ -26,21 +26,26 @@ def validate(
     Prints one line per problem (file:line:col: severity: field: message).
     Errors exit 1; warnings exit 0 unless --strict. Never modifies a file.
     """
-    from ..validation import validate_project
+    from .. import validatecache
 
     project = project_from(root)
     files = _expand(paths) if paths else None
-    report = validate_project(project, files, schemas=True)
-    for diag in report.diagnostics:
-        if not (quiet and diag.severity == "info"):
-            say(diag.format())
-    counts = report.counts
-    noun = "file" if report.files_checked == 1 else "files"
-    say(
-        f"checked {report.files_checked} {noun}: {counts['error']} error(s), "
-        f"{counts['warning']} warning(s), {counts['info']} info"
-    )
-    if report.failed(strict):
+    key = validatecache.run_key(project.root, files)
+    run = validatecache.lookup(project.root, key)  # the same inputs as an earlier run: its lines, no models imported
+    if run is None:
+        from ..validation import validate_project
+
+        report = validate_project(project, files, schemas=True)
+        run = {"lines": [[d.severity, d.format()] for d in report.diagnostics], "files": report.files_checked}
+        validatecache.store(project.root, key, run["lines"], report.files_checked)
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for severity, line in run["lines"]:
+        counts[severity] += 1
+        if not (quiet and severity == "info"):
+            say(line)
+    noun = "file" if run["files"] == 1 else "files"
+    say(f"checked {run['files']} {noun}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
+    if counts["error"] or (strict and counts["warning"]):
         raise typer.Exit(1)
 
 

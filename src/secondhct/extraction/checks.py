@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 from ..diagnostics import FieldPath
 from .competing import competing_risks_add_up, relapse_plus_nrm
 from .consistency import half_unit, printed_p_interval, ratio_p_range, se_matches_ci
+from .derived import check_derived
 from .finding import Finding
 from .quotes import check_quotes
 from .riskofbias import check_risk_of_bias
+from .rowwords import check_row_words
 from .schema import CI, PROPORTION_SCALE, Age, FollowUp, Outcome, Range, Source, StudyExtraction
 from .slips import check_unit_slips
 from .timepoint import duration_in_months, parse_time_point
@@ -44,8 +46,10 @@ def check_study(study: StudyExtraction) -> list[Finding]:
         _follow_up,
         _ranges,
         check_unit_slips,
+        check_row_words,
         check_quotes,
         check_risk_of_bias,
+        check_derived,
     )
     _WALKED[:] = [(study, _walk(study))]  # the rules look for parts of the study: walk its tree once
     try:

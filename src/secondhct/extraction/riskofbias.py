@@ -1,6 +1,6 @@
 """Risk-of-bias tools: their domains, defined once, and the checks of an extraction's assessments.
 
-Two tools, one per kind of evidence a report gives:
+Three tools, one per kind of evidence a report gives:
 
 * ``jbi_case_series``: the JBI critical appraisal checklist for case series, ten items
   (Munn Z, Barker TH, Moola S, et al. Methodological quality of case series studies:
@@ -14,16 +14,26 @@ Two tools, one per kind of evidence a report gives:
   For prognostic-factor effects (``comparisons`` and ``associations``). QUIPS's
   low / moderate / high is recorded as ``low`` / ``some_concerns`` / ``high``.
 
-A report with outcomes needs a ``jbi_case_series`` assessment; one with comparisons or
-associations a ``quips`` one. A missing assessment is a warning (reports are assessed
-after extraction), never an error.
+* ``robins_i``: Risk Of Bias In Non-randomised Studies - of Interventions, seven domains
+  (Sterne JAC, Hernán MA, Reeves BC, et al. ROBINS-I: a tool for assessing risk of bias in
+  non-randomised studies of interventions. BMJ 2016;355:i4919; METHODS.md section 10 [20]).
+  For a comparison of the second HCT with an alternative (DLI, chemotherapy, CAR-T, no second
+  HCT). Its own scale: ``low`` / ``moderate`` / ``serious`` / ``critical`` / ``no_information``;
+  its own overall rule (:func:`robins_i_overall`). Immortal time (survival from relapse in
+  patients grouped by a later transplant) is judged under selection of participants.
 
-Neither tool defines an overall judgement; this project's rule (``overall_from_domains``)
+A report with outcomes needs a ``jbi_case_series`` assessment; one with comparisons or
+associations a ``quips`` one; one with a second-HCT arm beside a comparator arm a ``robins_i``
+one. A missing assessment is a warning (reports are assessed after extraction), never an error.
+
+JBI and QUIPS define no overall judgement; this project's rule (``overall_from_domains``)
 is: high if any domain is high; else unclear if half or more of the applicable domains
 are unclear; else some concerns if any is unclear or some concerns; else low. An
-assessor may rate the overall high for a reason outside the domains (numbers read from
-a secondary source or a news report), saying so in its reason; any other departure
-from the rule is an error.
+assessor may rate the overall high for a reason outside the domains, saying so in its
+reason; any other departure from the rule is an error. What the retrieved text does not
+print (ages, results cut off) is "unclear", not "high", and numbers read from a secondary
+source or a news report are a limit of retrieval, shown as the report's source type, not
+a bias of the study (audit D12-D14, issue 26): neither makes a domain or the overall high.
 
 Two assessors: ``assessed_by``/``assessed_on`` is the first (or a rule-based draft),
 ``checked_by``/``checked_on`` the independent second assessor, who judged every domain
@@ -55,6 +65,8 @@ class Tool:
     domains: dict[str, str]
     short: dict[str, str]
     applies_to: str
+    judgements: tuple[str, ...] = ("low", "some_concerns", "high", "unclear")
+    """The judgements the tool uses, in the order of its legend (the worst before 'unclear')."""
 
 
 JBI_CASE_SERIES = Tool(
@@ -86,6 +98,7 @@ JBI_CASE_SERIES = Tool(
         "statistics": "D10 Statistics",
     },
     applies_to="outcomes",
+    judgements=("low", "some_concerns", "high", "unclear", "not_applicable"),
 )
 
 QUIPS = Tool(
@@ -111,12 +124,54 @@ QUIPS = Tool(
     applies_to="comparisons",
 )
 
-TOOLS: dict[str, Tool] = {t.code: t for t in (JBI_CASE_SERIES, QUIPS)}
+ROBINS_I = Tool(
+    code="robins_i",
+    name="ROBINS-I (Sterne et al. 2016)",
+    citation="Sterne JAC, et al. BMJ 2016;355:i4919",
+    domains={
+        "confounding": "Bias due to confounding (e.g. by indication: fitter patients, in remission, with a donor, transplanted)",
+        "selection": "Bias in selection of participants into the study (incl. immortal time: follow-up and intervention not starting together)",
+        "classification": "Bias in classification of interventions",
+        "deviations": "Bias due to deviations from intended interventions",
+        "missing_data": "Bias due to missing data",
+        "measurement": "Bias in measurement of outcomes",
+        "reported_result": "Bias in selection of the reported result",
+    },
+    short={
+        "confounding": "D1 Confounding",
+        "selection": "D2 Selection of participants",
+        "classification": "D3 Classification of interventions",
+        "deviations": "D4 Deviations from interventions",
+        "missing_data": "D5 Missing data",
+        "measurement": "D6 Measurement of outcomes",
+        "reported_result": "D7 Selection of reported result",
+    },
+    applies_to="comparisons with alternatives",
+    judgements=("low", "moderate", "serious", "critical", "no_information"),
+)
+
+TOOLS: dict[str, Tool] = {t.code: t for t in (JBI_CASE_SERIES, QUIPS, ROBINS_I)}
 
 #: Judgement words as printed, and the symbol robvis draws in each circle.
 JUDGEMENT_WORDS = {"low": "low", "some_concerns": "some concerns", "high": "high", "unclear": "unclear",
-                   "not_applicable": "not applicable"}  # fmt: skip
-JUDGEMENT_SYMBOLS = {"low": "+", "some_concerns": "−", "high": "×", "unclear": "?", "not_applicable": ""}
+                   "not_applicable": "not applicable", "moderate": "moderate", "serious": "serious",
+                   "critical": "critical", "no_information": "no information"}  # fmt: skip
+JUDGEMENT_SYMBOLS = {"low": "+", "some_concerns": "−", "high": "×", "unclear": "?", "not_applicable": "",
+                     "moderate": "−", "serious": "×", "critical": "!", "no_information": "?"}  # fmt: skip
+#: Second-HCT arms and the comparators a panel weighs against them (ROBINS-I applies to both together).
+COMPARATORS = frozenset({"no_second_hct", "dli", "chemotherapy", "chemotherapy_or_dli", "car_t", "blinatumomab",
+                         "inotuzumab", "best_supportive_care", "salvage_not_specified"})  # fmt: skip
+
+
+#: ROBINS-I's overall judgement on the scale of the other tools, for GRADE's risk-of-bias domain
+#: (serious and critical are both high risk of bias; Schünemann HJ, et al. J Clin Epidemiol 2019;111:105-114).
+AS_COMMON_SCALE = {"low": "low", "moderate": "some_concerns", "serious": "high", "critical": "high", "no_information": "unclear"}
+
+
+def tool_for(non_randomised_intervention: bool, ratio: bool) -> str:
+    """The tool an analysis's reports are judged with: ROBINS-I for the second HCT against an
+    alternative, QUIPS for a prognostic factor's ratio, JBI for single-arm proportions."""
+    return ROBINS_I.code if non_randomised_intervention else QUIPS.code if ratio else JBI_CASE_SERIES.code
 
 
 def needed_tools(study: StudyExtraction) -> list[str]:
@@ -126,6 +181,9 @@ def needed_tools(study: StudyExtraction) -> list[str]:
         need.append(JBI_CASE_SERIES.code)
     if study.comparisons or study.associations:
         need.append(QUIPS.code)
+    kinds = {a.intervention for a in study.arms}
+    if "second_allo_hct" in kinds and kinds & COMPARATORS:
+        need.append(ROBINS_I.code)
     return need
 
 
@@ -150,6 +208,11 @@ def check_risk_of_bias(study: StudyExtraction) -> Iterator[Finding]:
                 close = difflib.get_close_matches(name, list(tool.domains), n=1, cutoff=0.5)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; domains: {', '.join(tool.domains)}"
                 yield Finding("error", path + ("domains", name), f"unknown {tool.code} domain '{name}'{hint}", "rob-domain")
+        for name, d in [*rob.domains.items(), ("overall", rob.overall)]:
+            wrong = [j for j in (d.judgement, d.first_judgement) if j is not None and j not in tool.judgements]
+            if wrong:
+                where = path + (("overall",) if name == "overall" else ("domains", name)) + ("judgement",)
+                yield Finding("error", where, f"'{wrong[0]}' is not a {tool.code} judgement ({', '.join(tool.judgements)})", "rob")
         missing = [d for d in tool.domains if d not in rob.domains]
         if missing:
             yield Finding("error", path + ("domains",), f"{tool.code} domains not judged: {', '.join(missing)} (write 'unclear' with a reason when the report does not say)", "rob-domain")
@@ -157,7 +220,7 @@ def check_risk_of_bias(study: StudyExtraction) -> Iterator[Finding]:
         yield from _check_second_assessor(rob, path)
     for need in needed_tools(study):
         if need not in seen:
-            what = "outcomes" if need == JBI_CASE_SERIES.code else "prognostic-factor effects"
+            what = {JBI_CASE_SERIES.code: "outcomes", QUIPS.code: "prognostic-factor effects"}.get(need, "comparison with an alternative")
             yield Finding("warning", ("key",), f"no {need} risk-of-bias assessment for its {what} (add risk_of_bias at the end of the file)", "rob-missing")
 
 
@@ -180,12 +243,29 @@ def overall_from_domains(judgements: Iterable[str]) -> str:
     return "low"
 
 
+def robins_i_overall(judgements: Iterable[str]) -> str:
+    """The overall ROBINS-I judgement, as the tool defines it (Sterne et al. BMJ 2016;355:i4919, table 2):
+    critical if any domain is critical; else serious if any is serious; else no information if any
+    domain lacks information (every domain counted as key); else moderate if any is moderate; else low."""
+    given = set(judgements)
+    for level in ("critical", "serious", "no_information", "moderate"):
+        if level in given:
+            return level
+    return "low"
+
+
 def _check_overall(rob: RiskOfBias, path: FieldPath) -> Iterator[Finding]:
     from .finding import Finding
 
     given = rob.overall.judgement
     if given == "not_applicable":
         yield Finding("error", path + ("overall", "judgement"), "the overall judgement cannot be not_applicable", "rob")
+        return
+    if rob.tool == ROBINS_I.code:
+        rule = robins_i_overall(d.judgement for d in rob.domains.values())
+        if given not in (rule, "critical"):
+            yield Finding("error", path + ("overall", "judgement"), f"overall '{given}' but the domains give '{rule}' "
+                          "(ROBINS-I: the worst domain, critical before serious before no information before moderate)", "rob")  # fmt: skip
         return
     rule = overall_from_domains(d.judgement for d in rob.domains.values())
     if given != rule and given != "high":

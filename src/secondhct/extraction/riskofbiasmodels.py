@@ -11,14 +11,21 @@ from .base import Strict
 from .codes import Identifier, Text
 from .fieldtypes import DateText
 
-Judgement = Literal["low", "some_concerns", "high", "unclear", "not_applicable"]
-RobTool = Literal["jbi_case_series", "quips"]
+Judgement = Literal[
+    "low", "some_concerns", "high", "unclear", "not_applicable", "moderate", "serious", "critical", "no_information"
+]
+"""JBI and QUIPS: low, some_concerns, high, unclear (not_applicable: a JBI item); ROBINS-I: low, moderate,
+serious, critical, no_information (secondhct.extraction.riskofbias checks each tool's own)."""
+RobTool = Literal["jbi_case_series", "quips", "robins_i"]
 
 
 class DomainJudgement(Strict):
     """One domain (or the overall) of a risk-of-bias tool: the judgement and why."""
 
-    judgement: Judgement = Field(description="low, some_concerns, high, unclear (not_applicable only for a JBI item)")
+    judgement: Judgement = Field(
+        description="JBI, QUIPS: low, some_concerns, high, unclear (not_applicable only for a JBI item); "
+        "ROBINS-I: low, moderate, serious, critical, no_information"
+    )
     reason: Text = Field(description="a supporting quote or the reason for the judgement")
     first_judgement: Judgement | None = Field(
         default=None,
@@ -30,7 +37,10 @@ class DomainJudgement(Strict):
 class RiskOfBias(Strict):
     """A risk-of-bias assessment of the report with one tool (domains in secondhct.extraction.riskofbias)."""
 
-    tool: RobTool = Field(description="jbi_case_series for single-arm outcomes; quips for prognostic-factor effects")
+    tool: RobTool = Field(
+        description="jbi_case_series for single-arm outcomes; quips for prognostic-factor effects; robins_i for a "
+        "comparison of the second HCT with an alternative"
+    )
     assessed_by: Text = Field(description="the first assessor (or 'rule-based draft ...')")
     assessed_on: DateText
     checked_by: Text | None = Field(

@@ -59,11 +59,39 @@ def factor_lines(vocabulary: Vocabulary | None) -> list[str]:
     return lines
 
 
+def field_choices(vocabulary: Vocabulary | None) -> dict[str, str]:
+    """The allowed codes of each coded field, read from the schema's types (and vocabulary.yaml's
+    data sources), so the scaffold cannot fall behind the format."""
+    from typing import get_args
+
+    from . import codes
+    from .riskofbiasmodels import Judgement
+    from .schema import SelectionKind
+
+    types = {
+        "content": codes.DocumentContent, "design": codes.Design, "publication": codes.Publication, "disease": codes.Disease,
+        "age_group": codes.AgeGroup, "indication": codes.Indication, "time_origin": codes.TimeOrigin,
+        "intervention": codes.Intervention, "outcome": codes.OutcomeName, "statistic": codes.Statistic,
+        "estimator": codes.Estimator, "unit": codes.Unit, "measure": codes.RatioMeasure, "selection": SelectionKind,
+        "judgement": Judgement,
+    }  # fmt: skip
+    choices = {name: " | ".join(get_args(kind)) for name, kind in types.items()}
+    sources = list(vocabulary.data_sources) if vocabulary is not None else []
+    choices["data_source"] = " | ".join([*sources, "not stated"])
+    return choices
+
+
+def needs_shortauthor(ref: Reference) -> bool:
+    """An entry that names no usable author and has no ``shortauthor`` is labelled by its journal."""
+    return not ref.authors_known and "shortauthor" not in ref.fields
+
+
 def scaffold_text(ref: Reference, bib: Bibliography, curator: str, today: date, vocabulary: Vocabulary | None = None) -> str:
     """A new extraction for ``ref``, pre-filled with what its BibTeX entry knows (and the vocabulary's factors)."""
     import jinja2
 
     from ..keys import key_problem
+    from .riskofbias import TOOLS
 
     if key_problem(ref.key):  # the key is written bare: keys.py allows only [a-z0-9_]
         raise ValueError(f"cannot scaffold {ref.key!r}: {key_problem(ref.key)}")
@@ -85,4 +113,7 @@ def scaffold_text(ref: Reference, bib: Bibliography, curator: str, today: date, 
         url=url,
         publication=_PUBLICATION_BY_TYPE.get(ref.entry_type, "TODO"),
         factors=factor_lines(vocabulary),
+        choices=field_choices(vocabulary),
+        rob_tools=list(TOOLS.values()),
+        shortauthor_hint=needs_shortauthor(ref),
     )

@@ -27,7 +27,9 @@ from pydantic import Field
 
 from .base import Strict
 from .codes import (
+    DESIGN_HELP,
     AgeGroup,
+    AnalysisDesign,
     CIScale,
     Count,
     CutoffUnit,
@@ -52,10 +54,16 @@ from .codes import (
     TimeOrigin,
     Unit,
 )
+from .cohort import SHARE_SELECTIONS as SHARE_SELECTIONS
+from .cohort import CohortSelection as CohortSelection
+from .cohort import Derived as Derived
+from .cohort import SelectionKind as SelectionKind
 from .fieldtypes import PROPORTION_SCALE as PROPORTION_SCALE
 from .fieldtypes import DateText, PValue, TimePointText, YearMonth
 from .fieldtypes import _check_p as _check_p
 from .fieldtypes import is_not_significant as is_not_significant
+from .provenance import Quote as Quote
+from .provenance import Source as Source
 from .riskofbiasmodels import RiskOfBias
 
 _FACTOR_HELP = "factor code from vocabulary.yaml, e.g. remission_at_second_hct, time_from_first_hct_to_relapse"
@@ -64,29 +72,6 @@ _CUTOFF_HELP = (
     "for a factor with a cut-off in vocabulary.yaml (early vs late relapse): the cut-off as printed, "
     "e.g. {value: 6, unit: mo}; 'not stated' or left out when the source does not print it"
 )
-
-
-class Quote(Strict):
-    """Further printed words backing the same row, from another place (or document)."""
-
-    location: Text = Field(description="where these words are printed: 'table 2', 'results, p. 4'")
-    document: Identifier | None = Field(default=None, description="id in curation.documents (default: the source's)")
-    quote: Text = Field(description="the printed words, verbatim")
-
-
-class Source(Strict):
-    """Where a number or statement was printed. A row with a ``quote`` prints each of its
-    numbers in it, or in ``quotes`` (words printed elsewhere: the events in table 2)."""
-
-    location: Text = Field(description="where it is printed: 'abstract', 'table 2', 'figure 1', 'p. 1309'")
-    document: Identifier | None = Field(
-        default=None, description="id of the document in curation.documents (default: the first one)"
-    )
-    quote: Text | None = Field(default=None, description="the printed words, verbatim")
-    quotes: list[Quote] = Field(
-        default_factory=list,
-        description="further verbatim quotes printing the same row's numbers elsewhere, each with its location",
-    )
 
 
 class Document(Strict):
@@ -152,6 +137,11 @@ class OverlapLink(Strict):
 
     key: Key = Field(description="the other report's key (studies/<key>.yaml)")
     reason: Text = Field(description="why, with where it is said, e.g. 'fact sheet: Yaniv is a co-author; same centres'")
+    at_most: Count | None = Field(
+        default=None,
+        description="the largest number of patients the two reports could share, when printed numbers bound it "
+        "(e.g. the 46 ALL patients of a mixed cohort); say how in the reason",
+    )
 
 
 class Study(Strict):
@@ -176,6 +166,11 @@ class Study(Strict):
         default_factory=list, description="reports this cohort may share patients with whatever the rule above says"
     )
     overlap_note: Text | None = None
+    former_keys: list[Key] = Field(
+        default_factory=list,
+        description="keys this report had before it was renamed (e.g. a placeholder key replaced by author-year once "
+        "the report was identified), so that links and comparisons with earlier results can follow the rename",
+    )
     source: Source | None = None
 
 
@@ -188,22 +183,6 @@ class Age(Strict):
     mean: Printed | None = None
     range: Range | None = None
     iqr: Range | None = Field(default=None, description="interquartile range, if that is what is printed")
-    source: Source
-
-
-SelectionKind = Literal[
-    "remission_only", "survivors_only", "first_hct_not_allogeneic", "non_leukemia_included", "graft_failure_included", "other",
-]
-
-
-class CohortSelection(Strict):
-    """The cohort is a selected subset (or a mixture) that is not comparable with all patients
-    who relapsed after a first allogeneic HCT: e.g. second remission only, 1-year survivors
-    only, first transplant autologous in some. The protocol keeps such reports out of the
-    primary analyses (with this as the reason) and in a sensitivity analysis."""
-
-    kind: SelectionKind = Field(description="what makes the cohort selected")
-    description: Text = Field(description="the selection in words, e.g. 'all in second remission at the second HCT'")
     source: Source
 
 
@@ -235,7 +214,18 @@ class Arm(Strict):
     part_of: Identifier | None = Field(
         default=None, description="id of the arm this one is a subset of (e.g. second HCT within all relapsed)"
     )
+    analysis_design: AnalysisDesign | None = Field(default=None, description=DESIGN_HELP)
+    n_derived: Derived | None = Field(
+        default=None, description="when n is not printed but follows from printed numbers: the count and its arithmetic"
+    )
     source: Source
+
+    @property
+    def known_n(self) -> int | None:
+        """The arm's size: printed, else derived (:class:`Derived`), else None."""
+        if isinstance(self.n, int):
+            return self.n
+        return self.n_derived.value if self.n_derived is not None else None
 
 
 class Cutoff(Strict):
@@ -257,7 +247,17 @@ class Subgroup(Strict):
     level_as_printed: Text = Field(description="the level in the source's words, e.g. 'CR before second SCT'")
     cutoff: Cutoff | NotStated | None = Field(default=None, description=_CUTOFF_HELP)
     n: Count | NotStated = "not stated"
+    n_derived: Derived | None = Field(
+        default=None, description="when n is not printed but follows from printed numbers: the count and its arithmetic"
+    )
     source: Source
+
+    @property
+    def known_n(self) -> int | None:
+        """The level's size: printed, else derived (:class:`Derived`), else None."""
+        if isinstance(self.n, int):
+            return self.n
+        return self.n_derived.value if self.n_derived is not None else None
 
 
 class CI(Strict):
@@ -321,6 +321,7 @@ class Comparison(Strict):
     ci: CI | None = None
     p: PValue | None = None
     time: TimePointText | None = None
+    analysis_design: AnalysisDesign | None = Field(default=None, description=DESIGN_HELP)
     direction_in_words: Literal["better", "worse", "no_difference"] | None = Field(
         default=None,
         description="how the group compared fared on the outcome when the source says so only in words, and those words "

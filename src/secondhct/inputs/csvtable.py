@@ -8,12 +8,19 @@ columns                           meaning                                    lay
 ``xi, ni``                        events and totals                          ``counts``
 ``yi, vi`` or ``yi, sei``         effect size on the analysis scale          ``yi``
 ``estimate, ci_lower, ci_upper``  a ratio with its 95% CI                    ``ratio_ci``
+(same columns, a proportion       a proportion (0-1) or a percentage         ``prop_ci``
+measure)                          (0-100) with its 95% CI (Wald)
 ``estimate, se``                  a proportion with its SE                   ``prop_se``
 ``estimate, p``                   a ratio with its two-sided p-value         ``ratio_p``
 ================================  =========================================  ============
 
 Which measures a layout can give is read from the measure table
 (:attr:`secondhct.measures.Measure.layouts`).
+
+``estimate, ci_lower, ci_upper`` can be a ratio or a proportion (a percentage): without
+``--measure`` it is an error naming the choices, never a guess (a percentage read as a
+hazard ratio was pooled as "HR 36.9"). With a proportion measure the three columns are
+percentages when any value is above 1, else proportions.
 
 An optional ``study`` column labels the rows; any other column can be used for
 subgroups.  Errors are :class:`~secondhct.errors.InputError` naming file, line and
@@ -29,12 +36,12 @@ from dataclasses import dataclass
 
 from ..errors import InputError, PoolingError
 from ..measures import MEASURES
-from ..stats.escalc import EffectSize, proportion_effect_sizes, proportion_from_se, ratio_from_ci, ratio_from_p
+from ..stats.escalc import EffectSize, proportion_effect_sizes, proportion_from_ci, proportion_from_se, ratio_from_ci, ratio_from_p
 from .cells import finite_number
 
 LAYOUTS = "xi,ni | yi,vi | yi,sei | estimate,ci_lower,ci_upper | estimate,se | estimate,p"
 #: The measure a layout gives when ``--measure`` is not set.
-DEFAULT_MEASURE = {"counts": "PLO", "yi": "GEN", "ratio_ci": "HR", "prop_se": "PLO", "ratio_p": "HR"}
+DEFAULT_MEASURE = {"counts": "PLO", "yi": "GEN", "prop_se": "PLO", "ratio_p": "HR"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,26 @@ class StudyTable:
 
 def _allowed(layout: str) -> tuple[str, ...]:
     return tuple(code for code, m in MEASURES.items() if layout in m.layouts)
+
+
+def _ci_layout(source: str, measure: str | None) -> str:
+    """``estimate,ci_lower,ci_upper``: a ratio (``ratio_ci``) or a proportion (``prop_ci``), as ``measure`` says."""
+    ratios = _allowed("ratio_ci")
+    proportions = tuple(code for code in _allowed("prop_se") if code in _allowed("prop_ci"))
+    if measure is None:
+        raise InputError(
+            f"{source}: the columns estimate,ci_lower,ci_upper can be ratios or proportions (values above 1 can be ratios "
+            f"or percentages); say which with --measure: {', '.join(ratios)} for a ratio, or {', '.join(proportions)} "
+            "for a proportion (0-1) or a percentage (0-100)"
+        )
+    return "prop_ci" if measure in proportions else "ratio_ci"
+
+
+def _above_one(cell: str) -> bool:
+    try:
+        return float(cell) > 1
+    except ValueError:  # reported with its line when the row is read
+        return False
 
 
 def parse_study_table(text: str, source: str, measure: str | None = None) -> StudyTable:
@@ -106,10 +133,13 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
             f"{source}, line 1: the header ({', '.join(header) or 'nothing'}) lacks the columns of every "
             f"input layout; need one of: {LAYOUTS}"
         )
+    if layout == "ratio_ci":
+        layout = _ci_layout(source, measure)
     measure = measure or DEFAULT_MEASURE[layout]
     if measure not in _allowed(layout):
+        allowed = (*_allowed("ratio_ci"), *_allowed("prop_ci")) if layout in ("ratio_ci", "prop_ci") else _allowed(layout)
         raise InputError(
-            f"{source}: --measure {measure} does not fit columns {','.join(needed)}; allowed: {', '.join(_allowed(layout))}"
+            f"{source}: --measure {measure} does not fit columns {','.join(needed)}; allowed: {', '.join(allowed)}"
         )
 
     rows: list[dict[str, str]] = []
@@ -133,6 +163,7 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
             raise InputError(f"{source}, line {lines[i]}, column {col!r}: the cell is empty")
         return finite_number(cell, f"{source}, line {lines[i]}", col)
 
+    percent = 100.0 if layout == "prop_ci" and any(_above_one(r[c]) for r in rows for c in needed) else 1.0
     effects: list[EffectSize] = []
     ni_out: list[float] | None = None
     for i in range(len(rows)):
@@ -162,6 +193,9 @@ def parse_study_table(text: str, source: str, measure: str | None = None) -> Stu
             elif layout == "ratio_ci":
                 est, lo, up = number(i, "estimate"), number(i, "ci_lower"), number(i, "ci_upper")
                 effects.append(ratio_from_ci(est, lo, up, measure))
+            elif layout == "prop_ci":
+                est, lo, up = (number(i, c) / percent for c in needed)
+                effects.append(proportion_from_ci(est, lo, up, measure))
             elif layout == "ratio_p":  # the p cell as printed: 0.004 or a bound such as <0.001
                 cell = rows[i]["p"]
                 if cell == "":

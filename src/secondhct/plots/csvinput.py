@@ -36,6 +36,8 @@ def _note(table: StudyTable, i: int) -> str | None:
             notes.append("the reported CI is not symmetric around the estimate on the log scale")
     elif table.layout == "prop_se":
         notes.append(f"SE carried to the {e.measure} scale by the delta method")
+    elif table.layout == "prop_ci":
+        notes.append(f"SE from the 95% CI (Wald, linear scale) carried to the {e.measure} scale by the delta method")
     elif e.approximate:
         notes.append(e.derivation)
     return "; ".join(notes) or None
@@ -49,6 +51,11 @@ def _reported(table: StudyTable, i: int) -> str:
         return f"{float(cols['xi'][i]):g}/{float(cols['ni'][i]):g}"
     if table.layout == "ratio_ci":
         return f"{table.measure} {float(cols['estimate'][i]):g} ({float(cols['ci_lower'][i]):g}\u2013{float(cols['ci_upper'][i]):g})"
+    if table.layout == "prop_ci":
+        shown = [cols[c][i] for c in ("estimate", "ci_lower", "ci_upper")]
+        percent = any(float(v) > 1 for col in ("estimate", "ci_lower", "ci_upper") for v in cols[col])
+        f = [float(v) * (1 if percent else 100) for v in shown]
+        return f"{f[0]:g}% ({f[1]:g}\u2013{f[2]:g})"
     if table.layout == "prop_se":
         return f"{100 * float(cols['estimate'][i]):.1f} \u00b1 {100 * float(cols['se'][i]):.1f}%"
     return ""
@@ -105,7 +112,7 @@ def forest_data_from_csv(
     if not any(keep):
         raise InputError(f"{source}: every study is excluded; nothing to pool")
     pooled = pool_table(table.subset(keep), method=method, options=FitOptions(test=test, params=params), by=by)
-    out = rows_with_weights(rows, pooled.result.weights)  # a model without weights (BAYES, GLMM) leaves the column empty
+    out = rows_with_weights(rows, pooled.result.weights)  # a model without weights (GLMM) leaves the column empty
     subs: tuple[tuple[str, ModelFit], ...] = ()
     sub_test = None
     notes: tuple[str, ...] = ()

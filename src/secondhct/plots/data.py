@@ -44,6 +44,8 @@ class ForestRow:
     """A factor analysis's cut-off and adjustment as reported ("< 6 mo; adjusted"), a column of its own."""
     time: str = ""
     """The time point as reported; shown as a column when any row has one."""
+    accrual: str = ""
+    """The report's accrual period ("1990–2010", "not stated"); shown as a column when any row has one."""
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.yi):

@@ -34,7 +34,7 @@ from .text import (
     wrap_to_width,
 )
 
-LEFT_COLUMNS = ("label", "disease", "detail", "patients", "reported", "time")
+LEFT_COLUMNS = ("label", "disease", "accrual", "detail", "patients", "reported", "time")
 RIGHT_COLUMNS = ("estimate", "weight")
 RIGHT_ALIGNED = ("patients", "estimate", "weight")
 #: Spacing of the second and later lines of a row, in rows.
@@ -89,9 +89,15 @@ class _Rows:
 
 
 def _header(data: ForestData, scale: DisplayScale) -> Entry:
-    return Entry("header", {"label": ["Study"], "disease": ["Disease"], "patients": ["Patients"],
+    """The column headers; a Bayesian pooled model heads its interval "CrI" (the reports' own intervals stay CIs)
+    and its weights "posterior mean" (:attr:`secondhct.stats.bayes.BayesResult.mean_weights`)."""
+    bayes = data.pooled is not None and data.pooled.method == "BAYES"
+    estimate = split_header(scale.header, data.pooled.level if data.pooled else 0.95, credible=bayes)
+    if bayes and len(estimate) == 2:
+        estimate[1] = estimate[1].replace("CrI]", "CI/CrI]")
+    return Entry("header", {"label": ["Study"], "disease": ["Disease"], "accrual": ["Accrual"], "patients": ["Patients"],
                             "reported": ["Reported"], "detail": data.detail_header.split("; "), "time": ["Time"],
-                            "estimate": split_header(scale.header, data.pooled.level if data.pooled else 0.95), "weight": ["Weight"]}, bold=True)  # fmt: skip
+                            "estimate": estimate, "weight": ["Weight", "(posterior)"] if bayes else ["Weight"]}, bold=True)  # fmt: skip
 
 
 def _columns(header: Entry, entries: list[Entry], meas: TextMeasurer, st: ForestStyle) -> _Columns:

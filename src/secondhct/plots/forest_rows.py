@@ -50,10 +50,11 @@ class Entry:
         return 1.0 + CONTINUATION * (self.lines - 1)
 
 
-def split_header(text: str, level: float) -> list[str]:
-    """``"HR [95% CI]"`` as two header lines (keeps the estimate column narrow), with the CI level."""
+def split_header(text: str, level: float, credible: bool = False) -> list[str]:
+    """``"HR [95% CI]"`` as two header lines (keeps the estimate column narrow), with the interval's level;
+    ``credible``: the pooled model is Bayesian, so the pooled interval is a credible interval ("95% CrI")."""
     name, sep, rest = text.partition(" [")
-    ci = f"[{100 * level:g}% CI]"
+    ci = f"[{100 * level:g}% {'CrI' if credible else 'CI'}]"
     return [name, ci] if sep else [text]
 
 
@@ -119,6 +120,7 @@ def build_entries(data: ForestData, scale: DisplayScale, st: ForestStyle) -> tup
             else:
                 label[-1] += mark
         cells = {"label": label, "disease": wrap(r.disease, 18) if r.disease else [], "reported": [reported],
+                 "accrual": wrap(r.accrual, 12) if r.accrual else [],
                  "detail": wrap(r.detail, 18) if r.detail else [],
                  "time": [r.time] if r.time else []}
         if r.patients is not None:

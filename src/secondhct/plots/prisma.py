@@ -6,8 +6,10 @@ other methods, records removed before screening), screening (records screened an
 excluded, reports sought and not retrieved, reports assessed and excluded with
 reasons) and included (studies and reports). The log has one set of screening
 counts, so the records of both identification boxes flow through one screening
-column. A count the log does not state is printed ``not stated``; a kind of source
-that was not searched is printed ``none searched``. :func:`prisma_figure` returns
+column. The counts from the reports assessed down are the build's
+(:func:`secondhct.review.flow.report_flow`), never typed in the log. A count the
+log does not state is printed ``not stated``; a kind of source that was not
+searched is printed ``none searched``. :func:`prisma_figure` returns
 the Figure; :func:`prisma_svg` the SVG text (deterministic, with ``<title>`` and
 ``<desc>``).
 """
@@ -21,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from ..review.flow import ReportFlow
 from ..searchlog import DATABASE_SOURCES, SearchLog
 from .save import figure_bytes, svg_with_title
 from .style import BLACK, FONT_FAMILY, inch_canvas, rc_context
@@ -38,6 +41,7 @@ MAIN = (0.72, 5.0)
 SIDE = (5.45, 8.88)
 BAND_FILL = "#DCEBF7"
 MIN_PHASE = 0.85  # inches: room for the rotated phase label
+BULLET = "\u2022 "  # a part of a box's count (a reason, a kind of inclusion)
 _KIND_WORDS = {
     "database": "Databases", "register": "Registers", "website": "Websites", "organisation": "Organisations",
     "citation_searching": "Citation searching", "other": "Other sources",
@@ -84,18 +88,26 @@ def _identification(log: SearchLog) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(databases), tuple(other)
 
 
-def _reasons(log: SearchLog) -> tuple[str, ...]:
-    s = log.screening
-    head = f"Reports excluded {n_text(s.reports_excluded)}"
-    if isinstance(s.exclusion_reasons, str):
-        return (head, f"Reasons: {s.exclusion_reasons}")
-    if not s.exclusion_reasons:
-        return (head, "Reasons: none given")
-    return (head, *(f"{reason} (n = {n})" for reason, n in s.exclusion_reasons.items()))
+def _reasons(flow: ReportFlow) -> tuple[str, ...]:
+    head = f"Reports excluded {n_text(flow.n_excluded)}" + (":" if flow.excluded else "")
+    return (head, *(f"{BULLET}{reason} (n = {len(keys)})" for reason, keys in flow.excluded.items()))
 
 
-def box_texts(log: SearchLog) -> dict[str, tuple[str, ...]]:
-    """The text of every box, by name (also the ``<desc>`` of the SVG)."""
+def _included(flow: ReportFlow) -> tuple[str, ...]:
+    lines = [
+        f"Reports included in the review {n_text(flow.included)}:",
+        f"{BULLET}in at least one primary analysis {n_text(len(flow.primary))}",
+    ]
+    if flow.sensitivity_only:
+        lines.append(f"{BULLET}in sensitivity analyses only {n_text(len(flow.sensitivity_only))}")
+    if flow.factor_only:
+        lines.append(f"{BULLET}in the factor evidence table only {n_text(len(flow.factor_only))}")
+    return (*lines, "Studies included in review (n = not counted: reports are not grouped into studies)")
+
+
+def box_texts(log: SearchLog, flow: ReportFlow) -> dict[str, tuple[str, ...]]:
+    """The text of every box, by name (also the ``<desc>`` of the SVG): the searches' counts from
+    ``log``, the reports assessed, included and excluded from ``flow``."""
     s = log.screening
     databases, other = _identification(log)
     texts = {
@@ -112,12 +124,9 @@ def box_texts(log: SearchLog) -> dict[str, tuple[str, ...]]:
         "sought": (f"Reports sought for retrieval {n_text(s.reports_sought)}",),
         "not_retrieved": (f"Reports not retrieved {n_text(s.reports_not_retrieved)}",),
         "awaiting": (f"Reports awaiting assessment {n_text(s.reports_awaiting_assessment)}",),
-        "assessed": (f"Reports assessed for eligibility {n_text(s.reports_assessed)}",),
-        "reports_excluded": _reasons(log),
-        "included": (
-            f"Studies included in review {n_text(s.studies_included)}",
-            f"Reports of included studies {n_text(s.reports_included)}",
-        ),
+        "assessed": (f"Reports assessed for eligibility {n_text(len(flow.assessed))}",),
+        "reports_excluded": _reasons(flow),
+        "included": _included(flow),
     }
     if s.reports_awaiting_assessment == 0:
         del texts["awaiting"]
@@ -127,9 +136,11 @@ def box_texts(log: SearchLog) -> dict[str, tuple[str, ...]]:
 def caption(log: SearchLog) -> str:
     dates = ", ".join(log.search_dates)
     return (
-        f"Searches on {dates} (last search {log.last_search}). 'not stated': the search log does not record "
-        "the count; 'none searched': no search of that kind was made. Records from both identification "
-        "boxes pass through one screening column."
+        f"Searches on {dates} (last search {log.last_search}). Boxes as in PRISMA 2020 (Page et al., BMJ "
+        "2021;372:n71). Counts down to the reports awaiting assessment are those the search log records "
+        "('not stated': not recorded; 'none searched': no search of that kind). Reports assessed are the "
+        "extractions in studies/; included and excluded (each under the furthest selection stage it reached) "
+        "are computed by the build. Records from both identification boxes pass through one screening column."
     )
 
 
@@ -168,10 +179,10 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], head:
     ax.add_patch(arrow)
 
 
-def prisma_figure(log: SearchLog) -> Figure:
-    """The PRISMA 2020 flow diagram of ``log``."""
+def prisma_figure(log: SearchLog, flow: ReportFlow) -> Figure:
+    """The PRISMA 2020 flow diagram of ``log`` and the build's ``flow`` of the assessed reports."""
     measurer = TextMeasurer([FONT_FAMILY], FONT)
-    texts = box_texts(log)
+    texts = box_texts(log, flow)
     boxes, bands, bottom = _layout(texts, measurer)
     note_lines = wrap_to_width(caption(log), (SIDE[1] - BAND[0]) * 72, measurer, FONT - 0.5)
     height = bottom + len(note_lines) * LINE + 0.1
@@ -212,13 +223,13 @@ def _arrows(ax: Axes, boxes: dict[str, _Box]) -> None:
         _arrow(ax, (centre, awaiting.mid_y), (awaiting.x0, awaiting.mid_y))
 
 
-def prisma_svg(log: SearchLog) -> str:
+def prisma_svg(log: SearchLog, flow: ReportFlow) -> str:
     """The diagram as SVG text with a ``<title>`` and a ``<desc>`` listing every box."""
-    svg = figure_bytes(prisma_figure(log), "svg").decode("utf-8")
-    desc = " | ".join(" ".join(paragraphs) for paragraphs in box_texts(log).values()) + " | " + caption(log)
+    svg = figure_bytes(prisma_figure(log, flow), "svg").decode("utf-8")
+    desc = " | ".join(" ".join(paragraphs) for paragraphs in box_texts(log, flow).values()) + " | " + caption(log)
     return svg_with_title(svg, TITLE, desc)
 
 
-def prisma_files(log: SearchLog | None) -> dict[str, str]:
+def prisma_files(log: SearchLog | None, flow: ReportFlow) -> dict[str, str]:
     """``{"prisma.svg": svg}`` for the build, or nothing without a (valid) search log."""
-    return {PRISMA_SVG: prisma_svg(log)} if log is not None else {}
+    return {PRISMA_SVG: prisma_svg(log, flow)} if log is not None else {}

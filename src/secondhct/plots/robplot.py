@@ -1,7 +1,8 @@
 """The risk-of-bias traffic-light plot, as robvis's ``rob_traffic_light()`` draws it.
 
 Rows are reports, columns the tool's domains (D1, D2, ...) and an Overall column; each
-cell a coloured circle with a symbol (+ low, − some concerns, × high, ? unclear), so the
+cell a coloured circle with a symbol (+ low, − some concerns or moderate, × high or serious,
+! critical, ? unclear or no information), so the
 judgement reads in greyscale too. Below: what each domain is, and the legend.
 (McGuinness LA, Higgins JPT. Risk-of-bias VISualization (robvis). Res Synth Methods
 2021;12(1):55-61. doi:10.1002/jrsm.1411)
@@ -17,10 +18,11 @@ from matplotlib.patches import Circle
 
 from ..extraction.riskofbias import JUDGEMENT_SYMBOLS, JUDGEMENT_WORDS, TOOLS
 from .save import figure_bytes, svg_with_title
-from .style import BLACK, FONT_FAMILY, GREEN, LIGHT_GREY, SKY_BLUE, VERMILLION, YELLOW, inch_canvas, rc_context
+from .style import BLACK, FONT_FAMILY, GREEN, LIGHT_GREY, ORANGE, SKY_BLUE, VERMILLION, YELLOW, inch_canvas, rc_context
 from .text import TextMeasurer, wrap_to_width
 
-COLOURS = {"low": GREEN, "some_concerns": YELLOW, "high": VERMILLION, "unclear": SKY_BLUE, "not_applicable": "white"}
+COLOURS = {"low": GREEN, "some_concerns": YELLOW, "high": VERMILLION, "unclear": SKY_BLUE, "not_applicable": "white",
+           "moderate": YELLOW, "serious": ORANGE, "critical": VERMILLION, "no_information": SKY_BLUE}  # fmt: skip
 FONT = 7.5
 ROW = 0.30  # inches per report
 COL = 0.34  # inches per domain column
@@ -43,7 +45,7 @@ def rob_figure(tool_code: str, rows: Sequence[RobRow], title: str) -> Figure:
     codes = list(tool.domains)
     n_cols = len(codes) + 1
     legend = [f"{tool.short[c].split(' ', 1)[0]}: {tool.short[c].split(' ', 1)[1]}" for c in codes]
-    judgement_keys = [j for j in ("low", "some_concerns", "high", "unclear", "not_applicable") if j != "not_applicable" or tool_code == "jbi_case_series"]
+    judgement_keys = list(tool.judgements)
     legend_rows = (len(legend) + 1) // 2
     width = LABEL_WIDTH + n_cols * COL + 0.3
     measurer = TextMeasurer([FONT_FAMILY], FONT)

@@ -12,6 +12,7 @@ from ..format import fmt_num, fmt_p, fmt_tau2
 from ..stats.bayes import BayesResult
 from ..stats.inference import TESTS
 from ..stats.models import METHODS, ModelFit
+from ..stats.pooling import tau2_is_zero
 from .scale import SCALE_WORDS, DisplayScale
 
 #: Footnote marks in the order journals use them (ICMJE style), then doubled.
@@ -60,7 +61,7 @@ def heterogeneity_text(pooled: ModelFit, *, short: bool = False) -> str:
         return f"τ = {fmt_num(pooled.tau)} [{fmt_num(pooled.tau_lb)}, {fmt_num(pooled.tau_ub)}] (posterior median, {level} credible interval)"
     if pooled.k < 2:
         return "not estimable (k = 1)"
-    tau = f"τ² = {fmt_tau2(pooled.tau2)}"
+    tau = f"τ² = {'0' if tau2_is_zero(pooled.tau2, pooled.i2) else fmt_tau2(pooled.tau2)}"
     i2 = f"I² = {pooled.i2:.0f}%"
     if not short and pooled.tau2_lb is not None and pooled.tau2_ub is not None:
         tau += f" [{fmt_tau2(pooled.tau2_lb)}, {fmt_tau2(pooled.tau2_ub)}]"

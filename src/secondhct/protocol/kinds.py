@@ -64,6 +64,16 @@ class KindForm:
     """Those fields in words, for the error when one is missing."""
     forbids: tuple[str, ...] = ()
     """Protocol fields the kind does not take."""
+    grade_start: Literal["high", "low"] = "high"
+    """GRADE's starting level for the kind's question: overall prognosis (survival proportions and curves)
+    and prognostic factors start cohort evidence at high (Iorio A, et al. BMJ 2015;350:h870; Foroutan F,
+    et al. J Clin Epidemiol 2020;121:62-70); a non-randomised comparison of interventions starts at low
+    (Balshem H, et al. J Clin Epidemiol 2011;64:401-406; high only when judged with ROBINS-I)."""
+
+    @property
+    def grade_question(self) -> str:
+        """The question GRADE rates (its key in ``defaults.certainty.start``)."""
+        return "comparison" if self.non_randomised else "prognostic_factor" if self.factor_kind else "overall_prognosis"
 
     @property
     def pools_proportions(self) -> bool:
@@ -90,12 +100,12 @@ _EITHER = "either alternative (arm estimates) or comparison (reported ratios)"
 VERSUS_ARMS = KindForm(
     "versus_arms", "versus_alternative", "second HCT vs a comparator from the two arms' proportions",
     reads_comparisons=False, contrasts_proportions=True, non_randomised=True, default_measure="contrast",
-    needs=("alternative",), needs_words=_EITHER, forbids=("comparison",),
+    needs=("alternative",), needs_words=_EITHER, forbids=("comparison",), grade_start="low",
 )  # fmt: skip
 VERSUS_RATIOS = KindForm(
     "versus_ratios", "versus_alternative", "second HCT vs a comparator from reported ratios", reads_comparisons=True,
     spans_arms=True, non_randomised=True, default_measure="ratio", needs_time=False, needs=("comparison",),
-    needs_words=_EITHER,
+    needs_words=_EITHER, grade_start="low",
 )  # fmt: skip
 
 SURVIVAL_CURVE = KindForm(

@@ -14,6 +14,7 @@ from ..measures import MEASURES
 from ..modelerrors import LoadedModel, parse_model
 from ..textio import read_text
 from ..yamlsource import Positions
+from .gradespec import CertaintyDefaults
 from .kinds import KINDS, VERSUS_ARMS, VERSUS_RATIOS, KindForm, forms_named
 from .schema import Analysis, Defaults, FewStudies, Protocol
 
@@ -38,6 +39,14 @@ class Plan:
     vocabulary: Vocabulary | None = field(default=None, compare=False)
     # per outcome of the analysis, the estimators its primary analysis takes (an outcome not listed: any)
     estimators: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the whole-cohort selections that make a report indirect, and the scope and overlap thresholds
+    indirect_selections: tuple[str, ...] = ()
+    scope_threshold: float = 0.10
+    overlap_threshold: float = 0.10
+    # the sensitivity analysis include_other_comparators: also the alternative's sensitivity_comparators
+    include_other_comparators: bool = False
+    certainty: CertaintyDefaults = CertaintyDefaults()
+    """GRADE's starting levels and imprecision rules (defaults.certainty)"""
 
     @property
     def id(self) -> str:
@@ -97,11 +106,17 @@ def plan(analysis: Analysis, defaults: Defaults, vocabulary: Vocabulary | None =
         sensitivity=tuple(analysis.sensitivity if analysis.sensitivity is not None else defaults.sensitivity),
         selected_cohorts=analysis.selected_cohorts or defaults.selected_cohorts,
         few_studies=defaults.few_studies,
+        certainty=defaults.certainty,
         estimators=tuple(
             (o, tuple(analysis.estimators if analysis.estimators is not None else defaults.estimators[o]))
             for o in analysis.outcomes if analysis.estimators is not None or o in defaults.estimators
         ),
         vocabulary=vocabulary,
+        indirect_selections=tuple(
+            analysis.indirect_selections if analysis.indirect_selections is not None else defaults.indirect_selections
+        ),
+        scope_threshold=analysis.scope_threshold if analysis.scope_threshold is not None else defaults.scope_threshold,
+        overlap_threshold=defaults.overlap_threshold,
     )
 
 
@@ -118,6 +133,9 @@ def _rules(protocol: Protocol) -> Iterator[tuple[Severity, FieldPath, str]]:
             yield "error", path + ("subgroup",), "subgroup and comparison cannot be combined"
         if analysis.time is not None:
             yield from _window(analysis, path + ("time",))
+    for t, table in enumerate(protocol.summary_of_findings):  # a summary-of-findings row names an analysis
+        for j, name in ((j, n) for j, n in enumerate(table.analyses) if n not in seen):
+            yield "error", ("summary_of_findings", t, "analyses", j), f"no analysis '{name}' in analyses"
     yield from _priors(protocol)
 
 

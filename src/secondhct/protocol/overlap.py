@@ -14,17 +14,29 @@ reports may share patients when
 
 The answer is a sentence a reviewer can check ("same registry JSHCT, accrual 1990-2005
 and 1998-2009 overlap, both pediatric, both ALL"), or None.
+
+:func:`shared_patients` adds the largest number of patients the two could share: a link's
+``at_most`` when the curator bounded it from printed numbers, else, for each report, its
+patients whose disease can be among the other's diseases (from ``disease_counts``; the whole
+n when the split is not printed), the smaller of the two. The protocol keeps both reports
+when that is a minor share of the smaller one (:func:`secondhct.protocol.select.overlap_exclusions`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..extraction.codes import DISEASE_COVERS
 from ..extraction.schema import Period, StudyExtraction
+from .candidates import Candidate, Exclusion
 
 if TYPE_CHECKING:
     from ..vocabulary import Vocabulary
+    from .load import Plan
+
+_EPS = 1e-9
 
 #: Age groups whose patients can be the same people (mixed and not stated meet every group).
 _AGES_MEET: dict[str, frozenset[str]] = {
@@ -34,10 +46,6 @@ _AGES_MEET: dict[str, frozenset[str]] = {
     "adult": frozenset({"aya", "adult"}),
 }
 _ANY_AGE = frozenset({"mixed", "not stated"})
-#: Broad disease codes and the specific codes they cover.
-_COVERS: dict[str, frozenset[str]] = {
-    "acute_leukemia": frozenset({"AML", "ALL", "acute_leukemia"}),
-}
 _EVERY_DISEASE = "hematologic_malignancy"
 
 
@@ -76,9 +84,11 @@ def diseases_intersect(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether two disease lists can hold the same patients."""
     if _EVERY_DISEASE in a or _EVERY_DISEASE in b:
         return True
-    wide_a = set().union(*(_COVERS.get(d, {d}) for d in a))
-    wide_b = set().union(*(_COVERS.get(d, {d}) for d in b))
-    return bool(wide_a & wide_b)
+    return bool(_wide(a) & _wide(b))
+
+
+def _wide(diseases: Sequence[str]) -> set[str]:
+    return set().union(*(DISEASE_COVERS.get(d, {d}) for d in diseases))
 
 
 def sources_nested(a: str, b: str, vocab: Vocabulary | None) -> str | None:
@@ -96,19 +106,53 @@ def sources_nested(a: str, b: str, vocab: Vocabulary | None) -> str | None:
     return None
 
 
-def _link(a: StudyExtraction, b: StudyExtraction) -> str | None:
-    for x, y in ((a, b), (b, a)):
-        for link in x.study.may_share_patients_with:
-            if link.key == y.key:
-                return f"declared by {x.key}: {link.reason}"
-    return None
+def _link(a: StudyExtraction, b: StudyExtraction) -> tuple[str, int | None] | None:
+    """The explicit link between two reports (either side), preferring one that bounds the shared patients."""
+    found = [(f"declared by {x.key}: {link.reason}", link.at_most) for x, y in ((a, b), (b, a))
+             for link in x.study.may_share_patients_with if link.key == y.key]
+    bounded = [f for f in found if f[1] is not None]
+    return min(bounded, key=lambda f: f[1] or 0) if bounded else found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Why two reports may share patients, and the most they could share (None: not bounded)."""
+
+    text: str
+    at_most: int | None
+
+
+def _could_share(a: StudyExtraction, b: StudyExtraction) -> int | None:
+    """The patients of ``a`` whose disease can be among ``b``'s (None: n not printed)."""
+    n = a.population.n if isinstance(a.population.n, int) else None
+    counts = a.population.disease_counts or {}
+    if _EVERY_DISEASE in b.population.diseases or not all(d in counts for d in a.population.diseases):
+        return n
+    other = _wide(b.population.diseases)
+    return sum(c for d, c in counts.items() if DISEASE_COVERS.get(d, frozenset({d})) & other)
+
+
+def shared_patients(a: StudyExtraction, b: StudyExtraction, vocab: Vocabulary | None) -> Overlap | None:
+    """Whether ``a`` and ``b`` may share patients (:func:`may_share`) and the most they could share."""
+    link = _link(a, b)
+    text = link[0] if link is not None else may_share(a, b, vocab)
+    if text is None:
+        return None
+    if link is not None and link[1] is not None:
+        return Overlap(f"{text} (at most {link[1]} patients)", link[1])
+    caps = [c for c in (_could_share(a, b), _could_share(b, a)) if c is not None]
+    bound = min(caps) if caps else None  # each cap bounds what they share
+    sizes = [n for n in (a.population.n, b.population.n) if isinstance(n, int)]
+    if bound is not None and sizes and bound < min(sizes):
+        text = f"{text} (at most {bound} patients: the diseases they share)"
+    return Overlap(text, bound)
 
 
 def may_share(a: StudyExtraction, b: StudyExtraction, vocab: Vocabulary | None) -> str | None:
     """Why reports ``a`` and ``b`` may share patients (a sentence), or None when they cannot (see module)."""
     link = _link(a, b)
     if link is not None:
-        return link
+        return link[0]
     nested = sources_nested(a.study.data_source, b.study.data_source, vocab)
     if nested is None:
         return None
@@ -124,3 +168,69 @@ def may_share(a: StudyExtraction, b: StudyExtraction, vocab: Vocabulary | None) 
     ages = f"both {ga}" if ga == gb else f"age groups {ga} and {gb} intersect"
     shared = ", ".join(da) if sorted(da) == sorted(db) else f"{', '.join(da)} and {', '.join(db)}"
     return f"{nested}, {period}, {ages}, diseases {shared}"
+
+
+def _overlap_key(c: Candidate, rule: str, years: Mapping[str, int | None]) -> tuple[int, int, str]:
+    n = c.n if c.n is not None else -1
+    year = years.get(c.key) or 0
+    # Sort descending on the first two, ascending on the key (negate numbers).
+    return (-n, -year, c.key) if rule == "largest" else (-year, -n, c.key)
+
+
+def overlap_exclusions(
+    included: Sequence[Candidate], plan: Plan, years: Mapping[str, int | None], *, drop_minor: bool = False,
+    keep_first: frozenset[str] = frozenset(),
+) -> list[Exclusion]:
+    """Among reports that may share patients (:func:`shared_patients`), keep by the protocol rule.
+
+    Reports are taken in the rule's order (largest cohort for the outcome, ties to the most
+    recent; or the reverse), the reports in ``keep_first`` (a sensitivity analysis's primary
+    reports) before all others; a report is kept unless it may share more than
+    ``overlap_threshold`` of the smaller report's patients with one already kept (or any
+    patients, with ``drop_minor``). Within a connected cluster of overlapping reports the first
+    is always kept, and a later one is kept too when it cannot share patients with any kept
+    report (a 1978-1989 and a 1990-2010 cohort of one registry both survive a 1980-2009 one only
+    if it is smaller).
+    """
+    best: dict[str, Candidate] = {}
+    for cand in included:  # one size per report: its largest qualifying row
+        if cand.key not in best or _overlap_key(cand, plan.overlap_rule, years) < _overlap_key(best[cand.key], plan.overlap_rule, years):
+            best[cand.key] = cand
+    order = sorted(best.values(), key=lambda c: (c.key not in keep_first, _overlap_key(c, plan.overlap_rule, years)))
+    rule_text = "the larger cohort" if plan.overlap_rule == "largest" else "the more recent report"
+    kept: list[Candidate] = []
+    out: list[Exclusion] = []
+    for cand in order:
+        why = next(((k, o) for k in kept if (o := _blocking(cand, k, plan, drop_minor)) is not None), None)
+        if why is None:
+            kept.append(cand)
+            continue
+        other, overlap = why
+        sizes = f"n {_n_text(cand)} vs {_n_text(other)}"
+        rule = "the primary analysis's report" if other.key in keep_first and cand.key not in keep_first else rule_text
+        minor = " (a minor overlap, dropped in this sensitivity analysis)" if not _major(overlap, cand, other, plan) else ""
+        out.append(Exclusion(cand.key, "overlap", f"may share patients with {other.key}: {overlap.text}{minor}; kept {other.key}, "
+                                                  f"{rule} ({sizes})"))  # fmt: skip
+    return out
+
+
+def _whole(c: Candidate) -> int | None:
+    n = c.study.population.n
+    return n if isinstance(n, int) else None
+
+
+def _major(overlap: Overlap, a: Candidate, b: Candidate, plan: Plan) -> bool:
+    """Whether the patients two reports could share exceed ``overlap_threshold`` of the smaller report."""
+    smaller = min(n for n in (_whole(a), _whole(b), 10**9) if n is not None)
+    return overlap.at_most is None or smaller >= 10**9 or overlap.at_most > plan.overlap_threshold * smaller + _EPS
+
+
+def _blocking(cand: Candidate, kept: Candidate, plan: Plan, drop_minor: bool) -> Overlap | None:
+    overlap = shared_patients(cand.study, kept.study, plan.vocabulary)
+    if overlap is None or not drop_minor and not _major(overlap, cand, kept, plan):
+        return None
+    return overlap
+
+
+def _n_text(c: Candidate) -> str:
+    return str(c.n) if c.n is not None else "not stated"

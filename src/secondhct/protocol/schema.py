@@ -14,11 +14,12 @@ from pydantic import Field, field_validator
 
 from ..extraction.base import Strict
 from ..extraction.codes import AgeGroup, Disease, Estimator, Identifier, Intervention, OutcomeName, Publication, Text, TimeOrigin
-from ..extraction.schema import TimePointText
+from ..extraction.schema import SHARE_SELECTIONS, SelectionKind, TimePointText
 from ..measures import codes
 from ..outcomes import OUTCOMES
 from ..stats.inference import TESTS
 from ..stats.models import METHODS, InverseVariance
+from .gradespec import Certainty, CertaintyDefaults, SofTable
 from .kinds import KIND_NAMES, KIND_WORDS
 from .sensitivity import SensitivityEntry, default_sensitivity
 
@@ -65,8 +66,14 @@ class TimeWindow(Strict):
     )
 
 
+#: Whole-cohort selections (not a share of the cohort): by default each makes a report indirect.
+WHOLE_COHORT_SELECTIONS = tuple(k for k in SelectionKind.__args__ if k not in SHARE_SELECTIONS)  # type: ignore[attr-defined]
+
+
 class PopulationFilter(Strict):
-    """Which reports qualify. A report qualifies when *all* its diseases are listed here."""
+    """Which reports qualify: ``diseases`` is the scope (a report enters a primary analysis when at most
+    ``scope_threshold`` of its patients are outside it: :mod:`secondhct.protocol.scope`), ``age_groups`` the
+    age groups it takes."""
 
     diseases: list[Disease] = Field(min_length=1)
     age_groups: list[AgeGroup] = Field(min_length=1)
@@ -128,28 +135,13 @@ class Alternative(Strict):
     reporting the outcome at the same time point.
     """
 
-    comparator: Intervention = Field(description="the comparator arm's intervention, e.g. dli, chemotherapy, none")
-    words: Text | None = Field(default=None, description="the comparator in words, e.g. 'donor lymphocyte infusion'")
-
-
-class CertaintyDomain(Strict):
-    """The review's judgement of one GRADE domain, with the reason (secondhct.review.grade)."""
-
-    rating: Literal["not_serious", "serious", "very_serious"]
-    reason: Text = Field(description="why; a downgrade says what is wrong")
-    override: Text | None = Field(
-        default=None, description="required when the rating differs from the one the build suggests: why the review departs from it"
+    comparator: Intervention = Field(description="the comparator arm's intervention, e.g. dli, chemotherapy, no_second_hct")
+    sensitivity_comparators: list[Intervention] = Field(
+        default_factory=list,
+        description="comparator codes that enter only the sensitivity analysis include_other_comparators, "
+        "e.g. salvage_not_specified beside no_second_hct",
     )
-
-
-class Certainty(Strict):
-    """GRADE certainty of an analysis: one judgement per domain (start: low, observational evidence)."""
-
-    risk_of_bias: CertaintyDomain
-    inconsistency: CertaintyDomain
-    indirectness: CertaintyDomain
-    imprecision: CertaintyDomain
-    publication_bias: CertaintyDomain
+    words: Text | None = Field(default=None, description="the comparator in words, e.g. 'donor lymphocyte infusion'")
 
 
 class PermutationTestSpec(Strict):
@@ -236,6 +228,14 @@ class Analysis(Strict):
     selected_cohorts: SelectedCohorts | None = Field(
         default=None, description="reports of selected cohorts (population.selection): exclude (default) or include"
     )
+    indirect_selections: list[SelectionKind] | None = Field(
+        default=None,
+        description="the whole-cohort selections that make a report indirect for this question (default: "
+        "defaults.indirect_selections); e.g. a donor-type question leaves out 'donor'",
+    )
+    scope_threshold: Annotated[float, Field(ge=0, lt=1)] | None = Field(
+        default=None, description="largest share of patients outside the population's scope (default: defaults.scope_threshold)"
+    )
     estimators: list[Estimator] | None = Field(
         default=None, min_length=1,
         description="the estimators of the rows the primary analysis takes (outcomes[].estimator); the others enter the "
@@ -250,7 +250,7 @@ class Analysis(Strict):
         default=None, description="a GOSH plot and permutation tests of the subgroup factors (refits vectorised with PyMARE)"
     )
     notes: Text | None = None
-    certainty: Certainty | None = Field(default=None, description="the review's GRADE judgements (each downgrade with a reason)")
+    certainty: Certainty | None = Field(default=None, description="overrides of the build's GRADE judgements, each with a reason")
 
 
 class FewStudies(Strict):
@@ -277,6 +277,21 @@ class Defaults(Strict):
     test: Test = "adhoc"
     overlap_rule: OverlapRule = "largest"
     selected_cohorts: SelectedCohorts = "exclude"
+    indirect_selections: list[SelectionKind] = Field(
+        default_factory=lambda: list(WHOLE_COHORT_SELECTIONS),
+        description="the whole-cohort selections (population.selection) that keep a report out of the primary analyses "
+        "(it enters include_selected_cohorts)",
+    )
+    scope_threshold: Annotated[float, Field(ge=0, lt=1)] = Field(
+        default=0.10,
+        description="a report enters a primary analysis when at most this share of its patients is outside the "
+        "population's scope (diseases, graft failure, non-allogeneic first HCT); the others enter include_mixed_scope",
+    )
+    overlap_threshold: Annotated[float, Field(ge=0, lt=1)] = Field(
+        default=0.10,
+        description="two reports that may share at most this share of the smaller one's patients both stay (the "
+        "sensitivity analysis exclude_minor_overlaps drops the smaller); beyond it the overlap rule keeps one",
+    )
     estimators: dict[OutcomeName, list[Estimator]] = Field(
         default_factory=_default_estimators,
         description="per outcome, the estimators a primary analysis takes (an outcome not listed takes any): "
@@ -284,6 +299,7 @@ class Defaults(Strict):
     )
     few_studies: FewStudies = Field(default_factory=FewStudies)
     sensitivity: list[SensitivityEntry] = Field(default_factory=default_sensitivity)
+    certainty: CertaintyDefaults = Field(default_factory=CertaintyDefaults, description="GRADE: starting levels and imprecision rules")
 
 
 class Protocol(Strict):
@@ -292,6 +308,7 @@ class Protocol(Strict):
     title: Text
     defaults: Defaults = Field(default_factory=Defaults)
     analyses: list[Analysis] = Field(min_length=1)
+    summary_of_findings: list[SofTable] = Field(default_factory=list, description="the summary-of-findings tables, one per population")
 
 
 def protocol_json_schema() -> dict[str, Any]:

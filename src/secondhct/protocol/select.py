@@ -7,10 +7,14 @@ that cannot give one is excluded at that stage, not here.
 
 Rules, in order:
 
-1. *Population*: all of the report's diseases are among the analysis's
-   diseases, its age group is listed, and it has an arm with the analysis's
-   intervention.
-2. *Outcome*: a row with one of the analysis's outcomes, for the whole arm (or
+1. *Population*: the report's age group is listed, it is not of an excluded publication
+   type, it has an arm with the analysis's intervention, and some of its patients can be in
+   the analysis's scope (``population.diseases``).
+2. *Scope*: at most ``scope_threshold`` (default 10 %) of its patients are outside the scope
+   (other diseases, graft failure, a non-allogeneic first HCT: :mod:`secondhct.protocol.scope`);
+   a report with a larger share, or a share the printed numbers do not give, enters only the
+   sensitivity analysis ``include_mixed_scope``, with the share in the reason.
+3. *Outcome*: a row with one of the analysis's outcomes, for the whole arm (or
    for levels of the analysis's subgroup factor), at a stated time point inside
    the window (the earliest such time point when several are), with an allowed
    time origin (the row's own, else the population's); conditional (landmark)
@@ -22,16 +26,21 @@ Rules, in order:
    relapse and NRM, or not stated); rows estimated otherwise (1 - Kaplan-Meier incidences,
    crude shares) enter only the sensitivity analysis ``include_other_estimators``: different
    estimands are never pooled in a primary analysis.
-3. *Selected cohort*: a report whose cohort is a selected subset (``population.selection``,
-   e.g. second remission only) is left out when the protocol says ``selected_cohorts:
-   exclude`` (the default), with the selection as the reason; the sensitivity analysis
-   ``include_selected_cohorts`` keeps it.
-4. *Overlap*: of reports that may share patients (:mod:`secondhct.protocol.overlap`:
+4. *Selected cohort*: a report restricted as a whole by a criterion the analysis lists in
+   ``indirect_selections`` (by default every whole-cohort criterion: disease status, survivors,
+   donor, graft source, conditioning, pathway; a donor-type question leaves out ``donor``) is left
+   out of the primary analysis with the criterion as the reason; ``include_selected_cohorts``
+   keeps it.
+5. *Overlap*: of reports that may share patients (:mod:`secondhct.protocol.overlap`:
    an explicit link, or the same or nested data source with intersecting accrual
-   periods, age groups and diseases), keep the largest cohort for that outcome
-   (``largest``; ties to the most recent, then the key), or the most recent
-   (``most_recent``; ties to the largest); each left-out report gets the reason in
-   words. The sensitivity analysis ``all_overlap_reports`` skips this step. The build
+   periods, age groups and diseases), the largest number they could share is bounded from
+   their printed sub-populations; when it is at most ``overlap_threshold`` (10 %) of the smaller
+   report both stay (``exclude_minor_overlaps`` drops the smaller), otherwise the protocol's
+   rule keeps the largest cohort for that outcome (``largest``; ties to the most recent, then
+   the key), or the most recent (``most_recent``; ties to the largest); each left-out report
+   gets the reason in words. The sensitivity analysis ``all_overlap_reports`` skips this step,
+   and a sensitivity analysis that adds reports keeps the primary analysis's reports first, so
+   an added report is never lost to one the primary analysis excluded. The build
    (:func:`secondhct.review.analysis.choose`) applies this step only among the reports
    whose rows give an effect size, so a report that cannot enter never displaces one
    that can.
@@ -40,57 +49,24 @@ Rules, in order:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from ..extraction.schema import Arm, Comparison, Outcome, StudyExtraction, Subgroup
 from ..extraction.timepoint import parse_time_point
 from ..words import ESTIMATOR_WORDS, code_words, intervention_words, origin_words, outcome_group
+from .candidates import Candidate, Exclusion, Selection, Stage
 from .load import Plan, window_months, window_text
-from .overlap import may_share
+from .overlap import overlap_exclusions
+from .scope import scope_of, share_text
 
-Stage = Literal["population", "outcome", "selected", "overlap"]
 _EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A row that qualifies: ``outcomes[index]`` (proportions) or ``comparisons[index]`` (ratios)."""
-
-    key: str
-    study: StudyExtraction
-    index: int
-    n: int | None
-    subgroup: Subgroup | None = None
-    inverted: bool = False  # a ratio reported the other way round (reference vs group)
-
-    @property
-    def outcome(self) -> Outcome:
-        return self.study.outcomes[self.index]
-
-    @property
-    def comparison(self) -> Comparison:
-        return self.study.comparisons[self.index]
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    key: str
-    stage: Stage
-    reason: str
-
-
-@dataclass(frozen=True)
-class Selection:
-    included: tuple[Candidate, ...]
-    excluded: tuple[Exclusion, ...]
 
 
 def _population_reason(study: StudyExtraction, plan: Plan) -> str | None:
     wanted = plan.analysis.population
-    outside = [d for d in study.population.diseases if d not in wanted.diseases]
-    if outside:
-        return f"disease {', '.join(outside)} outside the analysis ({', '.join(wanted.diseases)})"
+    scope = scope_of(study, wanted.diseases)
+    if not scope.any_inside:
+        return f"disease {scope.outside} outside the analysis's scope ({', '.join(wanted.diseases)})"
     if study.population.age_group not in wanted.age_groups:
         return f"age group {study.population.age_group} (analysis: {', '.join(wanted.age_groups)})"
     if study.study.publication in plan.analysis.exclude_publications:
@@ -99,6 +75,24 @@ def _population_reason(study: StudyExtraction, plan: Plan) -> str | None:
         kinds = "; ".join(sorted({intervention_words(a.intervention) for a in study.arms}))
         return f"no arm of {intervention_words(wanted.intervention)} (arms: {kinds})"
     return None
+
+
+def _scope_reason(study: StudyExtraction, plan: Plan) -> str | None:
+    """Why a report's share of patients outside the scope keeps it out of the primary analysis, or None."""
+    scope = scope_of(study, plan.analysis.population.diseases)
+    if scope.share is not None and scope.share <= plan.scope_threshold + _EPS:
+        return None
+    return (f"{share_text(scope.share)} of patients outside the analysis's scope ({scope.outside}; the protocol admits "
+            f"at most {100 * plan.scope_threshold:g}%): see the sensitivity analysis including mixed-scope reports")
+
+
+def _selected_reason(study: StudyExtraction, plan: Plan) -> str | None:
+    """The whole-cohort selections that make a report indirect for this analysis, in words, or None."""
+    chosen = [s for s in study.population.selection if s.kind in plan.indirect_selections]
+    if not chosen:
+        return None
+    what = "; ".join(f"{code_words(s.kind)}: {s.description}" for s in chosen)
+    return f"selected cohort ({what}): indirect for this question (protocol: indirect_selections)"
 
 
 def _arms(study: StudyExtraction, plan: Plan) -> dict[str, Arm]:
@@ -193,7 +187,7 @@ def _proportion_rows(study: StudyExtraction, plan: Plan, include_time_origin_not
             chosen[slot] = (i, out, sub, months)
     cands = []
     for (arm_id, _, _), (i, out, sub, _) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
-        sub_n = sub.n if sub is not None and isinstance(sub.n, int) else None
+        sub_n = sub.known_n if sub is not None else None
         n = _cohort_n(study, arm_id, out.total or out.n or sub_n)
         cands.append(Candidate(study.key, study, i, n, sub))
     return cands, ""
@@ -289,13 +283,6 @@ def _ratio_rows(study: StudyExtraction, plan: Plan, include_unadjusted: bool = F
     return cands[:1], ""
 
 
-def _overlap_key(c: Candidate, rule: str, years: Mapping[str, int | None]) -> tuple[int, int, str]:
-    n = c.n if c.n is not None else -1
-    year = years.get(c.key) or 0
-    # Sort descending on the first two, ascending on the key (negate numbers).
-    return (-n, -year, c.key) if rule == "largest" else (-year, -n, c.key)
-
-
 def select(
     plan: Plan,
     studies: Sequence[StudyExtraction],
@@ -306,6 +293,9 @@ def select(
     include_unadjusted: bool = False,
     include_time_origin_not_stated: bool = False,
     include_other_estimators: bool = False,
+    include_mixed_scope: bool = False,
+    drop_minor_overlaps: bool = False,
+    keep_first: frozenset[str] = frozenset(),
 ) -> Selection:
     """The rows that enter ``plan`` and the reports left out, with reasons (see module docstring)."""
     included: list[Candidate] = []
@@ -320,14 +310,17 @@ def select(
                         else _proportion_rows(study, plan, include_time_origin_not_stated, include_other_estimators))
         if not rows:
             excluded.append(Exclusion(study.key, "outcome", reason))
-        elif study.population.selection and not keep_selected:
-            what = "; ".join(sel.description for sel in study.population.selection)
-            excluded.append(Exclusion(study.key, "selected", f"selected cohort ({what}): not comparable with all comers"))
+            continue
+        scope = None if include_mixed_scope else _scope_reason(study, plan)
+        selected = None if keep_selected else _selected_reason(study, plan)
+        if scope is not None or selected is not None:
+            stage: Stage = "scope" if scope is not None else "selected"
+            excluded.append(Exclusion(study.key, stage, scope or selected or ""))
             continue
         included.extend(rows)
     if not one_per_overlap_group:
         return Selection(tuple(included), tuple(excluded))
-    dropped = overlap_exclusions(included, plan, years)
+    dropped = overlap_exclusions(included, plan, years, drop_minor=drop_minor_overlaps, keep_first=keep_first)
     excluded.extend(dropped)
     gone = {e.key for e in dropped}
     kept = tuple(c for c in included if c.key not in gone)
@@ -343,38 +336,8 @@ def analysis_inputs(plan: Plan, studies: Sequence[StudyExtraction], years: Mappi
     build recomputes it only when they change (:mod:`secondhct.review.build`).
     """
     permissive = select(plan, studies, years, one_per_overlap_group=False, include_selected=True, include_unadjusted=True,
-                        include_time_origin_not_stated=True, include_other_estimators=True)
+                        include_time_origin_not_stated=True, include_other_estimators=True, include_mixed_scope=True)
     kept = {c.key for c in permissive.included}
     return [s for s in sorted(studies, key=lambda s: s.key) if s.key in kept], list(permissive.excluded)
 
 
-def overlap_exclusions(included: Sequence[Candidate], plan: Plan, years: Mapping[str, int | None]) -> list[Exclusion]:
-    """Among reports that may share patients (:func:`may_share`), keep by the protocol rule.
-
-    Reports are taken in the rule's order (largest cohort for the outcome, ties to the most
-    recent; or the reverse); a report is kept unless it may share patients with one already
-    kept. Within a connected cluster of overlapping reports the first is always kept, and a
-    later one is kept too when it cannot share patients with any kept report (a 1978-1989
-    and a 1990-2010 cohort of one registry both survive a 1980-2009 one only if it is smaller).
-    """
-    best: dict[str, Candidate] = {}
-    for cand in included:  # one size per report: its largest qualifying row
-        if cand.key not in best or _overlap_key(cand, plan.overlap_rule, years) < _overlap_key(best[cand.key], plan.overlap_rule, years):
-            best[cand.key] = cand
-    order = sorted(best.values(), key=lambda c: _overlap_key(c, plan.overlap_rule, years))
-    rule_text = "the larger cohort" if plan.overlap_rule == "largest" else "the more recent report"
-    kept: list[Candidate] = []
-    out: list[Exclusion] = []
-    for cand in order:
-        why = next(((k, r) for k in kept if (r := may_share(cand.study, k.study, plan.vocabulary)) is not None), None)
-        if why is None:
-            kept.append(cand)
-            continue
-        other, reason = why
-        sizes = f"n {_n_text(cand)} vs {_n_text(other)}"
-        out.append(Exclusion(cand.key, "overlap", f"may share patients with {other.key}: {reason}; kept {other.key}, {rule_text} ({sizes})"))
-    return out
-
-
-def _n_text(c: Candidate) -> str:
-    return str(c.n) if c.n is not None else "not stated"

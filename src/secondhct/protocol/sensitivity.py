@@ -83,6 +83,31 @@ class AllOverlapReports(SensitivitySpec):
         return "all reports, not one per overlap group"
 
 
+class IncludeMixedScope(SensitivitySpec):
+    """Also the reports with more than the protocol's share of patients outside the population's scope
+    (``scope_threshold``: MDS beside AML, lymphoma beside leukemia, graft failure beside relapse), or
+    whose share the printed numbers do not give (:mod:`secondhct.protocol.scope`)."""
+
+    changes_set: ClassVar[bool] = True
+    kind: Literal["include_mixed_scope"]
+
+    @property
+    def title(self) -> str:
+        return "including mixed-scope reports (patients outside the population beyond the protocol's share)"
+
+
+class ExcludeMinorOverlaps(SensitivitySpec):
+    """Without the smaller of two reports that may share a few patients (at most ``overlap_threshold`` of
+    the smaller one), which the primary analysis keeps both of."""
+
+    changes_set: ClassVar[bool] = True
+    kind: Literal["exclude_minor_overlaps"]
+
+    @property
+    def title(self) -> str:
+        return "dropping the smaller of two reports that may share a few patients"
+
+
 class IncludeSelectedCohorts(SensitivitySpec):
     """Also the reports of selected cohorts (``population.selection``), which the primary analysis leaves out;
     ``with_unadjusted``: for ratio analyses, also the ratios whose adjustment is not stated or that are unadjusted
@@ -145,6 +170,19 @@ class IncludeUnadjusted(SensitivitySpec):
     @property
     def title(self) -> str:
         return "including unadjusted ratios (and those whose adjustment is not stated)"
+
+
+class IncludeOtherComparators(SensitivitySpec):
+    """For a comparison of the second HCT with an alternative: also the comparator arms coded as the
+    alternative's ``sensitivity_comparators`` (a salvage whose kind the source does not specify, beside
+    "no second HCT"), which the primary analysis leaves out (issue 24)."""
+
+    changes_set: ClassVar[bool] = True
+    kind: Literal["include_other_comparators"]
+
+    @property
+    def title(self) -> str:
+        return "including comparator arms whose salvage is not specified (sensitivity_comparators)"
 
 
 class InflateApproximatedVariances(SensitivitySpec):
@@ -221,6 +259,34 @@ class MethodChange(SensitivitySpec):
         return tuple((k, v) for k, v in (("tau_prior", self.tau_prior), ("mu_prior", self.mu_prior)) if v)
 
 
+class EraMetaRegression(SensitivitySpec):
+    """A mixed-effects meta-regression of the analysis's effect sizes on the reports' accrual midpoint
+    per decade (:mod:`secondhct.review.era`), run where at least ``min_k`` reports state both bounds of
+    their accrual period; reported as slope per decade with CI and p, residual tau^2 and R^2, and drawn
+    as a bubble plot. Across studies, so ecological; exploratory with few reports (Thompson & Higgins 2002)."""
+
+    kind: Literal["era_meta_regression"]
+    min_k: int = Field(default=5, ge=3, description="fewest reports with a stated accrual midpoint to run it")
+
+    @property
+    def title(self) -> str:
+        return f"meta-regression on the accrual midpoint per decade (where at least {self.min_k} reports state their accrual period)"
+
+
+class RecentEra(SensitivitySpec):
+    """A report that gives its estimate by calendar period (subgroup rows of ``factor``) enters with its
+    most recent period (``level``) in place of its whole cohort (:mod:`secondhct.review.era`)."""
+
+    changes_set: ClassVar[bool] = True
+    kind: Literal["recent_era"]
+    factor: str = Field(default="transplant_era", description="the subgroup factor of calendar periods (vocabulary.yaml)")
+    level: str = Field(default="recent", description="its level for the most recent period")
+
+    @property
+    def title(self) -> str:
+        return "the most recent period in place of the whole cohort, where a report gives estimates by period"
+
+
 class LeaveOneOut(SensitivitySpec):
     """metafor's ``leave1out``: the model refitted without each report in turn (k >= 3)."""
 
@@ -233,9 +299,9 @@ class LeaveOneOut(SensitivitySpec):
 
 #: Every registered kind, in the order the summary lists them by default.
 SENSITIVITY_KINDS: tuple[type[SensitivitySpec], ...] = (
-    MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
-    IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
-    LeaveOneOut,
+    MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeMinorOverlaps, IncludeMixedScope,
+    IncludeSelectedCohorts, IncludeUnadjusted, IncludeTimeOriginNotStated, IncludeOtherEstimators, IncludeOtherComparators,
+    ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, RecentEra, EraMetaRegression, LeaveOneOut,
 )  # fmt: skip
 
 
@@ -246,9 +312,9 @@ def model_spec(method: str, *, tau_prior: str | None = None, mu_prior: str | Non
 
 
 SensitivityEntry = Annotated[
-    Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, IncludeSelectedCohorts, IncludeUnadjusted,
-          IncludeTimeOriginNotStated, IncludeOtherEstimators, ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall,
-          LeaveOneOut],
+    Union[MethodChange, ExcludeCaseReportsAndAbstracts, AllOverlapReports, ExcludeMinorOverlaps, IncludeMixedScope,
+          IncludeSelectedCohorts, IncludeUnadjusted, IncludeTimeOriginNotStated, IncludeOtherEstimators, IncludeOtherComparators,
+          ExcludeApproximatedSe, InflateApproximatedVariances, ExcludeSmall, RecentEra, EraMetaRegression, LeaveOneOut],
     Field(discriminator="kind"),
 ]  # fmt: skip
 
@@ -259,6 +325,8 @@ def default_sensitivity() -> list[SensitivityEntry]:
         MethodChange(kind="method", method="GLMM"),
         ExcludeCaseReportsAndAbstracts(kind="exclude_case_reports_and_abstracts"),
         AllOverlapReports(kind="all_overlap_reports"),
+        ExcludeMinorOverlaps(kind="exclude_minor_overlaps"),
+        IncludeMixedScope(kind="include_mixed_scope"),
         ExcludeApproximatedSe(kind="exclude_approximated_se"),
         LeaveOneOut(kind="leave_one_out"),
     ]

@@ -7,7 +7,7 @@ nothing is read or written here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import PoolingError
@@ -19,7 +19,7 @@ from ..protocol.select import Exclusion, overlap_exclusions, select
 from ..protocol.sensitivity import MethodChange
 from ..stats.models import EffectData, FitOptions, ModelFit, fit, fitted_measure
 from ..stats.permutation import PermutationTest
-from ..stats.pooling import PooledResult
+from ..stats.pooling import TAU2_ZERO_RELATIVE, PooledResult, tau2_is_zero
 from ..stats.subgroups import SubgroupResult, subgroup_analysis
 from ..words import origin_words
 from . import rules
@@ -92,8 +92,6 @@ def natural_pooled(measure: str, result: ModelFit, ni: Sequence[float] | None) -
     A frequentist fit of fewer than 3 reports gets no prediction interval (noted).
     """
     if isinstance(result, PooledResult) and result.k < rules.MIN_K_FREQUENTIST_PI and result.k > 1:
-        from dataclasses import replace
-
         note = f"no prediction interval below k = {rules.MIN_K_FREQUENTIST_PI} (tau^2 is not estimable from {result.k} reports)"
         result = replace(result, pi_lb=float("nan"), pi_ub=float("nan"), notes=(*result.notes, note))
     values = [result.estimate, result.ci_lb, result.ci_ub, result.pi_lb, result.pi_ub]
@@ -144,19 +142,25 @@ class Chosen:
 def choose(
     plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[str, int | None], *, one_per_overlap_group: bool = True,
     include_selected: bool | None = None, include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
-    include_other_estimators: bool = False,
+    include_other_estimators: bool = False, include_mixed_scope: bool = False, drop_minor_overlaps: bool = False,
+    keep_first: frozenset[str] = frozenset(), include_other_comparators: bool = False,
 ) -> Chosen:
     """Select (:func:`secondhct.protocol.select.select`), compute effect sizes, then keep one report per
     cluster of reports that may share patients, among those that gave an effect size: a larger
-    overlapping report with no usable number does not displace a smaller one that has one."""
+    overlapping report with no usable number does not displace a smaller one that has one
+    (``keep_first``: a sensitivity analysis's primary reports, kept before the reports it adds;
+    ``include_other_comparators``: a comparison with an alternative also takes its sensitivity comparators)."""
+    if include_other_comparators:
+        plan = replace(plan, include_other_comparators=True)
     chosen = select(plan, studies, years, one_per_overlap_group=False, include_selected=include_selected,
                     include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
-                    include_other_estimators=include_other_estimators)  # fmt: skip
+                    include_other_estimators=include_other_estimators, include_mixed_scope=include_mixed_scope)  # fmt: skip
     effects, dropped, level_rows = effect_sizes(plan.kind)(plan, chosen.included, studies, years)
     excluded = [*chosen.excluded, *dropped]
     if one_per_overlap_group:
         usable = {e.key for e in effects} | {r.effect.key for r in level_rows}
-        overlap = overlap_exclusions([c for c in chosen.included if c.key in usable], plan, years)
+        overlap = overlap_exclusions([c for c in chosen.included if c.key in usable], plan, years,
+                                     drop_minor=drop_minor_overlaps, keep_first=keep_first)
         gone = {x.key for x in overlap}
         excluded.extend(overlap)
         effects = [e for e in effects if e.key not in gone]
@@ -171,16 +175,22 @@ def _sensitivity(
     """The rule's models beside the primary one, then the plan's registered sensitivity
     analyses (:mod:`secondhct.review.sensitivity`), each fitted with the primary model."""
 
+    primary = frozenset(e.key for e in effects)
+
     def reselect(one_per_overlap_group: bool = True, include_selected: bool | None = None,
                  include_unadjusted: bool = False, include_time_origin_not_stated: bool = False,
-                 include_other_estimators: bool = False) -> list[StudyEffect]:
+                 include_other_estimators: bool = False, include_mixed_scope: bool = False,
+                 drop_minor_overlaps: bool = False, include_other_comparators: bool = False) -> list[StudyEffect]:
         return choose(plan, studies, years, one_per_overlap_group=one_per_overlap_group, include_selected=include_selected,
                       include_unadjusted=include_unadjusted, include_time_origin_not_stated=include_time_origin_not_stated,
-                      include_other_estimators=include_other_estimators).effects
+                      include_other_estimators=include_other_estimators, include_mixed_scope=include_mixed_scope,
+                      drop_minor_overlaps=drop_minor_overlaps, keep_first=primary,
+                      include_other_comparators=include_other_comparators).effects
 
     ctx = SensitivityContext(
         plan=plan, effects=effects, studies={s.key: s for s in studies},
         pool=lambda kept, model: _pool_or_reason(plan, kept, model or rules.model_for(plan, len(kept))), reselect=reselect,
+        years=years,
     )  # fmt: skip
     specs = [*rules.rule_sensitivity(plan, kind), *plan.sensitivity]
     if kind in ("single_report", "none"):  # with no report or one, only the analyses that change the set can matter
@@ -350,14 +360,15 @@ def run_analysis(plan: Plan, studies: Sequence[StudyExtraction], years: Mapping[
 
 
 def _tau2_zero_warning(family: str, pooled: Pooled | None, sensitivity: Sequence[Sensitivity]) -> list[str]:
-    """tau^2 estimated at 0 from fewer than 10 reports: the prediction interval equals the CI and
-    may understate the spread between settings; point to the Bayesian predictive interval."""
+    """tau^2 estimated at 0 (within stats.pooling.TAU2_ZERO_RELATIVE) from fewer than 10 reports: the prediction
+    interval equals the CI and may understate the spread between settings; point to the Bayesian predictive interval."""
     if pooled is None or not isinstance(pooled.result, PooledResult) or pooled.result.method == "EE":
         return []
     res = pooled.result
-    if res.tau2 > 0 or res.k >= rules.MIN_K_TAU2_ZERO or res.k < 2:
+    if not tau2_is_zero(res.tau2, res.i2) or res.k >= rules.MIN_K_TAU2_ZERO or res.k < 2:
         return []
-    text = (f"tau^2 is estimated at 0 from {res.k} reports: the prediction interval equals the confidence interval "
+    text = (f"tau^2 is estimated at 0 from {res.k} reports (0 or below {TAU2_ZERO_RELATIVE:g} of the typical within-report variance): "
+            "the prediction interval equals the confidence interval "
             "and may understate the spread between settings")  # fmt: skip
     bayes = next((s for s in sensitivity if s.pooled is not None and s.pooled.result.method == "BAYES"), None)
     if bayes is not None and bayes.pooled is not None:

@@ -3,15 +3,16 @@ report is one report), its reports, sensitivity and subgroup analyses, GOSH plot
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS
-from ..format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_percent, fmt_permutation, fmt_range, fmt_tau2, fmt_test, row_mark
+from ..format import DERIVED_FOOTNOTES, fmt_natural, fmt_num, fmt_p, fmt_percent, fmt_permutation, fmt_range, fmt_tau2, fmt_test, row_mark
 from ..measures import MEASURES
 from ..protocol.kinds import form_named
-from ..results import AnalysisRecord, BayesRecord, ExcludedRow, GoshRecord, PermutationRecord, PooledRecord
+from ..results import AnalysisRecord, BayesRecord, ExcludedRow, GoshRecord, PermutationRecord, PooledRecord, RegressionRecord
 from ..stats.inference import TESTS
 from ..words import STAGE_WORDS, code_words, origin_words
 
@@ -106,7 +107,7 @@ def level_words(factor: str, level: str) -> str:
 def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping[str, str]) -> dict[str, Any]:
     family = MEASURES[a.measure].family
     words = lambda text: readable(text, labels, cite)  # noqa: E731
-    ctx: dict[str, Any] = {"id": a.id, "title": a.title, "k": a.k, "patients": a.patients,
+    ctx: dict[str, Any] = {"id": a.id, "title": a.title, "k": a.k, "patients": a.patients, "covered": a.covered,
                            "warnings": [words(w) for w in a.warnings]}  # fmt: skip
     time = a.time or {}
     ctx["time"] = time.get("exact") or (f"{time['min']} to {time['max']}" if time else "any")
@@ -115,6 +116,7 @@ def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping
     ctx["included"] = [
         {
             "label": r.label, "ref": cite[r.key], "reported": r.reported, "n": r.n if r.n is not None else "–",
+            "accrual": r.accrual if r.accrual_midpoint is None else f"{r.accrual} ({r.accrual_midpoint:.1f})",
             "time": r.time or "", "estimate": fmt_natural(family, r.natural.estimate),
             "ci": fmt_range(family, r.natural.ci_lb, r.natural.ci_ub),
             "weight": "–" if r.weight is None else f"{r.weight:.1f}%",
@@ -125,9 +127,16 @@ def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping
     ]  # fmt: skip
     ctx["excluded"], ctx["not_eligible"] = excluded_context(a.excluded, cite, words)
     ctx["sensitivity"] = []
+    ctx["era"] = None
     for s in a.sensitivity:
-        estimate, ci = _interval_or(family, s.pooled, s.note or "no report left")
-        ctx["sensitivity"].append({"title": words(s.title), "k": len(s.keys), "estimate": estimate, "ci": ci})
+        estimate, ci = _interval_or(family, s.pooled, words(s.note) if s.note else "no report left")
+        title = words(s.title) + (f": {words(s.note)}" if s.note and s.pooled is not None else "")  # e.g. the same reports
+        if s.regression is not None:
+            estimate, ci = regression_words(s.regression, a.measure)
+            ci = words(ci)
+            title = words(s.title)
+            ctx["era"] = {"figure": s.regression.figure, "caption": words(era_caption(s.regression))}
+        ctx["sensitivity"].append({"title": title, "k": len(s.keys), "estimate": estimate, "ci": ci})
     ctx["factors"] = []
     # the per-level estimates of a contrast analysis are proportions (its own measure is their ratio)
     reads_comparisons = bool(a.included) and a.included[0].source.startswith("comparisons")
@@ -147,6 +156,37 @@ def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping
     used = {r["flag"] for r in ctx["included"]}
     ctx["footnotes"] = [f"{mark} {text[0].upper()}{text[1:]}." for mark, text in DERIVED_FOOTNOTES.values() if mark in used]
     return ctx
+
+
+def regression_words(r: RegressionRecord, measure: str) -> tuple[str, str]:
+    """The era meta-regression as the sensitivity table's two cells: the slope per decade on the
+    analysis scale, then its CI, p-value, residual τ² and R² (and, on a logit or log scale, the slope
+    as a ratio per decade)."""
+    m = MEASURES[measure]
+    level = f"{100 * r.level:g}% CI"
+    estimate = f"slope {fmt_num(r.slope, 3)} per decade ({m.scale_words} scale)"
+    parts = [f"{level} {fmt_num(r.ci_lb, 3)} to {fmt_num(r.ci_ub, 3)}, {fmt_p(r.pval)}"]
+    ratio = {"logit": "odds ratio"}.get(m.scale_words) or (m.scale_words.removeprefix("log ") if m.family_info.is_ratio else None)
+    if ratio and r.slope is not None and r.ci_lb is not None and r.ci_ub is not None:
+        parts.append(f"{ratio} per decade {fmt_num(math.exp(r.slope))} ({fmt_num(math.exp(r.ci_lb))} to {fmt_num(math.exp(r.ci_ub))})")
+    het = f"residual τ² = {fmt_tau2(r.tau2)} (without the moderator: {fmt_tau2(r.tau2_null)})"
+    if r.r2 is not None:
+        het += f", R² = {fmt_percent(r.r2)}"
+    parts.append(het)
+    if r.not_stated:
+        parts.append(f"accrual not stated: {', '.join(r.not_stated)}")
+    return estimate, "; ".join(parts)
+
+
+def era_caption(r: RegressionRecord) -> str:
+    """The bubble plot's caption: what it shows and how far to trust it."""
+    from ..stats.models import METHODS
+
+    words = METHODS[r.method].words if r.method in METHODS else r.method
+    return (f"Bubble plot: each report's estimate against the midpoint of its accrual period (circle area ∝ weight), "
+            f"with the meta-regression line ({words}, {TESTS.get(r.test, r.test)}; {r.k} reports) and its confidence band. "
+            "An association across reports (ecological), not the effect of calendar time on a patient; with few "
+            "reports it is exploratory.")  # fmt: skip
 
 
 def permutation_words(t: PermutationRecord | None) -> str:

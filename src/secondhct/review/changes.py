@@ -84,10 +84,12 @@ def _parse(data: bytes) -> tuple[Mapping[str, Any] | None, str]:
             return None, shape
         pooled = a.get("pooled")
         natural = pooled.get("natural") if isinstance(pooled, dict) else None
-        estimate = natural.get("estimate") if isinstance(natural, dict) else None
-        if not (pooled is None or isinstance(pooled, dict)) or not (natural is None or isinstance(natural, dict)) or not _number(estimate):
+        values = {name: natural.get(name) for name in ("estimate", "ci_lb", "ci_ub")} if isinstance(natural, dict) else {}
+        if not (pooled is None or isinstance(pooled, dict)) or not (natural is None or isinstance(natural, dict)) or not all(map(_number, values.values())):
             return None, shape
-        kept.append({"id": a["id"], "k": a.get("k"), "pooled": {"natural": {"estimate": estimate}}})
+        rows = a.get("included")
+        keys = [r["key"] for r in rows if isinstance(r, dict) and isinstance(r.get("key"), str)] if isinstance(rows, list) else None
+        kept.append({"id": a["id"], "k": a.get("k"), "pooled": {"natural": values}, "included": keys})
     return {"format": document.get("format"), "studies": dict(studies), "analyses": kept}, ""
 
 
@@ -152,10 +154,14 @@ def find_baseline(root: Path, new_results: bytes, explicit: Baseline | None = No
 
 
 def describe_changes(
-    document: ResultsDocument, baseline: Baseline | None, fmt: Callable[[str, float | None], str]
+    document: ResultsDocument, baseline: Baseline | None, fmt: Callable[[str, float | None], str],
+    renames: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Reports added and removed, analyses whose k or pooled estimate moved, and the added
     reports that entered no analysis, with the first reason (``not_entered``).
+
+    ``renames`` maps a report's former key to its key now (``study.former_keys``): a report the
+    baseline knew by its former key is ``renamed``, neither removed nor added.
 
     The new results are read through their typed model; the baseline is an earlier file,
     possibly of an earlier format, so only the few keys every format has are read from it
@@ -165,22 +171,47 @@ def describe_changes(
     baseline = baseline or Baseline.none()
     previous = baseline.document
     if not previous:
-        return {"first": True, "baseline": baseline.description, "added": [], "removed": [], "moved": [], "not_entered": []}
-    old_studies, new_studies = set(previous.get("studies", {})), set(document.studies)
+        return {"first": True, "baseline": baseline.description, "added": [], "removed": [], "renamed": [], "moved": [],
+                "not_entered": []}  # fmt: skip
+    old_labels: dict[str, Any] = dict(previous.get("studies", {}))
+    new_studies = set(document.studies)
+    renamed = sorted((old, new) for old, new in (renames or {}).items()
+                     if old in old_labels and old not in new_studies and new in new_studies)  # fmt: skip
+    moved_keys = dict(renamed)
+    old_studies = {moved_keys.get(k, k) for k in old_labels}
     old = {a.get("id"): a for a in previous.get("analyses", []) if isinstance(a, dict)}
-    moved = []
-    for a in document.analyses:
-        before = old.get(a.id)
-        new_est = a.pooled.natural.estimate if a.pooled is not None else None
-        old_est = ((before or {}).get("pooled") or {}).get("natural", {}).get("estimate")
-        if before is None or new_est != old_est or before.get("k") != a.k:
-            moved.append({"id": a.id, "k_old": before.get("k") if before else "new", "k_new": a.k,
-                          "old": fmt(a.measure, old_est), "new": fmt(a.measure, new_est)})  # fmt: skip
+    labels = {**old_labels, **document.studies}
+    moved = [m for a in document.analyses if (m := _moved_analysis(a, old.get(a.id), labels, fmt)) is not None]
     moved += _moved_curves(document, previous, fmt)
     added = sorted(new_studies - old_studies)
-    return {"first": False, "baseline": baseline.description, "added": added,
-            "removed": sorted(old_studies - new_studies), "moved": moved,
+    return {"first": False, "baseline": baseline.description, "added": [f"{labels[k]} ({k})" for k in added],
+            "removed": [f"{labels.get(k, k)} ({k})" for k in sorted(old_studies - new_studies)], "moved": moved,
+            "renamed": [{"old": old, "new": f"{labels.get(new, new)} ({new})"} for old, new in renamed],
             "not_entered": not_entered(document, added)}  # fmt: skip
+
+
+def _moved_analysis(a: Any, before: Mapping[str, Any] | None, labels: Mapping[str, str], fmt: Callable[[str, float | None], str]) -> dict[str, Any] | None:
+    """One analysis whose k, estimate or CI moved, by its title, with the reports that entered or
+    left it (a baseline of an older format lists no reports: then only the numbers)."""
+    natural = a.pooled.natural if a.pooled is not None else None
+    new = (natural.estimate, natural.ci_lb, natural.ci_ub) if natural is not None else (None, None, None)
+    old_natural = ((before or {}).get("pooled") or {}).get("natural") or {}
+    old = tuple(old_natural.get(name) for name in ("estimate", "ci_lb", "ci_ub"))
+    if before is not None and new == old and before.get("k") == a.k:
+        return None
+
+    def shown(values: tuple[Any, ...]) -> str:
+        return fmt(a.measure, values[0]) + (f" ({fmt(a.measure, values[1])} to {fmt(a.measure, values[2])})" if values[1] is not None else "")
+
+    why = ""
+    rows, new_keys = (before or {}).get("included"), [row.key for row in a.included]
+    old_keys = [str(r.get("key")) if isinstance(r, dict) else str(r) for r in rows] if isinstance(rows, list) else None  # raw rows or keys
+    if before is not None and old_keys is not None:
+        entered, left = [labels.get(k, k) for k in new_keys if k not in old_keys], [labels.get(k, k) for k in old_keys if k not in new_keys]
+        parts = ([f"entered: {', '.join(entered)}"] if entered else []) + ([f"left: {', '.join(left)}"] if left else [])
+        why = "; ".join(parts) or "the same reports (a number, a rule or the method changed)"
+    return {"id": a.id, "title": a.title, "k_old": before.get("k") if before else "new", "k_new": a.k,
+            "old": shown(old), "new": shown(new), "why": why}  # fmt: skip
 
 
 def _moved_curves(document: ResultsDocument, previous: Mapping[str, Any], fmt: Callable[[str, float | None], str]) -> list[dict[str, Any]]:
@@ -199,21 +230,31 @@ def _moved_curves(document: ResultsDocument, previous: Mapping[str, Any], fmt: C
         if before and before.get("k") == c.k and old_value == new_value:
             continue
         at = f" at {t:g} year{'s' if t != 1 else ''}" if t is not None else ""
-        out.append({"id": c.id, "k_old": before.get("k", "new"), "k_new": c.k,
+        out.append({"id": c.id, "title": c.title, "why": "", "k_old": before.get("k", "new"), "k_new": c.k,
                     "old": fmt("PR", old_value) + (at if old_value is not None else ""),
                     "new": fmt("PR", new_value) + (at if new_value is not None else "")})  # fmt: skip
     return out
 
 
 def not_entered(document: ResultsDocument, keys: list[str]) -> list[dict[str, str]]:
-    """Of the reports ``keys``, those that entered no analysis, each with the first reason it
-    was left out (the first analysis, in the protocol's order, whose ``excluded`` rows name it)."""
+    """Of the reports ``keys``, those that entered no analysis, each with every reason it was left
+    out and the analyses (by title) each reason applies to."""
     entered = {row.key for a in document.analyses for row in a.included} | {p.key for c in document.curves for p in c.points}
     out = []
     for key in keys:
         if key in entered:
             continue
-        first = next(((a.id, x) for a in document.analyses for x in a.excluded if x.key == key), None)
-        reason = f"{first[1].stage} ({first[0]}): {first[1].reason}" if first else "no analysis considered it"
+        by_reason: dict[str, list[str]] = {}
+        for a in document.analyses:
+            for x in a.excluded:
+                if x.key == key:
+                    by_reason.setdefault(f"{x.stage}: {x.reason}", []).append(a.title)
+        reason = "; ".join(f"{why} ({_titles(titles)})" for why, titles in by_reason.items()) or "no analysis considered it"
         out.append({"key": key, "label": document.studies.get(key, key), "reason": reason})
     return out
+
+
+def _titles(titles: list[str], shown: int = 2) -> str:
+    """``A; B`` or ``A; B and 5 more analyses``."""
+    more = len(titles) - shown
+    return "; ".join(titles[:shown]).replace("; ", ", ") + (f" and {more} more {'analysis' if more == 1 else 'analyses'}" if more > 0 else "")

@@ -6,7 +6,15 @@ the second-HCT arm and the comparator arm at one time point. Each level's or arm
 gets its effect size as in a proportion analysis (:func:`~secondhct.review.effects.proportion_effect`,
 on the logit scale for an OR and the log scale for an RR), and the report's effect is their
 difference (:func:`~secondhct.stats.escalc.contrast_of_proportions`). A report without both, or
-with them at different time points, is excluded with that reason.
+with them at different time points or from different time origins (survival from relapse in one
+arm and from the second HCT in the other is no comparison), is excluded with that reason.
+
+The comparator arm is the alternative's ``comparator`` code; the plan's ``include_other_comparators``
+(its sensitivity analysis) also takes the alternative's ``sensitivity_comparators`` (e.g.
+``salvage_not_specified`` for "no second HCT"). An arm coded ``no_second_hct`` whose size is not
+printed, inside an arm of all relapsed patients that holds the second-HCT arm, has the rest of the
+parent's patients (333 relapsed, 122 with a second HCT: 211 without; :func:`row_n`), by the
+definition of the code, and the row says how the number was found.
 
 Pure: candidates and extractions in, effects and exclusions out.
 """
@@ -23,8 +31,9 @@ from ..outcomes import HARMS
 from ..protocol.load import CONTRAST_SCALE, Plan
 from ..protocol.select import Candidate, Exclusion, rolls_up_to, select
 from ..stats.escalc import contrast_of_proportions
-from ..words import intervention_words
+from ..words import intervention_words, origin_words
 from .effects import NoEffect, StudyEffect, proportion_effect
+from .versus import versus_detail
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,11 @@ def _months(cand: Candidate) -> float | None:
     return parse_time_point(cand.outcome.time).months if cand.outcome.time else None
 
 
+def time_origin(c: Candidate) -> str:
+    """A row's time origin: its own, else the population's."""
+    return c.outcome.time_origin or c.study.population.time_origin
+
+
 def row_n(c: Candidate) -> int | None:
     """Patients of one level's or arm's row: its own total or n, the subgroup's n, or (whole arm)
     the arm's n; never the whole cohort's n for a level (a binomial variance from it would be wrong)."""
@@ -46,17 +60,21 @@ def row_n(c: Candidate) -> int | None:
     if out.total or out.n:
         return out.total or out.n
     if c.subgroup is not None:
-        return c.subgroup.n if isinstance(c.subgroup.n, int) else None
+        return c.subgroup.known_n
     arm = next((a for a in c.study.arms if a.id == (out.arm or c.study.default_arm())), None)
-    return arm.n if arm is not None and isinstance(arm.n, int) else None
+    return arm.known_n if arm is not None else None
 
 
 def _pair(plan: Plan, key: str, group: Candidate, reference: Candidate, words: tuple[str, str]) -> StudyEffect | Exclusion:
-    """The contrast of ``group`` vs ``reference`` (same time point) or why there is none."""
+    """The contrast of ``group`` vs ``reference`` (same time point, same time origin) or why there is none."""
     tg, tr = _months(group), _months(reference)
     if tg is None or tr is None or abs(tg - tr) > 1e-9:
         return Exclusion(key, "outcome", f"{words[0]} at {group.outcome.time}, {words[1]} at {reference.outcome.time}: "
                          "no common time point")  # fmt: skip
+    og, orr = time_origin(group), time_origin(reference)
+    if og != orr:
+        return Exclusion(key, "outcome", f"{key}: {words[0]} from {origin_words(og)}, {words[1]} from {origin_words(orr)}: "
+                         "the two arms do not share a time origin, so their survival cannot be compared")  # fmt: skip
     scale = CONTRAST_SCALE[plan.measure]
     made = [proportion_effect(replace(c, n=row_n(c)), scale) for c in (group, reference)]
     for w, m in zip(words, made):
@@ -68,7 +86,10 @@ def _pair(plan: Plan, key: str, group: Candidate, reference: Candidate, words: t
         effect = contrast_of_proportions(a.effect, b.effect, plan.measure)
     except PoolingError as exc:
         return Exclusion(key, "outcome", str(exc))
-    reported = f"{words[0]} {a.reported} vs {words[1]} {b.reported} at {group.outcome.time}"
+    ref_arm = next((x for x in reference.study.arms if x.id == (reference.outcome.arm or reference.study.default_arm())), None)
+    derived = ref_arm.n_derived if ref_arm is not None and not isinstance(ref_arm.n, int) else None
+    counted = f" (n {derived.value} = {derived.arithmetic}, derived)" if derived is not None and not (reference.outcome.total or reference.outcome.n) else ""
+    reported = f"{words[0]} {a.reported} vs {words[1]} {b.reported}{counted} at {group.outcome.time}"
     ng, nr = row_n(group), row_n(reference)
     return StudyEffect(key, group.index, f"{words[0]} vs {words[1]}", ng + nr if ng and nr else None, reported, effect,
                        a.assumed_se or b.assumed_se)  # fmt: skip
@@ -116,24 +137,44 @@ def level_contrasts(plan: Plan, candidates: Sequence[Candidate]) -> tuple[list[S
     return effects, dropped, levels
 
 
+def comparator_codes(plan: Plan) -> tuple[str, ...]:
+    """The comparator arms' codes an analysis takes: the alternative's ``comparator``, and in the
+    sensitivity analysis ``include_other_comparators`` also its ``sensitivity_comparators``."""
+    alternative = plan.analysis.alternative
+    assert alternative is not None
+    others = tuple(alternative.sensitivity_comparators) if plan.include_other_comparators else ()
+    return (alternative.comparator, *others)
+
+
+def _comparators(plan: Plan, keys: set[str], studies: Sequence[StudyExtraction],
+                 years: Mapping[str, int | None]) -> tuple[dict[str, Candidate], dict[str, str]]:  # fmt: skip
+    """Per report, the comparator arm's row (the first code of :func:`comparator_codes` that has one),
+    and why the others have none."""
+    comparators: dict[str, Candidate] = {}
+    why: dict[str, str] = {}
+    for code in comparator_codes(plan):
+        population = plan.analysis.population.model_copy(update={"intervention": code})
+        comparator_plan = Plan(
+            plan.analysis.model_copy(update={"population": population, "kind": "proportion", "alternative": None}),
+            CONTRAST_SCALE[plan.measure], plan.method, plan.test, plan.overlap_rule, plan.sensitivity,
+            "include", plan.few_studies, plan.vocabulary, plan.estimators,
+        )  # fmt: skip
+        chosen = select(comparator_plan, [s for s in studies if s.key in keys and s.key not in comparators], years,
+                        one_per_overlap_group=False)  # fmt: skip
+        for c in chosen.included:
+            comparators.setdefault(c.key, c)
+        for x in chosen.excluded:
+            why.setdefault(x.key, x.reason)
+    return comparators, why
+
+
 def arm_contrasts(
     plan: Plan, candidates: Sequence[Candidate], studies: Sequence[StudyExtraction], years: Mapping[str, int | None]
 ) -> tuple[list[StudyEffect], list[Exclusion], list[LevelRow]]:
     """``kind: versus_alternative`` from arms: the second-HCT arm (``candidates``) vs the comparator arm."""
     alternative = plan.analysis.alternative
     assert alternative is not None
-    population = plan.analysis.population.model_copy(update={"intervention": alternative.comparator})
-    comparator_plan = Plan(
-        plan.analysis.model_copy(update={"population": population, "kind": "proportion", "alternative": None}),
-        CONTRAST_SCALE[plan.measure], plan.method, plan.test, plan.overlap_rule, plan.sensitivity,
-        "include", plan.few_studies, plan.vocabulary, plan.estimators,
-    )  # fmt: skip
-    keys = {c.key for c in candidates}
-    chosen = select(comparator_plan, [s for s in studies if s.key in keys], years, one_per_overlap_group=False)
-    comparators: dict[str, Candidate] = {}
-    for c in chosen.included:
-        comparators.setdefault(c.key, c)
-    why = {x.key: x.reason for x in chosen.excluded}
+    comparators, why = _comparators(plan, {c.key for c in candidates}, studies, years)
     effects: list[StudyEffect] = []
     dropped: list[Exclusion] = []
     levels: list[LevelRow] = []
@@ -193,7 +234,10 @@ def cutoff_text(cutoff: object) -> str:
 
 
 def row_detail(plan: Plan, study: StudyExtraction, index: int) -> str:
-    """A row's cut-off and adjustment as reported ('6 mo; adjusted'), for the plot column and the summary."""
+    """A row's cut-off and adjustment as reported ('6 mo; adjusted'), for the plot column and the summary;
+    for a comparison with an alternative, its biases (:func:`secondhct.review.versus.versus_detail`)."""
+    if plan.kind.non_randomised:
+        return versus_detail(plan, study, index)
     if plan.takes_comparisons:
         comp = study.comparisons[index]
         adjusted = "adjusted" if comp.adjusted is True else "unadjusted" if comp.adjusted is False else "adjustment not stated"

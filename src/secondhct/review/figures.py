@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..extraction.accrual import accrual_words
 from ..extraction.sourcetype import SOURCE_TYPE_SHORT, source_type
 from ..format import DERIVED_FOOTNOTES
 from .analysis import NON_RANDOMISED, AnalysisResult
@@ -55,6 +56,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
                 patients=e.n, reported=e.reported, derived_note=note, subgroup=level_of.get(e.key),
                 detail=row_detail(plan, study, e.index),
                 time=(study.outcomes[e.index].time or "not stated") if several_times else "",
+                accrual=accrual_words(study.study.accrual),
             )
         )
     pooled = result.pooled.result if result.pooled else None
@@ -73,7 +75,7 @@ def forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> ForestData
     return ForestData(
         rows=tuple(rows), pooled=pooled, measure=result.plan.measure, title=result.plan.analysis.title,
         outcome=outcome, subgroups=subgroups, subgroup_test=test, favours=favours(plan),
-        detail_header="Cut-off; adjusted" if plan.takes_comparisons else "Cut-off",
+        detail_header="Biases" if plan.kind.non_randomised else "Cut-off; adjusted" if plan.takes_comparisons else "Cut-off",
         notes=(NON_RANDOMISED,) if plan.kind.non_randomised else (),
     )
 
@@ -101,7 +103,8 @@ def level_forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> Fore
         note = _DERIVED["assumed_se"] if e.assumed_se else (_DERIVED["approximate"] if e.effect.approximate else None)
         rows.append(ForestRow(label=labels.get(e.key, e.key), yi=e.effect.yi, vi=e.effect.vi, patients=e.n, reported=e.reported,
                               derived_note=note, subgroup=names.get(r.level, r.level),
-                              detail=row_detail(result.plan, result.studies[e.key], e.index)))  # fmt: skip
+                              detail=row_detail(result.plan, result.studies[e.key], e.index),
+                              accrual=accrual_words(result.studies[e.key].study.accrual)))  # fmt: skip
     test = factor.result.test
     return ForestData(
         rows=tuple(rows), pooled=None, measure=CONTRAST_SCALE[result.plan.measure],
@@ -109,7 +112,8 @@ def level_forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> Fore
         outcome=", ".join(o.upper() for o in result.plan.analysis.outcomes),
         subgroups=tuple((names.get(lev, lev), factor.result.results[lev]) for lev in order if lev in factor.result.results),
         subgroup_test=None if test is None else SubgroupTestResult(q=test.q, df=test.df, p=test.p, df2=test.df2),
-        detail_header="Cut-off", notes=("the test for subgroup differences compares reports, not patients within a report",),
+        detail_header="Biases" if result.plan.kind.non_randomised else "Cut-off",
+        notes=("the test for subgroup differences compares reports, not patients within a report",),
     )
 
 
@@ -147,6 +151,11 @@ def render_figures(result: AnalysisResult, labels: Mapping[str, str]) -> dict[st
         from .results import gosh_file
 
         out[gosh_file(result.plan.id)] = gosh
+    era = era_svg(result, labels)
+    if era is not None:
+        from .results import era_file
+
+        out[era_file(result.plan.id)] = era
     if len(result.effects) >= MIN_K_FUNNEL and result.pooled is not None:
         funnel = figure_bytes(funnel_plot(funnel_data_from_forest(data)), "svg").decode("utf-8")
         out[f"{result.plan.id}.funnel.svg"] = svg_with_title(
@@ -191,13 +200,67 @@ def gosh_svg(result: AnalysisResult, labels: Mapping[str, str]) -> str | None:
     )
 
 
+def era_svg(result: AnalysisResult, labels: Mapping[str, str]) -> str | None:
+    """The bubble plot of the era meta-regression (estimates back on the natural scale: percent for
+    proportions, a log axis for ratios), or None when the analysis has none."""
+    reg = next((s.regression for s in result.sensitivity if s.regression is not None), None)
+    if reg is None:
+        return None
+    import numpy as np
+
+    from ..format import fmt_num, fmt_p, fmt_percent, fmt_tau2
+    from ..measures import MEASURES
+    from ..plots import figure_bytes
+    from ..plots.bubble import BubbleData, bubble_plot
+    from ..plots.save import svg_with_title
+    from ..words import outcome_words
+    from .era import ERA_ORIGIN
+
+    measure = MEASURES[result.plan.measure]
+    outcome = outcome_words(result.plan.analysis.outcomes[0])
+    if measure.needs_n:
+        transform, ylabel = None, f"{outcome} ({measure.scale_words} scale)"
+    elif measure.family_info.percent:
+        transform, ylabel = (lambda y: 100 * np.asarray(measure.inverse(y))), f"{outcome} (%)"
+    else:
+        transform, ylabel = (lambda y: np.asarray(measure.inverse(y))), f"{result.plan.measure} ({outcome})"
+    names = tuple(labels.get(k, k) for k in reg.keys)
+    f = reg.fit
+    note = (f"Slope {fmt_num(f.slope, 3)} per decade ({measure.scale_words} scale), {100 * f.level:g}% CI {fmt_num(f.ci_lb, 3)} to "
+            f"{fmt_num(f.ci_ub, 3)}, {fmt_p(f.pval)}; residual τ² = {fmt_tau2(f.tau2)}"
+            + (f", R² = {fmt_percent(f.r2)}" if f.r2 is not None else "") + ".")  # fmt: skip
+    data = BubbleData(x=reg.midpoints, yi=reg.yi, weights=f.weights, labels=names, fit=f,
+                      x_to_moderator=lambda x: (np.asarray(x) - ERA_ORIGIN) / 10, xlabel="midpoint of the accrual period (calendar year)",
+                      ylabel=ylabel, title=f"Era: {outcome} by accrual midpoint ({f.k} reports)", spans=_spans(result, reg.keys),
+                      note=note)  # fmt: skip
+    fig = bubble_plot(data, transform=transform, log_y=measure.family_info.is_ratio)
+    return svg_with_title(
+        figure_bytes(fig, "svg").decode("utf-8"), f"Bubble plot: {result.plan.analysis.title}",
+        f"Each report's estimate against the midpoint of its accrual period, circle area proportional to its weight in the "
+        f"meta-regression, with the fitted line and its confidence band. Reports: {'; '.join(names)}.",
+    )
+
+
+def _spans(result: AnalysisResult, keys: tuple[str, ...]) -> tuple[tuple[float, float], ...]:
+    """Each report's accrual period as decimal years (both bounds are stated: it has a midpoint)."""
+    from ..extraction.accrual import bound_year
+
+    out = []
+    for key in keys:
+        period = result.studies[key].study.accrual
+        assert period is not None and period.start is not None and period.end is not None
+        out.append((bound_year(period.start, end=False), bound_year(period.end, end=True)))
+    return tuple(out)
+
+
 def rob_plot(result: AnalysisResult, labels: Mapping[str, str]) -> str:
-    """The traffic-light risk-of-bias plot of the analysis's reports (JBI for proportions, QUIPS for ratios);
-    a report not yet assessed is a row that says so."""
-    from ..extraction.riskofbias import assessment
+    """The traffic-light risk-of-bias plot of the analysis's reports (JBI for proportions, QUIPS for a
+    factor's ratios, ROBINS-I for the second HCT against an alternative); a report not yet assessed is a
+    row that says so."""
+    from ..extraction.riskofbias import assessment, tool_for
     from ..plots.robplot import RobRow, rob_svg
 
-    tool = "quips" if result.plan.is_ratio else "jbi_case_series"
+    tool = tool_for(result.plan.kind.non_randomised, result.plan.is_ratio)
     rows, seen = [], set()
     for e in result.effects:
         if e.key in seen:

@@ -101,6 +101,7 @@ def methods_paragraphs(document: ResultsDocument) -> list[str]:
         f"Funnel plots are drawn only for analyses of at least {MIN_K_FUNNEL} reports: with fewer, asymmetry "
         "cannot be told from chance (Sterne et al. 2011, BMJ 343:d4002, recommend at least 10 for a test).",
         *batch_paragraphs(document),
+        *era_paragraphs(document),
         "Marks in tables and forest plots: "
         + "; ".join(f"{mark} {text}" for mark, text in DERIVED_FOOTNOTES.values()) + ".",
     ]  # fmt: skip
@@ -134,5 +135,49 @@ def batch_paragraphs(document: ResultsDocument) -> list[str]:
             "2012, Res Synth Methods 3:214-223; as metafor's gosh) shows the random-effects model refitted to every subset "
             "of 2 or more of the reports, each subset's pooled estimate against its I²; all subsets are fitted at once with "
             f"PyMARE's vectorised estimators{reml}."
+        )  # fmt: skip
+    return out
+
+
+def _plural(n: int, noun: tuple[str, str]) -> str:
+    return f"{n} {noun[0] if n == 1 else noun[1]}"
+
+
+def era_paragraphs(document: ResultsDocument) -> list[str]:
+    """How era was examined (only when some analysis registers the era sensitivity analyses): the
+    accrual midpoint, the meta-regression with its model and caveats, the recent-period rule."""
+    regs = [(a, s) for a in document.analyses for s in a.sensitivity if s.name == "era_meta_regression"]
+    recent = [(a, s) for a in document.analyses for s in a.sensitivity if s.name == "recent_era"]
+    if not regs and not recent:
+        return []
+    out = [
+        "Era. Each report's accrual period is shown with its midpoint (the first and last month or year counted in "
+        "full; not stated when either bound is missing, never guessed) in every analysis table and forest plot."
+    ]
+    if regs:
+        ran = [a for a, s in regs if s.regression is not None]
+        titles = "; ".join(sorted({s.title for _, s in regs}))
+        models = frequentist_models([a for a, _ in regs])
+        out[0] += (
+            f" A registered sensitivity analysis, the {titles}, is a mixed-effects meta-regression of the effect sizes on the "
+            f"midpoint in decades ({models}, as metafor's rma with mods = ~ era), reported as the slope per decade with "
+            "its confidence interval and p-value, the residual τ² and the share of τ² it accounts for (R²), and drawn as "
+            "a bubble plot. The association is across reports, not patients (ecological), the midpoint stands for a "
+            "spread of transplant years, and era travels with donor, conditioning and supportive care; with few reports "
+            "such a regression has little power and is prone to false positives, so it is exploratory (Thompson & "
+            f"Higgins 2002, Stat Med 21:1559-1573; Higgins & Thompson 2004, Stat Med 23:1663-1682). It ran in "
+            f"{_plural(len(ran), _ANALYSES) if ran else 'no analysis'}"
+            + (f"; in {_plural(len(regs) - len(ran), _ANALYSES)} with enough reports, too few stated their accrual period."
+               if len(regs) > len(ran) else ".")
+        )  # fmt: skip
+    if recent:
+        used = sum(1 for _, s in recent if s.pooled is not None)
+        out.append(
+            "Where a report gives its estimate by calendar period, a registered sensitivity analysis takes its most "
+            "recent period in place of its whole cohort (a report with period rows only enters there, under the same "
+            "overlap rule). A period's row is weighted by its own numbers only (its SE, CI, counts or its number of "
+            "patients): the whole cohort's size never stands in for a period's, so a period printed without them is "
+            f"named and left out. Reports gave period rows for {_plural(len(recent), _ANALYSES)}; "
+            + (f"{used} could be pooled." if used else "none could be weighted.")
         )  # fmt: skip
     return out

@@ -13,11 +13,11 @@ from typing import Any
 
 from ..escape import r_comment, r_string
 from ..measures import MEASURES
-from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument
+from ..results import AnalysisRecord, BayesRecord, PooledRecord, ResultsDocument, SensitivityRecord
 
 #: Sensitivity analyses that change the study-level numbers (not only the model or the reports):
 #: a script holding the primary numbers cannot refit them.
-CHANGED_DATA = frozenset({"inflate_approximated_variances"})
+CHANGED_DATA = frozenset({"inflate_approximated_variances", "recent_era"})
 
 
 def script_name(analysis_id: str) -> str:
@@ -63,6 +63,16 @@ def _model(name: str, title: str, keys: list[str], pooled: PooledRecord | BayesR
     return None
 
 
+def _era_model(i: int, s: SensitivityRecord) -> dict[str, Any] | None:
+    """The era meta-regression: rma(yi, vi, mods = ~ era) with each report's accrual midpoint."""
+    r = s.regression
+    if r is None:
+        return None
+    return {"kind": "era", "name": f"sensitivity[{i}]", "title": f"sensitivity analysis: {s.title}",
+            "keys": ", ".join(_r_string(k) for k in r.midpoints), "mids": ", ".join(f"{m:.17g}" for m in r.midpoints.values()),
+            "method": r.method, "test": r.test}  # fmt: skip
+
+
 def script_models(a: AnalysisRecord) -> list[dict[str, Any]]:
     """What a script refits: the primary model, then every inverse-variance sensitivity model."""
     rows = [r for r in a.included if r.yi is not None and r.vi is not None]
@@ -74,7 +84,7 @@ def script_models(a: AnalysisRecord) -> list[dict[str, Any]]:
     if primary is not None:
         models.append(primary)
     for i, s in enumerate(a.sensitivity):  # named by position in results.json's list
-        m = _model(f"sensitivity[{i}]", f"sensitivity analysis: {s.title}", s.keys, s.pooled)
+        m = _model(f"sensitivity[{i}]", f"sensitivity analysis: {s.title}", s.keys, s.pooled) if s.regression is None else _era_model(i, s)
         if m is not None and s.keys and all(k in keys for k in s.keys) and s.name not in CHANGED_DATA:
             models.append(m)
     for f in a.subgroup_factors:  # metafor's permutest of the subgroup test, where the protocol asked for one

@@ -9,14 +9,18 @@ Adding one is a class there, a function here (registered in :data:`RUNNERS`) and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.sensitivity import (
     AllOverlapReports,
+    EraMetaRegression,
     ExcludeApproximatedSe,
     ExcludeCaseReportsAndAbstracts,
+    ExcludeMinorOverlaps,
     ExcludeSmall,
+    IncludeMixedScope,
+    IncludeOtherComparators,
     IncludeOtherEstimators,
     IncludeSelectedCohorts,
     IncludeTimeOriginNotStated,
@@ -24,6 +28,7 @@ from ..protocol.sensitivity import (
     InflateApproximatedVariances,
     LeaveOneOut,
     MethodChange,
+    RecentEra,
     SensitivitySpec,
 )
 
@@ -31,18 +36,21 @@ if TYPE_CHECKING:
     from ..extraction.schema import StudyExtraction
     from ..protocol.load import Plan
     from .effects import StudyEffect
+    from .era import EraRegression
     from .pooled import Pooled
 
 
 @dataclass(frozen=True)
 class Sensitivity:
-    """One sensitivity result: the spec's name and title, the model (None: not computed) and why."""
+    """One sensitivity result: the spec's name and title, the model (None: not computed) and why;
+    a meta-regression has its ``regression`` instead of a pooled model."""
 
     name: str
     title: str
     pooled: Pooled | None
     keys: tuple[str, ...]
     note: str = ""
+    regression: EraRegression | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,10 @@ class SensitivityContext:
     """``pool(effects, model)``: fit the primary model (``model`` None) or another one."""
     reselect: Callable[..., Sequence[StudyEffect]]
     """``reselect(one_per_overlap_group=..., include_selected=..., include_unadjusted=...,
-    include_time_origin_not_stated=..., include_other_estimators=...)``: the effects of a selection with other rules."""
+    include_time_origin_not_stated=..., include_other_estimators=..., include_other_comparators=...)``: the effects of
+    a selection with other rules."""
+    years: Mapping[str, int | None] = field(default_factory=dict)
+    """Each report's publication year (the overlap rule's ties)."""
 
 
 def _subset(spec: SensitivitySpec, ctx: SensitivityContext, kept: Sequence[StudyEffect], model: MethodChange | None = None) -> Sensitivity:
@@ -92,12 +103,43 @@ def _all_overlap_reports(spec: AllOverlapReports, ctx: SensitivityContext) -> li
     return [_subset(spec, ctx, everything)]
 
 
+def _same_as_primary(spec: SensitivitySpec, ctx: SensitivityContext, **relax: bool) -> list[Sensitivity]:
+    """A sensitivity analysis whose added reports all fell to the overlap rule: shown, saying so (never hidden);
+    nothing when it adds no report even before that rule."""
+    candidates = _keys(ctx.reselect(one_per_overlap_group=False, **relax)) - _keys(ctx.reselect(one_per_overlap_group=False))
+    if not candidates:
+        return []
+    from ..protocol.overlap import shared_patients
+
+    pooled, _ = ctx.pool(list(ctx.effects), None)
+    why = []
+    for key in sorted(candidates):
+        partners = [e.key for e in ctx.effects if shared_patients(ctx.studies[key], ctx.studies[e.key], ctx.plan.vocabulary)]
+        why.append(f"{key} may share patients with {', '.join(dict.fromkeys(partners)) or 'its reports'}")
+    note = f"the same reports as the primary analysis ({'; '.join(why)}, which it keeps first)"
+    return [Sensitivity(spec.name, spec.title, pooled, tuple(e.key for e in ctx.effects), note)]
+
+
+def _include_mixed_scope(spec: IncludeMixedScope, ctx: SensitivityContext) -> list[Sensitivity]:
+    everything = list(ctx.reselect(include_mixed_scope=True))
+    if _keys(everything) == _keys(ctx.effects):
+        return _same_as_primary(spec, ctx, include_mixed_scope=True)
+    return [_subset(spec, ctx, everything)]
+
+
+def _exclude_minor_overlaps(spec: ExcludeMinorOverlaps, ctx: SensitivityContext) -> list[Sensitivity]:
+    fewer = list(ctx.reselect(drop_minor_overlaps=True))
+    if _keys(fewer) == _keys(ctx.effects):
+        return []  # no two of the primary reports share a few patients
+    return [_subset(spec, ctx, fewer)]
+
+
 def _include_selected_cohorts(spec: IncludeSelectedCohorts, ctx: SensitivityContext) -> list[Sensitivity]:
     if spec.with_unadjusted and not ctx.plan.takes_comparisons:
         return []
     everything = list(ctx.reselect(include_selected=True, include_unadjusted=spec.with_unadjusted))
-    if _keys(everything) == _keys(ctx.effects):
-        return []  # no selected cohort among the candidates: the primary analysis already is this one
+    if _keys(everything) == _keys(ctx.effects):  # no selected cohort, or all lost to overlap: say which
+        return [] if spec.with_unadjusted else _same_as_primary(spec, ctx, include_selected=True)
     if spec.with_unadjusted and _keys(everything) in (
         _keys(ctx.reselect(include_selected=True)), _keys(ctx.reselect(include_unadjusted=True)),
     ):
@@ -124,6 +166,16 @@ def _include_other_estimators(spec: IncludeOtherEstimators, ctx: SensitivityCont
     everything = list(ctx.reselect(include_other_estimators=True))
     if [(e.key, e.index) for e in everything] == [(e.key, e.index) for e in ctx.effects]:
         return []  # no row with another estimator among the candidates: the primary analysis already is this one
+    return [_subset(spec, ctx, everything)]
+
+
+def _include_other_comparators(spec: IncludeOtherComparators, ctx: SensitivityContext) -> list[Sensitivity]:
+    alternative = ctx.plan.analysis.alternative
+    if alternative is None or not alternative.sensitivity_comparators:
+        return []  # a reported ratio, or no other comparator named: the primary analysis already is this one
+    everything = list(ctx.reselect(include_other_comparators=True))
+    if [(e.key, e.index) for e in everything] == [(e.key, e.index) for e in ctx.effects]:
+        return []  # no comparator arm of those codes among the candidates
     return [_subset(spec, ctx, everything)]
 
 
@@ -167,6 +219,37 @@ def _leave_one_out(spec: LeaveOneOut, ctx: SensitivityContext) -> list[Sensitivi
     return out
 
 
+def _era_meta_regression(spec: EraMetaRegression, ctx: SensitivityContext) -> list[Sensitivity]:
+    from .era import era_regression
+
+    if len(ctx.effects) < spec.min_k or ctx.plan.contrasts_proportions:
+        return []  # too few reports to ask (or per-level rows, not one number per report)
+    reg = era_regression(ctx.plan, ctx.effects, ctx.studies, spec.min_k)
+    if isinstance(reg, str):
+        return [Sensitivity(spec.name, spec.title, None, (), reg)]
+    note = f"accrual period not stated: {', '.join(reg.not_stated)}" if reg.not_stated else ""
+    return [Sensitivity(spec.name, spec.title, None, reg.keys, note, reg)]
+
+
+def _recent_era(spec: RecentEra, ctx: SensitivityContext) -> list[Sensitivity]:
+    from .era import recent_rows, with_recent_periods
+
+    if ctx.plan.takes_comparisons or ctx.plan.analysis.subgroup is not None or not ctx.plan.kind.pools_proportions:
+        return []  # ratios and per-level analyses have no whole cohort to replace
+    recent = recent_rows(ctx.plan, list(ctx.studies.values()), ctx.years, spec.factor, spec.level)
+    if not recent.effects and not recent.unusable:
+        return []  # no report gives this analysis's outcome by period
+    unusable = "; ".join(f"{key} {why}" for key, why in recent.unusable)
+    if not recent.effects:
+        return [Sensitivity(spec.name, spec.title, None, (), f"no most recent period can be weighted: {unusable}")]
+    kept, gone = with_recent_periods(ctx.plan, ctx.effects, recent, ctx.studies, ctx.years)
+    periods = ", ".join(e.key for e in recent.effects if e.key in {k.key for k in kept})
+    title = f"{spec.title} ({periods or 'none kept'})"
+    notes = [n for n in (f"not usable: {unusable}" if unusable else "", f"left out by overlap: {', '.join(gone)}" if gone else "") if n]
+    pooled, why = ctx.pool(kept, None) if kept else (None, "no report left")
+    return [Sensitivity(spec.name, title, pooled, tuple(e.key for e in kept), "; ".join([*notes, why] if why else notes))]
+
+
 #: The function of each specification class.
 RUNNERS: dict[type[SensitivitySpec], Callable[[Any, SensitivityContext], list[Sensitivity]]] = {
     ExcludeCaseReportsAndAbstracts: _exclude_case_reports_and_abstracts,
@@ -174,12 +257,17 @@ RUNNERS: dict[type[SensitivitySpec], Callable[[Any, SensitivityContext], list[Se
     ExcludeSmall: _exclude_small,
     AllOverlapReports: _all_overlap_reports,
     IncludeSelectedCohorts: _include_selected_cohorts,
+    IncludeMixedScope: _include_mixed_scope,
+    ExcludeMinorOverlaps: _exclude_minor_overlaps,
     IncludeTimeOriginNotStated: _include_time_origin_not_stated,
     IncludeOtherEstimators: _include_other_estimators,
+    IncludeOtherComparators: _include_other_comparators,
     IncludeUnadjusted: _include_unadjusted,
     InflateApproximatedVariances: _inflate_approximated_variances,
     MethodChange: _method,
     LeaveOneOut: _leave_one_out,
+    EraMetaRegression: _era_meta_regression,
+    RecentEra: _recent_era,
 }
 
 

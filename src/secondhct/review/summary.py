@@ -19,31 +19,40 @@ from ..measures import MEASURES
 from ..results import ResultsDocument
 from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
 from ..vocabulary import Vocabulary
+from .alternatives import alternatives_context
 from .analysis_text import analysis_context
-from .benefit import benefit_context
 from .changes import Baseline, describe_changes
+from .characteristics import characteristics_context
 from .citations import citation_order, citation_text, vancouver
 from .factors import factors_context
-from .findings import no_evidence_rows, sof_rows
+from .firstscreen import bottom_line, scenario_table
+from .flow import ReportFlow, flow_counts, report_flow
 from .kinds.base import Section
 from .methods_text import methods_paragraphs
+from .sof import evidence_gaps, rules_text, sof_tables
 from .tables import factor_rows, second_hct_patients, source_note, study_rows
 
 SUMMARY_MD = "evidence-summary.md"
 SUMMARY_HTML = "evidence-summary.html"
+#: The per-analysis detail (forest plots, included and excluded reports, sensitivity analyses, curves), kept
+#: out of the main report so that it prints in few pages (issue 25).
+APPENDIX_HTML = "evidence-appendix.html"
 
 
-def prisma_context(log: SearchLog | None, svg: str | None) -> dict[str, Any] | None:
-    """What prisma.md.j2 and prisma.html.j2 show: the searches, their dates, the counts, the diagram."""
+def prisma_context(log: SearchLog | None, svg: str | None, flow: ReportFlow | None = None,
+                   labels: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+    """What prisma.md.j2 and prisma.html.j2 show: the searches, their dates, the counts the log
+    states and those the build computes (``flow``), the reasons for excluding reports, the diagram."""
     if log is None:
         return None
     searches = [{"date": s.date, "source": SOURCE_WORDS[s.source], "name": s.name, "records": s.records,
                  "query": "; ".join(s.query) if isinstance(s.query, list) else s.query} for s in log.searches]
-    reasons = log.screening.exclusion_reasons
+    name = (labels or {}).get
     return {
         "searches": sorted(searches, key=lambda s: s["date"]), "dates": log.search_dates, "last_search": log.last_search,
-        "counts": [(label, getattr(log.screening, name)) for name, label in COUNT_LABELS],
-        "reasons": sorted(reasons.items()) if isinstance(reasons, dict) else reasons,
+        "counts": [(label, getattr(log.screening, key)) for key, label in COUNT_LABELS] + flow_counts(flow),
+        "reasons": [(reason, len(keys), ", ".join(name(k, k) for k in keys)) for reason, keys in flow.excluded.items()]
+        if flow is not None else [],
         "notes": [*log.screening.notes, *log.notes], "svg": _svg_body(svg) if svg is not None else None,
     }
 
@@ -82,18 +91,20 @@ def summary_context(
         "diseases": count([d.replace("_", " ") for s in studies for d in s.population.diseases]),
         "analyses": [{**analysis_context(a, cite, labels), "r_script": script_of.get(a.id)} for a in document.analyses],
         "r_scripts": scripts, "r_intro": INTRO,
-        "sof": sof_rows(document),
-        "no_evidence": no_evidence_rows(document),
+        "bottom_line": bottom_line(document), "scenario": scenario_table(document),
+        "sof_tables": sof_tables(document), "gaps": evidence_gaps(document), "certainty_rules": rules_text(document),
         "n_analyses": len(document.analyses),
         "source_note": source_note(document),
         "methods": methods_paragraphs(document),
         "studies": study_rows(studies, labels, cite),
+        "characteristics": characteristics_context(document, studies, labels, cite),
         "factors": factor_rows(studies, labels, cite),
-        "benefit": benefit_context(document.analyses, cite),
         "prognostic": factors_context(studies, document.analyses, cite, labels, vocabulary),
+        "alternatives": alternatives_context(document.analyses, studies, cite, labels),
         "sections": kind_sections(document, cite, labels),
-        "prisma": prisma_context(searches, prisma_svg),
-        "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v)),
+        "prisma": prisma_context(searches, prisma_svg, report_flow(document, studies), labels),
+        "changes": describe_changes(document, previous, lambda m, v: fmt_natural(MEASURES[m].family, v),
+                                    {old: s.key for s in studies for old in s.study.former_keys}),
         "references": [
             {"n": cite[k], "text": text, "doi": bib.references[k].fields.get("doi") if k in bib.references else None}
             for k, text in zip(order, refs)
@@ -126,9 +137,13 @@ def render_summaries(
     env.filters.update(md=markdown_text, doi_url=doi_url)
     md = env.get_template("summary.md.j2").render(**context, plots=plots or {}, rob_plots=rob_plots or {})
     env.autoescape = True
-    page = env.get_template("summary.html.j2").render(**context, plots={k: _svg_body(v) for k, v in (plots or {}).items()},
-                                                        rob_plots={k: _svg_body(v) for k, v in (rob_plots or {}).items()})
-    return {SUMMARY_MD: md, SUMMARY_HTML: page}
+    svgs = {"plots": {k: _svg_body(v) for k, v in (plots or {}).items()},
+            "rob_plots": {k: _svg_body(v) for k, v in (rob_plots or {}).items()}}
+    files = {"appendix_file": APPENDIX_HTML, "summary_file": SUMMARY_HTML}
+    page = env.get_template("summary.html.j2").render(**context, **svgs, **files)
+    appendix = env.get_template("appendix.html.j2").render(**context, **svgs, **files,
+                                                           page_title=f"{context['title']}: appendix")
+    return {SUMMARY_MD: md, SUMMARY_HTML: page, APPENDIX_HTML: appendix}
 
 
 def _svg_body(svg: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..extraction.accrual import era_words
 from ..extraction.schema import StudyExtraction
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
 from ..results import ResultsDocument
@@ -20,7 +21,7 @@ def study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], ci
         rows.append({
             "label": labels.get(s.key, s.key), "ref": cite[s.key], "design": s.study.design.replace("_", " "),
             "publication": s.study.publication.replace("_", " "),
-            "source_type": SOURCE_TYPE_WORDS[source_type(s)], "countries": countries,
+            "source_type": SOURCE_TYPE_WORDS[source_type(s)], "countries": countries, "accrual": era_words(s.study.accrual),
             "diseases": ", ".join(d.replace("_", " ") for d in s.population.diseases), "age_group": s.population.age_group, "n": s.population.n,
             "arms": ", ".join(f"{intervention_words(a.intervention)} ({a.n})" for a in s.arms),
             "overlap": s.study.data_source, "origin": s.population.time_origin.replace("_", " "),
@@ -30,23 +31,52 @@ def study_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], ci
 
 
 def factor_rows(studies: Sequence[StudyExtraction], labels: Mapping[str, str], cite: Mapping[str, int]) -> list[dict[str, Any]]:
+    """One row per prognostic finding: a ratio with its CI and p; a p-value alone with the direction its
+    association row states (the two rows of one finding become one); a direction stated in words."""
     rows = []
     for s in studies:
+        used: set[int] = set()
         for c in s.comparisons:
-            if c.measure == "none" or c.estimate is None:
+            if c.estimate is None and c.p is None:
                 continue
-            ci = f" (95% CI {c.ci.lower}-{c.ci.upper})" if c.ci is not None else ""
-            p = f", p {c.p}" if c.p is not None else ""
+            if c.estimate is not None and c.measure != "none":
+                ci = f" (95% CI {c.ci.lower}-{c.ci.upper})" if c.ci is not None else ""
+                p = f", p {c.p}" if c.p is not None else ""
+                text = f"{c.measure} {c.estimate}{ci}{p} for {outcome_words(c.outcome)}: {c.group} vs {c.reference}"
+            else:
+                text = _p_only_text(s, c, used)
             rows.append({"factor": c.factor.replace("_", " "), "label": labels.get(s.key, s.key), "ref": cite[s.key],
-                         "text": f"{c.measure} {c.estimate}{ci}{p} for {outcome_words(c.outcome)}: {c.group} vs {c.reference}"
-                         + (" (adjusted)" if c.adjusted is True else "")})
-        for assoc in s.associations:
-            if assoc.direction == "not stated":
+                         "text": text + (" (adjusted)" if c.adjusted is True else "")})  # fmt: skip
+        for i, assoc in enumerate(s.associations):
+            if assoc.direction == "not stated" or i in used:
                 continue
             rows.append({"factor": assoc.factor.replace("_", " "), "label": labels.get(s.key, s.key), "ref": cite[s.key],
                          "text": f"{code_words(assoc.level)}: {code_words(assoc.direction)} {outcome_words(assoc.outcome)} "
                                  f"({'analysis not stated' if assoc.analysis == 'not stated' else assoc.analysis}, no numbers)"})
     return sorted(rows, key=lambda r: (r["factor"], r["ref"]))
+
+
+def _p_only_text(study: StudyExtraction, c: Any, used: set[int]) -> str:
+    """A p-value without a ratio, with the direction of the report's association row for the same
+    factor, level and outcome whose quote prints the same p (that row is then ``used``), else
+    'direction not stated'."""
+    vs = f"{c.group} vs {c.reference}" if c.reference != "not stated" else c.group
+    for i, assoc in enumerate(study.associations):
+        same = (assoc.factor, assoc.outcome, assoc.level) == (c.factor, c.outcome, c.level) and assoc.direction != "not stated"
+        if same and _prints_p(assoc.source.quote, c.p):  # the same finding: its quote prints this p-value
+            used.add(i)
+            return f"{vs}: {code_words(assoc.direction)} {outcome_words(assoc.outcome)}, p {c.p} (no ratio printed)"
+    return f"{vs}: {outcome_words(c.outcome)} differs, p {c.p} (direction not stated, no ratio printed)"
+
+
+def _prints_p(quote: str | None, p: object) -> bool:
+    from ..extraction.quotes import printed_numbers
+
+    try:
+        value = float(str(p).lstrip("<>=≤≥ "))
+    except ValueError:
+        return False
+    return quote is not None and any(abs(v - value) <= 1e-12 for v, _ in printed_numbers(quote))
 
 
 def second_hct_patients(studies: Sequence[StudyExtraction], vocabulary: Vocabulary | None = None) -> tuple[int, int, int]:

@@ -76,6 +76,11 @@ class BayesResult:
     mu_prior: str
     level: float
     notes: tuple[str, ...] = ()
+    mean_weights: tuple[float, ...] = ()
+    """Posterior-mean weights (bayesmeta's ``weights``; Röver, J Stat Softw 2020;93(6), section 3.5): the
+    share of each report in the posterior mean of mu, :math:`\\omega_i = E[w_i(\tau)/\\sum_j w_j(\tau) \\mid y]`
+    with :math:`w_i = 1/(v_i+\tau^2)`, so that :math:`E[\\mu\\mid y] = \\sum_i \\omega_i y_i` (plus the prior's
+    share when mu has a normal prior)."""
 
     #: The registered method name (:data:`secondhct.stats.models.METHODS`).
     method = "BAYES"
@@ -86,9 +91,9 @@ class BayesResult:
         return self.mu_median
 
     @property
-    def weights(self) -> None:
-        """A Bayesian model has no study weights (its shrinkage estimates are ``theta_*``)."""
-        return None
+    def weights(self) -> tuple[float, ...] | None:
+        """The posterior-mean weights in percent (:attr:`mean_weights`), as a forest plot shows them."""
+        return tuple(100.0 * w for w in self.mean_weights) if self.mean_weights else None
 
 
 @lru_cache(maxsize=8)
@@ -295,6 +300,7 @@ def _summarise(g: TauGrid, m: Array, s2: Array, y: Array, v: Array, level: float
         theta_mean=tuple(th_mom[:, 0].tolist()), theta_sd=tuple(th_mom[:, 1].tolist()),
         theta_lb=tuple(q[5::2]), theta_ub=tuple(q[6::2]),
         prob_above=tuple(float(g.w @ special.ndtr((m - t) / s)) for t in thresholds),
+        mean_weights=tuple(float(g.w @ (s2 / (vi + g.tau**2))) for vi in v),
     )  # fmt: skip
 
 

@@ -72,6 +72,26 @@ class PooledResult:
     notes: tuple[str, ...] = field(default=())
 
 
+#: tau^2 below this fraction of the typical within-study variance s^2 counts as 0 in what is said of
+#: it (the "tau^2 is 0" warning, the plot footer): an optimiser stops near, not at, the boundary
+#: (8e-12 after one report was added), and the prediction interval then equals the CI to 6 digits.
+TAU2_ZERO_RELATIVE = 1e-6
+
+
+def tau2_is_zero(tau2: float, i2: float) -> bool:
+    """Whether ``tau2`` is 0 within :data:`TAU2_ZERO_RELATIVE` of the typical within-study variance.
+
+    I^2 = 100 tau^2 / (tau^2 + s^2) with s^2 metafor's typical within-study variance (Higgins &
+    Thompson 2002), so tau^2 / s^2 = I^2 / (100 - I^2).
+
+    >>> tau2_is_zero(8e-12, 100 * 8e-12 / (8e-12 + 0.04)), tau2_is_zero(0.01, 20.0)
+    (True, False)
+    """
+    if tau2 <= 0:
+        return True
+    return i2 < 100 and i2 / (100 - i2) < TAU2_ZERO_RELATIVE
+
+
 def tau2_qprofile_ci(
     yi: NDArray[np.float64],
     vi: NDArray[np.float64],

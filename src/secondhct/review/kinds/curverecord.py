@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...curveresults import CurveModel, CurvePoint, CurvePrediction, CurveRecord
+from ...extraction.accrual import era_words
 from ...recordbase import ExcludedRow, number
 from .curve import CurveResult, Fitted, outcome_values, years_of
 
@@ -55,6 +56,7 @@ def _points(result: CurveResult, labels: Mapping[str, str]) -> list[CurvePoint]:
             key=e.key, label=labels.get(e.key, e.key), source=f"outcomes[{e.index}]", time=study.outcomes[e.index].time or "",
             time_years=years_of(study, e.index), value=float(e.effect.yi), se=float(e.effect.vi) ** 0.5, n=e.n,
             reported=e.reported, approximate=e.effect.approximate, assumed_se=e.assumed_se, yi=yi, w=w,
+            accrual=era_words(study.study.accrual),
         ))  # fmt: skip
     return out
 

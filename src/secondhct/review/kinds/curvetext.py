@@ -69,7 +69,7 @@ def curve_context(c: CurveRecord, cite: Mapping[str, int], labels: Mapping[str, 
         "times": [_years(t) for t in times],
         "warnings": [words(w) for w in c.warnings],
         "points": [{"label": p.label, "ref": cite[p.key], "time": p.time, "reported": p.reported,
-                    "n": p.n if p.n is not None else "–",
+                    "n": p.n if p.n is not None else "–", "accrual": p.accrual,
                     "flag": row_mark(p.assumed_se, p.approximate)}
                    for p in c.points],  # fmt: skip
         "excluded": excluded, "not_eligible": not_eligible,
@@ -109,7 +109,7 @@ def coherence(curves: list[CurveRecord]) -> list[str]:
     item 5; ``../shared/METHODS.md`` section 8: LFS + relapse + NRM = 1 at each time point). Each sum is stated with the reports and model behind each curve (they need not be the
     same); one beyond :data:`COHERENCE_POINTS` says why it may not add up."""
     from ...outcomes import competing_role
-    from ..findings import _who
+    from ..findings import who_words as _who
 
     groups: dict[str, dict[str, CurveRecord]] = {}
     for c in curves:
