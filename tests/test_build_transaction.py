@@ -137,7 +137,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return out
 
 
-def _points(n_update: int = 64, n_first: int = 48) -> list[tuple[str, int, str]]:
+def _points(n_update: int = 64, n_first: int = 60) -> list[tuple[str, int, str]]:
     # Every operation index of each scenario, before and after (indices beyond the count of a
     # scenario are skipped at run time; the counts are asserted to fit).
     return [(s, i, w) for s, n in (("update", n_update), ("first", n_first)) for i in range(n) for w in ("before", "after")]
@@ -145,7 +145,7 @@ def _points(n_update: int = 64, n_first: int = 48) -> list[tuple[str, int, str]]
 
 def test_the_kill_points_cover_every_operation(scenarios: dict[str, Any]) -> None:
     assert 10 < scenarios["update"]["ops"] <= 64
-    assert 5 < scenarios["first"]["ops"] <= 48
+    assert 5 < scenarios["first"]["ops"] <= 60  # the fixture's two prognostic-factor plots (issue 24) add 8
 
 
 @pytest.mark.parametrize(("scenario", "at", "when"), _points())

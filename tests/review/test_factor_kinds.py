@@ -226,27 +226,25 @@ def test_forest_plots_say_which_way_the_ratio_reads_and_show_cut_offs_and_levels
     assert "non-randomised comparison" in render_figures(arms, {})["t.forest.svg"]
 
 
-def test_who_benefits_table_and_sentences_read_as_a_clinician_would() -> None:
-    from secondhct.review.benefit import benefit_context
+def test_factor_lines_read_as_a_clinician_would() -> None:
+    from secondhct.review.factorevidence import FACTORS
+    from secondhct.review.factors import analysis_sizes
     from secondhct.review.results import analysis_record
 
     words = {"level_words": "not in CR at the second HCT", "reference_words": "CR at the second HCT"}
-    pooled = analysis_record(_run({"kind": "factor_ratio", "comparison": {**REMISSION, **words}}, _hr_studies()), {})
-    single = analysis_record(_run({"kind": "factor_ratio", "comparison": {**REMISSION, **words}}, _hr_studies()[:1]), {})
+    pooled = analysis_record(_run({"id": "factor-remission-os-hr", "kind": "factor_ratio", "comparison": {**REMISSION, **words}},
+                                  _hr_studies()), {})  # fmt: skip
+    single = analysis_record(_run({"id": "factor-remission-lfs-hr", "kind": "factor_ratio", "comparison": {**REMISSION, **words}},
+                                  _hr_studies()[:1]), {})  # fmt: skip
     arms = analysis_record(_run({"kind": "versus_alternative", "time": {"exact": "2y"}, "alternative": {"comparator": "dli", "words": "DLI"}},
                                 _arm_studies()), {})  # fmt: skip
-    cite = {f"hr{i}": i + 1 for i in range(5)} | {f"arms{i}": 10 + i for i in range(5)}
-    ctx = benefit_context([pooled, single, arms], cite)
-    (row,) = ctx["factors"]["pooled"]
     fit = REF["ratios"]["fit"]
-    assert row["estimate"] == f"{np.exp(fit['estimate']):.2f}" and row["ci"] == f"{np.exp(fit['ci_lb']):.2f} to {np.exp(fit['ci_ub']):.2f}"
-    assert row["direction"] == "favours CR at the second HCT" and row["details"] == "adjusted" and row["refs"] == "1, 2, 3, 4, 5"
-    assert ctx["factors"]["single"] == [
-        "hr0 [1]: HR 2.1 (95% CI 1.3-3.4) for OS, not in CR at the second HCT vs CR at the second HCT (hazard ratio; adjusted; "
-        "100 patients); favours CR at the second HCT. One report: not pooled."
+    remission = next(f for f in FACTORS if f.key == "remission")
+    assert analysis_sizes(remission, [pooled, single, arms]) == [
+        (f"pooled HR for overall survival {np.exp(fit['estimate']):.2f} ({np.exp(fit['ci_lb']):.2f} to {np.exp(fit['ci_ub']):.2f}), "
+         "5 reports (factor-remission-os-hr)", True),
+        ("HR for overall survival: one report (hr0: HR 2.1 (95% CI 1.3-3.4)), not pooled (factor-remission-lfs-hr)", False),
     ]
-    (alt,) = ctx["alternatives"]["pooled"]
-    assert alt["direction"].startswith("no clear difference (the interval includes 1; the estimate leans towards a second HCT")
 
 
 def test_a_reported_ratio_of_second_hct_vs_none_spans_the_arms_and_enters() -> None:

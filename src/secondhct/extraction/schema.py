@@ -322,6 +322,12 @@ class Comparison(Strict):
     p: PValue | None = None
     time: TimePointText | None = None
     analysis_design: AnalysisDesign | None = Field(default=None, description=DESIGN_HELP)
+    direction_in_words: Literal["better", "worse", "no_difference"] | None = Field(
+        default=None,
+        description="how the group compared fared on the outcome when the source says so only in words, and those words "
+        "are in source.quote (a p-value printed under 'Shorter OS': worse; 'improved OS': better); leave it out when the "
+        "numbers give the direction or the source does not say",
+    )
     source: Source
     notes: Text | None = None
 

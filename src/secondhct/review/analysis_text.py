@@ -148,6 +148,8 @@ def analysis_context(a: AnalysisRecord, cite: Mapping[str, int], labels: Mapping
             shown = f"{estimate} ({ci})" if ci != "–" else "no pooled estimate"
             levels.append({"level": level_words(f.factor, lev), "k": len(keys), "shown": shown})
         test = fmt_test(f.test.q, f.test.df, f.test.df2, f.test.p) if f.test else f.note or "not computed (too few reports per level)"
+        if level_family != family:  # ICEMAN (Schandelmaier et al. CMAJ 2020): compares reports, not levels within a report
+            test += " (between-study: it compares reports with each other; the within-report contrast is the result)"
         ctx["factors"].append({"factor": code_words(f.factor), "levels": levels, "test": words(test),
                                "permutation": permutation_words(f.permutation)})  # fmt: skip
     ctx["gosh"] = gosh_words(a.gosh, family)

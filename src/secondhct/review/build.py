@@ -296,6 +296,9 @@ def _analyses(project: Project, inputs: _Inputs, previous: dict[str, bytes], cod
         out.records.append((analysis_plan.kind.record_field, kind.record(result, bib.labels)))
         out.figures[analysis.id] = kind.figures(result, bib.labels)
         build_report.computed.append(analysis.id)
+    from .factorfigures import factor_figures  # the prognostic factors' plots, beside the analyses' (issue 24)
+
+    out.figures["prognostic-factors"] = factor_figures(studies, bib.labels)
     return out
 
 

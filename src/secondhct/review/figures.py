@@ -108,7 +108,7 @@ def level_forest_data(result: AnalysisResult, labels: Mapping[str, str]) -> Fore
     test = factor.result.test
     return ForestData(
         rows=tuple(rows), pooled=None, measure=CONTRAST_SCALE[result.plan.measure],
-        title=f"{result.plan.analysis.title}: each level's proportion, pooled per level",
+        title=f"{result.plan.analysis.title}: each level's proportion, pooled per level (between-study comparison)",
         outcome=", ".join(o.upper() for o in result.plan.analysis.outcomes),
         subgroups=tuple((names.get(lev, lev), factor.result.results[lev]) for lev in order if lev in factor.result.results),
         subgroup_test=None if test is None else SubgroupTestResult(q=test.q, df=test.df, p=test.p, df2=test.df2),

@@ -21,10 +21,10 @@ from ..searchlog import COUNT_LABELS, SOURCE_WORDS, SearchLog
 from ..vocabulary import Vocabulary
 from .alternatives import alternatives_context
 from .analysis_text import analysis_context
-from .benefit import benefit_context
 from .changes import Baseline, describe_changes
 from .characteristics import characteristics_context
 from .citations import citation_order, citation_text, vancouver
+from .factors import factors_context
 from .firstscreen import bottom_line, scenario_table
 from .flow import ReportFlow, flow_counts, report_flow
 from .kinds.base import Section
@@ -99,7 +99,7 @@ def summary_context(
         "studies": study_rows(studies, labels, cite),
         "characteristics": characteristics_context(document, studies, labels, cite),
         "factors": factor_rows(studies, labels, cite),
-        "benefit": benefit_context(document.analyses, cite),
+        "prognostic": factors_context(studies, document.analyses, cite, labels, vocabulary),
         "alternatives": alternatives_context(document.analyses, studies, cite, labels),
         "sections": kind_sections(document, cite, labels),
         "prisma": prisma_context(searches, prisma_svg, report_flow(document, studies), labels),
