@@ -105,7 +105,8 @@ def test_bottom_line_and_scenarios_of_the_corpus(frozen_root: Path) -> None:
     assert len(lines) == 5
     assert lines[0].startswith("After a second HCT, about 28 in 100 children with acute leukemia are alive at 2 to 3 years (⊕◯◯◯ very low")
     assert lines[1] == "About 32 in 100 adults may be alive at 2 to 3 years (⊕⊕◯◯ low certainty); no report gives it at 5 years."
-    assert "about 52 in 100 patients have relapsed" in lines[2] and "is how a second HCT fails" in lines[2]
+    # ebmt2008ash enters the frozen relapse analysis since issue 23 (all its diseases are in that protocol's scope)
+    assert "about 45 in 100 patients have probably relapsed" in lines[2] and "is how a second HCT fails" in lines[2]
     assert lines[4].startswith(f"No report answers {len(evidence_gaps(document))} of the protocol's 20 questions")
     rows = {(r["people"], r["disease"]): r["cells"] for r in scenario_table(document)["rows"]}
     assert rows[("children", "ALL")][0]["source"] == "os-children-all-2-3y" and rows[("children", "ALL")][0]["span"] == 4

@@ -77,7 +77,8 @@ def test_a_renamed_report_is_neither_removed_nor_added(frozen_root: Path) -> Non
     old = json.loads(results.read_text(encoding="utf-8"))
     old["studies"]["placeholder2012"] = old["studies"].pop("kato2012")  # the baseline knew kato2012 by a former key
     changes = describe_changes(document, Baseline(old, "an earlier build", "x"), lambda m, v: str(v), {"placeholder2012": "kato2012"})
-    assert changes["renamed"] == [{"old": "placeholder2012", "new": "kato2012"}]
+    assert changes["renamed"] == [{"old": "placeholder2012", "new": "Kato 2012 (kato2012)"}]
     assert changes["added"] == [] and changes["removed"] == []
     without = describe_changes(document, Baseline(old, "an earlier build", "x"), lambda m, v: str(v))
-    assert without["added"] == ["kato2012"] and without["removed"] == ["placeholder2012"] and without["renamed"] == []
+    assert without["added"] == ["Kato 2012 (kato2012)"] and without["removed"] == ["Kato 2012 (placeholder2012)"]
+    assert without["renamed"] == []
