@@ -42,7 +42,7 @@ def test_overlap_and_selected_cohorts_and_effect_sizes_are_named(explain: Explai
     assert any(line.startswith("  not      os-all-ages-2-3y: overlap: may share patients with ebmt2008ash: same data source EBMT") for line in lines)
     assert any("kept ebmt2008ash, the larger cohort (n 179 vs 1633)" in line for line in lines)
     _, lines = explain("taga2016")
-    assert any("selected cohort: selected cohort (remission only: all in second remission" in line for line in lines)
+    assert any("selected cohort: a cohort restricted by remission only (all in second remission" in line for line in lines)
     _, lines = explain("hazar2020")  # adjustment not stated: out of the primary (adjusted) analysis at selection
     assert ("  not      factor-remission-lfs-hr: outcome: HR adjustment not stated (primary analysis: adjusted "
             "ratios; see the sensitivity analysis with all ratios)") in lines

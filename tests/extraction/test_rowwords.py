@@ -33,3 +33,14 @@ def test_day_100_is_100_days() -> None:
 def test_percent_sign_after_the_number(text: str, printed: bool) -> None:
     value = 0.5 if text.startswith(".5") else 0.32
     assert _printed_as_percent(value, [text]) is printed
+
+
+@pytest.mark.parametrize(("text", "defined"), [
+    ("OS 40 ± 5 (mean ± SE)", True), ("values are given as ±SE", True), ("SD not given; ± SE", True),
+    ("± presumably SE", False), ("(± not defined in abstract; presumably SE)", False), ("± not defined as SE", False),
+])
+def test_a_hedged_or_negated_se_is_no_definition(text: str, defined: bool) -> None:
+    """The new-curator pass of issue 27: 'presumably SE' in a row's notes let se: pass."""
+    from secondhct.extraction.rowwords import defines
+
+    assert defines("se", text) is defined

@@ -86,7 +86,7 @@ def test_selection_criteria_are_judged_per_analysis() -> None:
     study = _study("donor2021", **{"population.selection": donor})
     (out,) = select(_plan(), [study], {}).excluded
     assert out.stage == "selected"
-    assert out.reason == ("selected cohort (donor: haploidentical or unrelated donors only): indirect for this question "
+    assert out.reason == ("a cohort restricted by donor (haploidentical or unrelated donors only): indirect for this question "
                           "(protocol: indirect_selections)")
     direct = select(_plan(indirect_selections=["remission_only"]), [study], {})
     assert [c.key for c in direct.included] == ["donor2021"]

@@ -45,6 +45,19 @@ _DEFINES = {
     "sd": re.compile(r"\bS\.?D\.?\b|standard deviations?", re.IGNORECASE),
 }
 _NAMES = {"se": "a standard error ('SE', 'standard error')", "sd": "a standard deviation ('SD', 'standard deviation')"}
+#: Words before "SE"/"SD" that make it no definition: a guess ("presumably SE") or a negation ("not defined as SE").
+_HEDGE = re.compile(r"\b(?:presumably|probably|possibly|likely|maybe|perhaps|assumed|not|no|nor|undefined|unclear|whether)\b[^.;]*$",
+                    re.IGNORECASE)
+
+
+def defines(name: str, text: str) -> bool:
+    """Whether ``text`` defines the spread ``name`` ('se', 'sd'): the word, not hedged or negated before it in its
+    clause ("mean ± SE" defines it; "± presumably SE" and "± not defined as SE" do not: README, the extraction format)."""
+    for match in _DEFINES[name].finditer(text):
+        clause = text[: match.start()]
+        if not _HEDGE.search(clause):
+            return True
+    return False
 
 
 def time_words(text: str) -> list[tuple[str, float]]:
@@ -80,7 +93,7 @@ def check_row_words(study: StudyExtraction) -> Iterator[Finding]:
         if not texts:
             continue
         for name in ("se", "sd"):
-            if getattr(out, name) is not None and not any(_DEFINES[name].search(t) for t in (*texts, out.notes or "")):
+            if getattr(out, name) is not None and not any(defines(name, t) for t in (*texts, out.notes or "")):
                 yield Finding(
                     "error", ("outcomes", i, name),
                     f"{name}: is only for a number the source defines as {_NAMES[name]}, and neither the quote nor the row's notes "

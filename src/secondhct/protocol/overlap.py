@@ -208,6 +208,8 @@ def overlap_exclusions(
         other, overlap = why
         sizes = f"n {_n_text(cand)} vs {_n_text(other)}"
         rule = "the primary analysis's report" if other.key in keep_first and cand.key not in keep_first else rule_text
+        if rule == "the larger cohort" and cand.n == other.n:  # a tie on size: decided by year, then key
+            rule = "of the same size, the more recent (then first by key)"
         minor = " (a minor overlap, dropped in this sensitivity analysis)" if not _major(overlap, cand, other, plan) else ""
         out.append(Exclusion(cand.key, "overlap", f"may share patients with {other.key}: {overlap.text}{minor}; kept {other.key}, "
                                                   f"{rule} ({sizes})"))  # fmt: skip

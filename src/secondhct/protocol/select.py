@@ -91,8 +91,8 @@ def _selected_reason(study: StudyExtraction, plan: Plan) -> str | None:
     chosen = [s for s in study.population.selection if s.kind in plan.indirect_selections]
     if not chosen:
         return None
-    what = "; ".join(f"{code_words(s.kind)}: {s.description}" for s in chosen)
-    return f"selected cohort ({what}): indirect for this question (protocol: indirect_selections)"
+    what = "; ".join(f"{code_words(s.kind)} ({s.description})" for s in chosen)
+    return f"a cohort restricted by {what}: indirect for this question (protocol: indirect_selections)"
 
 
 def _arms(study: StudyExtraction, plan: Plan) -> dict[str, Arm]:

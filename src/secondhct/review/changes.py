@@ -90,7 +90,21 @@ def _parse(data: bytes) -> tuple[Mapping[str, Any] | None, str]:
         rows = a.get("included")
         keys = [r["key"] for r in rows if isinstance(r, dict) and isinstance(r.get("key"), str)] if isinstance(rows, list) else None
         kept.append({"id": a["id"], "k": a.get("k"), "pooled": {"natural": values}, "included": keys})
-    return {"format": document.get("format"), "studies": dict(studies), "analyses": kept}, ""
+    return {"format": document.get("format"), "studies": dict(studies), "analyses": kept, "curves": _curves(document)}, ""
+
+
+def _curves(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The baseline's summary curves: id, k and the predictions' (time_years, value), where well formed."""
+    out = []
+    for c in document.get("curves") or []:
+        if not isinstance(c, dict) or not isinstance(c.get("id"), str) or not _number(c.get("k")):
+            continue
+        model = c.get("model")
+        predictions = model.get("predictions") if isinstance(model, dict) else None
+        points = [{"time_years": p["time_years"], "value": p.get("value")} for p in (predictions or [])
+                  if isinstance(p, dict) and _number(p.get("time_years")) and _number(p.get("value"))]  # fmt: skip
+        out.append({"id": c["id"], "k": c["k"], "model": {"predictions": points}})
+    return out
 
 
 def from_file(path: Path, root: Path) -> Baseline:
@@ -237,20 +251,29 @@ def _moved_curves(document: ResultsDocument, previous: Mapping[str, Any], fmt: C
 
 
 def not_entered(document: ResultsDocument, keys: list[str]) -> list[dict[str, str]]:
-    """Of the reports ``keys``, those that entered no analysis, each with every reason it was left
-    out and the analyses (by title) each reason applies to."""
+    """Of the reports ``keys``, those that entered no analysis, each with the reason of the analysis it got
+    furthest in (:func:`secondhct.review.characteristics.reasons_out`) and the analyses (by title) that
+    reason applies to; ``secondhct explain KEY`` gives every analysis."""
+    from .characteristics import STAGE_ORDER
+
     entered = {row.key for a in document.analyses for row in a.included} | {p.key for c in document.curves for p in c.points}
+    rank = {stage: i for i, stage in enumerate(STAGE_ORDER)}
     out = []
     for key in keys:
         if key in entered:
             continue
-        by_reason: dict[str, list[str]] = {}
+        by_reason: dict[tuple[int, str], list[str]] = {}
         for a in document.analyses:
             for x in a.excluded:
                 if x.key == key:
-                    by_reason.setdefault(f"{x.stage}: {x.reason}", []).append(a.title)
-        reason = "; ".join(f"{why} ({_titles(titles)})" for why, titles in by_reason.items()) or "no analysis considered it"
-        out.append({"key": key, "label": document.studies.get(key, key), "reason": reason})
+                    by_reason.setdefault((rank.get(x.stage, -1), f"{x.stage}: {x.reason}"), []).append(a.title)
+        if not by_reason:
+            out.append({"key": key, "label": document.studies.get(key, key), "reason": "no analysis considered it"})
+            continue
+        (_, why), titles = max(by_reason.items(), key=lambda item: (item[0][0], len(item[1])))
+        more = len(by_reason) - 1
+        also = f"; {more} other reason{'s' if more != 1 else ''} elsewhere: `secondhct explain {key}`" if more else ""
+        out.append({"key": key, "label": document.studies.get(key, key), "reason": f"{why} ({_titles(titles)}){also}"})
     return out
 
 
