@@ -150,7 +150,7 @@ def test_significance_at_the_report_s_own_level(p: object, ci: tuple[float, floa
 
 
 def test_reports_that_may_share_patients_count_once_in_the_independent_vote() -> None:
-    from secondhct.review.factorsynthesis import overlap_groups
+    from secondhct.protocol.overlap import overlap_groups
 
     studies = [_study(f"r{i}", comparisons=[_hr("early", "late", 1.5 + i, 1.1, 4.0)]) for i in range(3)]
     link = {"key": "r0", "reason": "same centre, same years (fictional)"}

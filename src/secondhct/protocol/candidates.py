@@ -9,6 +9,9 @@ from typing import Literal
 from ..extraction.schema import Comparison, Outcome, StudyExtraction, Subgroup
 
 Stage = Literal["population", "scope", "outcome", "selected", "overlap"]
+#: The stages in the order selection passes them (:func:`secondhct.protocol.select.select` checks a report's rows
+#: before its scope): the reason of the furthest stage a report reached says most about why it is out.
+STAGE_ORDER: tuple[Stage, ...] = ("population", "outcome", "scope", "selected", "overlap")
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,23 @@ def may_share(a: StudyExtraction, b: StudyExtraction, vocab: Vocabulary | None) 
     return f"{nested}, {period}, {ages}, diseases {shared}"
 
 
+def overlap_groups(studies: Sequence[StudyExtraction], vocabulary: Vocabulary | None) -> dict[str, str]:
+    """Each report's group of reports that may share patients (:func:`may_share`, joined transitively): key -> the
+    group's first key (union-find)."""
+    group = {s.key: s.key for s in studies}
+
+    def root(key: str) -> str:
+        while group[key] != key:
+            key = group[key]
+        return key
+
+    for i, a in enumerate(studies):
+        for b in studies[i + 1:]:
+            if may_share(a, b, vocabulary) is not None:
+                group[root(b.key)] = root(a.key)
+    return {key: root(key) for key in group}
+
+
 def _overlap_key(c: Candidate, rule: str, years: Mapping[str, int | None]) -> tuple[int, int, str]:
     n = c.n if c.n is not None else -1
     year = years.get(c.key) or 0

@@ -254,23 +254,23 @@ def not_entered(document: ResultsDocument, keys: list[str]) -> list[dict[str, st
     """Of the reports ``keys``, those that entered no analysis, each with the reason of the analysis it got
     furthest in (:func:`secondhct.review.characteristics.reasons_out`) and the analyses (by title) that
     reason applies to; ``secondhct explain KEY`` gives every analysis."""
-    from .characteristics import STAGE_ORDER
+    from .characteristics import furthest
 
     entered = {row.key for a in document.analyses for row in a.included} | {p.key for c in document.curves for p in c.points}
-    rank = {stage: i for i, stage in enumerate(STAGE_ORDER)}
     out = []
     for key in keys:
         if key in entered:
             continue
-        by_reason: dict[tuple[int, str], list[str]] = {}
+        by_reason: dict[tuple[str, str], list[str]] = {}
         for a in document.analyses:
             for x in a.excluded:
                 if x.key == key:
-                    by_reason.setdefault((rank.get(x.stage, -1), f"{x.stage}: {x.reason}"), []).append(a.title)
+                    by_reason.setdefault((x.stage, x.reason), []).append(a.title)
         if not by_reason:
             out.append({"key": key, "label": document.studies.get(key, key), "reason": "no analysis considered it"})
             continue
-        (_, why), titles = max(by_reason.items(), key=lambda item: (item[0][0], len(item[1])))
+        stage, reason = furthest({sr: len(titles) for sr, titles in by_reason.items()})
+        why, titles = f"{stage}: {reason}", by_reason[(stage, reason)]
         more = len(by_reason) - 1
         also = f"; {more} other reason{'s' if more != 1 else ''} elsewhere: `secondhct explain {key}`" if more else ""
         out.append({"key": key, "label": document.studies.get(key, key), "reason": f"{why} ({_titles(titles)}){also}"})

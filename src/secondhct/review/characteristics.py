@@ -16,6 +16,7 @@ from typing import Any
 
 from ..extraction.schema import StudyExtraction
 from ..extraction.sourcetype import SOURCE_TYPE_WORDS, source_type
+from ..protocol.candidates import STAGE_ORDER
 from ..results import ResultsDocument
 from ..words import code_words
 
@@ -91,12 +92,18 @@ def characteristics_rows(studies: Sequence[StudyExtraction], labels: Mapping[str
             "setting": setting_text(s), "n": s.population.n, "age": age_text(s), "diseases": disease_text(s),
             **{column: levels_text(s, factors) for column, factors in LEVEL_COLUMNS.items()},
             "follow_up": follow_up_text(s), "source_type": SOURCE_TYPE_WORDS[source_type(s)],
+            "design": code_words(s.study.design), "origin": code_words(s.population.time_origin),
         })  # fmt: skip
     return rows
 
 
-#: How far a report got in an analysis: the reason from the furthest stage says most about why it is out.
-STAGE_ORDER = ("population", "outcome", "scope", "selected", "overlap")  # selection checks scope after the rows
+
+
+def furthest(counts: Mapping[tuple[str, str], int]) -> tuple[str, str]:
+    """Of (stage, reason) -> how many analyses, the one from the furthest stage (:data:`STAGE_ORDER`), the most
+    frequent among equals."""
+    rank: dict[str, int] = {stage: i for i, stage in enumerate(STAGE_ORDER)}
+    return max(counts.items(), key=lambda sc: (rank.get(sc[0][0], -1), sc[1]))[0]
 
 
 def reasons_out(excluded: Iterable[tuple[str, str, str]], entered: set[str]) -> dict[str, str]:
@@ -111,9 +118,8 @@ def reasons_out(excluded: Iterable[tuple[str, str, str]], entered: set[str]) -> 
         if key not in entered:
             by_key.setdefault(key, Counter())[(stage, reason)] += 1
     out = {}
-    rank = {stage: i for i, stage in enumerate(STAGE_ORDER)}
     for key, counts in sorted(by_key.items()):
-        (stage, reason), _ = max(counts.items(), key=lambda sc: (rank.get(sc[0][0], -1), sc[1]))
+        stage, reason = furthest(counts)
         more = len(counts) - 1
         out[key] = f"{stage}: {reason}" + (f" (and {more} other reason{'s' if more != 1 else ''} in other analyses)" if more else "")
     return out
@@ -131,9 +137,6 @@ def characteristics_context(document: ResultsDocument, studies: Sequence[StudyEx
     """What characteristics.*.j2 show: the included studies' rows, and each report in no analysis with its reason."""
     entered = entered_keys(document)
     rows = characteristics_rows([s for s in studies if s.key in entered], labels, cite)
-    for row, s in zip(rows, sorted((s for s in studies if s.key in entered), key=lambda s: cite.get(s.key, 10**6))):
-        row["design"] = code_words(s.study.design)
-        row["origin"] = code_words(s.population.time_origin)
     excluded = [(x.key, x.stage, x.reason) for a in document.analyses for x in a.excluded]
     excluded += [(x.key, x.stage, x.reason) for c in document.curves for x in c.excluded]
     reasons = reasons_out(excluded, entered)

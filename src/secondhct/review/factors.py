@@ -18,11 +18,12 @@ import numpy as np
 from ..extraction.schema import StudyExtraction
 from ..format import fmt_natural, fmt_p, fmt_range
 from ..outcomes import OUTCOMES
+from ..protocol.overlap import overlap_groups
 from ..results import AnalysisRecord
 from ..vocabulary import Vocabulary
 from ..words import outcome_words
 from .factorevidence import ALL_RELAPSED, FACTORS, RECIPIENTS, EvidenceRow, FactorSpec
-from .factorsynthesis import FactorSynthesis, level_pool_text, overlap_groups, ratio_text, synthesise
+from .factorsynthesis import FactorSynthesis, level_pool_text, ratio_text, synthesise
 
 #: Where the certainty of a factor's evidence goes (GRADE for prognostic factors: Foroutan F et al. J Clin Epidemiol 2020).
 CERTAINTY_PENDING = "not yet rated"

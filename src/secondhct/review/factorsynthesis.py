@@ -25,7 +25,6 @@ from ..extraction.timepoint import parse_time_point
 from ..outcomes import OUTCOMES
 from ..stats.pooling import PooledResult, pool
 from ..stats.votecount import VoteCount, vote_count
-from ..vocabulary import Vocabulary
 from .factorevidence import ALL_RELAPSED, RECIPIENTS, EvidenceRow, FactorSpec, factor_evidence
 
 _FORM_RANK = {"ratio": 1, "levels": 2, "p_value": 4, "words": 5}
@@ -107,24 +106,6 @@ def level_pools(rows: Sequence[EvidenceRow]) -> list[LevelPool]:
         pooled = pool(yi, vi, method="REML", test="adhoc") if len(keys) >= 2 else None
         out.append(LevelPool(group, keys, picked, pooled, any(r.lch[2] for r in picked)))  # type: ignore[index]
     return out
-
-
-def overlap_groups(studies: Sequence[StudyExtraction], vocabulary: Vocabulary | None) -> dict[str, str]:
-    """Each report's group of reports that may share patients (joined transitively; protocol.overlap.may_share)."""
-    from ..protocol.overlap import may_share
-
-    group = {s.key: s.key for s in studies}
-
-    def root(key: str) -> str:
-        while group[key] != key:
-            key = group[key]
-        return key
-
-    for i, a in enumerate(studies):
-        for b in studies[i + 1:]:
-            if may_share(a, b, vocabulary) is not None:
-                group[root(b.key)] = root(a.key)
-    return {key: root(key) for key in group}
 
 
 def _independent(out: FactorSynthesis, groups: dict[str, str]) -> VoteCount | None:

@@ -87,19 +87,9 @@ def second_hct_patients(studies: Sequence[StudyExtraction], vocabulary: Vocabula
     Returns (patients, reports or groups counted, reports whose size is not stated). A report
     without arms counts its population.
     """
-    from ..protocol.overlap import may_share
+    from ..protocol.overlap import overlap_groups
 
-    group_of = {s.key: s.key for s in studies}
-
-    def root(key: str) -> str:
-        while group_of[key] != key:
-            key = group_of[key]
-        return key
-
-    for i, a in enumerate(studies):
-        for b in studies[i + 1:]:
-            if may_share(a, b, vocabulary) is not None:
-                group_of[root(b.key)] = root(a.key)
+    group_of = overlap_groups(studies, vocabulary)
     sizes: dict[str, int] = {}
     unknown = 0
     for s in studies:
@@ -111,7 +101,7 @@ def second_hct_patients(studies: Sequence[StudyExtraction], vocabulary: Vocabula
             unknown += 1
             if not known:
                 continue
-        group = root(s.key)
+        group = group_of[s.key]
         sizes[group] = max(sizes.get(group, 0), sum(known))
     return sum(sizes.values()), len(sizes), unknown
 
