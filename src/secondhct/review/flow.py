@@ -21,16 +21,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..extraction.schema import StudyExtraction
+from ..protocol.candidates import STAGE_ORDER
 from ..results import ResultsDocument
 
 #: selection stages in the order reports pass them, and the reason group each stands for
-STAGES: tuple[tuple[str, str], ...] = (
-    ("population", "population outside every analysis (age group, disease or intervention)"),
-    ("scope", "share of patients outside the scope too large or not printed"),
-    ("outcome", "no outcome the protocol asks for (outcome, time point, origin or estimator)"),
-    ("selected", "selected cohort (restricted by a criterion the analyses exclude)"),
-    ("overlap", "overlapping cohort (a larger report of the same patients kept)"),
-)
+_WORDS = {
+    "population": "population outside every analysis (age group, disease or intervention)",
+    "scope": "share of patients outside the scope too large or not printed",
+    "outcome": "no outcome the protocol asks for (outcome, time point, origin or estimator)",
+    "selected": "selected cohort (restricted by a criterion the analyses exclude)",
+    "overlap": "overlapping cohort (a larger report of the same patients kept)",
+}
+STAGES: tuple[tuple[str, str], ...] = tuple((stage, _WORDS[stage]) for stage in STAGE_ORDER)
 NO_RECORD = "in no analysis's record"
 
 
